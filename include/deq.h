@@ -1,0 +1,16 @@
+/* deq.h -- deterministic equivalents of random-matrix learning curves.
+ * Umbrella header: includes every public module header.  */
+#ifndef DEQ_H
+#define DEQ_H
+
+#include "deq/status.h"
+#include "deq/spectrum.h"
+#include "deq/resolvent.h"
+#include "deq/solve.h"
+#include "deq/ridge.h"
+#include "deq/mp.h"
+#include "deq/fit.h"
+#include "deq/mc.h"
+#include "deq/io.h"
+
+#endif

@@ -1,0 +1,75 @@
+/* deq/ridge.h -- deterministic equivalent of ridge regression.
+ *
+ * Model: x ~ N(0, Sigma) in R^N, y = wbar.x + eps, eps ~ N(0, sigma^2),
+ * P samples, w = argmin (1/P)|y - Xw|^2 + lambda |w|^2 (lambda normalised
+ * by P).  The renormalised ridge kappa solves
+ *     lambda = kappa (1 - df1(kappa)/P),   kappa >= lambda,
+ * on the branch where 1 - df2/P > 0.  Then, with gamma = df2(kappa)/P:
+ *     bias     = B(kappa)/(1 - gamma)
+ *     variance = sigma^2 gamma/(1 - gamma)
+ *     E_g      = bias + variance              (excess risk, no label noise)
+ *     E_test   = E_g + sigma^2
+ *     E_tr     = (lambda/kappa)^2 E_test       (training error)
+ *     gcv      = E_tr/(1 - df1/P)^2 -> E_test  (the asymptotic GCV value)
+ * lambda = 0 is allowed: kappa -> kappa0 with df1(kappa0) = P when
+ * rank > P, kappa -> 0 when rank <= P; at P = rank the variance diverges
+ * (DEQ_EDIVERGE, E_g = +Inf when sigma^2 > 0).  */
+#ifndef DEQ_RIDGE_H
+#define DEQ_RIDGE_H
+
+#include "deq/spectrum.h"
+#include "deq/resolvent.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct deq_ridge_point {
+  /* inputs */
+  double P, lambda, noise;      /* noise is sigma^2 */
+  /* fixed point */
+  double kappa;
+  double df1, df2;
+  double gamma;                 /* df2/P */
+  double one_minus_gamma;       /* 1 - gamma, computed without cancellation */
+  double dkappa_dlambda;        /* 1/(1 - gamma) */
+  /* risks */
+  double bias, variance;
+  double E_g, E_test, E_tr, gcv;
+  /* diagnostics */
+  int iterations;               /* spectrum passes used by the solve */
+  double residual;              /* |kappa(1 - df1/P) - lambda| / max(lambda, tiny) */
+  deq_status status;            /* DEQ_OK, DEQ_EDIVERGE, DEQ_ENOCONV */
+} deq_ridge_point;
+
+/* Solve at one (P, lambda).  P > 0 (need not be an integer), lambda >= 0,
+   noise >= 0.  warm may be NULL or a nearby solved point (used as the
+   starting guess).  */
+deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
+                           double P, double lambda, double noise,
+                           const deq_ridge_point *warm);
+
+/* Grid: out[i*nlambda + j] is (P[i], lambda[j]).  Points are solved in
+   order of increasing P and lambda with warm starts.  Returns the first
+   non-OK, non-DIVERGE status (DEQ_EDIVERGE if only divergences occurred);
+   every point carries its own status.  */
+deq_status deq_ridge_grid(deq_ridge_point *out, const deq_spectrum *sp,
+                          const double *P, size_t nP,
+                          const double *lambda, size_t nlambda, double noise);
+
+/* Modewise learned fractions s_i/(s_i + kappa), one per atom.  */
+deq_status deq_ridge_learned(double *frac, const deq_spectrum *sp, double kappa);
+
+/* The ridge lambda* >= 0 that minimises E_g at sample size P, and the
+   point there.  lambda* = 0 when E_g increases from lambda = 0.  */
+deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
+                             double P, double noise);
+
+/* Ridgeless renormalised ridge kappa0(P): df1(kappa0) = P if rank > P,
+   else 0.  */
+deq_status deq_ridge_kappa0(double *kappa0, const deq_spectrum *sp, double P);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,44 @@
+/* deq/solve.h -- scalar root finding.
+ *
+ * deq_solve_newton: safeguarded Newton inside a sign-changing bracket;
+ * a step that leaves the bracket, or does not shrink |f| fast enough, is
+ * replaced by bisection (geometric bisection when the bracket spans more
+ * than a factor 4 of positive values, so that tiny roots are reached in
+ * few steps).  deq_solve_brent: Brent's method on a bracket.  Both report
+ * iterations and the final residual.  */
+#ifndef DEQ_SOLVE_H
+#define DEQ_SOLVE_H
+
+#include "deq/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* f and f' at x, computed together.  A non-OK return aborts the solve.  */
+typedef deq_status (*deq_fdf)(double x, void *params, double *f, double *df);
+typedef double (*deq_func)(double x, void *params);
+
+typedef struct deq_root {
+  double x;          /* the root */
+  double f;          /* f(x) at the last evaluation */
+  double lo, hi;     /* final bracket */
+  int iterations;    /* function evaluations */
+  deq_status status; /* DEQ_OK or DEQ_ENOCONV */
+} deq_root;
+
+/* Root of fdf in [lo, hi] (f(lo) and f(hi) of opposite signs or zero),
+   starting from x0 in [lo, hi].  Stops when |step| <= xtol*|x| + atol.  */
+deq_status deq_solve_newton(deq_root *out, deq_fdf fdf, void *params,
+                            double lo, double hi, double x0,
+                            double xtol, double atol, int max_iter);
+
+/* Brent on [lo, hi] with f(lo) f(hi) <= 0.  */
+deq_status deq_solve_brent(deq_root *out, deq_func f, void *params,
+                           double lo, double hi, double xtol, double atol,
+                           int max_iter);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int deq_placeholder_cmd_ridge;
