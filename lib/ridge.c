@@ -1,1 +1,469 @@
-/* placeholder */ typedef int deq_placeholder_ridge;
+/* ridge.c -- deterministic equivalent of ridge regression.
+ *
+ * The fixed point lambda = kappa (P - df1(kappa))/P =: G(kappa) is solved
+ * with safeguarded Newton.  G is convex and increasing on the physical
+ * branch, so Newton from above converges monotonically.  P - df1 is always
+ * formed without cancellation:
+ *   rank <= P:  P - df1 = (P - rank) + sum m kappa/(s+kappa)       (cdf1)
+ *   rank >  P:  P - df1 = delta sum m s/((s+kappa0)(s+kappa0+delta)),
+ *               delta = kappa - kappa0, df1(kappa0) = P            (anchor)
+ * The anchored form is used only when P - df1 < ANCHOR_BELOW * P, i.e. when
+ * lambda/kappa is small; elsewhere the direct difference loses nothing.  */
+#include "config.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "deq/ridge.h"
+#include "deq/solve.h"
+#include "resolvent_impl.h"
+
+#define NEWTON_XTOL 1e-7   /* then one Taylor step: error ~ 1e-14 * (1e-7)^2/.. */
+#define MAX_ITER 200
+#define DIRECT_ABOVE 0.01 /* lambda/kappa above which rank > P needs no anchor */
+
+typedef struct ridge_ctx {
+  const deq_spectrum *sp;
+  double P, lambda;
+  double kappa0;      /* anchor (> 0 in the anchored form) */
+  deq_moments mom;    /* moments at the last evaluation */
+  double C;           /* P - df1 at the last evaluation */
+  double resid;       /* |log G - log lambda| at the last Newton evaluation */
+  int passes;
+} ridge_ctx;
+
+static int rank_exceeds(const deq_spectrum *sp, double P)
+{
+  return sp->rank > P;
+}
+
+/* P - df1 from moments: the cdf1 form when rank <= P; the direct
+   difference otherwise, which the solver only uses where P - df1 >=
+   DIRECT_ABOVE * P, so that at most two digits are lost to cancellation. */
+static double complement_plain(const deq_spectrum *sp, double P,
+                               const deq_moments *m)
+{
+  if (!rank_exceeds(sp, P)) return (P - sp->rank) + m->cdf1;
+  return P - m->df1;
+}
+
+/* Newton runs in u = log kappa (or u = log delta) on F = log G - log lambda:
+   G is close to a power of kappa at both ends (G ~ kappa, kappa^2 at the
+   interpolation threshold, kappa - tr/P for large kappa), so F is close to
+   linear in u and a cold start needs a handful of steps.  */
+static void log_residual(ridge_ctx *c, double kappa, double *f, double *df)
+{
+  double G = kappa * c->C / c->P, dG = (c->C + c->mom.gap12) / c->P;
+  if (G > 0) {
+    *f = log(G) - log(c->lambda);
+    *df = kappa * dG / G;
+  } else { /* below the physical branch (kappa <= kappa0) */
+    *f = -INFINITY;
+    *df = NAN;
+  }
+}
+
+static deq_status plain_fdf(double u, void *vp, double *f, double *df)
+{
+  ridge_ctx *c = vp;
+  double kappa = exp(u);
+  deq_moments_pass(&c->mom, NULL, c->sp, kappa, 0);
+  c->passes++;
+  c->C = complement_plain(c->sp, c->P, &c->mom);
+  log_residual(c, kappa, f, df);
+  return DEQ_OK;
+}
+
+/* The same in the anchored variable u = log delta, delta = kappa - kappa0;
+   the chain rule adds delta/kappa to the derivative.  */
+static deq_status anchored_fdf(double u, void *vp, double *f, double *df)
+{
+  ridge_ctx *c = vp;
+  double A = 0, delta = exp(u), kappa = c->kappa0 + delta;
+  deq_moments_pass(&c->mom, &A, c->sp, kappa, c->kappa0);
+  c->passes++;
+  c->C = delta * A;
+  log_residual(c, kappa, f, df);
+  *df *= delta / kappa;
+  return DEQ_OK;
+}
+
+/* kappa0 with df1(kappa0) = P by Newton in u = log kappa, where df1 is
+   close to a power of kappa; near the rank the complement cdf1 is used.
+   On success c->mom holds the moments at kappa0.  */
+typedef struct k0_ctx {
+  ridge_ctx *c;
+  int complement;
+} k0_ctx;
+
+static deq_status kappa0_fdf(double u, void *vp, double *f, double *df)
+{
+  k0_ctx *k = vp;
+  ridge_ctx *c = k->c;
+  deq_moments_pass(&c->mom, NULL, c->sp, exp(u), 0);
+  c->passes++;
+  if (k->complement) {
+    *f = log(c->mom.cdf1) - log(c->sp->rank - c->P);
+    *df = c->mom.gap12 / c->mom.cdf1;
+  } else {
+    *f = log(c->P) - log(c->mom.df1);
+    *df = c->mom.gap12 / c->mom.df1;
+  }
+  if (isnan(*f)) *f = k->complement ? -INFINITY : INFINITY; /* df1 -> 0 */
+  return DEQ_OK;
+}
+
+static deq_status solve_kappa0(ridge_ctx *c, double guess)
+{
+  const deq_spectrum *sp = c->sp;
+  k0_ctx k = {c, isfinite(sp->rank) && c->P > 0.5 * sp->rank};
+  /* df1(k) <= tr/k: kappa0 <= tr/P.  Below, df1 -> rank > P.  */
+  double uhi = log(sp->trace / c->P), ulo = uhi - 700.0;
+  double u0 = (guess > 0 && isfinite(guess)) ? log(guess) : uhi;
+  deq_root root;
+  deq_status st = deq_solve_newton_dir(&root, kappa0_fdf, &k, ulo, uhi,
+                                       fmin(fmax(u0, ulo), uhi), 1, 0,
+                                       NEWTON_XTOL, MAX_ITER);
+  if (st) return st;
+  c->kappa0 = exp(root.x);
+  deq_moments_shift(&c->mom, c->kappa0);
+  return DEQ_OK;
+}
+
+/* Fill the risk fields from the moments at kappa and P - df1 = C.  */
+static void fill_point(deq_ridge_point *out, const ridge_ctx *c)
+{
+  const deq_moments *m = &c->mom;
+  double P = c->P, s2 = out->noise;
+  out->kappa = m->kappa;
+  out->df1 = m->df1;
+  out->df2 = m->df2;
+  out->gamma = m->df2 / P;
+  out->one_minus_gamma = (c->C + m->gap12) / P;
+  out->dkappa_dlambda = 1.0 / out->one_minus_gamma;
+  out->bias = m->bias / out->one_minus_gamma;
+  out->variance = s2 * out->gamma / out->one_minus_gamma;
+  out->E_g = out->bias + out->variance;
+  out->E_test = out->E_g + s2;
+  double ratio = c->lambda > 0 ? c->lambda / m->kappa : c->C / P; /* lambda/kappa */
+  out->E_tr = ratio * ratio * out->E_test;
+  out->gcv = out->E_test;
+  out->residual = c->resid;
+}
+
+/* lambda = 0 at P = rank: kappa = 0, gamma = 1 and the variance diverges.  */
+static deq_status fill_peak(deq_ridge_point *out, ridge_ctx *c)
+{
+  deq_resolvent_moments(&c->mom, c->sp, 0);
+  out->kappa = 0;
+  out->df1 = out->df2 = c->sp->rank;
+  out->gamma = 1;
+  out->one_minus_gamma = 0;
+  out->dkappa_dlambda = INFINITY;
+  out->bias = 0;  /* B(kappa)/(1-gamma) = O(kappa) -> 0 */
+  out->E_tr = 0;  /* (lambda/kappa)^2 E_test = O(sqrt(lambda)) -> 0 */
+  out->residual = 0;
+  if (out->noise > 0) {
+    out->variance = out->E_g = out->E_test = out->gcv = INFINITY;
+    return DEQ_EDIVERGE;
+  }
+  out->variance = out->E_g = out->E_test = out->gcv = 0;
+  return DEQ_OK;
+}
+
+static deq_status check_args(const deq_ridge_point *out, const deq_spectrum *sp,
+                             double P, double lambda, double noise)
+{
+  if (!out || !sp || sp->n == 0) return DEQ_EINVAL;
+  if (!(P > 0) || !isfinite(P)) return DEQ_EDOM;
+  if (!(lambda >= 0) || !isfinite(lambda)) return DEQ_EDOM;
+  if (!(noise >= 0) || !isfinite(noise)) return DEQ_EDOM;
+  return DEQ_OK;
+}
+
+/* Starting guess for kappa from a solved neighbour, by the implicit
+   derivatives dkappa/dlambda = 1/(1-gamma), dkappa/dP = -kappa df1/(P^2 (1-gamma)).  */
+static double predict_kappa(const deq_ridge_point *w, double P, double lambda)
+{
+  if (!w || (w->status != DEQ_OK) || !(w->kappa > 0) || !(w->P > 0))
+    return NAN;
+  double g = w->dkappa_dlambda;
+  double k = w->kappa + g * (lambda - w->lambda)
+             - w->kappa * w->df1 / (w->P * w->P) * g * (P - w->P);
+  return k > 0 ? k : NAN;
+}
+
+static deq_status solve_plain(ridge_ctx *c, double guess)
+{
+  double lo = c->lambda, hi = c->lambda + c->sp->trace / c->P;
+  double x0 = (guess > lo && guess < hi) ? guess : hi;
+  deq_root root;
+  deq_status st = deq_solve_newton_dir(&root, plain_fdf, c, log(lo), log(hi),
+                                       log(x0), 1, 0, NEWTON_XTOL, MAX_ITER);
+  if (st) return st;
+  c->resid = fabs(root.f);
+  deq_moments_shift(&c->mom, exp(root.x));
+  c->C = complement_plain(c->sp, c->P, &c->mom);
+  return DEQ_OK;
+}
+
+static deq_status solve_anchored(ridge_ctx *c, double guess)
+{
+  /* kappa <= lambda + tr/P; delta = lambda/(1 - gamma) is exact to first
+     order and a bound from above by convexity.  */
+  double hi = c->lambda + c->sp->trace / c->P - c->kappa0;
+  double d0 = guess - c->kappa0;
+  if (!(d0 > 0 && d0 < hi)) d0 = hi;
+  deq_root root;
+  double uhi = log(hi);
+  deq_status st = deq_solve_newton_dir(&root, anchored_fdf, c, uhi - 745.0,
+                                       uhi, log(d0), 1, 0, NEWTON_XTOL,
+                                       MAX_ITER);
+  if (st) return st;
+  c->resid = fabs(root.f);
+  /* At the root P - df1 = P lambda/kappa exactly; the other moments move
+     to the root by one Taylor step (the last Newton step was < 1e-7).  */
+  double kappa = c->kappa0 + exp(root.x);
+  deq_moments_shift(&c->mom, kappa);
+  c->C = c->P * c->lambda / kappa;
+  return DEQ_OK;
+}
+
+/* rank <= P: the cdf1 form is exact; lambda = 0 gives kappa = 0.  */
+static deq_status solve_under(ridge_ctx *c, double guess)
+{
+  if (c->lambda > 0) return solve_plain(c, guess);
+  deq_resolvent_moments(&c->mom, c->sp, 0);
+  c->C = c->P - c->sp->rank;
+  return DEQ_OK;
+}
+
+/* d log kappa0/d log P = -1/(1 - gamma0), exact for power laws.  */
+static double predict_kappa0(const deq_ridge_point *w, double P)
+{
+  if (!w || w->status != DEQ_OK || !(w->kappa0 > 0)) return NAN;
+  return w->kappa0 * pow(P / w->P, -w->dkappa_dlambda);
+}
+
+/* rank > P: kappa = kappa0 + delta with kappa0 solved first (or reused
+   along a lambda grid), except when lambda/kappa is large enough for the
+   direct difference P - df1.  */
+static deq_status solve_over(ridge_ctx *c, double guess,
+                             const deq_ridge_point *w)
+{
+  if (w && w->P == c->P && w->kappa0 > 0) {
+    c->kappa0 = w->kappa0;
+  } else if (c->lambda > 10 * DIRECT_ABOVE * guess) {
+    if (solve_plain(c, guess) == DEQ_OK && c->C >= DIRECT_ABOVE * c->P)
+      return DEQ_OK;
+  }
+  deq_status st = DEQ_OK;
+  if (!(c->kappa0 > 0)) st = solve_kappa0(c, predict_kappa0(w, c->P));
+  if (st) return st;
+  if (c->lambda > 0) return solve_anchored(c, guess);
+  if (c->mom.kappa != c->kappa0) {
+    deq_moments_pass(&c->mom, NULL, c->sp, c->kappa0, 0);
+    c->passes++;
+  }
+  c->C = 0;
+  return DEQ_OK;
+}
+
+deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
+                           double P, double lambda, double noise,
+                           const deq_ridge_point *warm)
+{
+  deq_status st = check_args(out, sp, P, lambda, noise);
+  if (st) return st;
+  deq_ridge_point w = {0}; /* copy: warm may alias out */
+  if (warm) w = *warm;
+  memset(out, 0, sizeof *out);
+  out->P = P;
+  out->lambda = lambda;
+  out->noise = noise;
+  ridge_ctx c = {.sp = sp, .P = P, .lambda = lambda};
+  const deq_ridge_point *wp = warm ? &w : NULL;
+  double guess = predict_kappa(wp, P, lambda);
+  int over = rank_exceeds(sp, P);
+
+  if (!over && lambda == 0 && sp->rank == P) {
+    st = fill_peak(out, &c);
+  } else {
+    st = over ? solve_over(&c, guess, wp) : solve_under(&c, guess);
+    if (!st) fill_point(out, &c);
+  }
+  out->kappa0 = over ? c.kappa0 : 0;
+  out->iterations = c.passes;
+  out->status = st;
+  return st;
+}
+
+/* Order of a grid: indices sorted by value, so warm starts move in small
+   steps whatever order the caller gave.  */
+typedef struct keyed {
+  double x;
+  size_t i;
+} keyed;
+
+static int by_x(const void *a, const void *b)
+{
+  double x = ((const keyed *)a)->x, y = ((const keyed *)b)->x;
+  return (x > y) - (x < y);
+}
+
+static keyed *sorted_index(const double *x, size_t n)
+{
+  keyed *k = malloc(n * sizeof *k);
+  if (!k) return NULL;
+  for (size_t i = 0; i < n; i++) k[i] = (keyed){x[i], i};
+  qsort(k, n, sizeof *k, by_x);
+  return k;
+}
+
+/* Worse of two statuses for a grid: any failure beats a divergence.  */
+static deq_status worse(deq_status a, deq_status b)
+{
+  if (a != DEQ_OK && a != DEQ_EDIVERGE) return a;
+  if (b != DEQ_OK && b != DEQ_EDIVERGE) return b;
+  return a ? a : b;
+}
+
+deq_status deq_ridge_grid(deq_ridge_point *out, const deq_spectrum *sp,
+                          const double *P, size_t nP, const double *lambda,
+                          size_t nlambda, double noise)
+{
+  if (!out || !sp || !P || !lambda || nP == 0 || nlambda == 0)
+    return DEQ_EINVAL;
+  keyed *kp = sorted_index(P, nP), *kl = sorted_index(lambda, nlambda);
+  if (!kp || !kl) {
+    free(kp);
+    free(kl);
+    return DEQ_ENOMEM;
+  }
+  deq_status result = DEQ_OK;
+  const deq_ridge_point *row_start = NULL; /* first point of previous P row */
+  for (size_t a = 0; a < nP; a++) {
+    const deq_ridge_point *prev = row_start;
+    for (size_t b = 0; b < nlambda; b++) {
+      deq_ridge_point *pt = &out[kp[a].i * nlambda + kl[b].i];
+      deq_status st = deq_ridge_solve(pt, sp, kp[a].x, kl[b].x, noise, prev);
+      result = worse(result, st);
+      if (st == DEQ_OK) prev = pt;
+      if (b == 0) row_start = st == DEQ_OK ? pt : row_start;
+    }
+  }
+  free(kp);
+  free(kl);
+  return result;
+}
+
+deq_status deq_ridge_learned(double *frac, const deq_spectrum *sp, double kappa)
+{
+  if (!frac || !sp) return DEQ_EINVAL;
+  if (!(kappa >= 0) || !isfinite(kappa)) return DEQ_EDOM;
+  for (size_t i = 0; i < sp->n; i++)
+    frac[i] = sp->s[i] > 0 ? sp->s[i] / (sp->s[i] + kappa) : 0.0;
+  return DEQ_OK;
+}
+
+deq_status deq_ridge_kappa0(double *kappa0, const deq_spectrum *sp, double P)
+{
+  if (!kappa0 || !sp || sp->n == 0) return DEQ_EINVAL;
+  if (!(P > 0) || !isfinite(P)) return DEQ_EDOM;
+  *kappa0 = 0;
+  if (!rank_exceeds(sp, P)) return DEQ_OK;
+  ridge_ctx c = {.sp = sp, .P = P};
+  deq_status st = solve_kappa0(&c, NAN);
+  if (!st) *kappa0 = c.kappa0;
+  return st;
+}
+
+/* ---------------------------------------------------------------- optimum
+   E_test(kappa) = (B + sigma^2)/(1 - gamma) along the solution curve
+   lambda(kappa) = kappa (P - df1)/P, which is increasing, so minimising
+   over lambda >= 0 is minimising over kappa >= kappa_min (kappa0 or 0).
+   dE/dkappa has the sign of
+     N(kappa) = B'(1 - gamma) - 2 (B + sigma^2) df3/P.
+   A log-spaced scan locates the best sign change; Brent refines it.  */
+typedef struct opt_ctx {
+  const deq_spectrum *sp;
+  double P, noise, kappa0;
+} opt_ctx;
+
+/* Moments at kappa and P - df1 in the cancellation-free form.  */
+static double moments_and_complement(deq_moments *m, const opt_ctx *o,
+                                     double kappa)
+{
+  if (o->kappa0 > 0) {
+    double A;
+    deq_moments_pass(m, &A, o->sp, kappa, o->kappa0);
+    return (kappa - o->kappa0) * A;
+  }
+  deq_moments_pass(m, NULL, o->sp, kappa, 0);
+  return (o->P - o->sp->rank) + m->cdf1;
+}
+
+static double opt_slope(double u, void *vp)
+{
+  const opt_ctx *o = vp;
+  deq_moments m;
+  double C = moments_and_complement(&m, o, exp(u));
+  double one_minus_gamma = (C + m.gap12) / o->P;
+  return m.dbias * one_minus_gamma - 2.0 * (m.bias + o->noise) * m.df3 / o->P;
+}
+
+/* lambda(kappa) for a kappa on the physical branch.  */
+static double lambda_of_kappa(const opt_ctx *o, double kappa)
+{
+  deq_moments m;
+  return kappa * moments_and_complement(&m, o, kappa) / o->P;
+}
+
+deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
+                             double P, double noise)
+{
+  deq_status st = check_args(out, sp, P, 0, noise);
+  if (st) return st;
+  double k0;
+  st = deq_ridge_kappa0(&k0, sp, P);
+  if (st) return st;
+  opt_ctx o = {sp, P, noise, k0};
+  double smax = 0;
+  for (size_t i = 0; i < sp->n; i++) smax = fmax(smax, sp->s[i]);
+  /* Scan kappa from just above kappa_min to far beyond the spectrum.  */
+  enum { NSCAN = 96 };
+  double ulo = log(k0 > 0 ? k0 * (1 + 1e-9) : 1e-14 * smax);
+  double uhi = log(1e6 * (smax + sp->trace / P + noise));
+  double best_u = NAN, best_E = INFINITY, prev_u = ulo, prev_N = opt_slope(ulo, &o);
+  int passes = 1;
+  /* Every sign change - to + of N is a local minimum; keep the lowest.  */
+  for (int j = 1; j <= NSCAN; j++) {
+    double u = ulo + (uhi - ulo) * j / NSCAN, N = opt_slope(u, &o);
+    passes++;
+    if (prev_N < 0 && N >= 0) {
+      deq_root r;
+      st = deq_solve_brent(&r, opt_slope, &o, prev_u, u, 1e-13, 0, 200);
+      passes += r.iterations;
+      if (st) return st;
+      deq_ridge_point pt;
+      double lam = lambda_of_kappa(&o, exp(r.x));
+      if (deq_ridge_solve(&pt, sp, P, lam, noise, NULL) == DEQ_OK &&
+          pt.E_g < best_E) {
+        best_E = pt.E_g;
+        best_u = r.x;
+      }
+    }
+    prev_u = u;
+    prev_N = N;
+  }
+  /* The boundary lambda = 0 is a candidate when E increases from it.  */
+  deq_ridge_point at0;
+  deq_status st0 = deq_ridge_solve(&at0, sp, P, 0, noise, NULL);
+  double lam = 0;
+  if (!(st0 == DEQ_OK && at0.E_g <= best_E) && isfinite(best_u))
+    lam = lambda_of_kappa(&o, exp(best_u));
+  else if (st0 != DEQ_OK && !isfinite(best_u))
+    return DEQ_ENOCONV;
+  st = deq_ridge_solve(out, sp, P, lam, noise, NULL);
+  out->iterations += passes;
+  return st;
+}

@@ -1,1 +1,164 @@
-/* placeholder */ typedef int deq_placeholder_solve;
+/* solve.c -- scalar root finding: safeguarded Newton and Brent.  */
+#include "config.h"
+#include <math.h>
+#include "deq/solve.h"
+
+static int valid_bracket(double lo, double hi)
+{
+  return isfinite(lo) && isfinite(hi) && lo <= hi;
+}
+
+/* Midpoint of a bracket: geometric when it spans more than a factor 4 of
+   positive numbers, so a root near 1e-300 is reached in ~10 halvings of
+   the exponent rather than ~1000 halvings of the value.  */
+static double bisect(double lo, double hi)
+{
+  if (lo > 0 && hi > 4 * lo) return sqrt(lo) * sqrt(hi);
+  if (hi < 0 && lo < 4 * hi) return -sqrt(-lo) * sqrt(-hi);
+  return lo + 0.5 * (hi - lo);
+}
+
+static int converged(double step, double x, double xtol, double atol)
+{
+  return fabs(step) <= xtol * fabs(x) + atol;
+}
+
+deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
+                                double lo, double hi, double x0, int dir,
+                                double xtol, double atol, int max_iter)
+{
+  if (!out || !fdf || (dir != 1 && dir != -1) || max_iter < 1 ||
+      !(xtol >= 0) || !(atol >= 0))
+    return DEQ_EINVAL;
+  if (!valid_bracket(lo, hi) || isnan(x0)) return DEQ_EDOM;
+  double x = fmin(fmax(x0, lo), hi), f = NAN, df, fprev = INFINITY;
+  out->iterations = 0;
+  out->status = DEQ_ENOCONV;
+  for (int it = 1; it <= max_iter; it++) {
+    deq_status st = fdf(x, params, &f, &df);
+    out->iterations = it;
+    if (st) {
+      out->status = st;
+      break;
+    }
+    if (isnan(f)) {
+      out->status = DEQ_EDOM;
+      break;
+    }
+    if (f == 0) {
+      out->status = DEQ_OK;
+      break;
+    }
+    if (dir * f < 0) lo = x; else hi = x;
+    double xn = (df != 0 && isfinite(df)) ? x - f / df : NAN;
+    /* Newton must stay strictly inside the bracket and at least halve |f|. */
+    if (!(xn > lo && xn < hi) || fabs(f) > 0.5 * fabs(fprev))
+      xn = bisect(lo, hi);
+    fprev = f;
+    double step = xn - x;
+    x = xn;
+    if (converged(step, x, xtol, atol) || converged(hi - lo, x, xtol, atol)) {
+      out->status = DEQ_OK;
+      break;
+    }
+  }
+  out->x = x;
+  out->f = f;
+  out->lo = lo;
+  out->hi = hi;
+  return out->status;
+}
+
+deq_status deq_solve_newton(deq_root *out, deq_fdf fdf, void *params,
+                            double lo, double hi, double x0, double xtol,
+                            double atol, int max_iter)
+{
+  if (!out || !fdf) return DEQ_EINVAL;
+  if (!valid_bracket(lo, hi)) return DEQ_EDOM;
+  double flo, fhi, d;
+  deq_status st = fdf(lo, params, &flo, &d);
+  if (!st) st = fdf(hi, params, &fhi, &d);
+  if (st) return st;
+  out->lo = lo;
+  out->hi = hi;
+  out->iterations = 2;
+  if (flo == 0 || fhi == 0) {
+    out->x = flo == 0 ? lo : hi;
+    out->f = 0;
+    out->status = DEQ_OK;
+    return DEQ_OK;
+  }
+  if (!(flo * fhi < 0)) return DEQ_EDOM;
+  st = deq_solve_newton_dir(out, fdf, params, lo, hi, x0, flo < 0 ? 1 : -1,
+                            xtol, atol, max_iter);
+  out->iterations += 2;
+  return st;
+}
+
+/* Brent's method (after Brent 1973, "zero"): inverse quadratic
+   interpolation or secant, falling back to bisection.  */
+deq_status deq_solve_brent(deq_root *out, deq_func f, void *params,
+                           double lo, double hi, double xtol, double atol,
+                           int max_iter)
+{
+  if (!out || !f || max_iter < 1 || !(xtol >= 0) || !(atol >= 0))
+    return DEQ_EINVAL;
+  if (!valid_bracket(lo, hi)) return DEQ_EDOM;
+  double a = lo, b = hi, fa = f(a, params), fb = f(b, params);
+  out->iterations = 2;
+  out->status = DEQ_ENOCONV;
+  if (isnan(fa) || isnan(fb)) return out->status = DEQ_EDOM;
+  if ((fa > 0 && fb > 0) || (fa < 0 && fb < 0)) return out->status = DEQ_EDOM;
+  double c = a, fc = fa, d = b - a, e = d;
+  for (int it = 0; it < max_iter; it++) {
+    if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
+      c = a; fc = fa; d = e = b - a;
+    }
+    if (fabs(fc) < fabs(fb)) {
+      a = b; b = c; c = a;
+      fa = fb; fb = fc; fc = fa;
+    }
+    double tol = 2 * 1.1102230246251565e-16 * fabs(b) + 0.5 * (xtol * fabs(b) + atol);
+    double m = 0.5 * (c - b);
+    if (fabs(m) <= tol || fb == 0) {
+      out->status = DEQ_OK;
+      break;
+    }
+    if (fabs(e) >= tol && fabs(fa) > fabs(fb)) {
+      double s = fb / fa, p, q;
+      if (a == c) {
+        p = 2 * m * s;
+        q = 1 - s;
+      } else {
+        double qq = fa / fc, r = fb / fc;
+        p = s * (2 * m * qq * (qq - r) - (b - a) * (r - 1));
+        q = (qq - 1) * (r - 1) * (s - 1);
+      }
+      if (p > 0) q = -q; else p = -p;
+      if (2 * p < fmin(3 * m * q - fabs(tol * q), fabs(e * q))) {
+        e = d;
+        d = p / q;
+      } else {
+        d = m;
+        e = m;
+      }
+    } else {
+      d = m;
+      e = m;
+    }
+    a = b;
+    fa = fb;
+    b += fabs(d) > tol ? d : (m > 0 ? tol : -tol);
+    fb = f(b, params);
+    out->iterations++;
+    if (isnan(fb)) {
+      out->status = DEQ_EDOM;
+      break;
+    }
+  }
+  out->x = b;
+  out->f = fb;
+  out->lo = fmin(b, c);
+  out->hi = fmax(b, c);
+  return out->status;
+}

@@ -1,1 +1,264 @@
-/* placeholder */ typedef int deq_placeholder_spectrum;
+/* spectrum.c -- spectral measures: allocation, validation, simple
+ * constructors, targets and multiplicity compression.  */
+#include "config.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "deq/spectrum.h"
+#include "sum_impl.h"
+
+deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (n == 0) return DEQ_EINVAL;
+  deq_spectrum *sp = calloc(1, sizeof *sp);
+  if (!sp) return DEQ_ENOMEM;
+  sp->s = calloc(n, sizeof *sp->s);
+  sp->m = malloc(n * sizeof *sp->m);
+  sp->v = calloc(n, sizeof *sp->v);
+  if (!sp->s || !sp->m || !sp->v) {
+    deq_spectrum_free(sp);
+    return DEQ_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) sp->m[i] = 1.0;
+  sp->n = n;
+  sp->dim = sp->rank = (double)n;
+  sp->exact = 1;
+  *out = sp;
+  return DEQ_OK;
+}
+
+void deq_spectrum_free(deq_spectrum *sp)
+{
+  if (!sp) return;
+  free(sp->s);
+  free(sp->m);
+  free(sp->v);
+  free(sp);
+}
+
+deq_status deq_spectrum_copy(deq_spectrum **out, const deq_spectrum *sp)
+{
+  if (!out || !sp) return DEQ_EINVAL;
+  deq_status st = deq_spectrum_alloc(out, sp->n);
+  if (st) return st;
+  deq_spectrum *c = *out;
+  memcpy(c->s, sp->s, sp->n * sizeof *c->s);
+  memcpy(c->m, sp->m, sp->n * sizeof *c->m);
+  memcpy(c->v, sp->v, sp->n * sizeof *c->v);
+  c->dim = sp->dim;
+  c->rank = sp->rank;
+  c->trace = sp->trace;
+  c->signal = sp->signal;
+  c->exact = sp->exact;
+  return DEQ_OK;
+}
+
+/* column: the field of the file format (1 eigenvalue, 2 target power,
+   3 multiplicity).  */
+static deq_status atom_error(deq_error *err, size_t i, long column,
+                             const char *what, double x)
+{
+  if (err) {
+    err->line = (long)i + 1;
+    err->column = column;
+    snprintf(err->message, sizeof err->message, "atom %zu: %s (%g)", i + 1,
+             what, x);
+  }
+  return DEQ_EDOM;
+}
+
+/* Check one atom; the first violated rule is reported.  */
+static deq_status check_atom(const deq_spectrum *sp, size_t i, deq_error *err)
+{
+  double s = sp->s[i], m = sp->m[i], v = sp->v[i];
+  if (!isfinite(s)) return atom_error(err, i, 1, "eigenvalue is not finite", s);
+  if (s < 0) return atom_error(err, i, 1, "eigenvalue is negative", s);
+  if (!isfinite(v)) return atom_error(err, i, 2, "target power is not finite", v);
+  if (v < 0) return atom_error(err, i, 2, "target power is negative", v);
+  if (s == 0 && v > 0)
+    return atom_error(err, i, 2, "target power on a zero eigenvalue must be 0", v);
+  if (!isfinite(m)) return atom_error(err, i, 3, "multiplicity is not finite", m);
+  if (m <= 0) return atom_error(err, i, 3, "multiplicity is not positive", m);
+  return DEQ_OK;
+}
+
+deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
+{
+  if (!sp || sp->n == 0 || !sp->s || !sp->m || !sp->v) return DEQ_EINVAL;
+  int infinite = isinf(sp->dim);
+  deq_sum dim, rank, trace, signal;
+  deq_sum_init(&dim);
+  deq_sum_init(&rank);
+  deq_sum_init(&trace);
+  deq_sum_init(&signal);
+  int exact = 1;
+  for (size_t i = 0; i < sp->n; i++) {
+    deq_status st = check_atom(sp, i, err);
+    if (st) return st;
+    deq_sum_add(&dim, sp->m[i]);
+    if (sp->s[i] > 0) deq_sum_add(&rank, sp->m[i]);
+    deq_sum_add(&trace, sp->m[i] * sp->s[i]);
+    deq_sum_add(&signal, sp->v[i]);
+    if (sp->m[i] != floor(sp->m[i])) exact = 0;
+  }
+  /* An infinite power law stays infinite: its atoms are quadrature nodes.  */
+  sp->dim = infinite ? INFINITY : deq_sum_get(&dim);
+  sp->rank = infinite ? INFINITY : deq_sum_get(&rank);
+  sp->trace = deq_sum_get(&trace);
+  sp->signal = deq_sum_get(&signal);
+  sp->exact = exact && !infinite && sp->exact;
+  if (!(sp->trace > 0)) {
+    if (err) {
+      err->line = err->column = 0;
+      snprintf(err->message, sizeof err->message,
+               "spectrum has no positive eigenvalue");
+    }
+    return DEQ_EDOM;
+  }
+  return DEQ_OK;
+}
+
+deq_status deq_spectrum_from_arrays(deq_spectrum **out, size_t n,
+                                    const double *s, const double *m,
+                                    const double *v, deq_error *err)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (n == 0 || !s) return DEQ_EINVAL;
+  deq_spectrum *sp;
+  deq_status st = deq_spectrum_alloc(&sp, n);
+  if (st) return st;
+  memcpy(sp->s, s, n * sizeof *s);
+  if (m) memcpy(sp->m, m, n * sizeof *m);
+  if (v) memcpy(sp->v, v, n * sizeof *v);
+  st = deq_spectrum_update(sp, err);
+  if (st) {
+    deq_spectrum_free(sp);
+    return st;
+  }
+  *out = sp;
+  return DEQ_OK;
+}
+
+deq_status deq_spectrum_iso(deq_spectrum **out, double n, double scale)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (!(n >= 1) || n != floor(n) || !isfinite(n) || !(scale > 0) ||
+      !isfinite(scale))
+    return DEQ_EDOM;
+  return deq_spectrum_from_arrays(out, 1, &scale, &n, NULL, NULL);
+}
+
+deq_status deq_spectrum_loguniform(deq_spectrum **out, size_t n, double lo,
+                                   double hi)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (n == 0) return DEQ_EINVAL;
+  if (!(lo > 0) || !(hi >= lo) || !isfinite(hi)) return DEQ_EDOM;
+  deq_spectrum *sp;
+  deq_status st = deq_spectrum_alloc(&sp, n);
+  if (st) return st;
+  double lhi = log(hi), span = log(hi / lo);
+  for (size_t i = 0; i < n; i++)
+    sp->s[i] = exp(lhi - ((double)i + 0.5) / (double)n * span);
+  /* Make the s -> lo*hi/s symmetry exact where rounding would break it.  */
+  for (size_t i = 0; i < n / 2; i++) sp->s[n - 1 - i] = lo * hi / sp->s[i];
+  if (n % 2) sp->s[n / 2] = sqrt(lo * hi);
+  st = deq_spectrum_update(sp, NULL);
+  if (st) {
+    deq_spectrum_free(sp);
+    return st;
+  }
+  *out = sp;
+  return DEQ_OK;
+}
+
+/* Recompute only the signal after a target change (keeps dim/rank).  */
+static void update_signal(deq_spectrum *sp)
+{
+  deq_sum a;
+  deq_sum_init(&a);
+  for (size_t i = 0; i < sp->n; i++) deq_sum_add(&a, sp->v[i]);
+  sp->signal = deq_sum_get(&a);
+}
+
+deq_status deq_spectrum_target_iso(deq_spectrum *sp, double norm2)
+{
+  if (!sp) return DEQ_EINVAL;
+  if (!(norm2 >= 0) || !isfinite(norm2)) return DEQ_EDOM;
+  if (!isfinite(sp->dim)) return DEQ_EUNSUP;
+  for (size_t i = 0; i < sp->n; i++)
+    sp->v[i] = norm2 * sp->m[i] * sp->s[i] / sp->dim;
+  update_signal(sp);
+  return DEQ_OK;
+}
+
+deq_status deq_spectrum_target_values(deq_spectrum *sp, size_t n,
+                                      const double *v, deq_error *err)
+{
+  if (!sp || !v) return DEQ_EINVAL;
+  if (n != sp->n) {
+    if (err) {
+      err->line = err->column = 0;
+      snprintf(err->message, sizeof err->message,
+               "%zu target powers given for %zu atoms", n, sp->n);
+    }
+    return DEQ_EINVAL;
+  }
+  double *old = malloc(n * sizeof *old);
+  if (!old) return DEQ_ENOMEM;
+  memcpy(old, sp->v, n * sizeof *old);
+  memcpy(sp->v, v, n * sizeof *v);
+  for (size_t i = 0; i < n; i++) {
+    deq_status st = check_atom(sp, i, err);
+    if (st) {
+      memcpy(sp->v, old, n * sizeof *old);
+      free(old);
+      return st;
+    }
+  }
+  free(old);
+  update_signal(sp);
+  return DEQ_OK;
+}
+
+typedef struct atom {
+  double s, m, v;
+} atom;
+
+static int by_decreasing_s(const void *a, const void *b)
+{
+  double x = ((const atom *)a)->s, y = ((const atom *)b)->s;
+  return (x < y) - (x > y);
+}
+
+deq_status deq_spectrum_compress(deq_spectrum *sp)
+{
+  if (!sp || sp->n == 0) return DEQ_EINVAL;
+  atom *a = malloc(sp->n * sizeof *a);
+  if (!a) return DEQ_ENOMEM;
+  for (size_t i = 0; i < sp->n; i++) a[i] = (atom){sp->s[i], sp->m[i], sp->v[i]};
+  qsort(a, sp->n, sizeof *a, by_decreasing_s);
+  size_t k = 0;
+  for (size_t i = 0; i < sp->n; i++) {
+    if (k > 0 && a[i].s == a[k - 1].s) {
+      a[k - 1].m += a[i].m;
+      a[k - 1].v += a[i].v;
+    } else {
+      a[k++] = a[i];
+    }
+  }
+  for (size_t i = 0; i < k; i++) {
+    sp->s[i] = a[i].s;
+    sp->m[i] = a[i].m;
+    sp->v[i] = a[i].v;
+  }
+  sp->n = k; /* arrays keep their capacity; only the count shrinks */
+  free(a);
+  return deq_spectrum_update(sp, NULL);
+}

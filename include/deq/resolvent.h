@@ -10,6 +10,7 @@
 #define DEQ_RESOLVENT_H
 
 #include "deq/spectrum.h"
+#include "deq/solve.h"
 
 #ifdef __cplusplus
 extern "C" {

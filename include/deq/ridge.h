@@ -29,6 +29,8 @@ typedef struct deq_ridge_point {
   double P, lambda, noise;      /* noise is sigma^2 */
   /* fixed point */
   double kappa;
+  double kappa0;                /* ridgeless kappa at this P: df1(kappa0) = P
+                                   when rank > P, else 0 */
   double df1, df2;
   double gamma;                 /* df2/P */
   double one_minus_gamma;       /* 1 - gamma, computed without cancellation */

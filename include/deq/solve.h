@@ -33,6 +33,13 @@ deq_status deq_solve_newton(deq_root *out, deq_fdf fdf, void *params,
                             double lo, double hi, double x0,
                             double xtol, double atol, int max_iter);
 
+/* The same when the caller knows the orientation and wants to save the two
+   endpoint evaluations: dir = +1 if f(lo) <= 0 <= f(hi), -1 if
+   f(lo) >= 0 >= f(hi).  This is the form the model solvers use.  */
+deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
+                                double lo, double hi, double x0, int dir,
+                                double xtol, double atol, int max_iter);
+
 /* Brent on [lo, hi] with f(lo) f(hi) <= 0.  */
 deq_status deq_solve_brent(deq_root *out, deq_func f, void *params,
                            double lo, double hi, double xtol, double atol,

@@ -29,7 +29,8 @@ typedef enum deq_status {
 const char *deq_strerror(deq_status status);
 
 /* Location and text of a parse or validation error in a file or string.
-   line and column are 1-based; 0 means "not applicable".  */
+   line is the 1-based line (or atom) number and column the 1-based field
+   number on that line; 0 means "not applicable".  */
 typedef struct deq_error {
   long line;
   long column;
