@@ -1,16 +1,24 @@
 /* spectrum_powerlaw.c -- power-law spectra with a source condition,
  * exact or as an exact head plus a quadrature tail.
  *
- * Tail: for modes k > K (the head) the sum over k of any smooth f(k) is
- * replaced by the midpoint Euler-Maclaurin integral
- *     sum_{k=K+1}^{n} f(k) = int_{K+1/2}^{n+1/2} f(x) dx - (1/24) f'(x)|_{K+1/2}^{n+1/2} + ...
- * evaluated in u = log x by 8-point Gauss-Legendre panels of width at most
- * 1/alpha.  Every functional deq uses is f(x) = F(s(x)) with poles at
- * s = -kappa, i.e. at Im u = pi/alpha, so panels of half-width 1/(2 alpha)
- * converge like (2 pi + sqrt(1 + 4 pi^2))^-16 ~ 1e-17.  Each node becomes an
- * atom with multiplicity w x (non-integer).  For n = infinity the panels
- * stop where s(x) = 1e-150 scale and the rest of the integral becomes one
- * atom matching its first two moments (sum s, sum s^2) and target power.  */
+ * Tail: for n beyond exact_max, the modes k > K (the head) enter through
+ * the Euler-Maclaurin formula
+ *   sum_{k=K+1}^{n} f(k) = int_K^n f(x) dx - f(K)/2 + f(n)/2
+ *                          - f'(K)/12 + f'(n)/12 + O(f''')
+ * with f'(K) replaced by the one-sided difference (3 f(K) - 4 f(K-1)
+ * + f(K-2))/2 (Gregory's end correction).  Both corrections are then
+ * positive reweightings of the last three head atoms (23/24, 7/6, 3/8),
+ * so the formula holds for every functional deq evaluates, whatever kappa.
+ * The neglected terms are O(f''') ~ alpha^3 f(K)/K^3, and f'(n)/12 is
+ * dropped (relative size alpha/(12 n)).  The integral is taken in
+ * u = log x by 8-point Gauss-Legendre panels of width at most 1/alpha:
+ * every functional is F(s(x)) with poles at s = -kappa, i.e. at
+ * Im u = pi/alpha, so panels of half-width 1/(2 alpha) converge like
+ * (2 pi + sqrt(1 + 4 pi^2))^-16 ~ 1e-17.  Each node becomes an atom with
+ * multiplicity w x (not an integer); the endpoint f(n)/2 is an atom of
+ * multiplicity 1/2.  For n = infinity the panels stop where s(x) = 1e-150
+ * scale, and the rest of the integral is one atom matching its first two
+ * moments (sum s, sum s^2) and its target power.  */
 #include "config.h"
 #include <math.h>
 #include <stdlib.h>
@@ -102,6 +110,25 @@ static size_t fill_tail(deq_spectrum *sp, size_t j, const deq_powerlaw *p,
   return j;
 }
 
+/* Gregory weights of the last three head atoms K-2, K-1, K: the head sum
+   minus f(K)/2 and minus 1/12 of the one-sided derivative at K.  */
+static void reweight_head(deq_spectrum *sp, size_t K)
+{
+  static const double w[3] = {23.0 / 24.0, 7.0 / 6.0, 3.0 / 8.0};
+  for (int j = 0; j < 3; j++) {
+    sp->m[K - 3 + j] *= w[j];
+    sp->v[K - 3 + j] *= w[j];
+  }
+}
+
+/* The endpoint term f(n)/2 of a finite tail.  */
+static void fill_endpoint(deq_spectrum *sp, size_t j, const deq_powerlaw *p)
+{
+  sp->s[j] = p->scale * pow(p->n, -p->alpha);
+  sp->m[j] = 0.5;
+  sp->v[j] = 0.5 * target_power_at(p, p->n);
+}
+
 /* The part of an infinite power law beyond x as one moment-matched atom.  */
 static void fill_remainder(deq_spectrum *sp, size_t j, const deq_powerlaw *p,
                            double x)
@@ -131,23 +158,25 @@ deq_status deq_spectrum_powerlaw(deq_spectrum **out, const deq_powerlaw *p)
     if (st) return st;
     fill_modes(sp, p, n);
   } else {
-    if (head >= p->n) return DEQ_EDOM;
+    if (head >= p->n || head < 16) return DEQ_EDOM;
     size_t K = (size_t)head;
-    double lo = head + 0.5, hi;
     int infinite = isinf(p->n);
-    if (infinite)
-      hi = pow(p->scale / (TAIL_S_STOP * p->scale), 1.0 / p->alpha);
-    else
-      hi = p->n + 0.5;
-    if (hi <= lo) hi = lo * 2; /* s_stop reached inside the head: tiny tail */
+    double lo = head;
+    double hi = infinite ? pow(1.0 / TAIL_S_STOP, 1.0 / p->alpha) : p->n;
+    if (hi <= lo) hi = 2 * lo; /* s_stop inside the head: a negligible tail */
     size_t np = panel_count(lo, hi, p->alpha);
-    st = deq_spectrum_alloc(&sp, K + 8 * np + (infinite ? 1 : 0));
+    st = deq_spectrum_alloc(&sp, K + 8 * np + 1);
     if (st) return st;
     fill_modes(sp, p, K);
+    reweight_head(sp, K);
     size_t j = fill_tail(sp, K, p, lo, hi, np);
-    if (infinite) fill_remainder(sp, j, p, hi);
+    if (infinite) {
+      fill_remainder(sp, j, p, hi);
+      sp->dim = INFINITY;
+    } else {
+      fill_endpoint(sp, j, p);
+    }
     sp->exact = 0;
-    if (infinite) sp->dim = INFINITY;
   }
   st = deq_spectrum_update(sp, NULL);
   if (st) {
