@@ -1,1 +1,284 @@
-/* placeholder */ typedef int deq_placeholder_io;
+/* io.c -- reading tables of numbers with one header line.
+ *
+ * The header (the first line that is neither blank nor a '#' comment)
+ * fixes the layout: if it contains a tab or a comma the table is
+ * delimited (every tab or comma separates two fields, blanks around a
+ * field are trimmed, an empty field is an error); otherwise fields are
+ * separated by runs of blanks.  Every later non-blank, non-comment line is
+ * a row of exactly ncol numbers.  Numbers are parsed with strtod in the
+ * C locale's format (the library never changes the locale), so "inf",
+ * "-Inf", "NaN" and deq's own %.17g output all read back exactly.  */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "deq/io.h"
+
+/* Longest piece of offending text quoted in an error message.  */
+#define QUOTE_MAX 64
+
+static deq_status parse_error(deq_error *err, long line, long column,
+                              const char *what, const char *text)
+{
+  if (err) {
+    err->line = line;
+    err->column = column;
+    if (!text)
+      snprintf(err->message, sizeof err->message, "%s", what);
+    else if (strlen(text) > QUOTE_MAX)
+      snprintf(err->message, sizeof err->message, "%s: '%.*s...'", what,
+               QUOTE_MAX, text);
+    else
+      snprintf(err->message, sizeof err->message, "%s: '%s'", what, text);
+  }
+  return DEQ_EPARSE;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* Cut the line terminator ("\n" or "\r\n").  A trailing tab or comma
+   stays: in a delimited table it is an empty last field.  */
+static void chop(char *line, size_t n)
+{
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+  line[n] = '\0';
+}
+
+static int is_skipped(const char *line)
+{
+  while (is_blank(*line)) line++;
+  return *line == '\0' || *line == '#';
+}
+
+/* A growing list of field pointers into one line.  */
+typedef struct fields {
+  char **f;
+  size_t n, cap;
+} fields;
+
+static int fields_push(fields *fs, char *p)
+{
+  if (fs->n == fs->cap) {
+    size_t cap = fs->cap ? 2 * fs->cap : 16;
+    char **f = realloc(fs->f, cap * sizeof *f);
+    if (!f) return 0;
+    fs->f = f;
+    fs->cap = cap;
+  }
+  fs->f[fs->n++] = p;
+  return 1;
+}
+
+static char *trim(char *s)
+{
+  while (is_blank(*s)) s++;
+  size_t n = strlen(s);
+  while (n > 0 && is_blank(s[n - 1])) n--;
+  s[n] = '\0';
+  return s;
+}
+
+/* Split in place.  delimited: on every tab or comma, fields trimmed (and
+   possibly empty); otherwise on runs of blanks.  0 on allocation failure. */
+static int split(fields *fs, char *line, int delimited)
+{
+  fs->n = 0;
+  if (delimited) {
+    char *start = line;
+    for (char *p = line;; p++) {
+      if (*p == '\t' || *p == ',' || *p == '\0') {
+        int last = *p == '\0';
+        *p = '\0';
+        if (!fields_push(fs, trim(start))) return 0;
+        if (last) return 1;
+        start = p + 1;
+      }
+    }
+  }
+  char *p = line;
+  for (;;) {
+    while (is_blank(*p)) p++;
+    if (*p == '\0') return 1;
+    if (!fields_push(fs, p)) return 0;
+    while (*p && !is_blank(*p)) p++;
+    if (*p) *p++ = '\0';
+  }
+}
+
+/* The whole field must be one number.  Returns NULL on success, else
+   what is wrong: overflow to +-HUGE_VAL is refused, underflow to a
+   subnormal or zero is accepted.  */
+static const char *parse_number(const char *s, double *x)
+{
+  char *end;
+  errno = 0;
+  *x = strtod(s, &end);
+  if (end == s || *end != '\0') return "not a number";
+  if (errno == ERANGE && isinf(*x)) return "number out of range";
+  return NULL;
+}
+
+/* Drop one pair of double quotes around a column name ("E_g" -> E_g),
+   as spreadsheets write them.  */
+static char *unquote(char *s)
+{
+  size_t n = strlen(s);
+  if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+    s[n - 1] = '\0';
+    return s + 1;
+  }
+  return s;
+}
+
+typedef struct reader {
+  FILE *f;
+  char *line;
+  size_t cap;
+  long lineno;
+  deq_error *err;
+} reader;
+
+/* Next line that is not blank or a comment, chopped; *got = 0 at the end
+   of the input.  */
+static deq_status next_line(reader *r, int *got)
+{
+  for (;;) {
+    errno = 0;
+    ssize_t n = getline(&r->line, &r->cap, r->f);
+    if (n < 0) {
+      *got = 0;
+      if (errno == ENOMEM) return DEQ_ENOMEM;
+      if (!ferror(r->f)) return DEQ_OK;
+      if (r->err) {
+        r->err->line = r->lineno + 1;
+        snprintf(r->err->message, sizeof r->err->message, "read error: %s",
+                 strerror(errno));
+      }
+      return DEQ_EIO;
+    }
+    r->lineno++;
+    size_t m = (size_t)n;
+    if (memchr(r->line, '\0', m))
+      return parse_error(r->err, r->lineno, 0, "NUL byte in a text line", NULL);
+    if (r->lineno == 1 && m >= 3 && memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
+      memmove(r->line, r->line + 3, m - 2);  /* UTF-8 byte order mark */
+      m -= 3;
+    }
+    chop(r->line, m);
+    if (!is_skipped(r->line)) {
+      *got = 1;
+      return DEQ_OK;
+    }
+  }
+}
+
+static deq_status read_header(deq_table *t, int *delimited, reader *r,
+                              fields *fs)
+{
+  int got;
+  deq_status st = next_line(r, &got);
+  if (st) return st;
+  if (!got)
+    return parse_error(r->err, 0, 0,
+                       "empty input: no header line of column names", NULL);
+  *delimited = strpbrk(r->line, "\t,") != NULL;
+  if (!split(fs, r->line, *delimited)) return DEQ_ENOMEM;
+  t->names = calloc(fs->n, sizeof *t->names);
+  if (!t->names) return DEQ_ENOMEM;
+  t->ncol = fs->n;
+  for (size_t j = 0; j < fs->n; j++) {
+    char *name = unquote(fs->f[j]);
+    if (*name == '\0')
+      return parse_error(r->err, r->lineno, (long)j + 1,
+                         "empty column name in the header", NULL);
+    t->names[j] = strdup(name);
+    if (!t->names[j]) return DEQ_ENOMEM;
+  }
+  return DEQ_OK;
+}
+
+/* Append one row of ncol numbers, growing t->data geometrically.  */
+static deq_status push_row(deq_table *t, size_t *cap_rows, reader *r,
+                           const fields *fs)
+{
+  long lineno = r->lineno;
+  if (fs->n != t->ncol) {
+    char what[96];
+    snprintf(what, sizeof what, "%zu field%s where the header has %zu",
+             fs->n, fs->n == 1 ? "" : "s", t->ncol);
+    /* Point at the first extra field, or at the first missing one.  */
+    long col = fs->n > t->ncol ? (long)t->ncol + 1 : (long)fs->n + 1;
+    return parse_error(r->err, lineno, col, what, NULL);
+  }
+  if (t->nrow == *cap_rows) {
+    size_t cap = *cap_rows ? 2 * *cap_rows : 64;
+    if (cap > SIZE_MAX / sizeof(double) / t->ncol) return DEQ_ENOMEM;
+    double *d = realloc(t->data, cap * t->ncol * sizeof *d);
+    if (!d) return DEQ_ENOMEM;
+    t->data = d;
+    *cap_rows = cap;
+  }
+  double *row = t->data + t->nrow * t->ncol;
+  for (size_t j = 0; j < t->ncol; j++) {
+    const char *s = fs->f[j];
+    if (*s == '\0')
+      return parse_error(r->err, lineno, (long)j + 1, "empty field", NULL);
+    const char *bad = parse_number(s, &row[j]);
+    if (bad) return parse_error(r->err, lineno, (long)j + 1, bad, s);
+  }
+  t->nrow++;
+  return DEQ_OK;
+}
+
+deq_status deq_table_read(deq_table **out, FILE *f, deq_error *err)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  deq_error_clear(err);
+  if (!f) return DEQ_EINVAL;
+  deq_table *t = calloc(1, sizeof *t);
+  if (!t) return DEQ_ENOMEM;
+  reader r = {f, NULL, 0, 0, err};
+  fields fs = {0};
+  int delimited = 0;
+  deq_status st = read_header(t, &delimited, &r, &fs);
+  size_t cap_rows = 0;
+  while (st == DEQ_OK) {
+    int got;
+    st = next_line(&r, &got);
+    if (st || !got) break;
+    if (!split(&fs, r.line, delimited))
+      st = DEQ_ENOMEM;
+    else
+      st = push_row(t, &cap_rows, &r, &fs);
+  }
+  free(r.line);
+  free(fs.f);
+  if (st) {
+    deq_table_free(t);
+    return st;
+  }
+  *out = t;
+  return DEQ_OK;
+}
+
+void deq_table_free(deq_table *t)
+{
+  if (!t) return;
+  if (t->names)
+    for (size_t j = 0; j < t->ncol; j++) free(t->names[j]);
+  free(t->names);
+  free(t->data);
+  free(t);
+}
+
+long deq_table_column(const deq_table *t, const char *name)
+{
+  if (!t || !name) return -1;
+  for (size_t j = 0; j < t->ncol; j++)
+    if (t->names[j] && strcmp(t->names[j], name) == 0) return (long)j;
+  return -1;
+}

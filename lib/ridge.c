@@ -150,10 +150,12 @@ static void fill_point(deq_ridge_point *out, const ridge_ctx *c)
   out->residual = c->resid;
 }
 
-/* lambda = 0 at P = rank: kappa = 0, gamma = 1 and the variance diverges.  */
+/* lambda = 0 at P = rank: kappa = 0 and gamma = 1, the fixed point is
+   singular.  Finite limits are reported (bias, E_tr -> 0; E_g -> 0 when
+   noiseless); the variance is +Inf when sigma^2 > 0.  Always
+   DEQ_EDIVERGE, since dkappa/dlambda is infinite.  */
 static deq_status fill_peak(deq_ridge_point *out, ridge_ctx *c)
 {
-  deq_resolvent_moments(&c->mom, c->sp, 0);
   out->kappa = 0;
   out->df1 = out->df2 = c->sp->rank;
   out->gamma = 1;
@@ -162,12 +164,10 @@ static deq_status fill_peak(deq_ridge_point *out, ridge_ctx *c)
   out->bias = 0;  /* B(kappa)/(1-gamma) = O(kappa) -> 0 */
   out->E_tr = 0;  /* (lambda/kappa)^2 E_test = O(sqrt(lambda)) -> 0 */
   out->residual = 0;
-  if (out->noise > 0) {
-    out->variance = out->E_g = out->E_test = out->gcv = INFINITY;
-    return DEQ_EDIVERGE;
-  }
-  out->variance = out->E_g = out->E_test = out->gcv = 0;
-  return DEQ_OK;
+  double inf_or_0 = out->noise > 0 ? INFINITY : 0.0;
+  out->variance = out->E_g = inf_or_0;
+  out->E_test = out->gcv = out->E_g + out->noise;
+  return DEQ_EDIVERGE;
 }
 
 static deq_status check_args(const deq_ridge_point *out, const deq_spectrum *sp,

@@ -1,1 +1,423 @@
-int main(void){return 77;}
+/* t-io.c -- tables of numbers: round trips, layouts, every parse error.  */
+#include "config.h"
+#include <float.h>
+#include "testutil.h"
+#include "deq/io.h"
+
+/* Parse `text` through a real stream (tmpfile also handles empty text).  */
+static deq_status read_text(deq_table **t, const char *text, deq_error *err)
+{
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+  rewind(f);
+  deq_status st = deq_table_read(t, f, err);
+  fclose(f);
+  return st;
+}
+
+static double cell(const deq_table *t, size_t i, size_t j)
+{
+  ck_assert_uint_lt(i, t->nrow);
+  ck_assert_uint_lt(j, t->ncol);
+  return t->data[i * t->ncol + j];
+}
+
+/* Expect a parse error at (line, column) whose message contains `text`.  */
+static void expect_error(const char *input, long line, long column,
+                         const char *text)
+{
+  deq_table *t = (deq_table *)&t;  /* must be reset to NULL */
+  deq_error err;
+  deq_status st = read_text(&t, input, &err);
+  ck_assert_msg(st == DEQ_EPARSE, "status %d for input \"%s\"", st, input);
+  ck_assert_ptr_null(t);
+  ck_assert_int_eq(err.line, line);
+  ck_assert_int_eq(err.column, column);
+  ck_assert_msg(strstr(err.message, text) != NULL,
+                "message \"%s\" lacks \"%s\"", err.message, text);
+}
+
+/* ------------------------------------------------------------ round trips */
+
+START_TEST(test_roundtrip_tsv_17g)
+{
+  /* deq's writer: tabs and %.17g, which is exact for every double.  */
+  const double v[] = {0.1, 1.0 / 3, -1e-300, 5e-324, DBL_MAX, -0.0,
+                      INFINITY, -INFINITY, NAN, 1e22, 123456789012345678.0,
+                      -2.5, DBL_MIN, 6.02214076e23, 1 - DBL_EPSILON};
+  const size_t nv = sizeof v / sizeof v[0], ncol = 3, nrow = nv / ncol;
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "P\tE_g\tE_g_se\n");
+  for (size_t i = 0; i < nrow; i++)
+    fprintf(f, "%.17g\t%.17g\t%.17g\n", v[3 * i], v[3 * i + 1], v[3 * i + 2]);
+  rewind(f);
+  deq_table *t;
+  deq_error err;
+  ck_assert_int_eq(deq_table_read(&t, f, &err), DEQ_OK);
+  fclose(f);
+  ck_assert_uint_eq(t->ncol, ncol);
+  ck_assert_uint_eq(t->nrow, nrow);
+  ck_assert_str_eq(t->names[0], "P");
+  ck_assert_str_eq(t->names[1], "E_g");
+  ck_assert_str_eq(t->names[2], "E_g_se");
+  for (size_t k = 0; k < nv; k++) {
+    double got = t->data[k];
+    if (isnan(v[k]))
+      ck_assert_msg(isnan(got), "cell %zu: %g is not NaN", k, got);
+    else  /* bitwise: keeps the sign of -0.0 and every last bit */
+      ck_assert_msg(memcmp(&got, &v[k], sizeof got) == 0,
+                    "cell %zu: %.17g != %.17g", k, got, v[k]);
+  }
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_csv_with_spaces)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "a, b ,c\n1, 2 ,3\n-4,5e-1 , 6\n", NULL), DEQ_OK);
+  ck_assert_uint_eq(t->ncol, 3);
+  ck_assert_uint_eq(t->nrow, 2);
+  ck_assert_str_eq(t->names[1], "b");
+  ck_assert_str_eq(t->names[2], "c");
+  ck_assert(cell(t, 0, 1) == 2.0);
+  ck_assert(cell(t, 1, 0) == -4.0);
+  ck_assert(cell(t, 1, 1) == 0.5);
+  ck_assert(cell(t, 1, 2) == 6.0);
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_whitespace_runs)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "  x   y\n 1   2\n3 \t 4  \n", NULL), DEQ_OK);
+  ck_assert_uint_eq(t->ncol, 2);
+  ck_assert_uint_eq(t->nrow, 2);
+  ck_assert_str_eq(t->names[0], "x");
+  ck_assert_str_eq(t->names[1], "y");
+  ck_assert(cell(t, 1, 0) == 3.0 && cell(t, 1, 1) == 4.0);
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_comments_and_blank_lines)
+{
+  deq_table *t;
+  const char *in = "# produced by deq\n\n   # indented comment\nx y\n# mid\n"
+                   "\n1 2\n   \n\t\n3 4\n# end\n";
+  ck_assert_int_eq(read_text(&t, in, NULL), DEQ_OK);
+  ck_assert_uint_eq(t->nrow, 2);
+  ck_assert_str_eq(t->names[0], "x");
+  ck_assert(cell(t, 0, 0) == 1.0 && cell(t, 1, 1) == 4.0);
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_crlf_and_bom)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "\xEF\xBB\xBFx,y\r\n1,2\r\n", NULL), DEQ_OK);
+  ck_assert_str_eq(t->names[0], "x");
+  ck_assert_str_eq(t->names[1], "y");
+  ck_assert(cell(t, 0, 1) == 2.0);
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_inf_nan_any_case)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "a b c d e f g\n"
+                                 "INF -Inf +infinity NaN nan -NAN inf\n", NULL),
+                   DEQ_OK);
+  ck_assert(isinf(cell(t, 0, 0)) && cell(t, 0, 0) > 0);
+  ck_assert(isinf(cell(t, 0, 1)) && cell(t, 0, 1) < 0);
+  ck_assert(isinf(cell(t, 0, 2)) && cell(t, 0, 2) > 0);
+  for (size_t j = 3; j < 6; j++) ck_assert(isnan(cell(t, 0, j)));
+  ck_assert(isinf(cell(t, 0, 6)));
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_header_only)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "# nothing yet\nP\tE_g\n", NULL), DEQ_OK);
+  ck_assert_uint_eq(t->ncol, 2);
+  ck_assert_uint_eq(t->nrow, 0);
+  ck_assert_int_eq(deq_table_column(t, "E_g"), 1);
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_quoted_header_names)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "\"P\",\"E_g\"\n1,2\n", NULL), DEQ_OK);
+  ck_assert_str_eq(t->names[0], "P");
+  ck_assert_str_eq(t->names[1], "E_g");
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_underflow_accepted)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "a\n1e-400\n-1e-400\n", NULL), DEQ_OK);
+  ck_assert(cell(t, 0, 0) == 0.0 && cell(t, 1, 0) == 0.0);
+  deq_table_free(t);
+}
+END_TEST
+
+/* Lines far longer than any fixed buffer: 20000 columns.  */
+START_TEST(test_long_lines)
+{
+  const size_t ncol = 20000;
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  for (size_t j = 0; j < ncol; j++) fprintf(f, "%scol%zu", j ? "\t" : "", j);
+  fputc('\n', f);
+  for (size_t i = 0; i < 3; i++) {
+    for (size_t j = 0; j < ncol; j++)
+      fprintf(f, "%s%.17g", j ? "\t" : "", (double)(i * ncol + j) / 7);
+    fputc('\n', f);
+  }
+  rewind(f);
+  deq_table *t;
+  ck_assert_int_eq(deq_table_read(&t, f, NULL), DEQ_OK);
+  fclose(f);
+  ck_assert_uint_eq(t->ncol, ncol);
+  ck_assert_uint_eq(t->nrow, 3);
+  ck_assert_str_eq(t->names[ncol - 1], "col19999");
+  ck_assert_int_eq(deq_table_column(t, "col12345"), 12345);
+  for (size_t k = 0; k < 3 * ncol; k++) ck_assert(t->data[k] == (double)k / 7);
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_many_rows)
+{
+  /* Enough rows to grow the storage several times.  */
+  const size_t nrow = 5000;
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "i,sq\n");
+  for (size_t i = 0; i < nrow; i++) fprintf(f, "%zu,%zu\n", i, i * i);
+  rewind(f);
+  deq_table *t;
+  ck_assert_int_eq(deq_table_read(&t, f, NULL), DEQ_OK);
+  fclose(f);
+  ck_assert_uint_eq(t->nrow, nrow);
+  for (size_t i = 0; i < nrow; i++)
+    ck_assert(cell(t, i, 0) == (double)i && cell(t, i, 1) == (double)(i * i));
+  deq_table_free(t);
+}
+END_TEST
+
+START_TEST(test_column_lookup)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "P lambda E_g P\n1 2 3 4\n", NULL), DEQ_OK);
+  ck_assert_int_eq(deq_table_column(t, "P"), 0);  /* first of duplicates */
+  ck_assert_int_eq(deq_table_column(t, "lambda"), 1);
+  ck_assert_int_eq(deq_table_column(t, "E_g"), 2);
+  ck_assert_int_eq(deq_table_column(t, "e_g"), -1);  /* case matters */
+  ck_assert_int_eq(deq_table_column(t, "E"), -1);
+  ck_assert_int_eq(deq_table_column(t, ""), -1);
+  ck_assert_int_eq(deq_table_column(t, NULL), -1);
+  ck_assert_int_eq(deq_table_column(NULL, "P"), -1);
+  deq_table_free(t);
+  deq_table_free(NULL);
+}
+END_TEST
+
+START_TEST(test_error_cleared_on_success)
+{
+  deq_table *t;
+  deq_error err = {7, 7, "stale"};
+  ck_assert_int_eq(read_text(&t, "a\n1\n", &err), DEQ_OK);
+  ck_assert_int_eq(err.line, 0);
+  ck_assert_int_eq(err.column, 0);
+  ck_assert_str_eq(err.message, "");
+  deq_table_free(t);
+}
+END_TEST
+
+/* ------------------------------------------------------------ errors */
+
+START_TEST(test_bad_arguments)
+{
+  deq_table *t = (deq_table *)&t;
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(deq_table_read(NULL, f, NULL), DEQ_EINVAL);
+  ck_assert_int_eq(deq_table_read(&t, NULL, NULL), DEQ_EINVAL);
+  ck_assert_ptr_null(t);
+  fclose(f);
+}
+END_TEST
+
+START_TEST(test_error_non_numeric_cell)
+{
+  expect_error("x\ty\n1\t2\n3\tabc\n", 3, 2, "'abc'");
+  expect_error("x\ty\n1\t2\n3\tabc\n", 3, 2, "not a number");
+}
+END_TEST
+
+START_TEST(test_error_partial_number)
+{
+  /* strtod would stop after "1.5": the whole field must be the number.  */
+  expect_error("a b\n1.5x 2\n", 2, 1, "'1.5x'");
+  expect_error("a,b\n1,2 3\n", 2, 2, "'2 3'");
+  expect_error("a\tb\n1 2\t3\n", 2, 1, "'1 2'");
+  expect_error("a b\n1 infinite\n", 2, 2, "'infinite'");
+  expect_error("a b\n1 1e\n", 2, 2, "'1e'");
+}
+END_TEST
+
+START_TEST(test_error_line_counts_comments)
+{
+  /* Line numbers are those of the file, comments and blanks included.  */
+  expect_error("# c\n\nx y z\n1 2 3\n\n# c\n1 2 z\n", 7, 3, "'z'");
+}
+END_TEST
+
+START_TEST(test_error_too_many_fields)
+{
+  expect_error("a b\n1 2\n1 2 3\n", 3, 3, "3 fields where the header has 2");
+  expect_error("a,b\n1,2,\n", 2, 3, "3 fields");  /* trailing comma */
+}
+END_TEST
+
+START_TEST(test_error_too_few_fields)
+{
+  expect_error("a,b,c\n1,2\n", 2, 3, "2 fields where the header has 3");
+  expect_error("a b c\n1\n", 2, 2, "1 field where");
+}
+END_TEST
+
+START_TEST(test_error_empty_field)
+{
+  expect_error("a,b,c\n1,,3\n", 2, 2, "empty field");
+  expect_error("a\tb\n\t3\n", 2, 1, "empty field");
+  expect_error("a, b\n1,  \n", 2, 2, "empty field");
+}
+END_TEST
+
+START_TEST(test_error_empty_input)
+{
+  expect_error("", 0, 0, "empty input");
+  expect_error("# only\n\n   \n# comments\n", 0, 0, "empty input");
+}
+END_TEST
+
+START_TEST(test_error_empty_column_name)
+{
+  expect_error("a,,b\n1,2,3\n", 1, 2, "empty column name");
+  expect_error("\n# c\na\t\n", 3, 2, "empty column name");
+}
+END_TEST
+
+START_TEST(test_error_overflow)
+{
+  expect_error("a b\n1 -1e999\n", 2, 2, "out of range");
+}
+END_TEST
+
+START_TEST(test_error_long_text_truncated)
+{
+  char in[1200] = "a\n";
+  memset(in + 2, 'q', 1000);
+  in[1002] = '\n';
+  in[1003] = '\0';
+  deq_table *t;
+  deq_error err;
+  ck_assert_int_eq(read_text(&t, in, &err), DEQ_EPARSE);
+  ck_assert_int_eq(err.line, 2);
+  ck_assert_int_eq(err.column, 1);
+  ck_assert_ptr_nonnull(strstr(err.message, "qqqq..."));
+  ck_assert_uint_lt(strlen(err.message), sizeof err.message);
+}
+END_TEST
+
+START_TEST(test_error_without_err_record)
+{
+  deq_table *t;
+  ck_assert_int_eq(read_text(&t, "a\nz\n", NULL), DEQ_EPARSE);
+  ck_assert_ptr_null(t);
+}
+END_TEST
+
+START_TEST(test_error_nul_byte)
+{
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  fwrite("a\n1\0\n", 1, 5, f);
+  rewind(f);
+  deq_table *t;
+  deq_error err;
+  ck_assert_int_eq(deq_table_read(&t, f, &err), DEQ_EPARSE);
+  ck_assert_int_eq(err.line, 2);
+  fclose(f);
+}
+END_TEST
+
+START_TEST(test_error_unreadable_stream)
+{
+  /* A write-only stream fails on the first read.  */
+  FILE *f = fopen("/dev/null", "w");
+  ck_assert_ptr_nonnull(f);
+  deq_table *t;
+  deq_error err;
+  ck_assert_int_eq(deq_table_read(&t, f, &err), DEQ_EIO);
+  ck_assert_ptr_null(t);
+  ck_assert_int_eq(err.line, 1);
+  ck_assert_ptr_nonnull(strstr(err.message, "read error"));
+  fclose(f);
+}
+END_TEST
+
+static Suite *io_suite(void)
+{
+  Suite *s = suite_create("io");
+  TCase *tc = tcase_create("read");
+  tcase_add_test(tc, test_roundtrip_tsv_17g);
+  tcase_add_test(tc, test_csv_with_spaces);
+  tcase_add_test(tc, test_whitespace_runs);
+  tcase_add_test(tc, test_comments_and_blank_lines);
+  tcase_add_test(tc, test_crlf_and_bom);
+  tcase_add_test(tc, test_inf_nan_any_case);
+  tcase_add_test(tc, test_header_only);
+  tcase_add_test(tc, test_quoted_header_names);
+  tcase_add_test(tc, test_underflow_accepted);
+  tcase_add_test(tc, test_long_lines);
+  tcase_add_test(tc, test_many_rows);
+  tcase_add_test(tc, test_column_lookup);
+  tcase_add_test(tc, test_error_cleared_on_success);
+  suite_add_tcase(s, tc);
+  TCase *te = tcase_create("errors");
+  tcase_add_test(te, test_bad_arguments);
+  tcase_add_test(te, test_error_non_numeric_cell);
+  tcase_add_test(te, test_error_partial_number);
+  tcase_add_test(te, test_error_line_counts_comments);
+  tcase_add_test(te, test_error_too_many_fields);
+  tcase_add_test(te, test_error_too_few_fields);
+  tcase_add_test(te, test_error_empty_field);
+  tcase_add_test(te, test_error_empty_input);
+  tcase_add_test(te, test_error_empty_column_name);
+  tcase_add_test(te, test_error_overflow);
+  tcase_add_test(te, test_error_long_text_truncated);
+  tcase_add_test(te, test_error_without_err_record);
+  tcase_add_test(te, test_error_nul_byte);
+  tcase_add_test(te, test_error_unreadable_stream);
+  suite_add_tcase(s, te);
+  return s;
+}
+
+int main(void)
+{
+  return test_run(io_suite());
+}
