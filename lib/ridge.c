@@ -19,7 +19,6 @@
 
 #define NEWTON_XTOL 1e-7   /* then one Taylor step: error ~ 1e-14 * (1e-7)^2/.. */
 #define MAX_ITER 200
-#define DIRECT_ABOVE 0.01 /* lambda/kappa above which rank > P needs no anchor */
 
 typedef struct ridge_ctx {
   const deq_spectrum *sp;
@@ -28,6 +27,7 @@ typedef struct ridge_ctx {
   deq_moments mom;    /* moments at the last evaluation */
   double C;           /* P - df1 at the last evaluation */
   double resid;       /* |log G - log lambda| at the last Newton evaluation */
+  double gap0;        /* df1 - df2 at kappa0, i.e. P (1 - gamma0) */
   int passes;
 } ridge_ctx;
 
@@ -36,14 +36,11 @@ static int rank_exceeds(const deq_spectrum *sp, double P)
   return sp->rank > P;
 }
 
-/* P - df1 from moments: the cdf1 form when rank <= P; the direct
-   difference otherwise, which the solver only uses where P - df1 >=
-   DIRECT_ABOVE * P, so that at most two digits are lost to cancellation. */
+/* P - df1 from moments when rank <= P (the cdf1 form).  */
 static double complement_plain(const deq_spectrum *sp, double P,
                                const deq_moments *m)
 {
-  if (!rank_exceeds(sp, P)) return (P - sp->rank) + m->cdf1;
-  return P - m->df1;
+  return (P - sp->rank) + m->cdf1;
 }
 
 /* Newton runs in u = log kappa (or u = log delta) on F = log G - log lambda:
@@ -126,6 +123,7 @@ static deq_status solve_kappa0(ridge_ctx *c, double guess)
   if (st) return st;
   c->kappa0 = exp(root.x);
   deq_moments_shift(&c->mom, c->kappa0);
+  c->gap0 = c->mom.gap12;
   return DEQ_OK;
 }
 
@@ -208,9 +206,11 @@ static deq_status solve_plain(ridge_ctx *c, double guess)
 
 static deq_status solve_anchored(ridge_ctx *c, double guess)
 {
-  /* kappa <= lambda + tr/P; delta = lambda/(1 - gamma) is exact to first
-     order and a bound from above by convexity.  */
+  /* kappa <= lambda + tr/P, and G is convex in delta with G'(0) = 1 -
+     gamma0, so delta <= lambda/(1 - gamma0), with equality to first order
+     in lambda: the start when no better guess is known.  */
   double hi = c->lambda + c->sp->trace / c->P - c->kappa0;
+  if (c->gap0 > 0) hi = fmin(hi, c->lambda * c->P / c->gap0);
   double d0 = guess - c->kappa0;
   if (!(d0 > 0 && d0 < hi)) d0 = hi;
   deq_root root;
@@ -237,27 +237,25 @@ static deq_status solve_under(ridge_ctx *c, double guess)
   return DEQ_OK;
 }
 
-/* d log kappa0/d log P = -1/(1 - gamma0), exact for power laws.  */
+/* kappa0 at P from a neighbour, by its local exponent.  */
 static double predict_kappa0(const deq_ridge_point *w, double P)
 {
   if (!w || w->status != DEQ_OK || !(w->kappa0 > 0)) return NAN;
-  return w->kappa0 * pow(P / w->P, -w->dkappa_dlambda);
+  return w->kappa0 * pow(P / w->P, w->kappa0_exponent);
 }
 
 /* rank > P: kappa = kappa0 + delta with kappa0 solved first (or reused
-   along a lambda grid), except when lambda/kappa is large enough for the
-   direct difference P - df1.  */
+   along a lambda grid).  */
 static deq_status solve_over(ridge_ctx *c, double guess,
                              const deq_ridge_point *w)
 {
-  if (w && w->P == c->P && w->kappa0 > 0) {
-    c->kappa0 = w->kappa0;
-  } else if (c->lambda > 10 * DIRECT_ABOVE * guess) {
-    if (solve_plain(c, guess) == DEQ_OK && c->C >= DIRECT_ABOVE * c->P)
-      return DEQ_OK;
-  }
   deq_status st = DEQ_OK;
-  if (!(c->kappa0 > 0)) st = solve_kappa0(c, predict_kappa0(w, c->P));
+  if (w && w->P == c->P && w->kappa0 > 0 && w->kappa0_exponent < 0) {
+    c->kappa0 = w->kappa0; /* along a lambda grid */
+    c->gap0 = -c->P / w->kappa0_exponent;
+  } else {
+    st = solve_kappa0(c, predict_kappa0(w, c->P));
+  }
   if (st) return st;
   if (c->lambda > 0) return solve_anchored(c, guess);
   if (c->mom.kappa != c->kappa0) {
@@ -292,6 +290,7 @@ deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
     if (!st) fill_point(out, &c);
   }
   out->kappa0 = over ? c.kappa0 : 0;
+  out->kappa0_exponent = over && c.gap0 > 0 ? -P / c.gap0 : 0;
   out->iterations = c.passes;
   out->status = st;
   return st;

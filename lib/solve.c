@@ -1,5 +1,6 @@
 /* solve.c -- scalar root finding: safeguarded Newton and Brent.  */
 #include "config.h"
+#include <float.h>
 #include <math.h>
 #include "deq/solve.h"
 
@@ -23,6 +24,12 @@ static int converged(double step, double x, double xtol, double atol)
   return fabs(step) <= xtol * fabs(x) + atol;
 }
 
+/* The bracket has shrunk to adjacent doubles (or to atol around 0).  */
+static int bracket_collapsed(double lo, double hi, double atol)
+{
+  return hi - lo <= 4 * DBL_EPSILON * fmax(fabs(lo), fabs(hi)) + atol;
+}
+
 deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
                                 double lo, double hi, double x0, int dir,
                                 double xtol, double atol, int max_iter)
@@ -31,7 +38,8 @@ deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
       !(xtol >= 0) || !(atol >= 0))
     return DEQ_EINVAL;
   if (!valid_bracket(lo, hi) || isnan(x0)) return DEQ_EDOM;
-  double x = fmin(fmax(x0, lo), hi), f = NAN, df, fprev = INFINITY;
+  double x = fmin(fmax(x0, lo), hi), f = NAN, df;
+  double fnewton = INFINITY; /* |f| before the last Newton step */
   out->iterations = 0;
   out->status = DEQ_ENOCONV;
   for (int it = 1; it <= max_iter; it++) {
@@ -51,15 +59,29 @@ deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
     }
     if (dir * f < 0) lo = x; else hi = x;
     double xn = (df != 0 && isfinite(df)) ? x - f / df : NAN;
-    /* Newton must stay strictly inside the bracket and at least halve |f|. */
-    if (!(xn > lo && xn < hi) || fabs(f) > 0.5 * fabs(fprev))
-      xn = bisect(lo, hi);
-    fprev = f;
-    double step = xn - x;
-    x = xn;
-    if (converged(step, x, xtol, atol) || converged(hi - lo, x, xtol, atol)) {
+    /* A Newton step that no longer moves x: x is the root to rounding.  */
+    if (xn == x) {
       out->status = DEQ_OK;
       break;
+    }
+    /* Newton must stay inside the bracket and, after a Newton step, at
+       least halve |f|; otherwise bisect.  */
+    int newton = xn >= lo && xn <= hi && fabs(f) <= 0.5 * fnewton;
+    if (newton) {
+      fnewton = fabs(f);
+      if (converged(xn - x, xn, xtol, atol)) {
+        x = xn;
+        out->status = DEQ_OK;
+        break;
+      }
+      x = xn;
+    } else {
+      fnewton = INFINITY;
+      x = bisect(lo, hi);
+      if (bracket_collapsed(lo, hi, atol)) {
+        out->status = DEQ_OK;
+        break;
+      }
     }
   }
   out->x = x;

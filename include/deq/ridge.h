@@ -31,6 +31,8 @@ typedef struct deq_ridge_point {
   double kappa;
   double kappa0;                /* ridgeless kappa at this P: df1(kappa0) = P
                                    when rank > P, else 0 */
+  double kappa0_exponent;       /* d log kappa0/d log P = -1/(1 - gamma0)
+                                   (-alpha for a power law), 0 if rank <= P */
   double df1, df2;
   double gamma;                 /* df2/P */
   double one_minus_gamma;       /* 1 - gamma, computed without cancellation */
@@ -40,7 +42,11 @@ typedef struct deq_ridge_point {
   double E_g, E_test, E_tr, gcv;
   /* diagnostics */
   int iterations;               /* spectrum passes used by the solve */
-  double residual;              /* |kappa(1 - df1/P) - lambda| / max(lambda, tiny) */
+  double residual;              /* |log(G/lambda)|, G = kappa(1 - df1/P), at
+                                   the last spectrum pass; kappa is one
+                                   Newton step further, so its own residual
+                                   is of the order of this squared.  0 when
+                                   no iteration was needed (lambda = 0) */
   deq_status status;            /* DEQ_OK, DEQ_EDIVERGE, DEQ_ENOCONV */
 } deq_ridge_point;
 

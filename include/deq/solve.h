@@ -28,7 +28,11 @@ typedef struct deq_root {
 } deq_root;
 
 /* Root of fdf in [lo, hi] (f(lo) and f(hi) of opposite signs or zero),
-   starting from x0 in [lo, hi].  Stops when |step| <= xtol*|x| + atol.  */
+   starting from x0 (clamped into [lo, hi]).  Stops when a Newton step is
+   at most xtol*|x| + atol (the step is taken: near a simple root the error
+   is then of the order of the step squared), when a Newton step no longer
+   changes x, or when bisection has shrunk the bracket to a few ulps (plus
+   atol).  out->f is f at the last evaluation, before the final step.  */
 deq_status deq_solve_newton(deq_root *out, deq_fdf fdf, void *params,
                             double lo, double hi, double x0,
                             double xtol, double atol, int max_iter);
