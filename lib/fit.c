@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "deq/fit.h"
+#include "deq/solve.h"
 
 /* ------------------------------------------------------------ points */
 
@@ -217,59 +218,9 @@ static double varpro_sse(double b, varpro *vp)
   return isfinite(sse) ? sse : DBL_MAX;
 }
 
-/* Brent's minimiser (golden section + parabolic interpolation) of
-   varpro_sse on [a, b] starting from x in (a, b).  */
-static double brent_min(varpro *vp, double a, double b, double x,
-                        double *fmin, int *iterations)
+static double varpro_fn(double b, void *vp)
 {
-  const double cgold = 0.38196601125010515;
-  double w = x, v = x, fx = varpro_sse(x, vp), fw = fx, fv = fx;
-  double d = 0, e = 0;
-  int it;
-  for (it = 0; it < FLOOR_MAXIT; it++) {
-    double xm = 0.5 * (a + b);
-    double tol1 = FLOOR_RTOL * fabs(x) + FLOOR_ATOL, tol2 = 2 * tol1;
-    if (fabs(x - xm) <= tol2 - 0.5 * (b - a)) break;
-    int golden = 1;
-    if (fabs(e) > tol1) {
-      double r = (x - w) * (fx - fv), q = (x - v) * (fx - fw);
-      double p = (x - v) * q - (x - w) * r;
-      q = 2 * (q - r);
-      if (q > 0) p = -p; else q = -q;
-      double etemp = e;
-      /* Written so that a NaN falls back to golden section.  */
-      if (fabs(p) < fabs(0.5 * q * etemp) && p > q * (a - x) && p < q * (b - x)) {
-        e = d;
-        d = p / q;
-        double u = x + d;
-        if (u - a < tol2 || b - u < tol2) d = copysign(tol1, xm - x);
-        golden = 0;
-      }
-    }
-    if (golden) {
-      e = x >= xm ? a - x : b - x;
-      d = cgold * e;
-    }
-    double u = fabs(d) >= tol1 ? x + d : x + copysign(tol1, d);
-    double fu = varpro_sse(u, vp);
-    if (fu <= fx) {
-      if (u >= x) a = x; else b = x;
-      v = w; fv = fw;
-      w = x; fw = fx;
-      x = u; fx = fu;
-    } else {
-      if (u < x) a = u; else b = u;
-      if (fu <= fw || w == x) {
-        v = w; fv = fw;
-        w = u; fw = fu;
-      } else if (fu <= fv || v == x || v == w) {
-        v = u; fv = fu;
-      }
-    }
-  }
-  *fmin = fx;
-  *iterations = it;
-  return x;
+  return varpro_sse(b, vp);
 }
 
 /* Scan a log grid of b for the best starting bracket, then refine;
@@ -292,7 +243,12 @@ static double minimise_over_b(varpro *vp, double *sse, int *iterations,
   if (k == FLOOR_GRID - 1) c = FLOOR_B_HI;
   double x0 = (k > 0 && k < FLOOR_GRID - 1) ? FLOOR_B_LO * exp(k * step)
                                             : a + 0.38196601125010515 * (c - a);
-  double b = brent_min(vp, a, c, x0, sse, iterations);
+  deq_root r;
+  deq_solve_brent_min(&r, varpro_fn, vp, a, c, x0, FLOOR_RTOL, FLOOR_ATOL,
+                      FLOOR_MAXIT);
+  double b = r.x;
+  *sse = r.f;
+  *iterations = r.iterations;
   *at_edge = b <= FLOOR_B_LO * (1 + 1e-6) || b >= FLOOR_B_HI * (1 - 1e-6);
   return b;
 }

@@ -184,3 +184,69 @@ deq_status deq_solve_brent(deq_root *out, deq_func f, void *params,
   out->hi = fmax(b, c);
   return out->status;
 }
+
+/* Brent's minimiser (golden section + parabolic interpolation, after
+   Brent 1973, "localmin").  */
+deq_status deq_solve_brent_min(deq_root *out, deq_func f, void *params,
+                               double a, double b, double x, double xtol,
+                               double atol, int max_iter)
+{
+  if (!out || !f || max_iter < 1 || !(xtol >= 0) || !(atol > 0))
+    return DEQ_EINVAL;
+  if (!valid_bracket(a, b) || !(x >= a && x <= b)) return DEQ_EDOM;
+  const double cgold = 0.38196601125010515;
+  double w = x, v = x, fx = f(x, params), fw = fx, fv = fx;
+  double d = 0, e = 0;
+  out->status = DEQ_ENOCONV;
+  int it;
+  for (it = 0; it < max_iter; it++) {
+    double xm = 0.5 * (a + b);
+    double tol1 = xtol * fabs(x) + atol, tol2 = 2 * tol1;
+    if (fabs(x - xm) <= tol2 - 0.5 * (b - a)) {
+      out->status = DEQ_OK;
+      break;
+    }
+    int golden = 1;
+    if (fabs(e) > tol1) {
+      double r = (x - w) * (fx - fv), q = (x - v) * (fx - fw);
+      double p = (x - v) * q - (x - w) * r;
+      q = 2 * (q - r);
+      if (q > 0) p = -p; else q = -q;
+      double etemp = e;
+      /* Written so that a NaN falls back to golden section.  */
+      if (fabs(p) < fabs(0.5 * q * etemp) && p > q * (a - x) && p < q * (b - x)) {
+        e = d;
+        d = p / q;
+        double u = x + d;
+        if (u - a < tol2 || b - u < tol2) d = copysign(tol1, xm - x);
+        golden = 0;
+      }
+    }
+    if (golden) {
+      e = x >= xm ? a - x : b - x;
+      d = cgold * e;
+    }
+    double u = fabs(d) >= tol1 ? x + d : x + copysign(tol1, d);
+    double fu = f(u, params);
+    if (fu <= fx) {
+      if (u >= x) a = x; else b = x;
+      v = w; fv = fw;
+      w = x; fw = fx;
+      x = u; fx = fu;
+    } else {
+      if (u < x) a = u; else b = u;
+      if (fu <= fw || w == x) {
+        v = w; fv = fw;
+        w = u; fw = fu;
+      } else if (fu <= fv || v == x || v == w) {
+        v = u; fv = fu;
+      }
+    }
+  }
+  out->x = x;
+  out->f = fx;
+  out->lo = a;
+  out->hi = b;
+  out->iterations = it;
+  return out->status;
+}

@@ -364,6 +364,48 @@ START_TEST(test_fdf_error_aborts)
 }
 END_TEST
 
+/* Brent's minimiser: minima known in closed form, an end-point minimum,
+   and bad arguments.  The minimiser of a smooth function is only located to
+   ~sqrt(eps) relative by function values, so the tolerance is 1e-7.  */
+static double quad_min(double x, void *p)
+{
+  (void)p;
+  return (x - 2) * (x - 2) + 1;
+}
+
+static double cos_min(double x, void *p)
+{
+  (void)p;
+  return cos(x);
+}
+
+static double exp_min(double x, void *p)
+{
+  (void)p;
+  return exp(x);
+}
+
+START_TEST(test_brent_min)
+{
+  deq_root r;
+  ck_assert_int_eq(deq_solve_brent_min(&r, quad_min, NULL, 0, 5, 0.5, 1e-10, 1e-12, 100), DEQ_OK);
+  ck_assert(fabs(r.x - 2) < 1e-7);
+  ck_assert(fabs(r.f - 1) < 1e-14);
+  ck_assert_int_eq(deq_solve_brent_min(&r, cos_min, NULL, 2, 5, 4, 1e-10, 1e-12, 100), DEQ_OK);
+  ck_assert(fabs(r.x - M_PI) < 1e-7);
+  ck_assert(fabs(r.f + 1) < 1e-14);
+  ck_assert(r.iterations > 0 && r.iterations < 100);
+  /* increasing function: the minimum sits at the left end */
+  ck_assert_int_eq(deq_solve_brent_min(&r, exp_min, NULL, -1, 1, 0.5, 1e-10, 1e-12, 200), DEQ_OK);
+  ck_assert(r.x < -1 + 1e-9);
+  /* iteration limit, bad tolerance, start outside the interval */
+  ck_assert_int_eq(deq_solve_brent_min(&r, cos_min, NULL, 2, 5, 4, 1e-10, 1e-12, 2), DEQ_ENOCONV);
+  ck_assert_int_eq(deq_solve_brent_min(&r, cos_min, NULL, 2, 5, 4, 1e-10, 0, 100), DEQ_EINVAL);
+  ck_assert_int_eq(deq_solve_brent_min(&r, cos_min, NULL, 2, 5, 6, 1e-10, 1e-12, 100), DEQ_EDOM);
+  ck_assert_int_eq(deq_solve_brent_min(&r, cos_min, NULL, 5, 2, 4, 1e-10, 1e-12, 100), DEQ_EDOM);
+}
+END_TEST
+
 static Suite *solve_suite(void)
 {
   Suite *s = suite_create("solve");
@@ -377,6 +419,7 @@ static Suite *solve_suite(void)
   tcase_add_test(tc, test_max_iter);
   tcase_add_test(tc, test_bad_brackets);
   tcase_add_test(tc, test_fdf_error_aborts);
+  tcase_add_test(tc, test_brent_min);
   suite_add_tcase(s, tc);
   return s;
 }

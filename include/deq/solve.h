@@ -49,6 +49,16 @@ deq_status deq_solve_brent(deq_root *out, deq_func f, void *params,
                            double lo, double hi, double xtol, double atol,
                            int max_iter);
 
+/* Minimum of f on [a, b] by Brent's method (golden section and parabolic
+   interpolation) from x in [a, b]; stops when the bracket around the
+   minimum is within 2 (xtol |x| + atol), atol > 0.  out->x is the
+   minimiser, out->f the minimum, out->iterations the steps taken (not
+   counting the first evaluation).  A minimum at an end of [a, b] is
+   returned as found there.  */
+deq_status deq_solve_brent_min(deq_root *out, deq_func f, void *params,
+                               double a, double b, double x, double xtol,
+                               double atol, int max_iter);
+
 #ifdef __cplusplus
 }
 #endif
