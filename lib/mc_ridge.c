@@ -29,6 +29,7 @@
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 /* Declared by OpenBLAS's cblas.h, but not by other CBLAS headers.  */
 void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 #endif
 
 #define MC_MAX_DIM 1048576.0    /* 2^20 columns at most */
@@ -445,10 +446,11 @@ static deq_status check_execute_args(const deq_mc_ridge_row *rows,
   return DEQ_OK;
 }
 
-/* Side effect: with more than one OpenMP thread, OpenBLAS is switched to
-   one thread for the whole process (openblas_set_num_threads is global),
-   so that BLAS calls inside concurrent trials do not oversubscribe the
-   cores.  It stays that way after this call returns.  */
+/* OpenBLAS runs single-threaded during execute, whatever the number of
+   trial threads: a multi-threaded BLAS would round differently and break
+   the bitwise thread-count invariance.  openblas_set_num_threads is
+   process-wide, so the previous setting is restored on return; do not
+   call OpenBLAS from other threads meanwhile.  */
 deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
                                 const double *lambda, double noise,
                                 size_t trials, uint64_t seed)
@@ -456,6 +458,7 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
   deq_status st = check_execute_args(rows, plan, lambda, noise, trials);
   if (st != DEQ_OK)
     return st;
+  int blas_threads = -1; /* OpenBLAS setting to restore */
   size_t nl = plan->nlambda, m = nl * NQ;
   size_t chunk = trials < MC_CHUNK ? trials : MC_CHUNK;
   double noise_sd = sqrt(noise);
@@ -474,8 +477,8 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
     t[l] = (double)plan->P * lambda[l];
 
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  if (plan->threads > 1)
-    openblas_set_num_threads(1);
+  blas_threads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
 #endif
   for (size_t first = 0; first < trials; first += chunk) {
     size_t n = trials - first < chunk ? trials - first : chunk;
@@ -497,6 +500,9 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
     rows[l].df1 = estimate(mu[Q_DF1], v[Q_DF1], trials);
   }
 done:
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  if (blas_threads > 0) openblas_set_num_threads(blas_threads);
+#endif
   free(t);
   free(res);
   free(info);

@@ -11,7 +11,9 @@
  *
  * Trial t draws from a random stream derived from (seed, t) only, and
  * trials are reduced in order, so results are bitwise identical for any
- * number of threads.  */
+ * number of threads.  OpenBLAS is set to one thread during an execute
+ * (openblas_set_num_threads is process-wide; the previous value is
+ * restored on return).  */
 #ifndef DEQ_MC_H
 #define DEQ_MC_H
 

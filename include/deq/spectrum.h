@@ -42,7 +42,9 @@ void deq_spectrum_free(deq_spectrum *sp);              /* free(NULL) is a no-op 
 deq_status deq_spectrum_copy(deq_spectrum **out, const deq_spectrum *sp);
 
 /* Validate every atom and recompute dim, rank, trace, signal, exact.
-   DEQ_EDOM names the first bad atom in err (line = atom index + 1).  */
+   DEQ_EDOM names the first bad atom in err (line = atom index + 1,
+   column = its field: 1 eigenvalue, 2 target power, 3 multiplicity); a
+   spectrum without a positive eigenvalue (trace 0) is DEQ_EDOM too.  */
 deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err);
 
 /* From arrays; m == NULL means multiplicity 1, v == NULL means v = 0.  */
