@@ -459,6 +459,7 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
   if (st != DEQ_OK)
     return st;
   int blas_threads = -1; /* OpenBLAS setting to restore */
+  (void)blas_threads;
   size_t nl = plan->nlambda, m = nl * NQ;
   size_t chunk = trials < MC_CHUNK ? trials : MC_CHUNK;
   double noise_sd = sqrt(noise);

@@ -1,1 +1,185 @@
-/* placeholder */ typedef int deq_placeholder_cmd_mc;
+/* tools/cmd_mc.c -- `deq mc MODEL ...`: Monte Carlo counterparts of the
+ * model commands, next to their theory.  Only ridge so far.  */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const char mc_help[] =
+  "Usage: deq mc MODEL [OPTIONS]\n"
+  "Monte Carlo simulation of a model next to its deterministic equivalent.\n\n"
+  "Models:\n"
+  "  ridge    ridge regression (see 'deq mc ridge --help')\n\n"
+  "Every model takes the options of its theory command plus --trials T,\n"
+  "--seed S and --threads K.\n";
+
+static const char mc_ridge_help[] =
+  "Usage: deq mc ridge --spectrum SPEC [--target TARGET] --P GRID [OPTIONS]\n"
+  "Monte Carlo ridge regression next to its deterministic equivalent.\n\n"
+  "  --spectrum, --target, --noise, --lambda, --optimal-lambda, --format,\n"
+  "  --plot               as for 'deq ridge' (the spectrum must be exact:\n"
+  "                       integer multiplicities, finite dimension)\n"
+  "  --P GRID             integer sample sizes > 0\n"
+  "  --trials T           trials per P (>= 2, default 100)\n"
+  "  --seed S             random seed (default 1)\n"
+  "  --threads K          threads (default 0: one per core); results do\n"
+  "                       not depend on K\n"
+  "  -h, --help           print this help\n\n"
+  "Columns: P lambda kappa df1 E_g E_test E_tr gcv, then for E_g, E_tr, gcv\n"
+  "and df1 the Monte Carlo mean <name>_mc, its standard error <name>_se and\n"
+  "the z-score <name>_z against theory (gcv against E_test).\n";
+
+static const char *const mc_ridge_columns[] = {
+  "P", "lambda", "kappa", "df1", "E_g", "E_test", "E_tr", "gcv",
+  "E_g_mc", "E_g_se", "E_g_z", "E_tr_mc", "E_tr_se", "E_tr_z",
+  "gcv_mc", "gcv_se", "gcv_z", "df1_mc", "df1_se", "df1_z"
+};
+#define MC_RIDGE_NCOL (sizeof mc_ridge_columns / sizeof mc_ridge_columns[0])
+
+/* Monte Carlo samples a finite matrix: integer multiplicities only.  */
+static int check_sampleable(const deq_spectrum *sp, const cli_ridge_opts *o)
+{
+  if (sp->exact && isfinite(sp->dim) && sp->dim == floor(sp->dim))
+    return CLI_OK;
+  cli_error(o->cmd, "--spectrum '%s': Monte Carlo needs an exact spectrum of "
+            "finite dimension with integer multiplicities (no analytic tail)",
+            o->spectrum);
+  return CLI_EUSAGE;
+}
+
+/* mean, se, z of one estimate into row[0..2].  */
+static void estimate_cells(double *row, const deq_mc_estimate *e, double theory)
+{
+  row[0] = e->mean;
+  row[1] = e->se;
+  row[2] = deq_mc_z(e, theory);
+}
+
+static void mc_row(double *row, const deq_ridge_point *p,
+                   const deq_mc_ridge_row *m)
+{
+  double theory[8] = { p->P, p->lambda, p->kappa, p->df1, p->E_g, p->E_test,
+                       p->E_tr, p->gcv };
+  memcpy(row, theory, sizeof theory);
+  estimate_cells(row + 8, &m->E_g, p->E_g);
+  estimate_cells(row + 11, &m->E_tr, p->E_tr);
+  estimate_cells(row + 14, &m->gcv, p->E_test);
+  estimate_cells(row + 17, &m->df1, p->df1);
+}
+
+/* Every P gets its own seed so that different P are independent; the
+   offset keeps streams apart even if the library derives trial streams
+   by adding the trial number.  */
+static uint64_t seed_for(uint64_t seed, size_t i)
+{
+  return seed + (uint64_t)i * ((uint64_t)1 << 32);
+}
+
+/* Run the trials at each P and fill the table.  pts holds nl points per P.  */
+static int simulate(cli_table *t, const deq_spectrum *sp,
+                    const cli_ridge_opts *o, const deq_ridge_point *pts,
+                    size_t nl)
+{
+  double *lambda = malloc(nl * sizeof *lambda);
+  deq_mc_ridge_row *rows = malloc(nl * sizeof *rows);
+  int st = lambda && rows ? CLI_OK : CLI_ENUM;
+  if (st != CLI_OK)
+    cli_error(o->cmd, "out of memory");
+  for (size_t i = 0; st == CLI_OK && i < o->P.n; i++) {
+    const deq_ridge_point *p = pts + i * nl;
+    for (size_t j = 0; j < nl; j++)
+      lambda[j] = p[j].lambda;
+    deq_status ds = deq_mc_ridge_run(rows, sp, (size_t)o->P.v[i], lambda, nl,
+                                     o->noise, (size_t)o->trials,
+                                     seed_for(o->seed, i), o->threads);
+    if (ds != DEQ_OK) {
+      char buf[32];
+      cli_error(o->cmd, "P=%s: Monte Carlo failed: %s", cli_num(buf, o->P.v[i]),
+                deq_strerror(ds));
+      st = cli_status_exit(ds);
+    }
+    for (size_t j = 0; st == CLI_OK && j < nl; j++) {
+      double row[MC_RIDGE_NCOL];
+      mc_row(row, &p[j], &rows[j]);
+      st = cli_table_add(t, o->cmd, row);
+    }
+  }
+  free(lambda);
+  free(rows);
+  return st;
+}
+
+/* The thread count the library will use for threads (0: one per core,
+   as OpenMP counts them).  */
+static int threads_used(int threads)
+{
+#ifdef _OPENMP
+  return threads > 0 ? threads : omp_get_max_threads();
+#else
+  (void)threads;
+  return 1;
+#endif
+}
+
+static int mc_ridge(int argc, char **argv)
+{
+  cli_ridge_opts o;
+  int st = cli_ridge_opts_parse(&o, argc, argv, mc_ridge_help);
+  if (st != CLI_OK)
+    return st < 0 ? CLI_OK : st;
+  deq_spectrum *sp = NULL;
+  deq_ridge_point *pts = NULL;
+  size_t n = 0;
+  cli_table t;
+  cli_table_init(&t, MC_RIDGE_NCOL, mc_ridge_columns);
+  st = cli_spec_build(&sp, o.cmd, &o.spec);
+  if (st == CLI_OK)
+    st = check_sampleable(sp, &o);
+  if (st == CLI_OK)
+    st = cli_ridge_solve(&pts, &n, sp, &o);
+  if (st == CLI_OK) {
+    fprintf(stderr, "# deq mc ridge: seed=%llu trials=%llu threads=%d\n",
+            (unsigned long long)o.seed, (unsigned long long)o.trials,
+            threads_used(o.threads));
+    st = simulate(&t, sp, &o, pts, n / o.P.n);
+  }
+  cli_plot plot = { 0, cli_table_column(&t, "E_g"),
+                    cli_table_column(&t, "E_g_mc"),
+                    cli_table_column(&t, "E_g_se"),
+                    o.lambda.n > 1 && !o.optimal ? 1 : -1 };
+  if (st == CLI_OK)
+    st = cli_table_write(&t, &o.out, &plot);
+  cli_table_free(&t);
+  free(pts);
+  deq_spectrum_free(sp);
+  cli_ridge_opts_free(&o);
+  return st;
+}
+
+int cmd_mc(int argc, char **argv)
+{
+  if (argc < 2) {
+    cli_error("mc", "missing model (deq mc ridge ...; see deq mc --help)");
+    return CLI_EUSAGE;
+  }
+  const char *model = argv[1];
+  if (strcmp(model, "--help") == 0 || strcmp(model, "-h") == 0) {
+    fputs(mc_help, stdout);
+    return CLI_OK;
+  }
+  if (strcmp(model, "ridge") == 0)
+    return mc_ridge(argc - 1, argv + 1);
+  if (model[0] == '-')
+    cli_error("mc", "missing model before '%s' (deq mc ridge ...)", model);
+  else
+    cli_error("mc", "unknown model '%s' (models: ridge)", model);
+  return CLI_EUSAGE;
+}
