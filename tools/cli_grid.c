@@ -92,7 +92,7 @@ int cli_scalar_parse(double *out, const char *cmd, const char *opt,
   }
   int st = check_value(cmd, opt, text, x, constraints);
   if (st == CLI_OK)
-    *out = x;
+    *out = x + 0.0;  /* -0 -> +0 */
   return st;
 }
 
@@ -204,8 +204,10 @@ int cli_grid_parse(cli_grid *out, const char *cmd, const char *opt,
   int st = strchr(copy, ':') ? parse_range(&g, cmd, opt, text, copy)
                              : parse_list(&g, cmd, opt, text, copy);
   free(copy);
-  for (size_t i = 0; st == CLI_OK && i < g.n; i++)
+  for (size_t i = 0; st == CLI_OK && i < g.n; i++) {
+    g.v[i] += 0.0;  /* -0 -> +0 */
     st = check_value(cmd, opt, text, g.v[i], constraints);
+  }
   if (st != CLI_OK) {
     cli_grid_free(&g);
     return st;

@@ -48,6 +48,10 @@ int cli_status_exit(deq_status st)
 
 const char *cli_num(char buf[32], double x)
 {
+  if (x == floor(x) && fabs(x) < 1e15) {  /* integers in full: P=1000000 */
+    snprintf(buf, 32, "%.0f", x);
+    return buf;
+  }
   for (int prec = 6; prec <= 17; prec++) {
     snprintf(buf, 32, "%.*g", prec, x);
     if (strtod(buf, NULL) == x || isnan(x))

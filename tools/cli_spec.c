@@ -93,11 +93,10 @@ static int parse_keys(const spec_ctx *c, spec_key *keys, size_t nkeys,
       cli_error(c->cmd, "out of memory");
       return CLI_ENUM;
     }
-    char *save = NULL, *p = copy;
-    /* strtok_r would skip empty fields; walk the commas by hand.  */
-    for (char *field = p; st == CLI_OK && field; field = save) {
+    /* strtok would skip empty fields; walk the commas by hand.  */
+    for (char *field = copy, *next; st == CLI_OK && field; field = next) {
       char *comma = strchr(field, ',');
-      save = comma ? comma + 1 : NULL;
+      next = comma ? comma + 1 : NULL;
       if (comma)
         *comma = '\0';
       st = parse_field(c, keys, nkeys, field);

@@ -101,9 +101,12 @@ static int simulate(cli_table *t, const deq_spectrum *sp,
                                      o->noise, (size_t)o->trials,
                                      seed_for(o->seed, i), o->threads);
     if (ds != DEQ_OK) {
-      char buf[32];
-      cli_error(o->cmd, "P=%s: Monte Carlo failed: %s", cli_num(buf, o->P.v[i]),
-                deq_strerror(ds));
+      char buf[32], dim[32];
+      cli_error(o->cmd, "P=%s: Monte Carlo failed: %s%s%s%s",
+                cli_num(buf, o->P.v[i]), deq_strerror(ds),
+                ds == DEQ_EUNSUP ? " (dimension " : "",
+                ds == DEQ_EUNSUP ? cli_num(dim, sp->dim) : "",
+                ds == DEQ_EUNSUP ? "; the sampler takes at most 2^20)" : "");
       st = cli_status_exit(ds);
     }
     for (size_t j = 0; st == CLI_OK && j < nl; j++) {
