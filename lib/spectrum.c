@@ -240,6 +240,9 @@ static int by_decreasing_s(const void *a, const void *b)
 deq_status deq_spectrum_compress(deq_spectrum *sp)
 {
   if (!sp || sp->n == 0) return DEQ_EINVAL;
+  /* Merging does not change the dimension: keep a constructor's exact n
+     rather than re-summing quadrature weights.  */
+  double dim = sp->dim, rank = sp->rank;
   atom *a = malloc(sp->n * sizeof *a);
   if (!a) return DEQ_ENOMEM;
   for (size_t i = 0; i < sp->n; i++) a[i] = (atom){sp->s[i], sp->m[i], sp->v[i]};
@@ -260,5 +263,10 @@ deq_status deq_spectrum_compress(deq_spectrum *sp)
   }
   sp->n = k; /* arrays keep their capacity; only the count shrinks */
   free(a);
-  return deq_spectrum_update(sp, NULL);
+  deq_status st = deq_spectrum_update(sp, NULL);
+  if (st == DEQ_OK) {
+    sp->dim = dim;
+    sp->rank = rank;
+  }
+  return st;
 }

@@ -712,6 +712,17 @@ START_TEST(test_compress)
     ck_assert(sp->s[i] == ws[i] && sp->m[i] == wm[i]);
   deq_spectrum_free(sp);
 
+  /* a quadrature tail keeps its nominal dimension n exactly (re-summing
+     the non-integer weights would give n plus rounding) */
+  deq_powerlaw p;
+  deq_powerlaw_init(&p);
+  p.n = 1e9;
+  ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_OK);
+  ck_assert_int_eq(sp->exact, 0);
+  ck_assert_st(deq_spectrum_compress(sp), DEQ_OK);
+  ck_assert(sp->dim == 1e9 && sp->rank == 1e9);
+  deq_spectrum_free(sp);
+
   /* distinct values: only sorted */
   const double s2[] = { 0.5, 4, 2 }, v2[] = { 0.05, 0.4, 0.2 };
   sp = make(3, s2, NULL, v2);

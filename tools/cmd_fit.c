@@ -18,8 +18,9 @@ static const char fit_help[] =
   "Without FILE, or with '-', the table is read from standard input.\n\n"
   "  --x COL          abscissa column (default P)\n"
   "  --y COL          ordinate column (default E_g)\n"
-  "  --se COL|none    standard errors of y (default <y>_se if present; for\n"
-  "                   --y NAME_mc, NAME_se); weights are (y/se)^2\n"
+  "  --se COL|none    standard errors of y (default: for --y NAME_mc,\n"
+  "                   NAME_se; for --y NAME, NAME_se unless the table also\n"
+  "                   has NAME_mc); weights are (y/se)^2\n"
   "  --floor          fit a free floor: y = floor + c x^-b\n"
   "  --xmin X         use only rows with x >= X\n"
   "  --xmax X         use only rows with x <= X\n"
@@ -27,7 +28,8 @@ static const char fit_help[] =
   "  --format tsv|json  output format (default tsv)\n"
   "  -h, --help       print this help\n\n"
   "Columns: exponent exponent_se amplitude amplitude_se floor floor_se\n"
-  "chi2_dof birge n x_lo x_hi; with --local: x y local_exponent.\n";
+  "chi2_dof birge n x_lo x_hi local_min local_max (the range of the local\n"
+  "exponents over the fitted points); with --local: x y local_exponent.\n";
 
 static const struct option fit_options[] = {
   { "x", required_argument, NULL, OPT_X },
@@ -120,11 +122,17 @@ static int se_column(long *col, const deq_table *t, const fit_opts *o)
     cli_error("fit", "out of memory");
     return CLI_ENUM;
   }
-  /* E_g_mc -> E_g_se, E_g -> E_g_se.  */
-  if (len > 3 && strcmp(o->y + len - 3, "_mc") == 0)
+  /* E_g_mc -> E_g_se.  E_g -> E_g_se only if there is no E_g_mc column:
+     in a Monte Carlo table E_g_se is the error of E_g_mc, not of the
+     theory column E_g.  */
+  int mc = len > 3 && strcmp(o->y + len - 3, "_mc") == 0;
+  if (mc)
     len -= 3;
+  snprintf(name, len + 4, "%.*s_mc", (int)len, o->y);
+  int has_mc = deq_table_column(t, name) >= 0;
   snprintf(name, len + 4, "%.*s_se", (int)len, o->y);
-  *col = deq_table_column(t, name);
+  if (mc || !has_mc)
+    *col = deq_table_column(t, name);
   free(name);
   return CLI_OK;
 }
@@ -152,15 +160,39 @@ static size_t usable_rows(double *x, double *y, double *se, const deq_table *t,
   return n;
 }
 
-static int write_fit(const deq_fit *f, const fit_opts *o)
+/* Range of the local exponents over the fitted points: the drift of the
+   exponent across the window, a systematic error of a pure power law.  */
+static void local_range(double *lo, double *hi, const double *x,
+                        const double *y, size_t n)
+{
+  *lo = *hi = NAN;
+  double *b = malloc(n * sizeof *b);
+  if (!b || deq_fit_local_slopes(b, n, x, y) != DEQ_OK) {
+    free(b);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(b[i])) continue;
+    if (!(b[i] >= *lo)) *lo = b[i];
+    if (!(b[i] <= *hi)) *hi = b[i];
+  }
+  free(b);
+}
+
+static int write_fit(const deq_fit *f, const double *x, const double *y,
+                     size_t n, const fit_opts *o)
 {
   static const char *const cols[] = {
     "exponent", "exponent_se", "amplitude", "amplitude_se", "floor",
-    "floor_se", "chi2_dof", "birge", "n", "x_lo", "x_hi" };
-  double row[11] = { f->b, f->b_se, f->c, f->c_se, f->floor, f->floor_se,
-                     f->chi2_dof, f->birge, (double)f->n, f->x_lo, f->x_hi };
+    "floor_se", "chi2_dof", "birge", "n", "x_lo", "x_hi", "local_min",
+    "local_max" };
+  double lmin, lmax;
+  local_range(&lmin, &lmax, x, y, n);
+  double row[13] = { f->b, f->b_se, f->c, f->c_se, f->floor, f->floor_se,
+                     f->chi2_dof, f->birge, (double)f->n, f->x_lo, f->x_hi,
+                     lmin, lmax };
   cli_table t;
-  cli_table_init(&t, 11, cols);
+  cli_table_init(&t, 13, cols);
   int st = cli_table_add(&t, "fit", row);
   if (st == CLI_OK)
     st = cli_table_write(&t, &o->out, NULL);
@@ -217,7 +249,7 @@ static int fit_points(const double *x, const double *y, const double *se,
     cli_error("fit", "fitting %s against %s: %s", o->y, o->x, deq_strerror(ds));
     return cli_status_exit(ds);
   }
-  return write_fit(&f, o);
+  return write_fit(&f, x, y, n, o);
 }
 
 static int run_fit(const deq_table *t, const fit_opts *o)

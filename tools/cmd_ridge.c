@@ -195,8 +195,10 @@ int cli_ridge_check(const char *cmd, deq_status ret,
     for (size_t i = 0; i < n; i++)
       if (pts[i].status == DEQ_EDIVERGE)
         fprintf(stderr, "deq %s: P=%s, lambda=%s: interpolation peak (P equals "
-                "the rank); E_g is infinite\n", cmd, cli_num(bp, pts[i].P),
-                cli_num(bl, pts[i].lambda));
+                "the rank); %s\n", cmd, cli_num(bp, pts[i].P),
+                cli_num(bl, pts[i].lambda), isinf(pts[i].E_g)
+                ? "E_g is infinite" : "dkappa/dlambda is infinite "
+                "(noiseless: E_g -> 0)");
     return CLI_OK;
   }
   for (size_t i = 0; i < n; i++)

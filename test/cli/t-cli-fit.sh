@@ -4,7 +4,7 @@
 # the predicted exponents.
 . "$(dirname "$0")/lib.sh"
 
-HEADER="exponent exponent_se amplitude amplitude_se floor floor_se chi2_dof birge n x_lo x_hi"
+HEADER="exponent exponent_se amplitude amplitude_se floor floor_se chi2_dof birge n x_lo x_hi local_min local_max"
 
 run fit --help
 check "fit --help exits 0" [ "$RC" -eq 0 ]
@@ -27,6 +27,9 @@ if ok "window" fit --xmin 4 --xmax 256 "$DEQ_DATA/fit-powerlaw.tsv"; then
   same "window x_lo" "$(col x_lo)" 4
   same "window x_hi" "$(col x_hi)" 256
   close "window exponent" "$(col exponent)" 0.7 1e-12
+  # a pure power law has no drift: every local exponent is b
+  close "local_min = b" "$(col local_min)" 0.7 1e-12
+  close "local_max = b" "$(col local_max)" 0.7 1e-12
 fi
 # Standard input, with and without '-'.
 run fit - <"$DEQ_DATA/fit-powerlaw.tsv"
@@ -55,6 +58,16 @@ ok "--y E_g_mc" fit --y E_g_mc "$DEQ_DATA/fit-mc.tsv" &&
 ok "default se" fit --y E_g_mc "$DEQ_DATA/fit-weights.tsv" &&
   { close "weighted: outlier ignored" "$(col exponent)" 1 1e-9
     close "weighted amplitude" "$(col amplitude)" 3 1e-9; }
+# The theory column E_g of a Monte Carlo table is not weighted by E_g_se
+# (the error of E_g_mc): same result as --se none.
+# fit-theory-mc.tsv puts a tiny E_g_se on an outlier of E_g: weighting
+# by it would change the exponent.
+ok "theory column unweighted" fit --y E_g "$DEQ_DATA/fit-theory-mc.tsv" &&
+  { b_default=$(col exponent)
+    ok "theory column, se none" fit --y E_g --se none "$DEQ_DATA/fit-theory-mc.tsv" &&
+      same "E_g ignores E_g_se" "$b_default" "$(col exponent)"
+    ok "theory column, explicit se" fit --y E_g --se E_g_se "$DEQ_DATA/fit-theory-mc.tsv" &&
+      check "explicit se changes the fit" [ "$b_default" != "$(col exponent)" ]; }
 ok "explicit se" fit --y E_g_mc --se E_g_se "$DEQ_DATA/fit-weights.tsv" &&
   close "explicit --se" "$(col exponent)" 1 1e-9
 ok "se none" fit --y E_g_mc --se none "$DEQ_DATA/fit-weights.tsv" &&

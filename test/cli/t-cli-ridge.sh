@@ -178,6 +178,14 @@ if ok "interpolation peak" ridge --spectrum iso:n=100 --target iso:norm=1 --nois
   check "peak reported on stderr" grep -q 'P=100, lambda=0: interpolation peak' "$ERR"
   check "peak: one stderr line" [ "$(wc -l <"$ERR")" -eq 1 ]
 fi
+# Noiseless at the peak: E_g -> 0 (OLS on a square X recovers wbar), but
+# dkappa/dlambda is infinite; the message must not claim E_g is infinite.
+if ok "noiseless peak" ridge --spectrum iso:n=100 --target iso:norm=1 --P 100; then
+  same "noiseless peak E_g" "$(col E_g 1)" 0
+  same "noiseless peak dkappa_dlambda" "$(col dkappa_dlambda 1)" inf
+  check "noiseless peak message" grep -q 'dkappa/dlambda is infinite' "$ERR"
+  check "noiseless peak: E_g not called infinite" not grep -q 'E_g is infinite' "$ERR"
+fi
 if ok "peak json" ridge --spectrum iso:n=100 --target iso:norm=1 --noise 0.5 --P 100,200 --format json; then
   json_ok "ridge json with inf" ridge
   check "inf is null in JSON" grep -q null "$OUT"
