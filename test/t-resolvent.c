@@ -10,21 +10,6 @@
 
 #include <float.h>
 
-#define ck_assert_st(expr, want)                                            \
-  do {                                                                      \
-    deq_status st_ = (expr);                                                \
-    ck_assert_msg(st_ == (want), "%s -> %d (%s), want %d", #expr, (int)st_, \
-                  deq_strerror(st_), (int)(want));                          \
-  } while (0)
-
-#define ck_assert_bad(expr)                                                 \
-  do {                                                                      \
-    deq_status st_ = (expr);                                                \
-    ck_assert_msg(st_ == DEQ_EDOM || st_ == DEQ_EINVAL,                     \
-                  "%s -> %d (%s), want EDOM or EINVAL", #expr, (int)st_,    \
-                  deq_strerror(st_));                                       \
-  } while (0)
-
 /* Absolute comparison for quantities that are exactly zero.  */
 #define ck_assert_small(a, tol)                                             \
   ck_assert_msg(fabs(a) <= (tol), "%s = %.17g, want |.| <= %g", #a,       \

@@ -306,14 +306,6 @@ START_TEST(test_max_iter)
 }
 END_TEST
 
-#define ck_assert_bad(expr)                                                 \
-  do {                                                                      \
-    deq_status st_ = (expr);                                                \
-    ck_assert_msg(st_ == DEQ_EDOM || st_ == DEQ_EINVAL,                     \
-                  "%s -> %d (%s), want EDOM or EINVAL", #expr, (int)st_,    \
-                  deq_strerror(st_));                                       \
-  } while (0)
-
 START_TEST(test_bad_brackets)
 {
   deq_root r;

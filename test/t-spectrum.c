@@ -12,21 +12,6 @@
 #include <float.h>
 #include <unistd.h>
 
-#define ck_assert_st(expr, want)                                            \
-  do {                                                                      \
-    deq_status st_ = (expr);                                                \
-    ck_assert_msg(st_ == (want), "%s -> %d (%s), want %d", #expr, (int)st_, \
-                  deq_strerror(st_), (int)(want));                          \
-  } while (0)
-
-/* Bad arguments may be reported as "invalid" or "out of domain".  */
-#define ck_assert_bad(expr)                                                 \
-  do {                                                                      \
-    deq_status st_ = (expr);                                                \
-    ck_assert_msg(st_ == DEQ_EDOM || st_ == DEQ_EINVAL,                     \
-                  "%s -> %d (%s), want EDOM or EINVAL", #expr, (int)st_,    \
-                  deq_strerror(st_));                                       \
-  } while (0)
 
 /* ------------------------------------------------------------ helpers */
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <deq/status.h>
 
 static inline uint64_t test_seed(uint64_t fallback)
 {
@@ -34,6 +35,23 @@ static inline double test_reldiff(double a, double b, double floor)
     double r_ = test_reldiff(a_, b_, 0.0);                                  \
     ck_assert_msg(r_ <= (tol), "%s = %.17g vs %s = %.17g: rel %.3g > %.3g", \
                   #a, a_, #b, b_, r_, (double)(tol));                       \
+  } while (0)
+
+/* A call must return the status `want` (the message names both).  */
+#define ck_assert_st(expr, want)                                            \
+  do {                                                                      \
+    deq_status st_ = (expr);                                                \
+    ck_assert_msg(st_ == (want), "%s -> %d (%s), want %d", #expr, (int)st_, \
+                  deq_strerror(st_), (int)(want));                          \
+  } while (0)
+
+/* Bad arguments may be reported as "invalid" or "out of domain".  */
+#define ck_assert_bad(expr)                                                 \
+  do {                                                                      \
+    deq_status st_ = (expr);                                                \
+    ck_assert_msg(st_ == DEQ_EDOM || st_ == DEQ_EINVAL,                     \
+                  "%s -> %d (%s), want EDOM or EINVAL", #expr, (int)st_,    \
+                  deq_strerror(st_));                                       \
   } while (0)
 
 /* Run a suite; return the process exit status.  Honour CK_RUN_CASE /
