@@ -375,7 +375,7 @@ static void gp_script(FILE *f, const cli_table *t, const char *file,
     fprintf(f, "%s $d%zu using 1:2 with lines lw 2 lc %zu title '%s%s'",
             k ? "," : "", k, k + 1, t->names[p->y], label);
     if (p->y_mc >= 0)
-      fprintf(f, ", $d%zu using 1:3:4 with yerrorbars pt 7 lc %zu title '%s%s'",
+      fprintf(f, ", $d%zu using 1:3:4 with yerrorbars pt 6 ps 1.5 lw 1.5 lc %zu title '%s%s'",
               k, k + 1, t->names[p->y_mc], label);
     k++;
   }
