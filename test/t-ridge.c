@@ -17,6 +17,15 @@
 
 static const double REL = 1e-12;   /* the library's accuracy contract */
 
+/* Tolerance against the long-double reference solver.  Under valgrind
+   (make check-valgrind sets DEQ_VALGRIND) long double is emulated with
+   double precision, so the reference itself is only good to ~1e-10 near
+   the threshold; that run is for memory errors, make check for accuracy. */
+static double ref_tol(void)
+{
+  return getenv("DEQ_VALGRIND") ? 1e-9 : REL;
+}
+
 /* ------------------------------------------------------------ spectra */
 
 static deq_spectrum *iso(double N, double norm2)
@@ -278,7 +287,7 @@ static int sweep_against_reference(const deq_spectrum *sp, const char *label,
       }
       if (pt.P != P || pt.lambda != lambda || pt.noise != noise)
         bad++;
-      bad += compare_point(&pt, &r, REL, label);
+      bad += compare_point(&pt, &r, ref_tol(), label);
       failures += bad != 0;
     }
   return failures;
