@@ -1,14 +1,18 @@
 /* ridge.c -- deterministic equivalent of ridge regression.
  *
  * The fixed point lambda = kappa (P - df1(kappa))/P =: G(kappa) is solved
- * with safeguarded Newton.  G is convex and increasing on the physical
- * branch, so Newton from above converges monotonically.  P - df1 is always
- * formed without cancellation:
+ * with safeguarded Newton in log space inside a bracket (G is convex and
+ * increasing on the physical branch; the bracket and the start from above
+ * keep Newton there).  P - df1 is always formed without cancellation, so
+ * lambda = 1e-14 is as accurate as lambda = 1:
  *   rank <= P:  P - df1 = (P - rank) + sum m kappa/(s+kappa)       (cdf1)
  *   rank >  P:  P - df1 = delta sum m s/((s+kappa0)(s+kappa0+delta)),
  *               delta = kappa - kappa0, df1(kappa0) = P            (anchor)
- * The anchored form is used only when P - df1 < ANCHOR_BELOW * P, i.e. when
- * lambda/kappa is small; elsewhere the direct difference loses nothing.  */
+ * In the second case kappa0 is solved first (reused along a lambda grid,
+ * predicted along a P grid by its local exponent) and the unknown is
+ * delta.  Newton stops when its step is below NEWTON_XTOL; the moments are
+ * then carried to the final kappa by one Taylor step, whose error,
+ * O(step^2), is below rounding.  */
 #include "config.h"
 #include <math.h>
 #include <stdlib.h>
@@ -17,7 +21,7 @@
 #include "deq/solve.h"
 #include "resolvent_impl.h"
 
-#define NEWTON_XTOL 1e-7   /* then one Taylor step: error ~ 1e-14 * (1e-7)^2/.. */
+#define NEWTON_XTOL 1e-7   /* relative; quadratic convergence: error ~1e-14 */
 #define MAX_ITER 200
 
 typedef struct ridge_ctx {
@@ -244,8 +248,7 @@ static double predict_kappa0(const deq_ridge_point *w, double P)
   return w->kappa0 * pow(P / w->P, w->kappa0_exponent);
 }
 
-/* rank > P: kappa = kappa0 + delta with kappa0 solved first (or reused
-   along a lambda grid).  */
+/* rank > P: kappa = kappa0 + delta.  */
 static deq_status solve_over(ridge_ctx *c, double guess,
                              const deq_ridge_point *w)
 {
