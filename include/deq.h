@@ -12,5 +12,10 @@
 #include "deq/fit.h"
 #include "deq/mc.h"
 #include "deq/io.h"
+#include "deq/freeprob.h"
+#include "deq/features.h"
+#include "deq/corr.h"
+#include "deq/sampler.h"
+#include "deq/estimate.h"
 
 #endif

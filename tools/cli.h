@@ -24,6 +24,12 @@ int cmd_ridge(int argc, char **argv);
 int cmd_spectrum(int argc, char **argv);
 int cmd_mc(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
+int cmd_rf(int argc, char **argv);        /* tools/cmd_rf.c */
+int cmd_corr(int argc, char **argv);      /* tools/cmd_corr.c */
+int cmd_gcv(int argc, char **argv);       /* tools/cmd_gcv.c */
+int cmd_mc_rf(int argc, char **argv);     /* tools/cmd_rf.c */
+int cmd_mc_corr(int argc, char **argv);   /* tools/cmd_corr.c */
+int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_mc_spectrum.c */
 
 /* ------------------------------------------------------------ messages */
 /* "deq <cmd>: <message>\n" on stderr.  */
@@ -201,5 +207,29 @@ int cli_ridge_solve(deq_ridge_point **out, size_t *n, const deq_spectrum *sp,
    status).  `ret` is what the solver returned.  */
 int cli_ridge_check(const char *cmd, deq_status ret,
                     const deq_ridge_point *pts, size_t n);
+
+/* ------------------------------------------------------------ deq mc (cli_mc.c) */
+
+/* CLI_OK if the spectrum can be sampled (exact, finite integer dimension);
+   otherwise an error naming --spectrum.  */
+int cli_mc_check_sampleable(const deq_spectrum *sp, const char *cmd,
+                            const char *spectrum);
+/* row[0..2] = mean, standard error, z-score against theory.  */
+void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
+                           double theory);
+/* The seed of the i-th grid point: independent streams per point.  */
+uint64_t cli_mc_seed(uint64_t seed, size_t i);
+/* The thread count the library will use for `threads` (0: one per core).  */
+int cli_mc_threads(int threads);
+
+/* ------------------------------------------------------------ deq (mc) spectrum */
+
+/* `deq mc spectrum`: the model options of `deq spectrum` (cmd_spectrum.c). */
+int spectrum_mc_main(int argc, char **argv);
+/* Sample the chain's eigenvalues and write the histogram or the KS row
+   (cmd_mc_spectrum.c).  */
+int mc_spectrum_write(const deq_freeprob_chain *c, uint64_t trials,
+                      uint64_t seed, int threads, size_t bins, int ks,
+                      const cli_output *out);
 
 #endif

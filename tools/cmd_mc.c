@@ -9,15 +9,15 @@
 
 #include "cli.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 static const char mc_help[] =
   "Usage: deq mc MODEL [OPTIONS]\n"
   "Monte Carlo simulation of a model next to its deterministic equivalent.\n\n"
   "Models:\n"
-  "  ridge    ridge regression (see 'deq mc ridge --help')\n\n"
+  "  ridge     ridge regression (see 'deq mc ridge --help')\n"
+  "  rf        linear random features and deep features\n"
+  "  corr      ridge with correlated samples\n"
+  "  spectrum  eigenvalues of sample covariances and matrix products\n\n"
   "Every model takes the options of its theory command plus --trials T,\n"
   "--seed S and --threads K.\n";
 
@@ -44,43 +44,16 @@ static const char *const mc_ridge_columns[] = {
 };
 #define MC_RIDGE_NCOL (sizeof mc_ridge_columns / sizeof mc_ridge_columns[0])
 
-/* Monte Carlo samples a finite matrix: integer multiplicities only.  */
-static int check_sampleable(const deq_spectrum *sp, const cli_ridge_opts *o)
-{
-  if (sp->exact && isfinite(sp->dim) && sp->dim == floor(sp->dim))
-    return CLI_OK;
-  cli_error(o->cmd, "--spectrum '%s': Monte Carlo needs an exact spectrum of "
-            "finite dimension with integer multiplicities (no analytic tail)",
-            o->spectrum);
-  return CLI_EUSAGE;
-}
-
-/* mean, se, z of one estimate into row[0..2].  */
-static void estimate_cells(double *row, const deq_mc_estimate *e, double theory)
-{
-  row[0] = e->mean;
-  row[1] = e->se;
-  row[2] = deq_mc_z(e, theory);
-}
-
 static void mc_row(double *row, const deq_ridge_point *p,
                    const deq_mc_ridge_row *m)
 {
   double theory[8] = { p->P, p->lambda, p->kappa, p->df1, p->E_g, p->E_test,
                        p->E_tr, p->gcv };
   memcpy(row, theory, sizeof theory);
-  estimate_cells(row + 8, &m->E_g, p->E_g);
-  estimate_cells(row + 11, &m->E_tr, p->E_tr);
-  estimate_cells(row + 14, &m->gcv, p->E_test);
-  estimate_cells(row + 17, &m->df1, p->df1);
-}
-
-/* Every P gets its own seed so that different P are independent; the
-   offset keeps streams apart even if the library derives trial streams
-   by adding the trial number.  */
-static uint64_t seed_for(uint64_t seed, size_t i)
-{
-  return seed + (uint64_t)i * ((uint64_t)1 << 32);
+  cli_mc_estimate_cells(row + 8, &m->E_g, p->E_g);
+  cli_mc_estimate_cells(row + 11, &m->E_tr, p->E_tr);
+  cli_mc_estimate_cells(row + 14, &m->gcv, p->E_test);
+  cli_mc_estimate_cells(row + 17, &m->df1, p->df1);
 }
 
 /* Run the trials at each P and fill the table.  pts holds nl points per P.  */
@@ -99,7 +72,7 @@ static int simulate(cli_table *t, const deq_spectrum *sp,
       lambda[j] = p[j].lambda;
     deq_status ds = deq_mc_ridge_run(rows, sp, (size_t)o->P.v[i], lambda, nl,
                                      o->noise, (size_t)o->trials,
-                                     seed_for(o->seed, i), o->threads);
+                                     cli_mc_seed(o->seed, i), o->threads);
     if (ds != DEQ_OK) {
       char buf[32], dim[32];
       cli_error(o->cmd, "P=%s: Monte Carlo failed: %s%s%s%s",
@@ -120,18 +93,6 @@ static int simulate(cli_table *t, const deq_spectrum *sp,
   return st;
 }
 
-/* The thread count the library will use for threads (0: one per core,
-   as OpenMP counts them).  */
-static int threads_used(int threads)
-{
-#ifdef _OPENMP
-  return threads > 0 ? threads : omp_get_max_threads();
-#else
-  (void)threads;
-  return 1;
-#endif
-}
-
 static int mc_ridge(int argc, char **argv)
 {
   cli_ridge_opts o;
@@ -145,13 +106,13 @@ static int mc_ridge(int argc, char **argv)
   cli_table_init(&t, MC_RIDGE_NCOL, mc_ridge_columns);
   st = cli_spec_build(&sp, o.cmd, &o.spec);
   if (st == CLI_OK)
-    st = check_sampleable(sp, &o);
+    st = cli_mc_check_sampleable(sp, o.cmd, o.spectrum);
   if (st == CLI_OK)
     st = cli_ridge_solve(&pts, &n, sp, &o);
   if (st == CLI_OK) {
     fprintf(stderr, "# deq mc ridge: seed=%llu trials=%llu threads=%d\n",
             (unsigned long long)o.seed, (unsigned long long)o.trials,
-            threads_used(o.threads));
+            cli_mc_threads(o.threads));
     st = simulate(&t, sp, &o, pts, n / o.P.n);
   }
   cli_plot plot = { 0, cli_table_column(&t, "E_g"),
@@ -167,6 +128,20 @@ static int mc_ridge(int argc, char **argv)
   return st;
 }
 
+/* Models with a Monte Carlo counterpart: deq mc MODEL ...  */
+typedef struct mc_model {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} mc_model;
+
+static const mc_model models[] = {
+  { "ridge", mc_ridge },
+  { "rf", cmd_mc_rf },
+  { "corr", cmd_mc_corr },
+  { "spectrum", cmd_mc_spectrum },
+};
+#define NMODELS (sizeof models / sizeof models[0])
+
 int cmd_mc(int argc, char **argv)
 {
   if (argc < 2) {
@@ -178,11 +153,13 @@ int cmd_mc(int argc, char **argv)
     fputs(mc_help, stdout);
     return CLI_OK;
   }
-  if (strcmp(model, "ridge") == 0)
-    return mc_ridge(argc - 1, argv + 1);
+  for (size_t i = 0; i < NMODELS; i++)
+    if (strcmp(model, models[i].name) == 0)
+      return models[i].run(argc - 1, argv + 1);
   if (model[0] == '-')
     cli_error("mc", "missing model before '%s' (deq mc ridge ...)", model);
   else
-    cli_error("mc", "unknown model '%s' (models: ridge)", model);
+    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, spectrum)",
+              model);
   return CLI_EUSAGE;
 }

@@ -22,9 +22,12 @@ typedef struct command {
 
 static const command commands[] = {
   { "ridge", cmd_ridge, "ridge learning curves (deterministic equivalent)" },
-  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge ..." },
+  { "rf", cmd_rf, "linear random features and deep structured features" },
+  { "corr", cmd_corr, "ridge with correlated samples, GCV and CorrGCV" },
+  { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
+  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },
-  { "spectrum", cmd_spectrum, "print a spectrum's atoms or a summary" },
+  { "spectrum", cmd_spectrum, "spectra, sample-covariance densities, S-transforms" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

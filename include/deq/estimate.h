@@ -1,0 +1,126 @@
+/* deq/estimate.h -- risk estimators for ridge regression on a data set:
+ * training error, empirical degrees of freedom, GCV, exact leave-one-out
+ * and CorrGCV (correlated samples), all from one thin SVD.
+ *
+ * Conventions (as everywhere in deq): X has P rows (samples) and N
+ * columns (features); the ridge minimises
+ *   (1/P) |y - b 1 - X w|^2 + lambda |w|^2        (lambda normalised by P)
+ * with an unpenalised intercept b when opts.intercept (b = 0 otherwise).
+ * With t = P lambda and the thin SVD Xc = U diag(d) V' of the (centred,
+ * possibly standardised) design, the fit is yhat = H y with
+ *   H = [1 1'/P] + U diag(d^2/(d^2 + t)) U'.
+ * Per lambda (equations: ridge_family spec, sections 1.5 and 3.4):
+ *   train   = |y - yhat|^2 / P                              (E_tr)
+ *   df      = tr H = sum d^2/(d^2+t) [+ 1]    (= tr Sigma_hat (Sigma_hat
+ *             + lambda)^-1, plus one for the intercept)
+ *   gcv     = train / (1 - df/P)^2
+ *   loo     = (1/P) sum_i (y_i - yhat_i)^2 / (1 - H_ii)^2   (exact
+ *             leave-one-out with the same unnormalised penalty t)
+ *   corrgcv = train P / (kappa_K^2 tr[K (K + kappa_K)^-2]) with kappa_K
+ *             the root of tr[K (K + kappa_K)^-1] = df  (K scaled to
+ *             tr K = P); equals gcv when K = I.
+ * Every quantity stays finite and accurate down to lambda = 0 (the
+ * factors of t that vanish there are cancelled analytically).  */
+#ifndef DEQ_ESTIMATE_H
+#define DEQ_ESTIMATE_H
+
+#include <stddef.h>
+#include "deq/status.h"
+#include "deq/spectrum.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct deq_estimate_opts {
+  int intercept;    /* 1: unpenalised intercept (X and y centred) */
+  int standardize;  /* 1: divide each column of X by its standard deviation
+                       (divisor P, about the column mean); a constant
+                       column is then an error */
+} deq_estimate_opts;
+
+/* The SVD and everything that does not depend on lambda.  */
+typedef struct deq_estimate_plan deq_estimate_plan;
+
+/* One row of results.  */
+typedef struct deq_estimate_point {
+  double lambda;
+  double train;     /* E_tr */
+  double df;        /* tr H (includes 1 for the intercept) */
+  double gcv;
+  double loo;       /* +Inf (DEQ_EDIVERGE) if some H_ii = 1 */
+  double corrgcv;   /* NaN when no K was given */
+  double kappa_K;   /* the root above (NaN without K) */
+  deq_status status;
+} deq_estimate_point;
+
+/* Criteria that select a lambda (argmin over the grid).  */
+enum { DEQ_ESTIMATE_GCV, DEQ_ESTIMATE_LOO, DEQ_ESTIMATE_CORRGCV,
+       DEQ_ESTIMATE_NCRIT };
+
+/* Plan: X row-major P x N (row i = sample i, leading dimension N), y of
+   length P.  Needs P >= 3 and N >= 1 and finite entries (DEQ_EDOM
+   otherwise, with err->line = row + 1 or err->column = feature + 1 and a
+   message).  Costs one dgesdd of the P x N matrix.  */
+deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
+                                   size_t N, const double *X, const double *y,
+                                   const deq_estimate_opts *opts,
+                                   deq_error *err);
+void deq_estimate_plan_free(deq_estimate_plan *plan);
+
+/* Numerical rank r of the centred design (singular values above
+   d_max max(P, N) eps); the SVD keeps only these.  */
+size_t deq_estimate_rank(const deq_estimate_plan *plan);
+
+/* Evaluate nlambda ridges lambda[l] >= 0.  K: the spectrum of the sample
+   correlation matrix (dimension P, every eigenvalue > 0; rescaled to
+   tr K = P internally), or NULL to skip CorrGCV.  O(P r) per lambda.
+   Returns the first non-OK point status (DEQ_EDIVERGE: some loo is
+   +Inf), every point carries its own.  */
+deq_status deq_estimate_execute(deq_estimate_point *out,
+                                const deq_estimate_plan *plan, size_t nlambda,
+                                const double *lambda, const deq_spectrum *K);
+
+/* Training residuals r = y - yhat at one lambda (length P, row order).  */
+deq_status deq_estimate_residuals(double *r, const deq_estimate_plan *plan,
+                                  double lambda);
+
+/* Predictions for M new rows Xnew (row-major M x N, raw units: the
+   plan's centring and scaling are applied) at one lambda.  */
+deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *plan,
+                                double lambda, size_t M, const double *Xnew);
+
+/* Lag-1 autocorrelation estimate of an AR(1) sample correlation: the
+   Yule-Walker value rho = sum_t r_t r_{t+1} / sum_t r_t^2 of the training
+   residuals at `lambda`, in row order, clamped to [-0.99, 0.99].  */
+deq_status deq_estimate_ar1_rho(double *rho, const deq_estimate_plan *plan,
+                                double lambda);
+
+/* Index of the grid point each criterion selects (argmin over finite
+   values; ties go to the first).  sel[c] = nlambda if none is finite.  */
+deq_status deq_estimate_select(size_t sel[DEQ_ESTIMATE_NCRIT],
+                               const deq_estimate_point *pts, size_t nlambda);
+
+/* ---------------------------------------------------------------- K spectra
+ * Exact eigenvalues (multiplicity 1 each) of P x P correlation matrices,
+ * for CorrGCV.  */
+
+/* AR(1): K_ij = rho^|i-j|, |rho| < 1.  Uses the tridiagonal inverse of K
+   (LAPACK dsterf, O(P^2)).  */
+deq_status deq_estimate_K_ar1(deq_spectrum **out, size_t P, double rho);
+
+/* Stationary: K_ij = acf[|i-j|] / acf[0], acf of length >= 1 (lags beyond
+   the given ones are 0), dense eigendecomposition (dsyevd, O(P^3)).
+   DEQ_EDOM if acf[0] <= 0 or K is not positive definite.  */
+deq_status deq_estimate_K_acf(deq_spectrum **out, size_t P, const double *acf,
+                              size_t nacf);
+
+/* Explicit symmetric K (row-major P x P; only the lower triangle is read),
+   dsyevd.  DEQ_EDOM if not positive definite.  */
+deq_status deq_estimate_K_matrix(deq_spectrum **out, size_t P,
+                                 const double *K);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,614 @@
+/* estimate.c -- training error, df, GCV, exact leave-one-out and CorrGCV
+ * of ridge on a data set, from one thin SVD (see deq/estimate.h).
+ *
+ * Notation: t = P lambda, R = r + intercept is the rank of the fit's hat
+ * matrix at t = 0.  Two regimes:
+ *   R < P  ("deficient"): 1 - df/P = [(P - R) + sum t/(d^2+t)]/P stays
+ *          >= 1/P, so the plain formulas are stable at t = 0;
+ *   R = P  ("full"): every quantity carries factors of t that vanish at
+ *          t = 0 (residual, 1 - df/P, 1 - H_ii, kappa_K); they are
+ *          cancelled analytically, as in mc_ridge.c's GCV.  */
+#include "config.h"
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
+#include "deq/estimate.h"
+#include "deq/resolvent.h"
+
+struct deq_estimate_plan {
+  size_t P, N, r;
+  int intercept;
+  int full;          /* R == P */
+  double *mean;      /* N column means (0 without intercept) */
+  double *scale;     /* N column scales (1 without standardize) */
+  double ybar;       /* mean of y (0 without intercept) */
+  double *yc;        /* P centred labels */
+  double *d;         /* r singular values */
+  double *U;         /* P x r, column-major */
+  double *U2;        /* U .* U */
+  double *VT;        /* r x N, column-major (leading dimension r) */
+  double *c;         /* r: U' yc */
+  double *lev0;      /* P: 1 - H_ii at t = 0 (deficient case) */
+};
+
+static deq_status bad_input(deq_error *err, long line, long column,
+                            const char *msg)
+{
+  if (err) {
+    err->line = line;
+    err->column = column;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+  }
+  return DEQ_EDOM;
+}
+
+void deq_estimate_plan_free(deq_estimate_plan *p)
+{
+  if (!p) return;
+  free(p->mean); free(p->scale); free(p->yc); free(p->d); free(p->U);
+  free(p->U2); free(p->VT); free(p->c); free(p->lev0);
+  free(p);
+}
+
+/* Column means and scales; the centred/scaled copy of X goes to A
+   (column-major P x N).  X is transposed first so that every later pass
+   runs down contiguous columns.  */
+static deq_status prepare_columns(deq_estimate_plan *p, double *A,
+                                  const double *X, int standardize,
+                                  deq_error *err)
+{
+  size_t P = p->P, N = p->N;
+  const size_t B = 64;   /* cache blocks for the transpose */
+  for (size_t i0 = 0; i0 < P; i0 += B)
+    for (size_t j0 = 0; j0 < N; j0 += B)
+      for (size_t i = i0; i < i0 + B && i < P; i++)
+        for (size_t j = j0; j < j0 + B && j < N; j++)
+          A[j * P + i] = X[i * N + j];
+  for (size_t j = 0; j < N; j++) {
+    double *a = A + j * P, sum = 0.0, amax = 0.0;
+    for (size_t i = 0; i < P; i++) {
+      if (!isfinite(a[i])) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "row %zu, feature %zu: value is not finite",
+                 i + 1, j + 1);
+        return bad_input(err, (long)i + 1, (long)j + 1, msg);
+      }
+      sum += a[i];
+      amax = fmax(amax, fabs(a[i]));
+    }
+    double mean = sum / (double)P, ss = 0.0;
+    for (size_t i = 0; i < P; i++) ss += (a[i] - mean) * (a[i] - mean);
+    double sd = sqrt(ss / (double)P), scale = 1.0;
+    if (standardize) {
+      /* Identical values can leave a rounding-level spread.  */
+      if (!(sd > 1e-12 * amax)) {
+        char msg[96];
+        snprintf(msg, sizeof msg,
+                 "feature %zu is constant: it cannot be standardised", j + 1);
+        return bad_input(err, 0, (long)j + 1, msg);
+      }
+      scale = sd;
+    }
+    p->mean[j] = p->intercept ? mean : 0.0;
+    p->scale[j] = scale;
+    for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
+  }
+  return DEQ_OK;
+}
+
+deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
+                                   size_t N, const double *X, const double *y,
+                                   const deq_estimate_opts *opts,
+                                   deq_error *err)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  deq_error_clear(err);
+  if (!X || !y) return DEQ_EINVAL;
+  if (N < 1) return bad_input(err, 0, 0, "no feature columns");
+  if (P < 3) return bad_input(err, 0, 0, "fewer than 3 rows (samples)");
+  if (P > (size_t)INT32_MAX || N > (size_t)INT32_MAX || P > SIZE_MAX / N / 8)
+    return bad_input(err, 0, 0, "design matrix too large");
+  for (size_t i = 0; i < P; i++)
+    if (!isfinite(y[i])) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "row %zu: label is not finite", i + 1);
+      return bad_input(err, (long)i + 1, 0, msg);
+    }
+
+  deq_estimate_plan *p = calloc(1, sizeof *p);
+  if (!p) return DEQ_ENOMEM;
+  p->P = P;
+  p->N = N;
+  p->intercept = opts && opts->intercept;
+  size_t k = P < N ? P : N;
+  double *A = malloc(P * N * sizeof *A);
+  double *Uk = malloc(P * k * sizeof *Uk);
+  double *VTk = malloc(k * N * sizeof *VTk);
+  p->mean = malloc(N * sizeof *p->mean);
+  p->scale = malloc(N * sizeof *p->scale);
+  p->yc = malloc(P * sizeof *p->yc);
+  p->d = malloc(k * sizeof *p->d);
+  p->lev0 = malloc(P * sizeof *p->lev0);
+  deq_status st = DEQ_OK;
+  if (!A || !Uk || !VTk || !p->mean || !p->scale || !p->yc || !p->d ||
+      !p->lev0) {
+    st = DEQ_ENOMEM;
+    goto done;
+  }
+  st = prepare_columns(p, A, X, opts && opts->standardize, err);
+  if (st) goto done;
+  double ysum = 0.0;
+  for (size_t i = 0; i < P; i++) ysum += y[i];
+  p->ybar = p->intercept ? ysum / (double)P : 0.0;
+  for (size_t i = 0; i < P; i++) p->yc[i] = y[i] - p->ybar;
+
+  lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)P,
+                                   (lapack_int)N, A, (lapack_int)P, p->d, Uk,
+                                   (lapack_int)P, VTk, (lapack_int)k);
+  if (info != 0) {
+    st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+    goto done;
+  }
+  /* Numerical rank, as in mc_ridge.c.  */
+  double thr = p->d[0] * (double)(P > N ? P : N) * DBL_EPSILON;
+  size_t r = 0;
+  while (r < k && p->d[r] > thr) r++;
+  p->r = r;
+  p->full = r + (size_t)p->intercept == P;
+  size_t rr = r ? r : 1;
+  p->U = Uk;   /* keep dgesdd's U: its first r columns */
+  Uk = NULL;
+  p->U2 = malloc(P * rr * sizeof *p->U2);
+  p->VT = malloc(rr * N * sizeof *p->VT);
+  p->c = malloc(rr * sizeof *p->c);
+  if (!p->U || !p->U2 || !p->VT || !p->c) {
+    st = DEQ_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < P * r; i++) p->U2[i] = p->U[i] * p->U[i];
+  for (size_t j = 0; j < N; j++)
+    for (size_t a = 0; a < r; a++) p->VT[j * r + a] = VTk[j * k + a];
+  for (size_t a = 0; a < r; a++)
+    p->c[a] = cblas_ddot((int)P, p->U + a * P, 1, p->yc, 1);
+  /* 1 - H_ii at t = 0: the leverage left to the complement of span U.  */
+  double h1 = p->intercept ? 1.0 / (double)P : 0.0;
+  for (size_t i = 0; i < P; i++) p->lev0[i] = 1.0 - h1;
+  for (size_t a = 0; a < r; a++)
+    for (size_t i = 0; i < P; i++) p->lev0[i] -= p->U2[a * P + i];
+  for (size_t i = 0; i < P; i++) p->lev0[i] = fmax(0.0, p->lev0[i]);
+done:
+  free(A);
+  free(Uk);
+  free(VTk);
+  if (st) {
+    deq_estimate_plan_free(p);
+    return st;
+  }
+  *out = p;
+  return DEQ_OK;
+}
+
+size_t deq_estimate_rank(const deq_estimate_plan *plan)
+{
+  return plan ? plan->r : 0;
+}
+
+/* ------------------------------------------------------------ residuals */
+
+/* e = y - yhat at t into e (length P); uses the first r of tmp.  In the
+   full case e = U (t/(d^2+t) c), which has no cancellation.  */
+static void residual(double *e, const deq_estimate_plan *p, double t,
+                     double *tmp)
+{
+  size_t P = p->P, r = p->r;
+  if (p->full) {
+    for (size_t a = 0; a < r; a++) {
+      double d2 = p->d[a] * p->d[a];
+      tmp[a] = t / (d2 + t) * p->c[a];
+    }
+    if (r) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U,
+                       (int)P, tmp, 1, 0.0, e, 1);
+    else memset(e, 0, P * sizeof *e);
+    return;
+  }
+  memcpy(e, p->yc, P * sizeof *e);
+  for (size_t a = 0; a < r; a++) {
+    double d2 = p->d[a] * p->d[a];
+    tmp[a] = d2 / (d2 + t) * p->c[a];
+  }
+  if (r) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, -1.0, p->U,
+                     (int)P, tmp, 1, 1.0, e, 1);
+}
+
+deq_status deq_estimate_residuals(double *e, const deq_estimate_plan *p,
+                                  double lambda)
+{
+  if (!e || !p) return DEQ_EINVAL;
+  if (!(lambda >= 0.0) || !isfinite(lambda)) return DEQ_EDOM;
+  double *tmp = malloc((p->r ? p->r : 1) * sizeof *tmp);
+  if (!tmp) return DEQ_ENOMEM;
+  residual(e, p, (double)p->P * lambda, tmp);
+  free(tmp);
+  return DEQ_OK;
+}
+
+deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
+                                double lambda, size_t M, const double *Xnew)
+{
+  if (!yhat || !p || (M && !Xnew)) return DEQ_EINVAL;
+  if (!(lambda >= 0.0) || !isfinite(lambda)) return DEQ_EDOM;
+  size_t N = p->N, r = p->r;
+  double t = (double)p->P * lambda;
+  double *w = calloc(N + r + 1, sizeof *w), *g = w + N;
+  if (!w) return DEQ_ENOMEM;
+  /* w = V diag(d/(d^2+t)) c in standardised units, then raw units.  */
+  for (size_t a = 0; a < r; a++)
+    g[a] = p->d[a] / (p->d[a] * p->d[a] + t) * p->c[a];
+  if (r) cblas_dgemv(CblasColMajor, CblasTrans, (int)r, (int)N, 1.0, p->VT,
+                     (int)r, g, 1, 0.0, w, 1);
+  double b = p->ybar;
+  for (size_t j = 0; j < N; j++) {
+    w[j] /= p->scale[j];
+    b -= p->mean[j] * w[j];
+  }
+  for (size_t i = 0; i < M; i++) {
+    double s = b;
+    for (size_t j = 0; j < N; j++) s += Xnew[i * N + j] * w[j];
+    yhat[i] = s;
+  }
+  free(w);
+  return DEQ_OK;
+}
+
+deq_status deq_estimate_ar1_rho(double *rho, const deq_estimate_plan *p,
+                                double lambda)
+{
+  if (!rho || !p) return DEQ_EINVAL;
+  *rho = NAN;
+  double *e = malloc(p->P * sizeof *e);
+  if (!e) return DEQ_ENOMEM;
+  deq_status st = deq_estimate_residuals(e, p, lambda);
+  if (st == DEQ_OK) {
+    double num = 0.0, den = e[0] * e[0];
+    for (size_t i = 1; i < p->P; i++) {
+      num += e[i - 1] * e[i];
+      den += e[i] * e[i];
+    }
+    if (!(den > 0.0))
+      st = DEQ_EDOM;   /* an exact fit leaves nothing to correlate */
+    else
+      *rho = fmin(0.99, fmax(-0.99, num / den));
+  }
+  free(e);
+  return st;
+}
+
+/* ------------------------------------------------------------ CorrGCV */
+
+/* K rescaled to tr K = P.  */
+typedef struct kspec {
+  const deq_spectrum *sp;
+  deq_spectrum *scaled;
+} kspec;
+
+/* The u > 0 with sum m u/(k + a u) = b (concave increasing from 0):
+   Newton from u = 0 approaches the root monotonically from below.  Also
+   returns q = sum m k/(k + a u)^2 at the root.  */
+static deq_status solve_complement(double *u_out, double *q_out,
+                                   const deq_spectrum *K, double a, double b)
+{
+  double u = 0.0;
+  for (int it = 0; it < 200; it++) {
+    double f = 0.0, fp = 0.0;
+    for (size_t i = 0; i < K->n; i++) {
+      double k = K->s[i], den = k + a * u;
+      f += K->m[i] * u / den;
+      fp += K->m[i] * k / (den * den);
+    }
+    double step = (b - f) / fp;
+    if (it > 0 && !(step > 4.0 * DBL_EPSILON * u)) {
+      *u_out = u;
+      *q_out = fp;
+      return DEQ_OK;
+    }
+    u += step;
+  }
+  return DEQ_ENOCONV;
+}
+
+/* corrgcv and kappa_K for one point.  full: b = g_den = sum 1/(d^2+t),
+   gnum = sum c^2/(d^2+t)^2 (so that train P = t^2 gnum); deficient:
+   s = P - df.  */
+static deq_status corrgcv_point(deq_estimate_point *pt,
+                                const deq_estimate_plan *p, const kspec *K,
+                                double t, double s, double gden, double gnum)
+{
+  double P = (double)p->P;
+  deq_status st;
+  if (pt->df <= 0.5 * P && pt->df > 0.0) {
+    /* Small df: solve df1^K(kappa) = df directly (kappa is large).  */
+    double kappa;
+    st = deq_resolvent_inverse_df1(&kappa, K->scaled, pt->df);
+    if (st) return st;
+    deq_moments mo;
+    st = deq_resolvent_moments(&mo, K->scaled, kappa);
+    if (st) return st;
+    pt->kappa_K = kappa;
+    pt->corrgcv = P * pt->train / (kappa * mo.gap12);
+    return DEQ_OK;
+  }
+  if (pt->df <= 0.0) {   /* no fitted direction at all */
+    pt->kappa_K = INFINITY;
+    pt->corrgcv = pt->train;
+    return DEQ_OK;
+  }
+  double u, q;
+  if (p->full) {
+    st = solve_complement(&u, &q, K->scaled, t, gden);
+    if (st) return st;
+    pt->kappa_K = t * u;
+    pt->corrgcv = gnum / (u * u * q);
+  } else {
+    st = solve_complement(&u, &q, K->scaled, 1.0, s);
+    if (st) return st;
+    pt->kappa_K = u;
+    pt->corrgcv = P * pt->train / (u * u * q);
+  }
+  return DEQ_OK;
+}
+
+static deq_status kspec_init(kspec *K, const deq_spectrum *sp, size_t P)
+{
+  K->sp = sp;
+  K->scaled = NULL;
+  if (!sp) return DEQ_OK;
+  if (!(fabs(sp->dim - (double)P) < 0.5) || !isfinite(sp->trace) ||
+      !(sp->trace > 0.0))
+    return DEQ_EDOM;
+  for (size_t i = 0; i < sp->n; i++)
+    if (!(sp->s[i] > 0.0)) return DEQ_EDOM;   /* K must be positive definite */
+  deq_status st = deq_spectrum_copy(&K->scaled, sp);
+  if (st) return st;
+  double f = (double)P / sp->trace;
+  for (size_t i = 0; i < sp->n; i++) {
+    K->scaled->s[i] *= f;
+    K->scaled->v[i] = 0.0;
+  }
+  return deq_spectrum_update(K->scaled, NULL);
+}
+
+/* ------------------------------------------------------------ execute */
+
+/* work: 2 P + 2 max(r, 1) doubles.  */
+static deq_status one_point(deq_estimate_point *pt,
+                            const deq_estimate_plan *p, const kspec *K,
+                            double lambda, double *work)
+{
+  size_t P = p->P, r = p->r;
+  double Pd = (double)P, t = Pd * lambda;
+  double *e = work, *hv = e + P, *va = hv + P, *vb = va + (r ? r : 1);
+  double df = p->intercept ? 1.0 : 0.0, fsum = 0.0, gden = 0.0, gnum = 0.0;
+  for (size_t a = 0; a < r; a++) {
+    double d2 = p->d[a] * p->d[a], den = d2 + t;
+    df += d2 / den;
+    fsum += t / den;
+    gden += 1.0 / den;
+    gnum += (p->c[a] / den) * (p->c[a] / den);
+  }
+  double R = (double)r + (p->intercept ? 1.0 : 0.0);
+  double s = (Pd - R) + fsum;   /* P - df without cancellation */
+  pt->lambda = lambda;
+  pt->df = df;
+  pt->corrgcv = pt->kappa_K = NAN;
+  pt->status = DEQ_OK;
+
+  residual(e, p, t, va);
+  double rss = cblas_ddot((int)P, e, 1, e, 1);
+  pt->train = rss / Pd;
+
+  double loo = 0.0;
+  int loo_inf = 0;
+  if (p->full) {
+    /* t cancels: (1/P) |y - yhat|^2 / (1 - df/P)^2 = P gnum / gden^2, and
+       e_i / (1 - H_ii) = [U (c/(d^2+t))]_i / [U2 (1/(d^2+t))]_i.  */
+    pt->gcv = Pd * gnum / (gden * gden);
+    for (size_t a = 0; a < r; a++) {
+      double den = p->d[a] * p->d[a] + t;
+      va[a] = p->c[a] / den;
+      vb[a] = 1.0 / den;
+    }
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U,
+                (int)P, va, 1, 0.0, e, 1);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U2,
+                (int)P, vb, 1, 0.0, hv, 1);
+    for (size_t i = 0; i < P; i++) {
+      double q = e[i] / hv[i];
+      loo += q * q;
+    }
+  } else {
+    double one_minus = s / Pd;
+    pt->gcv = pt->train / (one_minus * one_minus);
+    for (size_t a = 0; a < r; a++) {
+      double den = p->d[a] * p->d[a] + t;
+      vb[a] = t / den;
+    }
+    memcpy(hv, p->lev0, P * sizeof *hv);
+    if (r) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U2,
+                       (int)P, vb, 1, 1.0, hv, 1);
+    for (size_t i = 0; i < P; i++) {
+      double h = hv[i];
+      /* 1 - H_ii at rounding level: point i is interpolated exactly.  */
+      if (!(h > 16.0 * Pd * DBL_EPSILON)) {
+        loo_inf = 1;
+        break;
+      }
+      double q = e[i] / h;
+      loo += q * q;
+    }
+  }
+  pt->loo = loo_inf ? INFINITY : loo / Pd;
+  if (loo_inf) pt->status = DEQ_EDIVERGE;
+  if (K->sp) {
+    deq_status st = corrgcv_point(pt, p, K, t, s, gden, gnum);
+    if (st) pt->status = st;
+  }
+  return pt->status;
+}
+
+deq_status deq_estimate_execute(deq_estimate_point *out,
+                                const deq_estimate_plan *p, size_t nlambda,
+                                const double *lambda, const deq_spectrum *K)
+{
+  if (!out || !p || (nlambda && !lambda)) return DEQ_EINVAL;
+  for (size_t l = 0; l < nlambda; l++)
+    if (!(lambda[l] >= 0.0) || !isfinite(lambda[l])) return DEQ_EDOM;
+  kspec ks;
+  deq_status st = kspec_init(&ks, K, p->P);
+  if (st) {
+    deq_spectrum_free(ks.scaled);
+    return st;
+  }
+  /* Scratch per call, so that threads may share one plan.  */
+  double *work = malloc((2 * p->P + 2 * (p->r ? p->r : 1)) * sizeof *work);
+  if (!work) {
+    deq_spectrum_free(ks.scaled);
+    return DEQ_ENOMEM;
+  }
+  deq_status first = DEQ_OK;
+  for (size_t l = 0; l < nlambda; l++) {
+    deq_status s1 = one_point(&out[l], p, &ks, lambda[l], work);
+    if (s1 && !first) first = s1;
+  }
+  free(work);
+  deq_spectrum_free(ks.scaled);
+  return first;
+}
+
+deq_status deq_estimate_select(size_t sel[DEQ_ESTIMATE_NCRIT],
+                               const deq_estimate_point *pts, size_t n)
+{
+  if (!sel || (n && !pts)) return DEQ_EINVAL;
+  for (int c = 0; c < DEQ_ESTIMATE_NCRIT; c++) {
+    size_t best = n;
+    double bv = INFINITY;
+    for (size_t l = 0; l < n; l++) {
+      double v = c == DEQ_ESTIMATE_GCV ? pts[l].gcv
+               : c == DEQ_ESTIMATE_LOO ? pts[l].loo : pts[l].corrgcv;
+      if (isfinite(v) && (best == n || v < bv)) {
+        best = l;
+        bv = v;
+      }
+    }
+    sel[c] = best;
+  }
+  return DEQ_OK;
+}
+
+/* ------------------------------------------------------------ K spectra */
+
+static deq_status spectrum_of(deq_spectrum **out, size_t P, const double *w)
+{
+  for (size_t i = 0; i < P; i++)
+    if (!(w[i] > 0.0) || !isfinite(w[i])) return DEQ_EDOM;
+  return deq_spectrum_from_arrays(out, P, w, NULL, NULL, NULL);
+}
+
+deq_status deq_estimate_K_ar1(deq_spectrum **out, size_t P, double rho)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (P < 1 || !(fabs(rho) < 1.0)) return DEQ_EDOM;
+  if (P > (size_t)INT32_MAX) return DEQ_EINVAL;
+  /* (1 - rho^2) K^-1 is tridiagonal: diagonal 1, 1+rho^2, ..., 1+rho^2, 1
+     and off-diagonal -rho.  */
+  double *dg = malloc(P * sizeof *dg), *off = malloc(P * sizeof *off);
+  deq_status st = DEQ_OK;
+  if (!dg || !off) {
+    st = DEQ_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < P; i++) {
+    dg[i] = (i == 0 || i + 1 == P) ? 1.0 : 1.0 + rho * rho;
+    off[i] = -rho;
+  }
+  if (P == 1) dg[0] = 1.0 - rho * rho;   /* K = [1] */
+  if (LAPACKE_dsterf((lapack_int)P, dg, off) != 0) {
+    st = DEQ_ELAPACK;
+    goto done;
+  }
+  for (size_t i = 0; i < P; i++) dg[i] = (1.0 - rho * rho) / dg[i];
+  st = spectrum_of(out, P, dg);
+done:
+  free(dg);
+  free(off);
+  return st;
+}
+
+/* Eigenvalues of the symmetric column-major A (destroyed).  */
+static deq_status eig_spectrum(deq_spectrum **out, size_t P, double *A)
+{
+  double *w = malloc(P * sizeof *w);
+  if (!w) return DEQ_ENOMEM;
+  deq_status st = DEQ_OK;
+  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', (lapack_int)P,
+                                   A, (lapack_int)P, w);
+  if (info != 0)
+    st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+  else if (!(w[0] > (double)P * DBL_EPSILON * w[P - 1]))
+    st = DEQ_EDOM;   /* not (numerically) positive definite */
+  else
+    st = spectrum_of(out, P, w);
+  free(w);
+  return st;
+}
+
+deq_status deq_estimate_K_acf(deq_spectrum **out, size_t P, const double *acf,
+                              size_t nacf)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (!acf || nacf < 1 || P < 1) return DEQ_EINVAL;
+  if (P > 46340) return DEQ_EINVAL;   /* P^2 must fit an int */
+  if (!(acf[0] > 0.0) || !isfinite(acf[0])) return DEQ_EDOM;
+  for (size_t h = 0; h < nacf; h++)
+    if (!isfinite(acf[h])) return DEQ_EDOM;
+  double *A = malloc(P * P * sizeof *A);
+  if (!A) return DEQ_ENOMEM;
+  for (size_t j = 0; j < P; j++)
+    for (size_t i = 0; i < P; i++) {
+      size_t h = i > j ? i - j : j - i;
+      A[j * P + i] = h < nacf ? acf[h] / acf[0] : 0.0;
+    }
+  deq_status st = eig_spectrum(out, P, A);
+  free(A);
+  return st;
+}
+
+deq_status deq_estimate_K_matrix(deq_spectrum **out, size_t P,
+                                 const double *K)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (!K || P < 1) return DEQ_EINVAL;
+  if (P > 46340) return DEQ_EINVAL;
+  double *A = malloc(P * P * sizeof *A);
+  if (!A) return DEQ_ENOMEM;
+  /* Row-major lower triangle = column-major upper; mirror it into the
+     column-major lower triangle that dsyevd reads.  */
+  deq_status st = DEQ_OK;
+  for (size_t i = 0; i < P && !st; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double v = K[i * P + j];
+      if (!isfinite(v)) st = DEQ_EDOM;
+      A[j * P + i] = v;
+    }
+  if (!st) st = eig_spectrum(out, P, A);
+  free(A);
+  return st;
+}

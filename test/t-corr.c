@@ -1,0 +1,759 @@
+/* test/t-corr.c -- correlated samples: K spectra, the coupled fixed point,
+ * risks, GCV and CorrGCV limits, forecasting.
+ *
+ * Expected values come from (a) exact reductions: K = I is plain ridge
+ * (deq_ridge_solve), K = (1 - c) I is ridge at lambda/(1 - c); (b) an
+ * independent long-double reference written here (bisection on the shared
+ * df with bisection inversions, and the spec sheet's formulas in their
+ * raw form), to 1e-12 relative; (c) dense LAPACK algebra in the test
+ * (eigenvalues of Toeplitz matrices, the forecast quadratic form by
+ * linear solves); (d) finite differences for dkappa/dlambda; (e) the spec
+ * sheet's own numbers (ridge_family.md section 3).  */
+#include <config.h>
+#include <deq/spectrum.h>
+#include <deq/ridge.h>
+#include <deq/corr.h>
+#include "testutil.h"
+
+#include <float.h>
+#include <lapacke.h>
+
+static double ref_tol(void)
+{
+  return getenv("DEQ_VALGRIND") ? 1e-9 : 1e-12;
+}
+
+/* Log-uniform Sigma on [0.1, 10] with v_i = sqrt(s_i)/N (the spec sheet's
+   test spectrum).  */
+static deq_spectrum *sigma(size_t N)
+{
+  deq_spectrum *lu = NULL;
+  ck_assert_st(deq_spectrum_loguniform(&lu, N, 0.1, 10), DEQ_OK);
+  double *v = malloc(N * sizeof *v);
+  for (size_t i = 0; i < N; i++) v[i] = sqrt(lu->s[i]) / (double)N;
+  deq_error err;
+  ck_assert_st(deq_spectrum_target_values(lu, N, v, &err), DEQ_OK);
+  free(v);
+  return lu;
+}
+
+static deq_spectrum *iso_K(double P, double level)
+{
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_spectrum_iso(&K, P, level), DEQ_OK);
+  return K;
+}
+
+static deq_corr_point csolve(const deq_spectrum *S, const deq_spectrum *K,
+                             double lambda, double noise, deq_corr_noise m)
+{
+  deq_corr_point pt;
+  deq_status st = deq_corr_solve(&pt, S, K, lambda, noise, m, NULL);
+  ck_assert_msg(st == DEQ_OK, "corr solve(lambda=%g): %s", lambda,
+                deq_strerror(st));
+  return pt;
+}
+
+static deq_ridge_point rsolve(const deq_spectrum *S, double P, double lambda,
+                              double noise)
+{
+  deq_ridge_point pt;
+  ck_assert_st(deq_ridge_solve(&pt, S, P, lambda, noise, NULL), DEQ_OK);
+  return pt;
+}
+
+/* ------------------------------------------------------------ K = I */
+
+START_TEST(identity_is_ridge)
+{
+  static const double lambdas[] = { 1e-12, 1e-6, 1e-3, 0.05, 1, 30 };
+  static const size_t Ns[] = { 100, 400 };   /* P = 200: under, over */
+  double P = 200, s2 = 0.25;
+  deq_spectrum *K = iso_K(P, 1);
+  for (size_t a = 0; a < 2; a++) {
+    deq_spectrum *S = sigma(Ns[a]);
+    for (size_t j = 0; j < sizeof lambdas / sizeof *lambdas; j++) {
+      double l = lambdas[j];
+      deq_ridge_point r = rsolve(S, P, l, s2);
+      for (int m = 0; m < 2; m++) {
+        deq_corr_point c = csolve(S, K, l, s2, (deq_corr_noise)m);
+        double tol = 1e-12;
+        ck_assert_rel(c.kappa, r.kappa, tol);
+        ck_assert_rel(c.df, r.df1, tol);
+        /* lambda = kappa kappa_K df/P (kappa_K = (P - df)/df for K = I
+           would cancel at tiny lambda) */
+        ck_assert_rel(c.kappa * c.kappa_K * c.df / P, l, 1e-12);
+        if (l >= 1e-3)
+          ck_assert_rel(c.kappa_K, (P - r.df1) / r.df1, 1e-12);
+        ck_assert_rel(c.gamma, r.gamma, tol);
+        ck_assert_rel(c.one_minus_gamma, r.one_minus_gamma, tol);
+        ck_assert_rel(c.E_g, r.E_g, tol);
+        ck_assert_rel(c.bias, r.bias, tol);
+        ck_assert_rel(c.E_test, r.E_test, tol);
+        ck_assert_rel(c.E_tr, r.E_tr, tol);
+        ck_assert_rel(c.gcv_naive, r.E_test, tol);
+        ck_assert_rel(c.corrgcv, r.E_test, tol);
+        ck_assert_rel(c.dkappa_dlambda, r.dkappa_dlambda, tol);
+      }
+    }
+    /* lambda = 0 on both sides of the threshold.  */
+    deq_ridge_point r = rsolve(S, P, 0, s2);
+    for (int m = 0; m < 2; m++) {
+      deq_corr_point c = csolve(S, K, 0, s2, (deq_corr_noise)m);
+      ck_assert_rel(c.kappa, r.kappa, 1e-12);
+      ck_assert_rel(c.E_g, r.E_g, 1e-12);
+      ck_assert_rel(c.E_tr + 1, r.E_tr + 1, 1e-12);
+      ck_assert_rel(c.gcv_naive, r.E_test, 1e-12);
+      ck_assert_rel(c.corrgcv, r.E_test, 1e-12);
+    }
+    deq_spectrum_free(S);
+  }
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* ------------------------------------------------------------ equicorrelation */
+
+/* K = (1 - c) I_P (the equicorrelated bulk without its spike): exactly
+   ridge at lambda/(1 - c); E_tr scales by (1 - c) for noise K; for iid
+   noise the variance scales by 1/(1 - c) (ridge at noise s2/(1 - c)).  */
+START_TEST(equi_bulk_is_rescaled_ridge)
+{
+  double P = 300, s2 = 0.3, c = 0.4;
+  deq_spectrum *S = sigma(150), *K = iso_K(P, 1 - c);
+  static const double lambdas[] = { 1e-8, 0.01, 0.2, 3 };
+  for (size_t j = 0; j < 4; j++) {
+    double l = lambdas[j];
+    deq_ridge_point r = rsolve(S, P, l / (1 - c), s2);
+    deq_ridge_point ri = rsolve(S, P, l / (1 - c), s2 / (1 - c));
+    deq_corr_point k = csolve(S, K, l, s2, DEQ_CORR_NOISE_K);
+    deq_corr_point i = csolve(S, K, l, s2, DEQ_CORR_NOISE_IID);
+    ck_assert_rel(k.kappa, r.kappa, 1e-12);
+    ck_assert_rel(k.gamma, r.gamma, 1e-12);
+    ck_assert_rel(k.E_g, r.E_g, 1e-12);
+    ck_assert_rel(k.E_test, r.E_test, 1e-12);
+    ck_assert_rel(k.E_tr, (1 - c) * r.E_tr, 1e-12);
+    ck_assert_rel(i.E_g, ri.E_g, 1e-12);
+    ck_assert_rel(i.E_tr, (1 - c) * ri.E_tr, 1e-12);
+  }
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* The full equicorrelated K adds one spike 1 + (P-1) c: kappa differs from
+   ridge at lambda/(1-c) by O(1/P) (spec: 0.139588 vs 0.140362 at P = 400,
+   0.140284 at 4000).  Sigma scales with P (N = P/2).  */
+START_TEST(equi_spike_is_order_one_over_P)
+{
+  double c = 0.3, l = 0.05, gap[3];
+  size_t Ps[3] = { 400, 1600, 6400 };
+  for (int i = 0; i < 3; i++) {
+    deq_spectrum *S = sigma(Ps[i] / 2), *K = NULL;
+    ck_assert_st(deq_corr_spectrum_equi(&K, Ps[i], c), DEQ_OK);
+    ck_assert_int_eq(K->n, 2);
+    deq_corr_point k = csolve(S, K, l, 0.1, DEQ_CORR_NOISE_K);
+    deq_ridge_point r = rsolve(S, (double)Ps[i], l / (1 - c), 0.1);
+    gap[i] = fabs(k.kappa - r.kappa) / r.kappa;
+    deq_spectrum_free(S);
+    deq_spectrum_free(K);
+  }
+  printf("equi spike: relative kappa gap %.3g %.3g %.3g (P = 400, 1600, 6400)\n",
+         gap[0], gap[1], gap[2]);
+  fflush(stdout);
+  ck_assert(gap[0] < 0.05);
+  ck_assert(gap[0] / gap[1] > 3.5 && gap[0] / gap[1] < 4.5);
+  ck_assert(gap[1] / gap[2] > 3.5 && gap[1] / gap[2] < 4.5);
+}
+END_TEST
+
+/* ------------------------------------------------------------ K spectra */
+
+/* Dense Toeplitz eigenvalues by LAPACK in the test, ascending.  */
+static void toeplitz_eigs(double *w, size_t P, const double *acf, size_t n)
+{
+  double *A = malloc(P * P * sizeof *A);
+  for (size_t j = 0; j < P; j++)
+    for (size_t i = 0; i < P; i++) {
+      size_t h = i > j ? i - j : j - i;
+      A[i + j * P] = h < n ? acf[h] : 0;
+    }
+  ck_assert_int_eq(LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', (int)P, A,
+                                  (int)P, w), 0);
+  free(A);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x < y) - (x > y);
+}
+
+START_TEST(ar1_exact_eigenvalues)
+{
+  size_t P = 257;
+  double rho = -0.8;
+  double *acf = malloc(P * sizeof *acf), *w = malloc(P * sizeof *w);
+  for (size_t h = 0; h < P; h++) acf[h] = pow(rho, (double)h);
+  toeplitz_eigs(w, P, acf, P);
+  qsort(w, P, sizeof *w, cmp_desc);
+  deq_spectrum *K = NULL, *K2 = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, P, rho, DEQ_CORR_EXACT), DEQ_OK);
+  deq_error err;
+  ck_assert_st(deq_corr_spectrum_acf(&K2, P, acf, P, DEQ_CORR_EXACT, &err),
+               DEQ_OK);
+  ck_assert_int_eq(K->n, P);
+  ck_assert_rel(K->dim, (double)P, 0);
+  ck_assert_rel(K->trace, (double)P, 1e-13);
+  for (size_t i = 0; i < P; i++) {
+    ck_assert_rel(K->s[i], w[i], 1e-12);
+    ck_assert_rel(K2->s[i], w[i], 1e-12);
+  }
+  free(acf);
+  free(w);
+  deq_spectrum_free(K);
+  deq_spectrum_free(K2);
+}
+END_TEST
+
+/* The symbol by FFT (acf = rho^h) equals the closed-form AR(1) symbol, and
+   for a short acf (MA(2)) the closed form 1 + 2 a1 cos w + 2 a2 cos 2w.  */
+START_TEST(symbol_by_fft)
+{
+  size_t P = 300;
+  double rho = 0.7;
+  size_t n = 200;
+  double *acf = malloc(n * sizeof *acf);
+  for (size_t h = 0; h < n; h++) acf[h] = pow(rho, (double)h);
+  deq_spectrum *Ka = NULL, *Kf = NULL;
+  deq_error err;
+  ck_assert_st(deq_corr_spectrum_ar1(&Ka, P, rho, DEQ_CORR_SYMBOL), DEQ_OK);
+  ck_assert_st(deq_corr_spectrum_acf(&Kf, P, acf, n, DEQ_CORR_SYMBOL, &err),
+               DEQ_OK);
+  ck_assert_rel(Ka->dim, (double)P, 1e-14);
+  ck_assert_rel(Ka->trace, (double)P, 1e-12);
+  ck_assert_int_eq(Ka->n, Kf->n);
+  for (size_t i = 0; i < Ka->n; i++) {
+    ck_assert_rel(Ka->s[i], Kf->s[i], 1e-12);
+    ck_assert_rel(Ka->m[i], Kf->m[i], 1e-14);
+  }
+  deq_spectrum_free(Kf);
+  double ma[3] = { 1, 0.3, -0.1 };
+  ck_assert_st(deq_corr_spectrum_acf(&Kf, 64, ma, 3, DEQ_CORR_SYMBOL, &err),
+               DEQ_OK);
+  ck_assert_rel(Kf->trace, 64, 1e-13);
+  for (size_t i = 0; i < Kf->n; i++) {
+    /* every atom is f(w) at some grid w: solve for cos w and check */
+    double s = Kf->s[i], best = INFINITY;
+    for (int k = 0; k <= 512; k++) {   /* M = 1024 */
+      double wk = 2 * M_PI * k / 1024.0;
+      double f = 1 + 0.6 * cos(wk) - 0.2 * cos(2 * wk);
+      best = fmin(best, fabs(f - s));
+    }
+    ck_assert_msg(best < 1e-13, "atom %g is not a symbol value", s);
+  }
+  free(acf);
+  deq_spectrum_free(Ka);
+  deq_spectrum_free(Kf);
+}
+END_TEST
+
+/* Exact and symbol K give kappa with an O(1/P) gap (spec: 0.369159 vs
+   0.370051 at P = 200, 0.369827 at 800).  N = P/2.  */
+START_TEST(symbol_vs_exact_gap)
+{
+  size_t Ps[3] = { 200, 400, 800 };
+  double gap[3];
+  for (int i = 0; i < 3; i++) {
+    deq_spectrum *S = sigma(Ps[i] / 2), *Ke = NULL, *Ks = NULL;
+    ck_assert_st(deq_corr_spectrum_ar1(&Ke, Ps[i], 0.7, DEQ_CORR_EXACT), DEQ_OK);
+    ck_assert_st(deq_corr_spectrum_ar1(&Ks, Ps[i], 0.7, DEQ_CORR_SYMBOL), DEQ_OK);
+    deq_corr_point e = csolve(S, Ke, 0.05, 0.25, DEQ_CORR_NOISE_K);
+    deq_corr_point s = csolve(S, Ks, 0.05, 0.25, DEQ_CORR_NOISE_K);
+    gap[i] = (s.kappa - e.kappa) / s.kappa;
+    deq_spectrum_free(S);
+    deq_spectrum_free(Ke);
+    deq_spectrum_free(Ks);
+  }
+  printf("AR(1) symbol vs exact: relative kappa gap %.4g %.4g %.4g "
+         "(P = 200, 400, 800)\n", gap[0], gap[1], gap[2]);
+  ck_assert(gap[0] > 0 && gap[0] < 0.02);
+  ck_assert(gap[0] / gap[1] > 1.7 && gap[0] / gap[1] < 2.3);
+  ck_assert(gap[1] / gap[2] > 1.7 && gap[1] / gap[2] < 2.3);
+}
+END_TEST
+
+START_TEST(blocks_and_equi_atoms)
+{
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_corr_spectrum_blocks(&K, 12, 4, 0.5), DEQ_OK);
+  ck_assert_int_eq(K->n, 2);
+  ck_assert_rel(K->s[0], 2.5, 1e-15);
+  ck_assert_rel(K->m[0], 3, 0);
+  ck_assert_rel(K->s[1], 0.5, 1e-15);
+  ck_assert_rel(K->m[1], 9, 0);
+  ck_assert_rel(K->trace, 12, 1e-15);
+  deq_spectrum_free(K);
+  /* dense blocks matrix -> explicit spectrum: same atoms */
+  deq_corr_model m = { .kind = DEQ_CORR_BLOCKS, .m = 4, .c = 0.5 };
+  double *A = NULL;
+  ck_assert_st(deq_corr_matrix(&A, &m, 12), DEQ_OK);
+  deq_error err;
+  ck_assert_st(deq_corr_spectrum_matrix(&K, 12, A, &err), DEQ_OK);
+  ck_assert_int_ge(K->n, 2);
+  ck_assert_rel(K->s[0], 2.5, 1e-13);
+  ck_assert_rel(K->s[K->n - 1], 0.5, 1e-13);
+  deq_spectrum_free(K);
+  free(A);
+  ck_assert_st(deq_corr_spectrum_equi(&K, 10, 0.3), DEQ_OK);
+  ck_assert_rel(K->s[0], 1 + 9 * 0.3, 1e-15);
+  ck_assert_rel(K->m[1], 9, 0);
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* ------------------------------------------------------------ reference */
+
+typedef long double ld;
+
+/* df1 and df2 of a spectrum at k, and cdf1 = rank - df1, in long double.  */
+static ld lgap;   /* df1 - df2 = sum m s k/(s+k)^2 of the last lsums call */
+
+static void lsums(const deq_spectrum *sp, ld k, ld *df1, ld *df2, ld *cdf1,
+                  ld *B)
+{
+  *df1 = *df2 = *cdf1 = lgap = 0;
+  if (B) *B = 0;
+  for (size_t i = 0; i < sp->n; i++) {
+    ld s = sp->s[i], m = sp->m[i];
+    if (s == 0) continue;
+    *df1 += m * s / (s + k);
+    *df2 += m * s * s / ((s + k) * (s + k));
+    *cdf1 += m * k / (s + k);
+    lgap += m * s * k / ((s + k) * (s + k));
+    if (B) *B += k * k * sp->v[i] / ((s + k) * (s + k));
+  }
+}
+
+/* kappa with df1 = rank - cc (cc > 0), by bisection on log kappa.  */
+static ld linv(const deq_spectrum *sp, ld cc)
+{
+  ld lo = -200, hi = 200, d1, d2, c1;
+  for (int it = 0; it < 200; it++) {
+    ld mid = (lo + hi) / 2;
+    lsums(sp, expl(mid), &d1, &d2, &c1, NULL);
+    if (c1 < cc) lo = mid;
+    else hi = mid;
+  }
+  return expl((lo + hi) / 2);
+}
+
+typedef struct lref {
+  ld kappa, kK, df, gamma, Eg_K, Eg_iid, Etest, Etr_K, Etr_iid, gcv_K,
+     corr_iid;
+} lref;
+
+/* Bisection on c = d_max - df in log space; both ranks are finite here. */
+static lref reference(const deq_spectrum *S, const deq_spectrum *K, ld lambda,
+                      ld s2)
+{
+  ld rS = S->rank, rK = K->rank, dmax = rS < rK ? rS : rK, P = K->dim;
+  ld lo = logl(dmax) - 120, hi = logl(dmax), kS = 0, kK = 0;
+  for (int it = 0; it < 200; it++) {
+    ld mid = (lo + hi) / 2, c = expl(mid);
+    kS = linv(S, rS - dmax + c);
+    kK = linv(K, rK - dmax + c);
+    ld lam = kS * kK * (dmax - c) / P;
+    if (lam < lambda) lo = mid;
+    else hi = mid;
+  }
+  ld c = expl((lo + hi) / 2), df = dmax - c;
+  ld d1S, d2S, cS, B, d1K, d2K, cK;
+  lsums(S, kS, &d1S, &d2S, &cS, &B);
+  lsums(K, kK, &d1K, &d2K, &cK, NULL);
+  ld gK = lgap;   /* df - df2^K without cancellation */
+  lref r;
+  r.kappa = kS;
+  r.kK = kK;
+  r.df = df;
+  r.gamma = d2S * d2K / (df * df);
+  ld g = r.gamma;
+  r.Eg_K = (B + s2 * g) / (1 - g);
+  r.Etest = (B + s2) / (1 - g);
+  r.Eg_iid = B / (1 - g) + s2 * d2S * (df - d2K) / (df * df * kK * (1 - g));
+  r.Etr_K = kK * gK / P * r.Etest;
+  r.Etr_iid = kK * (df - d2K) / P * B / (1 - g)
+              + s2 * (1 - df / P - (df - d2S) * (df - d2K) / (P * df * (1 - g)));
+  r.gcv_K = r.Etr_K / ((cK / P) * (cK / P));   /* 1 - df/P = cdf1^K/P */
+  r.corr_iid = r.Etr_iid * P / (kK * (df - d2K));
+  return r;
+}
+
+START_TEST(long_double_reference)
+{
+  static const double lambdas[] = { 1e-4, 0.01, 0.05, 1, 10 };
+  static const size_t Ns[] = { 60, 150 };   /* P = 100: under, over */
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 100, 0.6, DEQ_CORR_EXACT), DEQ_OK);
+  double tol = ref_tol();
+  for (int a = 0; a < 2; a++) {
+    deq_spectrum *S = sigma(Ns[a]);
+    for (int j = 0; j < 5; j++) {
+      double l = lambdas[j], s2 = 0.3;
+      lref r = reference(S, K, l, s2);
+      deq_corr_point k = csolve(S, K, l, s2, DEQ_CORR_NOISE_K);
+      deq_corr_point i = csolve(S, K, l, s2, DEQ_CORR_NOISE_IID);
+      ck_assert_rel(k.kappa, (double)r.kappa, tol);
+      ck_assert_rel(k.kappa_K, (double)r.kK, tol);
+      ck_assert_rel(k.df, (double)r.df, tol);
+      ck_assert_rel(k.gamma, (double)r.gamma, tol);
+      ck_assert_rel(k.E_g, (double)r.Eg_K, tol);
+      ck_assert_rel(k.E_test, (double)r.Etest, tol);
+      ck_assert_rel(k.E_tr, (double)r.Etr_K, tol);
+      ck_assert_rel(k.gcv_naive, (double)r.gcv_K, tol);
+      ck_assert_rel(k.corrgcv, (double)r.Etest, tol);
+      ck_assert_rel(i.E_g, (double)r.Eg_iid, tol);
+      ck_assert_rel(i.E_test, (double)(r.Eg_iid + s2), tol);
+      ck_assert_rel(i.E_tr, (double)r.Etr_iid, tol);
+      ck_assert_rel(i.corrgcv, (double)r.corr_iid, tol);
+    }
+    deq_spectrum_free(S);
+  }
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* The fixed point itself at tiny lambda (kappa or kappa_K ~ lambda): the
+   cancellation-free parametrisation keeps full relative accuracy.  */
+START_TEST(reference_tiny_lambda)
+{
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_corr_spectrum_blocks(&K, 80, 4, 0.5), DEQ_OK);
+  static const size_t Ns[] = { 50, 120 };
+  for (int a = 0; a < 2; a++) {
+    deq_spectrum *S = sigma(Ns[a]);
+    static const double lambdas[] = { 1e-14, 1e-10 };
+    for (int j = 0; j < 2; j++) {
+      lref r = reference(S, K, lambdas[j], 0.2);
+      deq_corr_point k = csolve(S, K, lambdas[j], 0.2, DEQ_CORR_NOISE_K);
+      ck_assert_rel(k.kappa, (double)r.kappa, ref_tol());
+      ck_assert_rel(k.kappa_K, (double)r.kK, ref_tol());
+      ck_assert_rel(k.E_g, (double)r.Eg_K, ref_tol());
+      ck_assert_rel(k.E_tr, (double)r.Etr_K, ref_tol());
+    }
+    deq_spectrum_free(S);
+  }
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* ------------------------------------------------------------ properties */
+
+START_TEST(dkappa_dlambda_finite_difference)
+{
+  deq_spectrum *S = sigma(300), *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 200, 0.5, DEQ_CORR_EXACT), DEQ_OK);
+  static const double lambdas[] = { 1e-3, 0.05, 2 };
+  for (int j = 0; j < 3; j++) {
+    double l = lambdas[j], h = 1e-5 * l;
+    deq_corr_point p = csolve(S, K, l, 0, DEQ_CORR_NOISE_K);
+    deq_corr_point a = csolve(S, K, l + h, 0, DEQ_CORR_NOISE_K);
+    deq_corr_point b = csolve(S, K, l - h, 0, DEQ_CORR_NOISE_K);
+    ck_assert_rel(p.dkappa_dlambda, (a.kappa - b.kappa) / (2 * h), 1e-8);
+    ck_assert(p.dkappa_dlambda >= 1);
+    ck_assert(a.kappa > p.kappa && p.kappa > b.kappa && p.kappa >= l);
+  }
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* lambda = 0 is the limit of lambda -> 0+ (under and over-parameterised),
+   and P = N is the interpolation peak.  */
+START_TEST(ridgeless_limits)
+{
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 200, 0.7, DEQ_CORR_EXACT), DEQ_OK);
+  static const size_t Ns[] = { 120, 320 };
+  for (int a = 0; a < 2; a++) {
+    deq_spectrum *S = sigma(Ns[a]);
+    for (int m = 0; m < 2; m++) {
+      deq_corr_point z = csolve(S, K, 0, 0.25, (deq_corr_noise)m);
+      deq_corr_point e = csolve(S, K, 1e-13, 0.25, (deq_corr_noise)m);
+      ck_assert_rel(z.E_g, e.E_g, 1e-9);
+      ck_assert_rel(z.E_test, e.E_test, 1e-9);
+      ck_assert_rel(z.gcv_naive, e.gcv_naive, 1e-9);
+      ck_assert_rel(z.corrgcv, e.corrgcv, 1e-9);
+      ck_assert_rel(z.df, e.df, 1e-9);
+      if (a == 0) {   /* N < P: kappa = 0, df = N */
+        ck_assert(z.kappa == 0);
+        ck_assert_rel(z.df, 120, 1e-15);
+        ck_assert_rel(z.E_tr, e.E_tr, 1e-9);
+        ck_assert_rel(z.kappa_K, e.kappa_K, 1e-9);
+      } else {        /* N > P: kappa_K = 0, df = P, E_tr = 0 */
+        ck_assert(z.kappa_K == 0);
+        ck_assert_rel(z.df, 200, 1e-15);
+        ck_assert(z.E_tr == 0 && e.E_tr < 1e-20);
+        ck_assert_rel(z.kappa, e.kappa, 1e-9);
+      }
+    }
+    deq_spectrum_free(S);
+  }
+  deq_spectrum *S = sigma(200);
+  deq_corr_point p;
+  ck_assert_st(deq_corr_solve(&p, S, K, 0, 0.25, DEQ_CORR_NOISE_K, NULL),
+               DEQ_EDIVERGE);
+  ck_assert(isinf(p.E_g) && p.status == DEQ_EDIVERGE);
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
+/* Spec sheet, section 3.4-3.5 (N = 200, P = 400, log-uniform Sigma,
+   lambda = 0.05, sigma^2 = 0.5, noise K; the setup is not written in
+   the sheet, it was identified by these values): AR(1) rho = 0.7 has E_test =
+   0.961663 and naive GCV 0.40; blocks m = 4, c = 0.5 naive GCV 0.60 vs
+   E_test 0.90; forecast tau = 1: 0.570591, tau = 3: 0.867767.  */
+START_TEST(spec_sheet_values)
+{
+  deq_spectrum *S = sigma(200), *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 400, 0.7, DEQ_CORR_EXACT), DEQ_OK);
+  deq_corr_point p = csolve(S, K, 0.05, 0.5, DEQ_CORR_NOISE_K);
+  printf("spec AR(1): E_test %.6f gcv_naive %.4f corrgcv %.6f\n", p.E_test,
+         p.gcv_naive, p.corrgcv);
+  ck_assert(fabs(p.E_test - 0.961663) < 5e-7);
+  ck_assert(fabs(p.gcv_naive - 0.40) < 0.005);
+  deq_corr_model m = { .kind = DEQ_CORR_AR1, .rho = 0.7 };
+  static const double want[2] = { 0.570591, 0.867767 };
+  static const size_t taus[2] = { 1, 3 };
+  for (int i = 0; i < 2; i++) {
+    deq_corr_forecast *f = NULL;
+    ck_assert_st(deq_corr_forecast_alloc(&f, &m, 400, taus[i]), DEQ_OK);
+    double E;
+    ck_assert_st(deq_corr_forecast_risk(&E, f, &p), DEQ_OK);
+    printf("spec AR(1) forecast tau=%zu: %.6f\n", taus[i], E);
+    ck_assert(fabs(E - want[i]) < 5e-7);
+    deq_corr_forecast_free(f);
+  }
+  deq_spectrum_free(K);
+  ck_assert_st(deq_corr_spectrum_blocks(&K, 400, 4, 0.5), DEQ_OK);
+  p = csolve(S, K, 0.05, 0.5, DEQ_CORR_NOISE_K);
+  printf("spec blocks: E_test %.4f gcv_naive %.4f\n", p.E_test, p.gcv_naive);
+  ck_assert(fabs(p.gcv_naive - 0.60) < 0.005);
+  ck_assert(fabs(p.E_test - 0.90) < 0.005);
+  deq_spectrum_free(K);
+  deq_spectrum_free(S);
+}
+END_TEST
+
+/* ------------------------------------------------------------ CorrGCV */
+
+START_TEST(gcv_factor)
+{
+  deq_spectrum *Id = iso_K(150, 1), *K = NULL;
+  double f, kK;
+  ck_assert_st(deq_corr_gcv_factor(&f, &kK, Id, 60), DEQ_OK);
+  ck_assert_rel(f, 1 / ((1 - 0.4) * (1 - 0.4)), 1e-13);
+  ck_assert_rel(kK, 90.0 / 60.0, 1e-13);
+  /* noise K: corrgcv(point) = E_tr * factor(df) = E_test */
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 150, 0.6, DEQ_CORR_EXACT), DEQ_OK);
+  deq_spectrum *S = sigma(100);
+  deq_corr_point p = csolve(S, K, 0.02, 0.2, DEQ_CORR_NOISE_K);
+  ck_assert_st(deq_corr_gcv_factor(&f, &kK, K, p.df), DEQ_OK);
+  ck_assert_rel(kK, p.kappa_K, 1e-12);
+  ck_assert_rel(p.E_tr * f, p.E_test, 1e-12);
+  ck_assert_bad(deq_corr_gcv_factor(&f, NULL, K, 150));
+  ck_assert_bad(deq_corr_gcv_factor(&f, NULL, K, 0));
+  deq_spectrum_free(Id);
+  deq_spectrum_free(K);
+  deq_spectrum_free(S);
+}
+END_TEST
+
+/* ------------------------------------------------------------ forecasting */
+
+/* k_** - k_*' (K + 2k)(K + k)^-2 k_* by two dense solves in the test.  */
+static double dense_forecast(const double *acf, size_t n, size_t P, size_t tau,
+                             double k)
+{
+  double *A = malloc(P * P * sizeof *A), *x = malloc(P * sizeof *x);
+  double *ks = malloc(P * sizeof *ks);
+  for (size_t j = 0; j < P; j++)
+    for (size_t i = 0; i < P; i++) {
+      size_t h = i > j ? i - j : j - i;
+      A[i + j * P] = (h < n ? acf[h] : 0) + (i == j ? k : 0);
+    }
+  for (size_t mu = 0; mu < P; mu++) {
+    size_t h = P + tau - 1 - mu;
+    ks[mu] = h < n ? acf[h] : 0;
+    x[mu] = ks[mu];
+  }
+  lapack_int ipiv_dummy = 0;
+  (void)ipiv_dummy;
+  ck_assert_int_eq(LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', (int)P, 1, A, (int)P,
+                                 x, (int)P), 0);
+  /* y = (K + k)^-1 x, using the factor left in A */
+  double *y = malloc(P * sizeof *y);
+  memcpy(y, x, P * sizeof *y);
+  ck_assert_int_eq(LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', (int)P, 1, A, (int)P,
+                                  y, (int)P), 0);
+  /* (K + 2k)(K+k)^-2 = (K+k)^-1 + k (K+k)^-2 */
+  long double q = 0;
+  for (size_t i = 0; i < P; i++) q += (long double)ks[i] * (x[i] + k * y[i]);
+  free(A);
+  free(x);
+  free(y);
+  free(ks);
+  return (double)(1.0L - q);
+}
+
+START_TEST(forecast_forms_agree)
+{
+  size_t P = 120, n = 400;
+  double rho = 0.7;
+  double *acf = malloc(n * sizeof *acf);
+  for (size_t h = 0; h < n; h++) acf[h] = pow(rho, (double)h);
+  deq_corr_model ar = { .kind = DEQ_CORR_AR1, .rho = rho };
+  deq_corr_model ac = { .kind = DEQ_CORR_ACF, .acf = acf, .nacf = n };
+  static const size_t taus[] = { 1, 2, 5 };
+  static const double ks[] = { 0, 1e-3, 0.3, 2, 50 };
+  for (int t = 0; t < 3; t++) {
+    deq_corr_forecast *fa = NULL, *fc = NULL;
+    ck_assert_st(deq_corr_forecast_alloc(&fa, &ar, P, taus[t]), DEQ_OK);
+    ck_assert_st(deq_corr_forecast_alloc(&fc, &ac, P, taus[t]), DEQ_OK);
+    double s2;
+    ck_assert_st(deq_corr_forecast_alpha(NULL, &s2, fc), DEQ_OK);
+    ck_assert_rel(s2, 1 - pow(rho, 2.0 * taus[t]), 1e-12);
+    for (int j = 0; j < 5; j++) {
+      double a, c;
+      ck_assert_st(deq_corr_forecast_factor(&a, fa, ks[j]), DEQ_OK);
+      ck_assert_st(deq_corr_forecast_factor(&c, fc, ks[j]), DEQ_OK);
+      ck_assert_rel(a, c, 1e-12);
+      ck_assert_rel(a, dense_forecast(acf, n, P, taus[t], ks[j]), 1e-11);
+      ck_assert(a >= s2 * (1 - 1e-12) && a <= 1 + 1e-12);
+    }
+    deq_corr_forecast_free(fa);
+    deq_corr_forecast_free(fc);
+  }
+  free(acf);
+}
+END_TEST
+
+/* ------------------------------------------------------------ bad input */
+
+START_TEST(bad_input)
+{
+  deq_spectrum *K = NULL;
+  deq_error err;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 10, 1.0, DEQ_CORR_EXACT), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 10, -1.0, DEQ_CORR_SYMBOL), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 10, NAN, DEQ_CORR_EXACT), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 0, 0.5, DEQ_CORR_EXACT), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_blocks(&K, 10, 4, 0.5), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_blocks(&K, 12, 4, 1.0), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_blocks(&K, 12, 4, -0.34), DEQ_EDOM);
+  ck_assert_st(deq_corr_spectrum_equi(&K, 10, -0.2), DEQ_EDOM);
+  ck_assert(K == NULL);
+  double bad_acf[3] = { 1, 0.9, 0 };   /* eigenvalues 1 +- 0.9 sqrt 2 */
+  ck_assert_st(deq_corr_spectrum_acf(&K, 3, bad_acf, 3, DEQ_CORR_EXACT, &err),
+               DEQ_EDOM);
+  ck_assert(strstr(err.message, "positive definite") != NULL);
+  ck_assert_st(deq_corr_spectrum_acf(&K, 3, bad_acf, 3, DEQ_CORR_SYMBOL, &err),
+               DEQ_EDOM);
+  ck_assert(strstr(err.message, "symbol") != NULL);
+  double big[2] = { 1, 1.5 };
+  ck_assert_st(deq_corr_spectrum_acf(&K, 3, big, 2, DEQ_CORR_EXACT, &err),
+               DEQ_EDOM);
+  double nonsym[4] = { 1, 0.5, 0.2, 1 };
+  ck_assert_st(deq_corr_spectrum_matrix(&K, 2, nonsym, &err), DEQ_EDOM);
+  ck_assert(strstr(err.message, "symmetric") != NULL);
+  double nonpd[4] = { 1, 2, 2, 1 };
+  ck_assert_st(deq_corr_spectrum_matrix(&K, 2, nonpd, &err), DEQ_EDOM);
+  ck_assert(K == NULL);
+  deq_corr_model mb = { .kind = DEQ_CORR_BLOCKS, .m = 4, .c = 0.5 };
+  deq_corr_forecast *f = NULL;
+  ck_assert_st(deq_corr_forecast_alloc(&f, &mb, 12, 1), DEQ_EUNSUP);
+  deq_corr_model ma = { .kind = DEQ_CORR_AR1, .rho = 0.5 };
+  ck_assert_st(deq_corr_forecast_alloc(&f, &ma, 12, 0), DEQ_EDOM);
+  /* solve */
+  deq_spectrum *S = sigma(20);
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 30, 0.5, DEQ_CORR_EXACT), DEQ_OK);
+  deq_corr_point p;
+  ck_assert_bad(deq_corr_solve(&p, S, K, -1, 0, DEQ_CORR_NOISE_K, NULL));
+  ck_assert_bad(deq_corr_solve(&p, S, K, NAN, 0, DEQ_CORR_NOISE_K, NULL));
+  ck_assert_bad(deq_corr_solve(&p, S, K, 0.1, -1, DEQ_CORR_NOISE_K, NULL));
+  ck_assert_bad(deq_corr_solve(&p, S, K, 0.1, 0, (deq_corr_noise)7, NULL));
+  ck_assert_bad(deq_corr_solve(NULL, S, K, 0.1, 0, DEQ_CORR_NOISE_K, NULL));
+  ck_assert_st(deq_corr_forecast_alloc(&f, &ma, 31, 1), DEQ_OK);
+  p = csolve(S, K, 0.1, 0.1, DEQ_CORR_NOISE_K);
+  double E;
+  ck_assert_st(deq_corr_forecast_risk(&E, f, &p), DEQ_EDOM);   /* P differs */
+  p.model = DEQ_CORR_NOISE_IID;
+  ck_assert_st(deq_corr_forecast_risk(&E, f, &p), DEQ_EUNSUP);
+  deq_corr_forecast_free(f);
+  deq_corr_forecast_free(NULL);
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
+START_TEST(read_files)
+{
+  char path[] = "/tmp/deq-t-corr-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  FILE *f = fdopen(fd, "w");
+  fputs("# K\n1 0.5 0\n0.5, 1, 0.5\n0 0.5 1\n", f);
+  fclose(f);
+  double *A = NULL;
+  size_t P = 0;
+  deq_error err;
+  ck_assert_st(deq_corr_read_matrix(&A, &P, path, &err), DEQ_OK);
+  ck_assert_int_eq(P, 3);
+  ck_assert(A[1] == 0.5 && A[2] == 0 && A[4] == 1);
+  free(A);
+  f = fopen(path, "w");
+  fputs("1 0.5\n0.5 x\n", f);
+  fclose(f);
+  ck_assert_st(deq_corr_read_matrix(&A, &P, path, &err), DEQ_EPARSE);
+  ck_assert_int_eq(err.line, 2);
+  ck_assert_int_eq(err.column, 2);
+  f = fopen(path, "w");
+  fputs("1 0.5\n0.5 1\n0 0\n", f);
+  fclose(f);
+  ck_assert_st(deq_corr_read_matrix(&A, &P, path, &err), DEQ_EPARSE);
+  ck_assert_int_eq(err.line, 3);
+  remove(path);
+  ck_assert_st(deq_corr_read_matrix(&A, &P, path, &err), DEQ_EIO);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+  Suite *s = suite_create("corr");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, identity_is_ridge);
+  tcase_add_test(tc, equi_bulk_is_rescaled_ridge);
+  tcase_add_test(tc, equi_spike_is_order_one_over_P);
+  tcase_add_test(tc, ar1_exact_eigenvalues);
+  tcase_add_test(tc, symbol_by_fft);
+  tcase_add_test(tc, symbol_vs_exact_gap);
+  tcase_add_test(tc, blocks_and_equi_atoms);
+  tcase_add_test(tc, long_double_reference);
+  tcase_add_test(tc, reference_tiny_lambda);
+  tcase_add_test(tc, dkappa_dlambda_finite_difference);
+  tcase_add_test(tc, ridgeless_limits);
+  tcase_add_test(tc, spec_sheet_values);
+  tcase_add_test(tc, gcv_factor);
+  tcase_add_test(tc, forecast_forms_agree);
+  tcase_add_test(tc, bad_input);
+  tcase_add_test(tc, read_files);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  return test_run(suite());
+}

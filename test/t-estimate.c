@@ -1,0 +1,563 @@
+/* test/t-estimate.c -- GCV, exact leave-one-out and CorrGCV on data.
+ *
+ * References computed here, independently of lib/estimate.c:
+ *  - brute force: every ridge problem (the full fit and each of the P
+ *    leave-one-out refits, intercept re-estimated on the reduced data) is
+ *    solved with LAPACK least squares (dgelsd) on the augmented system
+ *    [Xc; sqrt(t) I] w = [yc; 0], which is the minimum-norm interpolant
+ *    at t = 0 (rcond 1e-10 drops the centred data's null direction 1);
+ *  - df = tr H from the explicit hat matrix built column by column;
+ *  - the t -> 0 limits of GCV with P < N from (X X')^-1 (Cholesky);
+ *  - kappa_K by bisection in long double on tr K(K+k)^-1 = df, with K's
+ *    eigenvalues from dsyevd of the dense matrix;
+ *  - the AR(1) spectrum: tr K^-1 = (P(1+rho^2) - 2 rho^2)/(1 - rho^2).
+ * Monte Carlo (AR(1) rows and noise): CorrGCV tracks the true
+ * out-of-sample risk |w - wbar|^2 + sigma^2 within |z| < 4, naive GCV is
+ * optimistic as section 3.4 of the spec predicts.  */
+#include <config.h>
+#include <deq/estimate.h>
+#include <deq/spectrum.h>
+#include <cblas.h>
+#include <lapacke.h>
+#include "testutil.h"
+#include "../lib/rng_impl.h"
+
+/* Brute-force tolerance: dgelsd on well-conditioned Gaussian designs is
+   accurate to ~1e-13; the closed forms lose at most cond(X)^2 eps.  */
+static const double BRUTE = 1e-9;
+
+static double *gauss_matrix(size_t n, deq_rng *rng)
+{
+  double *x = malloc(n * sizeof *x);
+  deq_rng_normals(x, n, rng);
+  return x;
+}
+
+/* Ridge weights (and intercept) by brute force on the rows i with
+   keep[i] != 0.  X row-major P x N, already scaled.  */
+static void brute_fit(double *w, double *b, const double *X, const double *y,
+                      size_t P, size_t N, const int *keep, double t,
+                      int intercept)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < P; i++) m += keep[i] != 0;
+  double *xm = calloc(N, sizeof *xm), ym = 0.0;
+  if (intercept) {
+    for (size_t i = 0; i < P; i++)
+      if (keep[i]) {
+        ym += y[i];
+        for (size_t j = 0; j < N; j++) xm[j] += X[i * N + j];
+      }
+    ym /= (double)m;
+    for (size_t j = 0; j < N; j++) xm[j] /= (double)m;
+  }
+  size_t rows = m + (t > 0 ? N : 0), ldb = rows > N ? rows : N;
+  double *A = calloc(rows * N, sizeof *A), *B = calloc(ldb, sizeof *B);
+  size_t k = 0;
+  for (size_t i = 0; i < P; i++)
+    if (keep[i]) {
+      for (size_t j = 0; j < N; j++) A[k * N + j] = X[i * N + j] - xm[j];
+      B[k++] = y[i] - ym;
+    }
+  if (t > 0)
+    for (size_t j = 0; j < N; j++) A[(m + j) * N + j] = sqrt(t);
+  double *sv = malloc((rows < N ? rows : N) * sizeof *sv);
+  lapack_int rank;
+  lapack_int info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)rows,
+                                   (lapack_int)N, 1, A, (lapack_int)N, B, 1,
+                                   sv, 1e-10, &rank);
+  ck_assert_int_eq(info, 0);
+  double bb = ym;
+  for (size_t j = 0; j < N; j++) {
+    w[j] = B[j];
+    bb -= xm[j] * w[j];
+  }
+  *b = bb;
+  free(xm); free(A); free(B); free(sv);
+}
+
+/* X / column sd (divisor P), as --standardize does.  */
+static double *scaled_copy(const double *X, size_t P, size_t N, int stdz)
+{
+  double *Z = malloc(P * N * sizeof *Z);
+  memcpy(Z, X, P * N * sizeof *Z);
+  if (!stdz) return Z;
+  for (size_t j = 0; j < N; j++) {
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < P; i++) m += X[i * N + j];
+    m /= (double)P;
+    for (size_t i = 0; i < P; i++) ss += (X[i * N + j] - m) * (X[i * N + j] - m);
+    double sd = sqrt(ss / (double)P);
+    for (size_t i = 0; i < P; i++) Z[i * N + j] /= sd;
+  }
+  return Z;
+}
+
+typedef struct brute {
+  double train, df, gcv, loo;
+} brute;
+
+static brute brute_all(const double *X0, const double *y, size_t P, size_t N,
+                       double t, const deq_estimate_opts *o)
+{
+  double *X = scaled_copy(X0, P, N, o->standardize);
+  int *keep = malloc(P * sizeof *keep);
+  double *w = malloc(N * sizeof *w), b;
+  brute r = {0, 0, 0, 0};
+  for (size_t i = 0; i < P; i++) keep[i] = 1;
+  brute_fit(w, &b, X, y, P, N, keep, t, o->intercept);
+  for (size_t i = 0; i < P; i++) {
+    double f = b;
+    for (size_t j = 0; j < N; j++) f += X[i * N + j] * w[j];
+    r.train += (y[i] - f) * (y[i] - f) / (double)P;
+  }
+  /* df = tr H: column i of H is the fit to the unit label vector e_i.  */
+  double *e = calloc(P, sizeof *e);
+  for (size_t i = 0; i < P; i++) {
+    e[i] = 1.0;
+    brute_fit(w, &b, X, e, P, N, keep, t, o->intercept);
+    double f = b;
+    for (size_t j = 0; j < N; j++) f += X[i * N + j] * w[j];
+    r.df += f;
+    e[i] = 0.0;
+  }
+  r.gcv = r.train / ((1 - r.df / (double)P) * (1 - r.df / (double)P));
+  for (size_t i = 0; i < P; i++) {
+    keep[i] = 0;
+    brute_fit(w, &b, X, y, P, N, keep, t, o->intercept);
+    keep[i] = 1;
+    double f = b;
+    for (size_t j = 0; j < N; j++) f += X[i * N + j] * w[j];
+    r.loo += (y[i] - f) * (y[i] - f) / (double)P;
+  }
+  free(X); free(keep); free(w); free(e);
+  return r;
+}
+
+static deq_estimate_plan *make_plan(const double *X, const double *y,
+                                    size_t P, size_t N, int ic, int stdz)
+{
+  deq_estimate_opts o = {ic, stdz};
+  deq_estimate_plan *p = NULL;
+  deq_error err;
+  ck_assert_st(deq_estimate_plan_alloc(&p, P, N, X, y, &o, &err), DEQ_OK);
+  return p;
+}
+
+/* Every (P, N, intercept, standardize) and lambda, including lambda = 0 in
+   both regimes (P > N + 1: residual left; P < N: interpolation, where the
+   leave-one-out refits are minimum-norm interpolants).  */
+START_TEST(test_brute_force)
+{
+  static const size_t shapes[][2] = {{24, 6}, {20, 35}, {15, 14}};
+  static const double lambdas[] = {0.0, 1e-3, 0.1, 2.0};
+  uint64_t seed = test_seed(11);
+  for (size_t s = 0; s < 3; s++)
+    for (int ic = 0; ic <= 1; ic++)
+      for (int stdz = 0; stdz <= 1; stdz++) {
+        size_t P = shapes[s][0], N = shapes[s][1];
+        deq_rng rng;
+        deq_rng_seed(&rng, seed, s * 4 + (size_t)ic * 2 + (size_t)stdz);
+        double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+        for (size_t i = 0; i < P * N; i++) X[i] = X[i] * (1 + (double)(i % N)) + 0.3;
+        for (size_t i = 0; i < P; i++) y[i] += X[i * N] + 2.0;
+        deq_estimate_plan *p = make_plan(X, y, P, N, ic, stdz);
+        deq_estimate_point pt[4];
+        deq_status st = deq_estimate_execute(pt, p, 4, lambdas, NULL);
+        ck_assert_msg(st == DEQ_OK, "seed %llu: status %d",
+                      (unsigned long long)seed, st);
+        for (size_t l = 0; l < 4; l++) {
+          deq_estimate_opts o = {ic, stdz};
+          brute b = brute_all(X, y, P, N, (double)P * lambdas[l], &o);
+          ck_assert_msg(test_reldiff(pt[l].loo, b.loo, 1e-300) < BRUTE &&
+                        /* GCV at df = P is 0/0 by brute force: see
+                           test_ridgeless_interpolation */
+                        (b.df > (double)P - 1e-6 ||
+                         test_reldiff(pt[l].gcv, b.gcv, 1e-300) < BRUTE) &&
+                        test_reldiff(pt[l].df, b.df, 1e-300) < BRUTE &&
+                        fabs(pt[l].train - b.train) < BRUTE * (1 + b.loo),
+                        "seed %llu P %zu N %zu ic %d std %d lambda %g: "
+                        "loo %.15g/%.15g gcv %.15g/%.15g df %.15g/%.15g "
+                        "train %.3g/%.3g", (unsigned long long)seed, P, N, ic,
+                        stdz, lambdas[l], pt[l].loo, b.loo, pt[l].gcv, b.gcv,
+                        pt[l].df, b.df, pt[l].train, b.train);
+          ck_assert(isnan(pt[l].corrgcv));
+        }
+        deq_estimate_plan_free(p);
+        free(X); free(y);
+      }
+}
+END_TEST
+
+/* P < N, no intercept, lambda -> 0: GCV(0) = P |(XX')^-1 y|^2 /
+   (tr (XX')^-1)^2 and LOO(0) = (1/P) sum ([(XX')^-1 y]_i / [(XX')^-1]_ii)^2,
+   and lambda = 1e-13 agrees with lambda = 0 (no 0/0 anywhere).  */
+START_TEST(test_ridgeless_interpolation)
+{
+  size_t P = 12, N = 30;
+  deq_rng rng;
+  uint64_t seed = test_seed(5);
+  deq_rng_seed(&rng, seed, 0);
+  double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+  double *G = calloc(P * P, sizeof *G), *a = malloc(P * sizeof *a);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)P, (int)P, (int)N,
+              1.0, X, (int)N, X, (int)N, 0.0, G, (int)P);
+  ck_assert_int_eq(LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)P, G, (lapack_int)P), 0);
+  memcpy(a, y, P * sizeof *a);
+  ck_assert_int_eq(LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', (lapack_int)P, 1, G, (lapack_int)P, a, 1), 0);
+  ck_assert_int_eq(LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', (lapack_int)P, G, (lapack_int)P), 0);
+  double num = 0, tr = 0, loo = 0;
+  for (size_t i = 0; i < P; i++) {
+    num += a[i] * a[i];
+    tr += G[i * P + i];
+    loo += (a[i] / G[i * P + i]) * (a[i] / G[i * P + i]) / (double)P;
+  }
+  double gcv0 = (double)P * num / (tr * tr);
+  deq_estimate_plan *p = make_plan(X, y, P, N, 0, 0);
+  double lam[2] = {0.0, 1e-13};
+  deq_estimate_point pt[2];
+  ck_assert_st(deq_estimate_execute(pt, p, 2, lam, NULL), DEQ_OK);
+  ck_assert_rel(pt[0].gcv, gcv0, 1e-11);
+  ck_assert_rel(pt[0].loo, loo, 1e-11);
+  ck_assert_rel(pt[1].gcv, gcv0, 1e-9);
+  ck_assert_rel(pt[1].loo, loo, 1e-9);
+  ck_assert(pt[0].train == 0.0);
+  ck_assert_rel(pt[0].df, (double)P, 1e-14);
+  deq_estimate_plan_free(p);
+  free(X); free(y); free(G); free(a);
+}
+END_TEST
+
+/* GCV, LOO, train, df and CorrGCV with a known K depend on the rows only
+   as a set; the AR(1) estimate of rho depends on their order.  */
+START_TEST(test_row_order)
+{
+  size_t P = 40, N = 8;
+  deq_rng rng;
+  uint64_t seed = test_seed(7);
+  deq_rng_seed(&rng, seed, 0);
+  double *X = gauss_matrix(P * N, &rng), *y = malloc(P * sizeof *y);
+  /* AR(1) labels so that the residual autocorrelation is clearly nonzero */
+  double prev = 0;
+  for (size_t i = 0; i < P; i++) {
+    prev = 0.8 * prev + deq_rng_normal(&rng);
+    y[i] = prev + X[i * N];
+  }
+  double *X2 = malloc(P * N * sizeof *X2), *y2 = malloc(P * sizeof *y2);
+  for (size_t i = 0; i < P; i++) {
+    size_t k = (i * 17 + 5) % P;   /* a permutation: gcd(17, 40) = 1 */
+    memcpy(X2 + k * N, X + i * N, N * sizeof *X);
+    y2[k] = y[i];
+  }
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_estimate_K_ar1(&K, P, 0.6), DEQ_OK);
+  deq_estimate_plan *p1 = make_plan(X, y, P, N, 1, 1);
+  deq_estimate_plan *p2 = make_plan(X2, y2, P, N, 1, 1);
+  double lam[3] = {0.0, 0.01, 1.0};
+  deq_estimate_point a[3], b[3];
+  ck_assert_st(deq_estimate_execute(a, p1, 3, lam, K), DEQ_OK);
+  ck_assert_st(deq_estimate_execute(b, p2, 3, lam, K), DEQ_OK);
+  for (int l = 0; l < 3; l++) {
+    ck_assert_rel(a[l].gcv, b[l].gcv, 1e-11);
+    ck_assert_rel(a[l].loo, b[l].loo, 1e-11);
+    ck_assert_rel(a[l].train, b[l].train, 1e-11);
+    ck_assert_rel(a[l].df, b[l].df, 1e-12);
+    ck_assert_rel(a[l].corrgcv, b[l].corrgcv, 1e-11);
+  }
+  double r1, r2;
+  ck_assert_st(deq_estimate_ar1_rho(&r1, p1, 0.01), DEQ_OK);
+  ck_assert_st(deq_estimate_ar1_rho(&r2, p2, 0.01), DEQ_OK);
+  ck_assert_msg(fabs(r1 - r2) > 0.1, "rho %g vs %g (seed %llu)", r1, r2,
+                (unsigned long long)seed);
+  deq_estimate_plan_free(p1);
+  deq_estimate_plan_free(p2);
+  deq_spectrum_free(K);
+  free(X); free(y); free(X2); free(y2);
+}
+END_TEST
+
+/* K = I (any scale) gives CorrGCV = GCV in both regimes, lambda = 0 too. */
+START_TEST(test_identity_K)
+{
+  static const size_t shapes[][2] = {{30, 5}, {10, 25}};
+  for (int s = 0; s < 2; s++)
+    for (int ic = 0; ic <= 1; ic++) {
+      size_t P = shapes[s][0], N = shapes[s][1];
+      deq_rng rng;
+      deq_rng_seed(&rng, test_seed(3), (uint64_t)(2 * s + ic));
+      double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+      deq_spectrum *K = NULL;
+      ck_assert_st(deq_spectrum_iso(&K, (double)P, 3.5), DEQ_OK);
+      deq_estimate_plan *p = make_plan(X, y, P, N, ic, 0);
+      double lam[6] = {0.0, 1e-12, 1e-4, 0.05, 1.0, 1e4};
+      deq_estimate_point pt[6];
+      ck_assert_st(deq_estimate_execute(pt, p, 6, lam, K), DEQ_OK);
+      for (int l = 0; l < 6; l++) {
+        ck_assert_rel(pt[l].corrgcv, pt[l].gcv, 1e-12);
+        /* K = I: kappa_K = (P - df)/df (the naive P - df of the reference
+           cancels when lambda is tiny: the library's complement is exact) */
+        if (lam[l] >= 1e-4)
+          ck_assert_rel(pt[l].kappa_K, ((double)P - pt[l].df) / pt[l].df,
+                        1e-10);
+      }
+      deq_estimate_plan_free(p);
+      deq_spectrum_free(K);
+      free(X); free(y);
+    }
+}
+END_TEST
+
+/* AR(1) spectrum: against dsyevd of the dense Toeplitz matrix, the trace
+   P and the closed-form tr K^-1.  */
+START_TEST(test_ar1_spectrum)
+{
+  static const double rhos[] = {0.7, -0.5, 0.95};
+  size_t P = 120;
+  for (int k = 0; k < 3; k++) {
+    double rho = rhos[k];
+    deq_spectrum *a = NULL, *b = NULL;
+    ck_assert_st(deq_estimate_K_ar1(&a, P, rho), DEQ_OK);
+    double acf[120];
+    for (size_t h = 0; h < P; h++) acf[h] = pow(rho, (double)h);
+    ck_assert_st(deq_estimate_K_acf(&b, P, acf, P), DEQ_OK);
+    ck_assert_uint_eq(a->n, P);
+    double inv = 0;
+    for (size_t i = 0; i < P; i++) {
+      /* dsterf and dsyevd both return ascending order of their matrix;
+         K's eigenvalues from K^-1 come out descending.  */
+      ck_assert_rel(a->s[i], b->s[P - 1 - i], 1e-10);
+      inv += 1.0 / a->s[i];
+    }
+    ck_assert_rel(a->trace, (double)P, 1e-12);
+    ck_assert_rel(inv, ((double)P * (1 + rho * rho) - 2 * rho * rho) /
+                  (1 - rho * rho), 1e-12);
+    deq_spectrum_free(a);
+    deq_spectrum_free(b);
+  }
+}
+END_TEST
+
+/* CorrGCV against an independent formula: kappa_K by long-double bisection
+   on the dense K's eigenvalues, lambdas spanning df < P/2 and df > P/2
+   (the two branches of the library) and lambda = 0 in both regimes.  */
+static long double ref_kappa(const double *k, size_t P, long double df)
+{
+  long double lo = 1e-30L, hi = 1e30L;
+  for (int it = 0; it < 400; it++) {
+    long double mid = sqrtl(lo * hi), f = 0;
+    for (size_t i = 0; i < P; i++) f += k[i] / (k[i] + mid);
+    if (f > df) lo = mid; else hi = mid;
+  }
+  return sqrtl(lo * hi);
+}
+
+START_TEST(test_corrgcv_reference)
+{
+  static const size_t shapes[][2] = {{60, 50}, {40, 90}};
+  static const double lam[] = {1e-3, 0.03, 0.3, 3.0, 30.0};
+  for (int s = 0; s < 2; s++) {
+    size_t P = shapes[s][0], N = shapes[s][1];
+    deq_rng rng;
+    deq_rng_seed(&rng, test_seed(13), (uint64_t)s);
+    double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+    double acf[3] = {2.0, 0.9, 0.3};   /* an MA(2)-like K, tr K = 2P: rescaled */
+    deq_spectrum *K = NULL;
+    ck_assert_st(deq_estimate_K_acf(&K, P, acf, 3), DEQ_OK);
+    deq_estimate_plan *p = make_plan(X, y, P, N, 0, 0);
+    deq_estimate_point pt[5];
+    ck_assert_st(deq_estimate_execute(pt, p, 5, lam, K), DEQ_OK);
+    int below = 0, above = 0;
+    for (int l = 0; l < 5; l++) {
+      double *k = K->s;   /* already tr K = P: acf scaled by acf[0] */
+      long double kap = ref_kappa(k, P, pt[l].df), q = 0;
+      for (size_t i = 0; i < P; i++) q += k[i] / ((k[i] + kap) * (k[i] + kap));
+      double ref = (double)((long double)P * pt[l].train / (kap * kap * q));
+      ck_assert_rel(pt[l].kappa_K, (double)kap, 1e-10);
+      ck_assert_rel(pt[l].corrgcv, ref, 1e-10);
+      below += pt[l].df < 0.5 * (double)P;
+      above += pt[l].df > 0.5 * (double)P;
+    }
+    ck_assert(below > 0 && above > 0);
+    /* lambda = 0 with P < N: finite, and the limit of small lambda.  */
+    double l0[2] = {0.0, 1e-11};
+    ck_assert_st(deq_estimate_execute(pt, p, 2, l0, K), DEQ_OK);
+    ck_assert(isfinite(pt[0].corrgcv) && pt[0].corrgcv > 0);
+    ck_assert_rel(pt[0].corrgcv, pt[1].corrgcv, 1e-8);
+    deq_estimate_plan_free(p);
+    deq_spectrum_free(K);
+    free(X); free(y);
+  }
+}
+END_TEST
+
+/* Predictions on the training rows are y minus the residuals.  */
+START_TEST(test_predict)
+{
+  size_t P = 25, N = 7;
+  deq_rng rng;
+  deq_rng_seed(&rng, test_seed(17), 0);
+  double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+  for (size_t i = 0; i < P * N; i++) X[i] = 3 * X[i] + 1;
+  deq_estimate_plan *p = make_plan(X, y, P, N, 1, 1);
+  double e[25], f[25];
+  ck_assert_st(deq_estimate_residuals(e, p, 0.2), DEQ_OK);
+  ck_assert_st(deq_estimate_predict(f, p, 0.2, P, X), DEQ_OK);
+  for (size_t i = 0; i < P; i++)
+    ck_assert(fabs(y[i] - f[i] - e[i]) < 1e-12 * (1 + fabs(y[i])));
+  deq_estimate_plan_free(p);
+  free(X); free(y);
+}
+END_TEST
+
+/* Monte Carlo: X rows AR(1)-correlated (x_t = rho x_{t-1} + sqrt(1-rho^2)
+   z_t, so E[x_s x_t'] = rho^|s-t| I), noise AR(1) with the same rho
+   ("noise proportional to K", where CorrGCV is consistent).  The true
+   E_test = |w - wbar|^2 + sigma^2 (Sigma = I).  Paired differences over
+   trials give z-scores.  Spec 3.4: naive GCV converges to E_test times
+   kappa_K (df - df2^K)/(P (1 - df/P)^2) < 1, strongly optimistic.  */
+START_TEST(test_mc_ar1)
+{
+  size_t P = 300, N = 100, T = 24;
+  double rho = 0.7, sigma2 = 0.5, lambda = 0.05;
+  uint64_t seed = test_seed(2024);
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_estimate_K_ar1(&K, P, rho), DEQ_OK);
+  double sum_c = 0, sum_c2 = 0, sum_g = 0, sum_e = 0;
+  double *X = malloc(P * N * sizeof *X), *y = malloc(P * sizeof *y);
+  double *wbar = malloc(N * sizeof *wbar), *w = malloc(N * sizeof *w);
+  double *eye = calloc(N * N, sizeof *eye);
+  for (size_t j = 0; j < N; j++) eye[j * N + j] = 1.0;
+  double a = sqrt(1 - rho * rho);
+  for (size_t tr = 0; tr < T; tr++) {
+    deq_rng rng;
+    deq_rng_seed(&rng, seed, tr);
+    deq_rng_normals(wbar, N, &rng);
+    for (size_t j = 0; j < N; j++) wbar[j] /= sqrt((double)N);
+    for (size_t i = 0; i < P; i++)
+      for (size_t j = 0; j < N; j++) {
+        double z = deq_rng_normal(&rng);
+        X[i * N + j] = i ? rho * X[(i - 1) * N + j] + a * z : z;
+      }
+    double eps = 0;
+    for (size_t i = 0; i < P; i++) {
+      double z = deq_rng_normal(&rng);
+      eps = i ? rho * eps + a * z : z;
+      y[i] = cblas_ddot((int)N, X + i * N, 1, wbar, 1) + sqrt(sigma2) * eps;
+    }
+    deq_estimate_plan *p = make_plan(X, y, P, N, 0, 0);
+    deq_estimate_point pt;
+    ck_assert_st(deq_estimate_execute(&pt, p, 1, &lambda, K), DEQ_OK);
+    ck_assert_st(deq_estimate_predict(w, p, lambda, N, eye), DEQ_OK);
+    double etest = sigma2;
+    for (size_t j = 0; j < N; j++) etest += (w[j] - wbar[j]) * (w[j] - wbar[j]);
+    double dc = pt.corrgcv - etest;
+    sum_c += dc;
+    sum_c2 += dc * dc;
+    sum_g += pt.gcv;
+    sum_e += etest;
+    deq_estimate_plan_free(p);
+  }
+  double mc = sum_c / (double)T, se = sqrt((sum_c2 / (double)T - mc * mc) / (double)(T - 1));
+  double me = sum_e / (double)T, mg = sum_g / (double)T;
+  printf("mc ar1 (P %zu, N %zu, rho %g, lambda %g, %zu trials, seed %llu): "
+         "E_test %.5g, CorrGCV - E_test %.3g +- %.3g, GCV %.5g\n", P, N, rho,
+         lambda, T, (unsigned long long)seed, me, mc, se, mg);
+  ck_assert_msg(fabs(mc / se) < 4, "CorrGCV - E_test = %g +- %g (E_test %g), seed %llu",
+                mc, se, me, (unsigned long long)seed);
+  ck_assert_msg(fabs(mc) < 0.05 * me, "CorrGCV bias %g of E_test %g", mc, me);
+  ck_assert_msg(mg < 0.8 * me, "GCV %g not optimistic vs E_test %g (seed %llu)",
+                mg, me, (unsigned long long)seed);
+  deq_spectrum_free(K);
+  free(X); free(y); free(wbar); free(w); free(eye);
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+  double X[12] = {1, 2, 1, 3, 1, 4, 1, 5, 1, 7, 1, 11}, y[6] = {1, 2, 3, 4, 5, 6};
+  deq_estimate_plan *p = NULL;
+  deq_error err;
+  deq_estimate_opts std = {1, 1}, plain = {1, 0};
+  ck_assert_st(deq_estimate_plan_alloc(&p, 6, 2, X, y, &std, &err), DEQ_EDOM);
+  ck_assert(p == NULL);
+  ck_assert_int_eq(err.column, 1);   /* feature 1 is constant */
+  ck_assert(strstr(err.message, "constant") != NULL);
+  ck_assert_st(deq_estimate_plan_alloc(&p, 2, 2, X, y, &plain, &err), DEQ_EDOM);
+  ck_assert(strstr(err.message, "rows") != NULL);
+  X[7] = NAN;
+  ck_assert_st(deq_estimate_plan_alloc(&p, 6, 2, X, y, &plain, &err), DEQ_EDOM);
+  ck_assert_int_eq(err.line, 4);
+  ck_assert_int_eq(err.column, 2);
+  X[7] = 5;
+  y[2] = INFINITY;
+  ck_assert_st(deq_estimate_plan_alloc(&p, 6, 2, X, y, &plain, &err), DEQ_EDOM);
+  ck_assert_int_eq(err.line, 3);
+  y[2] = 3;
+  ck_assert_bad(deq_estimate_plan_alloc(&p, 6, 0, X, y, &plain, &err));
+  ck_assert_st(deq_estimate_plan_alloc(&p, 6, 2, X, y, &plain, &err), DEQ_OK);
+  deq_estimate_point pt[1];
+  double lam = -1;
+  ck_assert_st(deq_estimate_execute(pt, p, 1, &lam, NULL), DEQ_EDOM);
+  lam = 0.1;
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_estimate_K_ar1(&K, 5, 0.5), DEQ_OK);   /* wrong size */
+  ck_assert_st(deq_estimate_execute(pt, p, 1, &lam, K), DEQ_EDOM);
+  deq_spectrum_free(K);
+  ck_assert_st(deq_estimate_K_ar1(&K, 6, 1.0), DEQ_EDOM);
+  ck_assert_st(deq_estimate_K_ar1(&K, 6, NAN), DEQ_EDOM);
+  double acf[2] = {1.0, 0.9};   /* symbol 1 + 1.8 cos w < 0 somewhere */
+  ck_assert_st(deq_estimate_K_acf(&K, 40, acf, 2), DEQ_EDOM);
+  double Kbad[4] = {1, 2, 2, 1};
+  ck_assert_st(deq_estimate_K_matrix(&K, 2, Kbad), DEQ_EDOM);
+  ck_assert(K == NULL);
+  /* an exact fit leaves no residual to estimate rho from */
+  double rho;
+  double X2[3 * 5] = {1, 0, 0, 2, 1, 0, 1, 0, 0, 3, 0, 0, 1, 0, 5};
+  deq_estimate_plan *q = NULL;
+  deq_estimate_opts none = {0, 0};
+  ck_assert_st(deq_estimate_plan_alloc(&q, 3, 5, X2, y, &none, &err), DEQ_OK);
+  ck_assert_st(deq_estimate_ar1_rho(&rho, q, 0.0), DEQ_EDOM);
+  deq_estimate_plan_free(q);
+  deq_estimate_plan_free(p);
+  deq_estimate_plan_free(NULL);
+}
+END_TEST
+
+/* The selected lambda is the grid argmin; NaN and Inf are skipped.  */
+START_TEST(test_select)
+{
+  deq_estimate_point pts[4] = {
+    {.gcv = 3, .loo = INFINITY, .corrgcv = NAN},
+    {.gcv = 1, .loo = 2, .corrgcv = NAN},
+    {.gcv = 1, .loo = 5, .corrgcv = NAN},
+    {.gcv = 2, .loo = 1, .corrgcv = NAN}};
+  size_t sel[DEQ_ESTIMATE_NCRIT];
+  ck_assert_st(deq_estimate_select(sel, pts, 4), DEQ_OK);
+  ck_assert_uint_eq(sel[DEQ_ESTIMATE_GCV], 1);
+  ck_assert_uint_eq(sel[DEQ_ESTIMATE_LOO], 3);
+  ck_assert_uint_eq(sel[DEQ_ESTIMATE_CORRGCV], 4);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *s = suite_create("estimate");
+  TCase *tc = tcase_create("exact");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_brute_force);
+  tcase_add_test(tc, test_ridgeless_interpolation);
+  tcase_add_test(tc, test_row_order);
+  tcase_add_test(tc, test_identity_K);
+  tcase_add_test(tc, test_ar1_spectrum);
+  tcase_add_test(tc, test_corrgcv_reference);
+  tcase_add_test(tc, test_predict);
+  tcase_add_test(tc, test_bad_input);
+  tcase_add_test(tc, test_select);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("mc");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_mc_ar1);
+  suite_add_tcase(s, tc);
+  printf("t-estimate: seeds from DEQ_TEST_SEED (default per test)\n");
+  return test_run(s);
+}

@@ -1,0 +1,695 @@
+/* tools/cmd_gcv.c -- `deq gcv`: training error, df, GCV, exact
+ * leave-one-out and CorrGCV of ridge regression on a data file, and the
+ * lambda each criterion selects.  */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
+#include <zlib.h>
+#define GCV_ZLIB 1
+#endif
+
+#include "cli.h"
+
+#define CMD "gcv"
+
+static const char gcv_help[] =
+  "Usage: deq gcv --data FILE --y COL --lambda GRID [OPTIONS]\n"
+  "Risk estimates of ridge regression on a data set, from one SVD.\n\n"
+  "  --data FILE          CSV/TSV table with a header line of column names\n"
+  "                       (gzip-compressed files are read too)\n"
+  "  --y COL              the label column\n"
+  "  --features A,B,...   feature columns (default: every other column; with\n"
+  "                       --lags, none besides the lags)\n"
+  "  --lags P             add the P previous values of the label as features:\n"
+  "                       y_t from y_{t-h}, ..., y_{t-h-P+1} (row order is\n"
+  "                       time order)\n"
+  "  --horizon H          forecast horizon h >= 1 for --lags (default 1)\n"
+  "  --holdout M          fit on all rows but the last M, and report the\n"
+  "                       mean squared error on those M rows (column holdout)\n"
+  "  --standardize        scale every feature to unit standard deviation\n"
+  "  --no-intercept       no intercept (default: an unpenalised intercept)\n"
+  "  --lambda GRID        ridges >= 0, normalised by the number of rows P\n"
+  "  --corr SPEC          sample correlation K for CorrGCV: ar1:rho=R |\n"
+  "                       acf:file=PATH (autocorrelations c_0, c_1, ... one\n"
+  "                       per line) | file:PATH (K's P eigenvalues, a\n"
+  "                       spectrum file) | iid (K = I)\n"
+  "  --corr-estimate ar1[:lambda=L]  K = AR(1) with rho the lag-1\n"
+  "                       autocorrelation of the training residuals at\n"
+  "                       lambda L (default: the lambda leave-one-out selects)\n"
+  "  --format tsv|json    output format (default tsv)\n"
+  "  -h, --help           print this help\n\n"
+  "Columns: lambda train gcv loo corrgcv df kappa_K [holdout]; corrgcv and\n"
+  "kappa_K are nan (null) without --corr/--corr-estimate.  The lambda each\n"
+  "criterion selects goes to stderr as '# selected: NAME lambda=L value=V'.\n";
+
+enum { OPT_DATA = 1000, OPT_FEATURES, OPT_LAGS, OPT_HORIZON, OPT_HOLDOUT,
+       OPT_STANDARDIZE, OPT_NOINTERCEPT, OPT_CORR, OPT_CORREST };
+
+static const struct option gcv_options[] = {
+  { "data", required_argument, NULL, OPT_DATA },
+  { "y", required_argument, NULL, OPT_Y },
+  { "features", required_argument, NULL, OPT_FEATURES },
+  { "lags", required_argument, NULL, OPT_LAGS },
+  { "horizon", required_argument, NULL, OPT_HORIZON },
+  { "holdout", required_argument, NULL, OPT_HOLDOUT },
+  { "standardize", no_argument, NULL, OPT_STANDARDIZE },
+  { "no-intercept", no_argument, NULL, OPT_NOINTERCEPT },
+  { "lambda", required_argument, NULL, OPT_LAMBDA },
+  { "corr", required_argument, NULL, OPT_CORR },
+  { "corr-estimate", required_argument, NULL, OPT_CORREST },
+  { "format", required_argument, NULL, OPT_FORMAT },
+  { "help", no_argument, NULL, OPT_HELP },
+  { NULL, 0, NULL, 0 }
+};
+
+typedef enum { CORR_NONE, CORR_AR1, CORR_ACF, CORR_FILE, CORR_IID,
+               CORR_EST } corr_kind;
+
+typedef struct gcv_opts {
+  const char *data, *y, *features, *corr_text;
+  double lags, horizon, holdout;
+  int lags_given, horizon_given;
+  int standardize, intercept;
+  cli_grid lambda;
+  corr_kind corr;
+  double rho, est_lambda;  /* est_lambda < 0: the LOO choice */
+  const char *corr_path;
+  cli_output out;
+} gcv_opts;
+
+static int parse_corr(gcv_opts *o, const char *arg, int estimate)
+{
+  const char *opt = estimate ? "--corr-estimate" : "--corr";
+  if (o->corr != CORR_NONE) {
+    cli_error(CMD, "%s: only one of --corr and --corr-estimate", opt);
+    return CLI_EUSAGE;
+  }
+  o->corr_text = arg;
+  if (estimate) {
+    o->est_lambda = -1.0;
+    if (strcmp(arg, "ar1") == 0) {
+      o->corr = CORR_EST;
+      return CLI_OK;
+    }
+    if (strncmp(arg, "ar1:lambda=", 11) == 0) {
+      o->corr = CORR_EST;
+      return cli_scalar_parse(&o->est_lambda, CMD, opt, arg + 11,
+                              CLI_NONNEGATIVE);
+    }
+    cli_error(CMD, "--corr-estimate '%s': must be ar1 or ar1:lambda=L", arg);
+    return CLI_EUSAGE;
+  }
+  if (strncmp(arg, "ar1:rho=", 8) == 0) {
+    o->corr = CORR_AR1;
+    if (cli_parse_number(&o->rho, arg + 8) != 0 || !(fabs(o->rho) < 1)) {
+      cli_error(CMD, "--corr '%s': rho must be a number in (-1, 1)", arg);
+      return CLI_EUSAGE;
+    }
+    return CLI_OK;
+  }
+  if (strncmp(arg, "acf:file=", 9) == 0 && arg[9]) {
+    o->corr = CORR_ACF;
+    o->corr_path = arg + 9;
+    return CLI_OK;
+  }
+  if (strncmp(arg, "file:", 5) == 0 && arg[5]) {
+    o->corr = CORR_FILE;
+    o->corr_path = arg + 5;
+    return CLI_OK;
+  }
+  if (strcmp(arg, "iid") == 0) {
+    o->corr = CORR_IID;
+    return CLI_OK;
+  }
+  cli_error(CMD, "--corr '%s': must be ar1:rho=R, acf:file=PATH, file:PATH "
+            "or iid", arg);
+  return CLI_EUSAGE;
+}
+
+static int gcv_option(void *ctx, int code, const char *arg)
+{
+  gcv_opts *o = ctx;
+  switch (code) {
+  case OPT_DATA: o->data = arg; return CLI_OK;
+  case OPT_Y: o->y = arg; return CLI_OK;
+  case OPT_FEATURES: o->features = arg; return CLI_OK;
+  case OPT_LAGS:
+    o->lags_given = 1;
+    return cli_scalar_parse(&o->lags, CMD, "--lags", arg,
+                            CLI_POSITIVE | CLI_INTEGER);
+  case OPT_HORIZON:
+    o->horizon_given = 1;
+    return cli_scalar_parse(&o->horizon, CMD, "--horizon", arg,
+                            CLI_POSITIVE | CLI_INTEGER);
+  case OPT_HOLDOUT:
+    return cli_scalar_parse(&o->holdout, CMD, "--holdout", arg,
+                            CLI_POSITIVE | CLI_INTEGER);
+  case OPT_STANDARDIZE: o->standardize = 1; return CLI_OK;
+  case OPT_NOINTERCEPT: o->intercept = 0; return CLI_OK;
+  case OPT_LAMBDA:
+    return cli_grid_parse(&o->lambda, CMD, "--lambda", arg, CLI_NONNEGATIVE);
+  case OPT_CORR: return parse_corr(o, arg, 0);
+  case OPT_CORREST: return parse_corr(o, arg, 1);
+  case OPT_FORMAT: return cli_format_parse(&o->out.format, CMD, arg);
+  }
+  cli_error(CMD, "internal error: option %d", code);
+  return CLI_EUSAGE;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* The whole file in memory: through zlib when available (plain files
+   pass through gzread unchanged), else gzip -dc for compressed files.  */
+static int slurp(char **buf, size_t *len, const char *path)
+{
+  *buf = NULL;
+  *len = 0;
+  size_t cap = 0;
+#ifdef GCV_ZLIB
+  gzFile gz = gzopen(path, "rb");
+  if (!gz) {
+    cli_error(CMD, "--data %s: %s", path, strerror(errno ? errno : ENOENT));
+    return CLI_EUSAGE;
+  }
+  for (;;) {
+    if (cap - *len < 65536) {
+      char *b = realloc(*buf, cap = 2 * cap + 65536);
+      if (!b) {
+        gzclose(gz);
+        cli_error(CMD, "--data %s: out of memory", path);
+        return CLI_ENUM;
+      }
+      *buf = b;
+    }
+    int n = gzread(gz, *buf + *len, (unsigned)(cap - *len - 1));
+    if (n < 0) {
+      int zerr;
+      const char *m = gzerror(gz, &zerr);
+      cli_error(CMD, "--data %s: %s", path, m);
+      gzclose(gz);
+      return CLI_EUSAGE;
+    }
+    if (n == 0) break;
+    *len += (size_t)n;
+  }
+  gzclose(gz);
+#else
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    cli_error(CMD, "--data %s: %s", path, strerror(errno));
+    return CLI_EUSAGE;
+  }
+  unsigned char magic[2] = {0, 0};
+  size_t got = fread(magic, 1, 2, f);
+  fclose(f);
+  int gz = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (gz) {
+    /* Quote the path for the shell: '...' with ' as '\''.  */
+    size_t n = strlen(path);
+    char *cmd = malloc(4 * n + 32);
+    if (!cmd) return CLI_ENUM;
+    char *q = cmd + sprintf(cmd, "gzip -dc -- '");
+    for (const char *p = path; *p; p++) {
+      if (*p == '\'') { memcpy(q, "'\\''", 4); q += 4; }
+      else *q++ = *p;
+    }
+    strcpy(q, "'");
+    f = popen(cmd, "r");
+    free(cmd);
+  } else {
+    f = fopen(path, "rb");
+  }
+  if (!f) {
+    cli_error(CMD, "--data %s: %s", path, strerror(errno));
+    return CLI_EUSAGE;
+  }
+  for (;;) {
+    if (cap - *len < 65536) {
+      char *b = realloc(*buf, cap = 2 * cap + 65536);
+      if (!b) {
+        gz ? pclose(f) : fclose(f);
+        return CLI_ENUM;
+      }
+      *buf = b;
+    }
+    size_t n = fread(*buf + *len, 1, cap - *len - 1, f);
+    *len += n;
+    if (n == 0) break;
+  }
+  int bad = ferror(f);
+  int rc = gz ? pclose(f) : fclose(f);
+  if (bad || (gz && rc != 0)) {
+    cli_error(CMD, "--data %s: %s", path,
+              gz ? "gzip -dc failed (is the file a valid gzip file?)"
+                 : "read error");
+    return CLI_EUSAGE;
+  }
+#endif
+  if (*len == 0) {
+    cli_error(CMD, "--data %s: empty file", path);
+    return CLI_EUSAGE;
+  }
+  return CLI_OK;
+}
+
+static int read_data(deq_table **t, const char *path)
+{
+  char *buf;
+  size_t len;
+  int rc = slurp(&buf, &len, path);
+  if (rc != CLI_OK) {
+    free(buf);
+    return rc;
+  }
+  FILE *f = fmemopen(buf, len, "r");
+  if (!f) {
+    free(buf);
+    cli_error(CMD, "--data %s: %s", path, strerror(errno));
+    return CLI_ENUM;
+  }
+  deq_error err;
+  deq_error_clear(&err);
+  deq_status st = deq_table_read(t, f, &err);
+  fclose(f);
+  free(buf);
+  if (st == DEQ_OK) return CLI_OK;
+  const char *msg = err.message[0] ? err.message : deq_strerror(st);
+  if (err.line > 0 && err.column > 0)
+    cli_error(CMD, "%s:%ld: column %ld: %s", path, err.line, err.column, msg);
+  else if (err.line > 0)
+    cli_error(CMD, "%s:%ld: %s", path, err.line, msg);
+  else
+    cli_error(CMD, "%s: %s", path, msg);
+  *t = NULL;
+  return cli_status_exit(st);
+}
+
+/* ------------------------------------------------------------ the design */
+
+typedef struct design {
+  size_t P, N, M;          /* training rows, features, held-out rows */
+  double *X, *y;           /* (P + M) x N row-major, P + M labels */
+  const char **names;      /* N feature names (for messages) */
+  char **lagnames;
+} design;
+
+static void design_free(design *d)
+{
+  free(d->X);
+  free(d->y);
+  free(d->names);
+  if (d->lagnames)
+    for (size_t j = 0; j < d->N; j++) free(d->lagnames[j]);
+  free(d->lagnames);
+}
+
+/* Column indices of a comma list.  */
+static int feature_columns(long **cols, size_t *n, const deq_table *t,
+                           const char *list, long ycol, const char *path)
+{
+  char *copy = strdup(list);
+  long *c = malloc((strlen(list) / 2 + 2) * sizeof *c);
+  if (!copy || !c) {
+    free(copy);
+    free(c);
+    return CLI_ENUM;
+  }
+  size_t k = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    long j = deq_table_column(t, tok);
+    if (j < 0 || j == ycol) {
+      cli_error(CMD, "--features: %s '%s'%s%s",
+                j < 0 ? "no column" : "the label column", tok,
+                j < 0 ? " in " : " cannot be a feature", j < 0 ? path : "");
+      free(copy);
+      free(c);
+      return CLI_EUSAGE;
+    }
+    c[k++] = j;
+  }
+  free(copy);
+  if (k == 0) {
+    cli_error(CMD, "--features '%s': no column names", list);
+    free(c);
+    return CLI_EUSAGE;
+  }
+  *cols = c;
+  *n = k;
+  return CLI_OK;
+}
+
+static int build_design(design *d, const deq_table *t, const gcv_opts *o)
+{
+  memset(d, 0, sizeof *d);
+  long ycol = deq_table_column(t, o->y);
+  if (ycol < 0) {
+    cli_error(CMD, "--y: no column '%s' in %s", o->y, o->data);
+    return CLI_EUSAGE;
+  }
+  long *cols = NULL;
+  size_t nf = 0;
+  int rc;
+  if (o->features) {
+    rc = feature_columns(&cols, &nf, t, o->features, ycol, o->data);
+    if (rc) return rc;
+  } else if (!o->lags_given) {
+    cols = malloc(t->ncol * sizeof *cols);
+    if (!cols) return CLI_ENUM;
+    for (size_t j = 0; j < t->ncol; j++)
+      if ((long)j != ycol) cols[nf++] = (long)j;
+    if (nf == 0) {
+      free(cols);
+      cli_error(CMD, "--data %s: no feature columns besides '%s'", o->data,
+                o->y);
+      return CLI_EUSAGE;
+    }
+  }
+  size_t p = o->lags_given ? (size_t)o->lags : 0;
+  size_t h = o->horizon_given ? (size_t)o->horizon : 1;
+  size_t skip = p ? p + h - 1 : 0;
+  size_t M = (size_t)o->holdout;
+  size_t need = skip + M + 3;
+  if (t->nrow < need) {
+    cli_error(CMD, "--data %s: %zu data rows; need at least %zu (3 training "
+              "rows%s%s)", o->data, t->nrow, need,
+              skip ? " + lags and horizon" : "", M ? " + --holdout" : "");
+    free(cols);
+    return CLI_EUSAGE;
+  }
+  size_t rows = t->nrow - skip;
+  d->N = nf + p;
+  d->M = M;
+  d->P = rows - M;
+  d->X = malloc(rows * d->N * sizeof *d->X);
+  d->y = malloc(rows * sizeof *d->y);
+  d->names = calloc(d->N, sizeof *d->names);
+  d->lagnames = calloc(d->N, sizeof *d->lagnames);
+  if (!d->X || !d->y || !d->names || !d->lagnames) {
+    free(cols);
+    return CLI_ENUM;
+  }
+  for (size_t j = 0; j < nf; j++) d->names[j] = t->names[cols[j]];
+  for (size_t l = 0; l < p; l++) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s lag %zu", o->y, h + l);
+    d->lagnames[nf + l] = strdup(buf);
+    d->names[nf + l] = d->lagnames[nf + l] ? d->lagnames[nf + l] : o->y;
+  }
+  for (size_t i = 0; i < rows; i++) {
+    size_t src = i + skip;
+    const double *row = t->data + src * t->ncol;
+    double *x = d->X + i * d->N;
+    for (size_t j = 0; j < nf; j++) x[j] = row[cols[j]];
+    for (size_t l = 0; l < p; l++)
+      x[nf + l] = t->data[(src - h - l) * t->ncol + ycol];
+    d->y[i] = row[ycol];
+  }
+  free(cols);
+  return CLI_OK;
+}
+
+/* ------------------------------------------------------------ K */
+
+static int build_K(deq_spectrum **K, const gcv_opts *o, size_t P, double rho)
+{
+  *K = NULL;
+  deq_status st = DEQ_OK;
+  deq_error err;
+  deq_error_clear(&err);
+  switch (o->corr) {
+  case CORR_NONE:
+    return CLI_OK;
+  case CORR_IID:
+    st = deq_spectrum_iso(K, (double)P, 1.0);
+    break;
+  case CORR_AR1:
+  case CORR_EST:
+    st = deq_estimate_K_ar1(K, P, o->corr == CORR_AR1 ? o->rho : rho);
+    break;
+  case CORR_ACF: {
+    FILE *f = fopen(o->corr_path, "r");
+    if (!f) {
+      cli_error(CMD, "--corr %s: %s", o->corr_path, strerror(errno));
+      return CLI_EUSAGE;
+    }
+    double *acf = NULL;
+    size_t n = 0;
+    st = deq_read_column(&acf, &n, f, &err);
+    fclose(f);
+    if (st) {
+      cli_error(CMD, "--corr %s:%ld: %s", o->corr_path, err.line,
+                err.message[0] ? err.message : deq_strerror(st));
+      return cli_status_exit(st);
+    }
+    st = deq_estimate_K_acf(K, P, acf, n);
+    free(acf);
+    if (st == DEQ_EDOM) {
+      cli_error(CMD, "--corr %s: the autocorrelations do not give a positive "
+                "definite %zu x %zu K", o->corr_path, P, P);
+      return CLI_EUSAGE;
+    }
+    break;
+  }
+  case CORR_FILE:
+    st = deq_spectrum_read_file(K, o->corr_path, &err);
+    if (st) {
+      if (err.line > 0)
+        cli_error(CMD, "--corr %s:%ld: %s", o->corr_path, err.line,
+                  err.message[0] ? err.message : deq_strerror(st));
+      else
+        cli_error(CMD, "--corr %s: %s", o->corr_path,
+                  err.message[0] ? err.message : deq_strerror(st));
+      return cli_status_exit(st);
+    }
+    if (!(fabs((*K)->dim - (double)P) < 0.5)) {
+      cli_error(CMD, "--corr %s: K has dimension %g, the data %zu training "
+                "rows", o->corr_path, (*K)->dim, P);
+      deq_spectrum_free(*K);
+      *K = NULL;
+      return CLI_EUSAGE;
+    }
+    for (size_t i = 0; i < (*K)->n; i++)
+      if (!((*K)->s[i] > 0)) {
+        cli_error(CMD, "--corr %s: eigenvalue %zu is not positive (K must "
+                  "be positive definite)", o->corr_path, i + 1);
+        deq_spectrum_free(*K);
+        *K = NULL;
+        return CLI_EUSAGE;
+      }
+    return CLI_OK;
+  }
+  if (st) {
+    cli_error(CMD, "--corr %s: %s", o->corr_text, deq_strerror(st));
+    return cli_status_exit(st);
+  }
+  return CLI_OK;
+}
+
+/* ------------------------------------------------------------ main */
+
+static int check_opts(gcv_opts *o, int npos, char **pos)
+{
+  if (npos > 0) {
+    cli_error(CMD, "unexpected argument '%s'", pos[0]);
+    return CLI_EUSAGE;
+  }
+  if (!o->data) {
+    cli_error(CMD, "--data is required");
+    return CLI_EUSAGE;
+  }
+  if (!o->y) {
+    cli_error(CMD, "--y is required");
+    return CLI_EUSAGE;
+  }
+  if (o->lambda.n == 0) {
+    cli_error(CMD, "--lambda is required");
+    return CLI_EUSAGE;
+  }
+  if (o->horizon_given && !o->lags_given) {
+    cli_error(CMD, "--horizon needs --lags");
+    return CLI_EUSAGE;
+  }
+  return CLI_OK;
+}
+
+static int plan_error(deq_status st, deq_error *err, const design *d,
+                      const gcv_opts *o)
+{
+  if (st != DEQ_EDOM) {
+    cli_error(CMD, "%s: %s", o->data, deq_strerror(st));
+    return cli_status_exit(st);
+  }
+  if (err->column > 0 && (size_t)err->column <= d->N && err->line == 0)
+    cli_error(CMD, "--standardize: feature '%s' is constant in %s",
+              d->names[err->column - 1], o->data);
+  else if (err->column > 0 && (size_t)err->column <= d->N)
+    cli_error(CMD, "%s: training row %ld, feature '%s': value is not finite",
+              o->data, err->line, d->names[err->column - 1]);
+  else if (err->line > 0)
+    cli_error(CMD, "%s: training row %ld, '%s': label is not finite",
+              o->data, err->line, o->y);
+  else
+    cli_error(CMD, "%s: %s", o->data, err->message);
+  return CLI_EUSAGE;
+}
+
+static const char *const col_names[] = {
+  "lambda", "train", "gcv", "loo", "corrgcv", "df", "kappa_K", "holdout"
+};
+
+int cmd_gcv(int argc, char **argv)
+{
+  gcv_opts o;
+  memset(&o, 0, sizeof o);
+  o.intercept = 1;
+  o.out.command = CMD;
+  int npos = 0;
+  char **pos = calloc((size_t)argc + 1, sizeof *pos);
+  if (!pos) return CLI_ENUM;
+  int rc = cli_getopt(argc, argv, CMD, gcv_options, gcv_help, gcv_option, &o,
+                      &npos, pos);
+  if (rc == -1) {
+    free(pos);
+    cli_grid_free(&o.lambda);
+    return CLI_OK;
+  }
+  if (rc == CLI_OK) rc = check_opts(&o, npos, pos);
+  free(pos);
+  if (rc != CLI_OK) {
+    cli_grid_free(&o.lambda);
+    return rc;
+  }
+
+  deq_table *t = NULL;
+  design d;
+  memset(&d, 0, sizeof d);
+  deq_estimate_plan *plan = NULL;
+  deq_spectrum *K = NULL;
+  deq_estimate_point *pts = NULL;
+  double *pred = NULL;
+  cli_table tab;
+  size_t ncol = o.holdout > 0 ? 8 : 7, nl = o.lambda.n;
+  cli_table_init(&tab, ncol, col_names);
+  double rho = NAN, est_lambda = NAN;
+
+  rc = read_data(&t, o.data);
+  if (rc) goto done;
+  rc = build_design(&d, t, &o);
+  if (rc) goto done;
+  deq_estimate_opts eo = {o.intercept, o.standardize};
+  deq_error err;
+  deq_status st = deq_estimate_plan_alloc(&plan, d.P, d.N, d.X, d.y, &eo,
+                                          &err);
+  if (st) {
+    rc = plan_error(st, &err, &d, &o);
+    goto done;
+  }
+  pts = calloc(nl, sizeof *pts);
+  pred = malloc((d.M ? d.M : 1) * sizeof *pred);
+  if (!pts || !pred) {
+    rc = CLI_ENUM;
+    goto done;
+  }
+  if (o.corr == CORR_EST) {
+    /* rho from the residuals at the stated lambda (default: LOO's).  */
+    est_lambda = o.est_lambda;
+    if (est_lambda < 0) {
+      st = deq_estimate_execute(pts, plan, nl, o.lambda.v, NULL);
+      size_t sel[DEQ_ESTIMATE_NCRIT];
+      deq_estimate_select(sel, pts, nl);
+      if (sel[DEQ_ESTIMATE_LOO] == nl) {
+        cli_error(CMD, "--corr-estimate: leave-one-out is infinite at every "
+                  "lambda; give ar1:lambda=L");
+        rc = CLI_ENUM;
+        goto done;
+      }
+      est_lambda = o.lambda.v[sel[DEQ_ESTIMATE_LOO]];
+    }
+    st = deq_estimate_ar1_rho(&rho, plan, est_lambda);
+    if (st) {
+      cli_error(CMD, "--corr-estimate: the residuals at lambda %g are zero "
+                "(exact fit): choose a larger ar1:lambda=L", est_lambda);
+      rc = CLI_EUSAGE;
+      goto done;
+    }
+  }
+  rc = build_K(&K, &o, d.P, rho);
+  if (rc) goto done;
+  st = deq_estimate_execute(pts, plan, nl, o.lambda.v, K);
+  for (size_t l = 0; l < nl; l++)
+    if (pts[l].status && pts[l].status != DEQ_EDIVERGE) {
+      cli_error(CMD, "lambda %g: %s", o.lambda.v[l],
+                deq_strerror(pts[l].status));
+      rc = CLI_ENUM;
+      goto done;
+    }
+  double *hold = calloc(nl, sizeof *hold);
+  if (!hold) {
+    rc = CLI_ENUM;
+    goto done;
+  }
+  for (size_t l = 0; l < nl; l++) {
+    if (d.M) {
+      deq_estimate_predict(pred, plan, o.lambda.v[l], d.M, d.X + d.P * d.N);
+      double s = 0;
+      for (size_t i = 0; i < d.M; i++) {
+        double e = d.y[d.P + i] - pred[i];
+        s += e * e;
+      }
+      hold[l] = s / (double)d.M;
+    }
+    double row[8] = {pts[l].lambda, pts[l].train, pts[l].gcv, pts[l].loo,
+                     pts[l].corrgcv, pts[l].df, pts[l].kappa_K, hold[l]};
+    rc = cli_table_add(&tab, CMD, row);
+    if (rc) {
+      free(hold);
+      goto done;
+    }
+  }
+  size_t sel[DEQ_ESTIMATE_NCRIT];
+  deq_estimate_select(sel, pts, nl);
+  rc = cli_table_write(&tab, &o.out, NULL);
+  if (rc == CLI_OK) {
+    if (o.corr == CORR_EST)
+      fprintf(stderr, "# rho: %.6g (lag-1 autocorrelation of the training "
+              "residuals at lambda=%g)\n", rho, est_lambda);
+    static const char *const cname[] = {"gcv", "loo", "corrgcv"};
+    for (int c = 0; c < DEQ_ESTIMATE_NCRIT; c++) {
+      if (c == DEQ_ESTIMATE_CORRGCV && !K) continue;
+      size_t s = sel[c];
+      if (s == nl)
+        fprintf(stderr, "# selected: %s none (not finite at any lambda)\n",
+                cname[c]);
+      else
+        fprintf(stderr, "# selected: %s lambda=%.17g value=%.17g\n", cname[c],
+                pts[s].lambda, c == 0 ? pts[s].gcv : c == 1 ? pts[s].loo
+                                                           : pts[s].corrgcv);
+    }
+    if (d.M) {
+      size_t b = 0;
+      for (size_t l = 1; l < nl; l++)
+        if (hold[l] < hold[b]) b = l;
+      fprintf(stderr, "# selected: holdout lambda=%.17g value=%.17g\n",
+              pts[b].lambda, hold[b]);
+    }
+  }
+  free(hold);
+done:
+  cli_table_free(&tab);
+  free(pts);
+  free(pred);
+  deq_spectrum_free(K);
+  deq_estimate_plan_free(plan);
+  design_free(&d);
+  deq_table_free(t);
+  cli_grid_free(&o.lambda);
+  return rc;
+}
