@@ -28,6 +28,7 @@
 
 #include "deq/corr.h"
 #include "deq/solve.h"
+#include "grid_impl.h"
 #include "resolvent_impl.h"
 
 #define INNER_ATOL 1e-10   /* last Newton step in log kappa: error ~1e-20 */
@@ -364,39 +365,23 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
 
 /* ------------------------------------------------------------ grid */
 
-typedef struct keyed {
-  double x;
-  size_t i;
-} keyed;
-
-static int by_x(const void *a, const void *b)
-{
-  double x = ((const keyed *)a)->x, y = ((const keyed *)b)->x;
-  return (x > y) - (x < y);
-}
-
 deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,
                          const deq_spectrum *K, const double *lambda,
                          size_t nlambda, double noise, deq_corr_noise model)
 {
   if (!out || !lambda || nlambda == 0) return DEQ_EINVAL;
-  keyed *k = malloc(nlambda * sizeof *k);
-  if (!k) return DEQ_ENOMEM;
-  for (size_t j = 0; j < nlambda; j++) k[j] = (keyed){ lambda[j], j };
-  qsort(k, nlambda, sizeof *k, by_x);
+  size_t *order = deq_grid_order(lambda, nlambda);
+  if (!order) return DEQ_ENOMEM;
   deq_status worst = DEQ_OK;
   const deq_corr_point *prev = NULL;
   for (size_t j = 0; j < nlambda; j++) {
-    deq_corr_point *pt = &out[k[j].i];
-    deq_status st = deq_corr_solve(pt, sp, K, k[j].x, noise, model, prev);
+    deq_corr_point *pt = &out[order[j]];
+    deq_status st = deq_corr_solve(pt, sp, K, lambda[order[j]], noise, model,
+                                   prev);
     if (st == DEQ_OK) prev = pt;
-    if (st != DEQ_OK && st != DEQ_EDIVERGE) {
-      if (worst == DEQ_OK || worst == DEQ_EDIVERGE) worst = st;
-    } else if (st == DEQ_EDIVERGE && worst == DEQ_OK) {
-      worst = st;
-    }
+    worst = deq_grid_status(worst, st);
   }
-  free(k);
+  free(order);
   return worst;
 }
 

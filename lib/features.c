@@ -20,6 +20,7 @@
 #include <string.h>
 #include "deq/features.h"
 #include "deq/solve.h"
+#include "grid_impl.h"
 #include "resolvent_impl.h"
 
 #define NEWTON_ATOL 1e-7  /* in log space; the step taken after it makes
@@ -469,43 +470,16 @@ deq_status deq_rf_solve1(deq_rf_point *out, const deq_spectrum *omega,
 }
 
 /* ------------------------------------------------------------ grid */
-typedef struct keyed {
-  double x;
-  size_t i;
-} keyed;
-
-static int by_x(const void *a, const void *b)
-{
-  double x = ((const keyed *)a)->x, y = ((const keyed *)b)->x;
-  return (x > y) - (x < y);
-}
-
-static keyed *sorted_index(const double *x, size_t n)
-{
-  keyed *k = malloc(n * sizeof *k);
-  if (!k) return NULL;
-  for (size_t i = 0; i < n; i++) k[i] = (keyed){x[i], i};
-  qsort(k, n, sizeof *k, by_x);
-  return k;
-}
-
-static deq_status worse(deq_status a, deq_status b)
-{
-  if (a != DEQ_OK && a != DEQ_EDIVERGE) return a;
-  if (b != DEQ_OK && b != DEQ_EDIVERGE) return b;
-  return a ? a : b;
-}
-
 deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
                        const deq_rf_chain *chain, const double *P, size_t nP,
                        const double *lambda, size_t nlambda, double noise)
 {
   if (!out || !omega || !P || !lambda || nP == 0 || nlambda == 0)
     return DEQ_EINVAL;
-  keyed *kp = sorted_index(P, nP), *kl = sorted_index(lambda, nlambda);
-  if (!kp || !kl) {
-    free(kp);
-    free(kl);
+  size_t *op = deq_grid_order(P, nP), *ol = deq_grid_order(lambda, nlambda);
+  if (!op || !ol) {
+    free(op);
+    free(ol);
     return DEQ_ENOMEM;
   }
   deq_status result = DEQ_OK;
@@ -513,15 +487,15 @@ deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
   for (size_t a = 0; a < nP; a++) {
     const deq_rf_point *prev = row_start;
     for (size_t b = 0; b < nlambda; b++) {
-      deq_rf_point *pt = &out[kp[a].i * nlambda + kl[b].i];
-      deq_status st = deq_rf_solve(pt, omega, chain, kp[a].x, kl[b].x, noise,
-                                   prev);
-      result = worse(result, st);
+      deq_rf_point *pt = &out[op[a] * nlambda + ol[b]];
+      deq_status st = deq_rf_solve(pt, omega, chain, P[op[a]], lambda[ol[b]],
+                                   noise, prev);
+      result = deq_grid_status(result, st);
       if (st == DEQ_OK) prev = pt;
       if (b == 0) row_start = st == DEQ_OK ? pt : row_start;
     }
   }
-  free(kp);
-  free(kl);
+  free(op);
+  free(ol);
   return result;
 }

@@ -1,0 +1,50 @@
+/* grid_impl.h -- continuation along grids, shared by the model solvers.
+ *
+ * Grid points are solved in increasing order of each coordinate, each
+ * warm-started from its neighbour, so that the caller's order (which the
+ * output keeps) does not matter.  */
+#ifndef DEQ_GRID_IMPL_H
+#define DEQ_GRID_IMPL_H
+
+#include <stdlib.h>
+#include "deq/status.h"
+
+typedef struct deq_grid_key {
+  double x;
+  size_t i;
+} deq_grid_key;
+
+static inline int deq_grid_key_cmp(const void *a, const void *b)
+{
+  const deq_grid_key *p = a, *q = b;
+  if (p->x != q->x) return (p->x > q->x) - (p->x < q->x);
+  return (p->i > q->i) - (p->i < q->i); /* ties keep the caller's order */
+}
+
+/* order[k] = index of the k-th smallest x; NULL if out of memory.  */
+static inline size_t *deq_grid_order(const double *x, size_t n)
+{
+  deq_grid_key *k = malloc(n * sizeof *k);
+  size_t *order = malloc(n * sizeof *order);
+  if (!k || !order) {
+    free(k);
+    free(order);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) k[i] = (deq_grid_key){x[i], i};
+  qsort(k, n, sizeof *k, deq_grid_key_cmp);
+  for (size_t i = 0; i < n; i++) order[i] = k[i].i;
+  free(k);
+  return order;
+}
+
+/* The status of a grid so far, given one more point's: the first failure
+   wins; otherwise DEQ_EDIVERGE if any point diverged.  */
+static inline deq_status deq_grid_status(deq_status sofar, deq_status point)
+{
+  if (sofar != DEQ_OK && sofar != DEQ_EDIVERGE) return sofar;
+  if (point != DEQ_OK && point != DEQ_EDIVERGE) return point;
+  return sofar ? sofar : point;
+}
+
+#endif
