@@ -5,30 +5,17 @@
  * y - Xw = y_perp + U diag(t/(d^2+t)) c).  */
 #include "config.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <cblas.h>
 #include <lapacke.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "deq/corr.h"
 #include "deq/sampler.h"
-#include "rng_impl.h"
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-#endif
-
-#define MC_MAX_DIM 1048576.0
-#define MC_CHUNK 512
+#include "mc_impl.h"
 
 enum { Q_EG, Q_ETR, Q_GCV, Q_CGCV, Q_DF, Q_FC, NQ };
 
@@ -70,19 +57,24 @@ void deq_mc_corr_plan_free(deq_mc_corr_plan *p)
   free(p);
 }
 
+/* Plain malloc (deq_mc_xalloc), not aligned: these buffers never were,
+   and alignment could change the BLAS rounding of existing results.  */
 static deq_status ws_alloc(ws *w, size_t P, size_t N, size_t k, size_t nl)
 {
-  w->X = malloc(P * N * sizeof *w->X);
-  w->y = malloc(P * sizeof *w->y);
-  w->resid = malloc(P * sizeof *w->resid);
-  w->d = malloc(k * sizeof *w->d);
-  w->U = malloc(P * k * sizeof *w->U);
-  w->VT = malloc(k * N * sizeof *w->VT);
-  w->c = malloc(k * sizeof *w->c);
-  w->aU = malloc(k * sizeof *w->aU);
-  w->coef = malloc(k * nl * sizeof *w->coef);
-  w->W = malloc(N * nl * sizeof *w->W);
-  w->iwork = malloc(8 * k * sizeof *w->iwork);
+  if (N > SIZE_MAX / P || k > SIZE_MAX / nl || N > SIZE_MAX / nl
+      || k > SIZE_MAX / 8)
+    return DEQ_ENOMEM;
+  w->X = deq_mc_alloc_aligned(P * N, sizeof *w->X);
+  w->y = deq_mc_alloc_aligned(P, sizeof *w->y);
+  w->resid = deq_mc_alloc_aligned(P, sizeof *w->resid);
+  w->d = deq_mc_alloc_aligned(k, sizeof *w->d);
+  w->U = deq_mc_alloc_aligned(P * k, sizeof *w->U);
+  w->VT = deq_mc_alloc_aligned(k * N, sizeof *w->VT);
+  w->c = deq_mc_alloc_aligned(k, sizeof *w->c);
+  w->aU = deq_mc_alloc_aligned(k, sizeof *w->aU);
+  w->coef = deq_mc_alloc_aligned(k * nl, sizeof *w->coef);
+  w->W = deq_mc_alloc_aligned(N * nl, sizeof *w->W);
+  w->iwork = deq_mc_alloc_aligned(8 * k, sizeof *w->iwork);
   if (!w->X || !w->y || !w->resid || !w->d || !w->U || !w->VT || !w->c
       || !w->aU || !w->coef || !w->W || !w->iwork)
     return DEQ_ENOMEM;
@@ -92,7 +84,7 @@ static deq_status ws_alloc(ws *w, size_t P, size_t N, size_t k, size_t nl)
 /* Columns in Sigma's eigenbasis, as in lib/mc_ridge.c.  */
 static deq_status fill_columns(deq_mc_corr_plan *p, const deq_spectrum *sp)
 {
-  if (!sp->exact || !isfinite(sp->dim) || sp->dim > MC_MAX_DIM)
+  if (!sp->exact || !isfinite(sp->dim) || sp->dim > DEQ_MC_MAX_DIM)
     return DEQ_EUNSUP;
   size_t N = 0;
   for (size_t i = 0; i < sp->n; i++) {
@@ -100,20 +92,11 @@ static deq_status fill_columns(deq_mc_corr_plan *p, const deq_spectrum *sp)
     N += (size_t)sp->m[i];
   }
   p->N = N;
-  p->s = malloc(N * sizeof *p->s);
-  p->sqrt_s = malloc(N * sizeof *p->sqrt_s);
-  p->wbar = malloc(N * sizeof *p->wbar);
+  p->s = deq_mc_xalloc(N, sizeof *p->s);
+  p->sqrt_s = deq_mc_xalloc(N, sizeof *p->sqrt_s);
+  p->wbar = deq_mc_xalloc(N, sizeof *p->wbar);
   if (!p->s || !p->sqrt_s || !p->wbar) return DEQ_ENOMEM;
-  size_t j = 0;
-  for (size_t i = 0; i < sp->n; i++) {
-    double s = sp->s[i], m = sp->m[i];
-    double w = s > 0 ? sqrt(sp->v[i] / (m * s)) : 0.0;
-    for (size_t r = 0; r < (size_t)m; r++, j++) {
-      p->s[j] = s;
-      p->sqrt_s[j] = sqrt(s);
-      p->wbar[j] = w;
-    }
-  }
+  deq_mc_columns(p->s, p->sqrt_s, p->wbar, sp);
   return DEQ_OK;
 }
 
@@ -144,16 +127,6 @@ static deq_status row_sampler(deq_sampler_plan **out,
   return st;
 }
 
-static int resolve_threads(int threads)
-{
-#ifdef _OPENMP
-  return threads > 0 ? threads : omp_get_max_threads();
-#else
-  (void)threads;
-  return 1;
-#endif
-}
-
 deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
                                   const deq_spectrum *sp,
                                   const deq_corr_model *model, size_t P,
@@ -168,7 +141,7 @@ deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
   if (!p) return DEQ_ENOMEM;
   p->P = P;
   p->nlambda = nlambda;
-  p->threads = resolve_threads(threads);
+  p->threads = deq_mc_threads(threads);
   deq_status st = fill_columns(p, sp);
   if (st == DEQ_OK) st = deq_corr_spectrum(&p->K, model, P, DEQ_CORR_EXACT, NULL);
   if (st == DEQ_OK) st = row_sampler(&p->rows, model, P);
@@ -188,17 +161,11 @@ deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
   }
   for (int i = 0; st == DEQ_OK && i < p->threads; i++)
     st = ws_alloc(&p->w[i], P, p->N, p->k, nlambda);
-  if (st == DEQ_OK) {
-    double wq = 0;
-    lapack_int info = LAPACKE_dgesdd_work(
-        LAPACK_COL_MAJOR, 'S', (lapack_int)P, (lapack_int)p->N, p->w[0].X,
-        (lapack_int)P, p->w[0].d, p->w[0].U, (lapack_int)P, p->w[0].VT,
-        (lapack_int)p->k, &wq, -1, p->w[0].iwork);
-    if (info != 0) st = DEQ_ELAPACK;
-    p->lwork = (lapack_int)ceil(wq > 1 ? wq : 1);
-  }
+  if (st == DEQ_OK)
+    st = deq_mc_svd_lwork(&p->lwork, 'S', P, p->N, p->w[0].X, p->w[0].d,
+                          p->w[0].U, p->w[0].VT, p->w[0].iwork);
   for (int i = 0; st == DEQ_OK && i < p->threads; i++) {
-    p->w[i].work = malloc((size_t)p->lwork * sizeof(double));
+    p->w[i].work = deq_mc_xalloc((size_t)p->lwork, sizeof(double));
     if (!p->w[i].work) st = DEQ_ENOMEM;
   }
   if (st != DEQ_OK) {
@@ -211,100 +178,82 @@ deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
 
 /* ------------------------------------------------------------ one trial */
 
-static lapack_int run_trial(double *res, const deq_mc_corr_plan *p, ws *w,
-                            const double *t, double sd, int iid,
-                            uint64_t seed, uint64_t trial)
+typedef struct corr_ctx {
+  deq_mc_corr_plan *p;
+  const double *t;     /* P lambda, per lambda */
+  double sd;           /* noise standard deviation */
+  int iid;             /* noise iid rather than K-correlated */
+  uint64_t seed;
+} corr_ctx;
+
+/* One trial: res[l*NQ + q] for every lambda.  A sampler failure is
+   reported as DEQ_ENOMEM, a failed SVD as DEQ_ELAPACK.  */
+static deq_status run_trial(double *res, void *vctx, int tid, uint64_t trial)
 {
+  const corr_ctx *ctx = vctx;
+  const deq_mc_corr_plan *p = ctx->p;
+  ws *w = &p->w[tid];
   size_t P = p->P, N = p->N, k = p->k, nl = p->nlambda;
+  double sd = ctx->sd;
+  int iid = ctx->iid;
   deq_rng rng;
-  deq_rng_seed(&rng, seed, trial);
+  deq_rng_seed(&rng, ctx->seed, trial);
   if (deq_sampler_execute_rng(w->X, P, N, p->sqrt_s, p->rows, &rng))
-    return -1000;
+    return DEQ_ENOMEM;
   if (iid) {
     deq_rng_normals(w->y, P, &rng);
     for (size_t i = 0; i < P; i++) w->y[i] *= sd;
   } else if (deq_sampler_execute_rng(w->y, P, 1, &sd, p->rows, &rng)) {
-    return -1000;
+    return DEQ_ENOMEM;
   }
   cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)N, 1.0, w->X, (int)P,
               p->wbar, 1, 1.0, w->y, 1);
-  lapack_int info = LAPACKE_dgesdd_work(
-      LAPACK_COL_MAJOR, 'S', (lapack_int)P, (lapack_int)N, w->X, (lapack_int)P,
-      w->d, w->U, (lapack_int)P, w->VT, (lapack_int)k, w->work, p->lwork,
-      w->iwork);
-  if (info != 0) return info;
-  cblas_dgemv(CblasColMajor, CblasTrans, (int)P, (int)k, 1.0, w->U, (int)P,
-              w->y, 1, 0.0, w->c, 1);
-  memcpy(w->resid, w->y, P * sizeof *w->resid);
-  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)k, -1.0, w->U, (int)P,
-              w->c, 1, 1.0, w->resid, 1);
-  double yperp2 = cblas_ddot((int)P, w->resid, 1, w->resid, 1);
+  if (deq_mc_svd('S', P, N, w->X, w->d, w->U, w->VT, w->work, p->lwork,
+                 w->iwork) != 0)
+    return DEQ_ELAPACK;
+  double yperp2 = deq_mc_project(w->c, w->resid, w->U, w->y, P, k);
   double ay = 0;   /* alpha' y_perp */
   if (p->alpha) {
     cblas_dgemv(CblasColMajor, CblasTrans, (int)P, (int)k, 1.0, w->U, (int)P,
                 p->alpha, 1, 0.0, w->aU, 1);
     ay = cblas_ddot((int)P, p->alpha, 1, w->resid, 1);
   }
-  double thr = w->d[0] * (double)(P > N ? P : N) * DBL_EPSILON;
-  size_t r = 0;
-  while (r < k && w->d[r] > thr) r++;
+  size_t r = deq_mc_numerical_rank(w->d, k, P, N);
   for (size_t l = 0; l < nl; l++) {
-    double *q = res + l * NQ, *coef = w->coef + l * k, tl = t[l];
-    double rss = yperp2, df = 0, slack = 0, gn = 0, gd = 0, ar = ay;
-    for (size_t j = 0; j < r; j++) {
-      double d2 = w->d[j] * w->d[j], den = d2 + tl, f = tl / den;
-      coef[j] = w->d[j] * w->c[j] / den;
-      rss += f * f * w->c[j] * w->c[j];
-      df += d2 / den;
-      slack += f;
-      gn += (w->c[j] / den) * (w->c[j] / den);
-      gd += 1.0 / den;
-      if (p->alpha) ar += w->aU[j] * f * w->c[j];
+    double *q = res + l * NQ, tl = ctx->t[l];
+    deq_mc_fit fit;
+    deq_mc_ridge_fit(&fit, w->coef + l * k, w->d, w->c, k, r, P, yperp2, tl);
+    double ar = ay;   /* alpha' r, r = y - X w: same terms, same order */
+    if (p->alpha) {
+      for (size_t j = 0; j < r; j++) {
+        double d2 = w->d[j] * w->d[j], den = d2 + tl, f = tl / den;
+        ar += w->aU[j] * f * w->c[j];
+      }
+      for (size_t j = r; j < k; j++) ar += w->aU[j] * w->c[j];
     }
-    for (size_t j = r; j < k; j++) {
-      coef[j] = 0;
-      rss += w->c[j] * w->c[j];
-      if (p->alpha) ar += w->aU[j] * w->c[j];
-    }
-    q[Q_ETR] = rss / (double)P;
-    if (r == P) {
-      q[Q_GCV] = (double)P * gn / (gd * gd);
-    } else {
-      double om = ((double)(P - r) + slack) / (double)P;
-      q[Q_GCV] = q[Q_ETR] / (om * om);
-    }
+    q[Q_ETR] = fit.e_tr;
+    q[Q_GCV] = fit.gcv;
     double fac;
-    q[Q_CGCV] = deq_corr_gcv_factor(&fac, NULL, p->K, df) == DEQ_OK
+    q[Q_CGCV] = deq_corr_gcv_factor(&fac, NULL, p->K, fit.df) == DEQ_OK
                 ? q[Q_ETR] * fac : NAN;
-    q[Q_DF] = df;
+    q[Q_DF] = fit.df;
     q[Q_FC] = ar;   /* alpha' r; completed below with E_g */
   }
   cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)N, (int)nl,
               (int)k, 1.0, w->VT, (int)k, w->coef, (int)k, 0.0, w->W, (int)N);
   for (size_t l = 0; l < nl; l++) {
-    const double *wl = w->W + l * N;
-    double eg = 0;
-    for (size_t j = 0; j < N; j++) {
-      double e = wl[j] - p->wbar[j];
-      eg += p->s[j] * e * e;
-    }
+    double eg = deq_mc_excess(w->W + l * N, p->wbar, p->s, N);
     double *q = res + l * NQ;
     q[Q_EG] = eg;
     q[Q_FC] = p->alpha && !iid ? q[Q_FC] * q[Q_FC] + p->s2 * (eg + sd * sd)
                                : NAN;
   }
-  return 0;
+  return DEQ_OK;
 }
 
 /* ------------------------------------------------------------ execute */
 
-static deq_mc_estimate estimate(double mean, double m2, size_t trials)
-{
-  double T = (double)trials;
-  deq_mc_estimate e = { mean, sqrt(m2 / (T - 1.0) / T) };
-  return e;
-}
-
+/* OpenBLAS runs single-threaded meanwhile (deq_mc_run_trials).  */
 deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *p,
                                const double *lambda, double noise,
                                deq_corr_noise model, size_t trials,
@@ -318,70 +267,31 @@ deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *p,
   for (size_t l = 0; l < nl; l++)
     if (!(lambda[l] >= 0) || !isfinite(lambda[l] * (double)p->P))
       return DEQ_EDOM;
-  size_t chunk = trials < MC_CHUNK ? trials : MC_CHUNK;
-  double *t = malloc(nl * sizeof *t), *res = malloc(chunk * m * sizeof *res);
+  double *t = malloc(nl * sizeof *t);
   double *mean = calloc(m, sizeof *mean), *m2 = calloc(m, sizeof *m2);
-  lapack_int *info = malloc(chunk * sizeof *info);
   deq_status st = DEQ_OK;
-  int blas_threads = -1;
-  (void)blas_threads;
-  if (!t || !res || !mean || !m2 || !info) {
+  if (!t || !mean || !m2) {
     st = DEQ_ENOMEM;
     goto done;
   }
   for (size_t l = 0; l < nl; l++) t[l] = (double)p->P * lambda[l];
-  double sd = sqrt(noise);
-  int iid = model == DEQ_CORR_NOISE_IID;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-#endif
-  for (size_t first = 0; first < trials; first += chunk) {
-    size_t n = trials - first < chunk ? trials - first : chunk;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(p->threads) schedule(dynamic)
-#endif
-    for (size_t i = 0; i < n; i++) {
-      int tid = 0;
-#ifdef _OPENMP
-      tid = omp_get_thread_num();
-#endif
-      info[i] = run_trial(res + i * m, p, &p->w[tid], t, sd, iid, seed,
-                          (uint64_t)(first + i));
-    }
-    for (size_t i = 0; i < n; i++) {
-      if (info[i] != 0) {
-        st = info[i] == -1000 ? DEQ_ENOMEM : DEQ_ELAPACK;
-        goto done;
-      }
-      double cnt = (double)(first + i + 1);
-      const double *x = res + i * m;
-      for (size_t j = 0; j < m; j++) {   /* Welford, in trial order */
-        double delta = x[j] - mean[j];
-        mean[j] += delta / cnt;
-        m2[j] += delta * (x[j] - mean[j]);
-      }
-    }
-  }
+  corr_ctx ctx = {p, t, sqrt(noise), model == DEQ_CORR_NOISE_IID, seed};
+  st = deq_mc_run_trials(mean, m2, m, trials, p->threads, run_trial, &ctx);
+  if (st) goto done;
   for (size_t l = 0; l < nl; l++) {
     const double *mu = mean + l * NQ, *v = m2 + l * NQ;
     rows[l].lambda = lambda[l];
-    rows[l].E_g = estimate(mu[Q_EG], v[Q_EG], trials);
-    rows[l].E_tr = estimate(mu[Q_ETR], v[Q_ETR], trials);
-    rows[l].gcv_naive = estimate(mu[Q_GCV], v[Q_GCV], trials);
-    rows[l].corrgcv = estimate(mu[Q_CGCV], v[Q_CGCV], trials);
-    rows[l].df = estimate(mu[Q_DF], v[Q_DF], trials);
-    rows[l].E_forecast = estimate(mu[Q_FC], v[Q_FC], trials);
+    rows[l].E_g = deq_mc_estimate_of(mu[Q_EG], v[Q_EG], trials);
+    rows[l].E_tr = deq_mc_estimate_of(mu[Q_ETR], v[Q_ETR], trials);
+    rows[l].gcv_naive = deq_mc_estimate_of(mu[Q_GCV], v[Q_GCV], trials);
+    rows[l].corrgcv = deq_mc_estimate_of(mu[Q_CGCV], v[Q_CGCV], trials);
+    rows[l].df = deq_mc_estimate_of(mu[Q_DF], v[Q_DF], trials);
+    rows[l].E_forecast = deq_mc_estimate_of(mu[Q_FC], v[Q_FC], trials);
   }
 done:
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  if (blas_threads > 0) openblas_set_num_threads(blas_threads);
-#endif
   free(t);
-  free(res);
   free(mean);
   free(m2);
-  free(info);
   return st;
 }
 

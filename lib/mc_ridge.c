@@ -10,31 +10,16 @@
  * minimum-norm least-squares solution.  */
 #include "config.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <cblas.h>
 #include <lapacke.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "deq/mc.h"
-#include "rng_impl.h"
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-/* Declared by OpenBLAS's cblas.h, but not by other CBLAS headers.  */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-#endif
-
-#define MC_MAX_DIM 1048576.0    /* 2^20 columns at most */
-#define MC_CHUNK 1024           /* trials evaluated between two reductions */
-#define MC_ALIGN 64             /* every work array starts on a cache line */
+#include "mc_impl.h"
 
 /* Per-trial quantities, in this order, for each lambda.  */
 enum { Q_EG, Q_ETR, Q_GCV, Q_DF1, NQ };
@@ -77,21 +62,6 @@ double deq_mc_z(const deq_mc_estimate *e, double theory)
 
 /* ---------------------------------------------------------------- memory */
 
-/* Aligned so that every thread's arrays have the same alignment: BLAS
-   kernels that treat unaligned heads differently then round alike.  */
-static void *alloc_aligned(size_t count, size_t size)
-{
-  void *p = NULL;
-  if (count == 0)
-    count = 1;
-  if (count > SIZE_MAX / size)
-    return NULL;
-  size_t bytes = (count * size + MC_ALIGN - 1) / MC_ALIGN * MC_ALIGN;
-  if (posix_memalign(&p, MC_ALIGN, bytes) != 0)
-    return NULL;
-  return p;
-}
-
 static void ws_free(mc_ridge_ws *ws)
 {
   free(ws->X);
@@ -114,16 +84,16 @@ static deq_status ws_alloc(mc_ridge_ws *ws, size_t P, size_t N, size_t k,
   if (N > SIZE_MAX / P || k > SIZE_MAX / nlambda || N > SIZE_MAX / nlambda
       || k > SIZE_MAX / 8)
     return DEQ_ENOMEM;
-  ws->X = alloc_aligned(P * N, sizeof(double));
-  ws->y = alloc_aligned(P, sizeof(double));
-  ws->resid = alloc_aligned(P, sizeof(double));
-  ws->d = alloc_aligned(k, sizeof(double));
-  ws->U = alloc_aligned(P * k, sizeof(double));
-  ws->VT = alloc_aligned(k * N, sizeof(double));
-  ws->c = alloc_aligned(k, sizeof(double));
-  ws->coef = alloc_aligned(k * nlambda, sizeof(double));
-  ws->W = alloc_aligned(N * nlambda, sizeof(double));
-  ws->iwork = alloc_aligned(8 * k, sizeof(lapack_int));
+  ws->X = deq_mc_alloc_aligned(P * N, sizeof(double));
+  ws->y = deq_mc_alloc_aligned(P, sizeof(double));
+  ws->resid = deq_mc_alloc_aligned(P, sizeof(double));
+  ws->d = deq_mc_alloc_aligned(k, sizeof(double));
+  ws->U = deq_mc_alloc_aligned(P * k, sizeof(double));
+  ws->VT = deq_mc_alloc_aligned(k * N, sizeof(double));
+  ws->c = deq_mc_alloc_aligned(k, sizeof(double));
+  ws->coef = deq_mc_alloc_aligned(k * nlambda, sizeof(double));
+  ws->W = deq_mc_alloc_aligned(N * nlambda, sizeof(double));
+  ws->iwork = deq_mc_alloc_aligned(8 * k, sizeof(lapack_int));
   if (!ws->X || !ws->y || !ws->resid || !ws->d || !ws->U || !ws->VT
       || !ws->c || !ws->coef || !ws->W || !ws->iwork)
     return DEQ_ENOMEM;
@@ -146,75 +116,6 @@ void deq_mc_ridge_plan_free(deq_mc_ridge_plan *plan)
 
 /* ---------------------------------------------------------------- plan */
 
-/* Monte Carlo needs true eigenvalues with integer multiplicities and a
-   dimension small enough to store X.  Returns the dimension in *N.  */
-static deq_status check_spectrum(size_t *N, const deq_spectrum *sp)
-{
-  if (!sp->s || !sp->m || !sp->v || sp->n == 0)
-    return DEQ_EINVAL;
-  if (!sp->exact || !isfinite(sp->dim))
-    return DEQ_EUNSUP;
-  double dim = 0.0;
-  for (size_t i = 0; i < sp->n; i++) {
-    double s = sp->s[i], m = sp->m[i], v = sp->v[i];
-    if (!(s >= 0.0) || !isfinite(s) || !(v >= 0.0) || !isfinite(v)
-        || !(m > 0.0) || !isfinite(m) || (s == 0.0 && v > 0.0))
-      return DEQ_EDOM;
-    if (m != floor(m))
-      return DEQ_EUNSUP;
-    dim += m;
-    if (dim > MC_MAX_DIM)
-      return DEQ_EUNSUP;
-  }
-  *N = (size_t)dim;
-  return DEQ_OK;
-}
-
-/* Column j of atom i: eigenvalue s_i and wbar_j = sqrt(v_i/(m_i s_i)), so
-   that the atom's m_i columns carry target power v_i.  */
-static void fill_columns(deq_mc_ridge_plan *plan, const deq_spectrum *sp)
-{
-  size_t j = 0;
-  for (size_t i = 0; i < sp->n; i++) {
-    double s = sp->s[i], m = sp->m[i];
-    double w = s > 0.0 ? sqrt(sp->v[i] / (m * s)) : 0.0;
-    for (size_t r = 0; r < (size_t)m; r++, j++) {
-      plan->s[j] = s;
-      plan->sqrt_s[j] = sqrt(s);
-      plan->wbar[j] = w;
-    }
-  }
-}
-
-/* Optimal dgesdd workspace for P x N with jobz = 'S', queried once.  */
-static deq_status query_lwork(lapack_int *lwork, mc_ridge_ws *ws, size_t P,
-                              size_t N, size_t k)
-{
-  double wq = 0.0;
-  lapack_int info = LAPACKE_dgesdd_work(
-      LAPACK_COL_MAJOR, 'S', (lapack_int)P, (lapack_int)N, ws->X,
-      (lapack_int)P, ws->d, ws->U, (lapack_int)P, ws->VT, (lapack_int)k,
-      &wq, -1, ws->iwork);
-  if (info != 0)
-    return DEQ_ELAPACK;
-  if (!(wq >= 1.0))
-    wq = 1.0;
-  if (wq >= (double)INT_MAX)   /* lapack_int cannot hold it */
-    return DEQ_EUNSUP;
-  *lwork = (lapack_int)ceil(wq);
-  return DEQ_OK;
-}
-
-static int resolve_threads(int threads)
-{
-#ifdef _OPENMP
-  return threads > 0 ? threads : omp_get_max_threads();
-#else
-  (void)threads;
-  return 1;
-#endif
-}
-
 deq_status deq_mc_ridge_plan_alloc(deq_mc_ridge_plan **out,
                                    const deq_spectrum *sp, size_t P,
                                    size_t nlambda, int threads)
@@ -227,7 +128,7 @@ deq_status deq_mc_ridge_plan_alloc(deq_mc_ridge_plan **out,
   if (P < 1)
     return DEQ_EDOM;
   size_t N = 0;
-  deq_status st = check_spectrum(&N, sp);
+  deq_status st = deq_mc_check_spectrum(&N, sp);
   if (st != DEQ_OK)
     return st;
   if (P > (size_t)INT_MAX / 8)   /* LAPACK dimensions and 8 k iwork */
@@ -240,23 +141,27 @@ deq_status deq_mc_ridge_plan_alloc(deq_mc_ridge_plan **out,
   plan->N = N;
   plan->k = P < N ? P : N;
   plan->nlambda = nlambda;
-  plan->threads = resolve_threads(threads);
-  plan->s = alloc_aligned(N, sizeof(double));
-  plan->sqrt_s = alloc_aligned(N, sizeof(double));
-  plan->wbar = alloc_aligned(N, sizeof(double));
+  plan->threads = deq_mc_threads(threads);
+  plan->s = deq_mc_alloc_aligned(N, sizeof(double));
+  plan->sqrt_s = deq_mc_alloc_aligned(N, sizeof(double));
+  plan->wbar = deq_mc_alloc_aligned(N, sizeof(double));
   plan->ws = calloc((size_t)plan->threads, sizeof *plan->ws);
   if (!plan->s || !plan->sqrt_s || !plan->wbar || !plan->ws) {
     deq_mc_ridge_plan_free(plan);
     return DEQ_ENOMEM;
   }
-  fill_columns(plan, sp);
+  deq_mc_columns(plan->s, plan->sqrt_s, plan->wbar, sp);
 
   for (int i = 0; i < plan->threads && st == DEQ_OK; i++)
     st = ws_alloc(&plan->ws[i], P, N, plan->k, nlambda);
-  if (st == DEQ_OK)
-    st = query_lwork(&plan->lwork, &plan->ws[0], P, N, plan->k);
+  if (st == DEQ_OK) {
+    mc_ridge_ws *w = &plan->ws[0];
+    st = deq_mc_svd_lwork(&plan->lwork, 'S', P, N, w->X, w->d, w->U, w->VT,
+                          w->iwork);
+  }
   for (int i = 0; i < plan->threads && st == DEQ_OK; i++) {
-    plan->ws[i].work = alloc_aligned((size_t)plan->lwork, sizeof(double));
+    plan->ws[i].work = deq_mc_alloc_aligned((size_t)plan->lwork,
+                                            sizeof(double));
     if (!plan->ws[i].work)
       st = DEQ_ENOMEM;
   }
@@ -270,166 +175,50 @@ deq_status deq_mc_ridge_plan_alloc(deq_mc_ridge_plan **out,
 
 /* ---------------------------------------------------------------- one trial */
 
-/* X with column j = sqrt(s_j) * iid N(0,1), then y = X wbar + noise_sd eps.
-   X is drawn before eps, so runs that differ only in the noise level
-   share their X.  */
-static void sample_data(const deq_mc_ridge_plan *plan, mc_ridge_ws *ws,
-                        double noise_sd, deq_rng *rng)
-{
-  size_t P = plan->P, N = plan->N;
-  for (size_t j = 0; j < N; j++) {
-    double *col = ws->X + j * P;
-    if (plan->s[j] == 0.0) {
-      memset(col, 0, P * sizeof(double));
-      continue;
-    }
-    deq_rng_normals(col, P, rng);
-    double a = plan->sqrt_s[j];
-    for (size_t i = 0; i < P; i++)
-      col[i] *= a;
-  }
-  deq_rng_normals(ws->y, P, rng);
-  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)N, 1.0, ws->X,
-              (int)P, plan->wbar, 1, noise_sd, ws->y, 1);
-}
+typedef struct ridge_ctx {
+  deq_mc_ridge_plan *plan;
+  const double *t;     /* P lambda, per lambda */
+  double noise_sd;
+  uint64_t seed;
+} ridge_ctx;
 
-/* Number of singular values above d_max max(P, N) eps.  */
-static size_t numerical_rank(const double *d, size_t k, size_t P, size_t N)
+/* One trial: res[l*NQ + q] for every lambda.  */
+static deq_status run_trial(double *res, void *vctx, int tid, uint64_t trial)
 {
-  double thr = d[0] * (double)(P > N ? P : N) * DBL_EPSILON;
-  size_t r = 0;
-  while (r < k && d[r] > thr)
-    r++;
-  return r;
-}
-
-/* |y - U c|^2, computed from the explicit residual: when y lies almost
-   in span U, subtracting |c|^2 from |y|^2 would lose every digit.  */
-static double residual_norm2(const deq_mc_ridge_plan *plan, mc_ridge_ws *ws)
-{
-  size_t P = plan->P, k = plan->k;
-  memcpy(ws->resid, ws->y, P * sizeof(double));
-  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)k, -1.0, ws->U,
-              (int)P, ws->c, 1, 1.0, ws->resid, 1);
-  return cblas_ddot((int)P, ws->resid, 1, ws->resid, 1);
-}
-
-/* E_tr, gcv and df1 at t = P lambda, and the ridge coefficients
-   coef_j = d_j c_j/(d_j^2 + t) (zero beyond the rank).  */
-static void spectral_quantities(double *res, double *coef, const double *d,
-                                const double *c, size_t k, size_t r,
-                                size_t P, double yperp2, double t)
-{
-  double rss = yperp2, df1 = 0.0, slack = 0.0, g_num = 0.0, g_den = 0.0;
-  for (size_t j = 0; j < r; j++) {
-    double d2 = d[j] * d[j], den = d2 + t, f = t / den;
-    coef[j] = d[j] * c[j] / den;
-    rss += f * f * c[j] * c[j];
-    df1 += d2 / den;
-    slack += f;
-    g_num += (c[j] / den) * (c[j] / den);
-    g_den += 1.0 / den;
-  }
-  for (size_t j = r; j < k; j++) {   /* directions X does not reach */
-    coef[j] = 0.0;
-    rss += c[j] * c[j];
-  }
-  double e_tr = rss / (double)P;
-  double gcv;
-  if (r == P) {
-    /* 1 - df1/P = (t/P) sum 1/(d^2+t); t cancels, exact down to t = 0.  */
-    gcv = (double)P * g_num / (g_den * g_den);
-  } else {
-    double one_minus = ((double)(P - r) + slack) / (double)P;
-    gcv = e_tr / (one_minus * one_minus);
-  }
-  res[Q_EG] = 0.0;   /* filled once the weights are known */
-  res[Q_ETR] = e_tr;
-  res[Q_GCV] = gcv;
-  res[Q_DF1] = df1;
-}
-
-/* One trial: res[l*NQ + q] for every lambda.  Returns dgesdd's info.  */
-static lapack_int run_trial(double *res, const deq_mc_ridge_plan *plan,
-                            mc_ridge_ws *ws, const double *t,
-                            double noise_sd, uint64_t seed, uint64_t trial)
-{
+  const ridge_ctx *ctx = vctx;
+  const deq_mc_ridge_plan *plan = ctx->plan;
+  mc_ridge_ws *ws = &plan->ws[tid];
   size_t P = plan->P, N = plan->N, k = plan->k, nl = plan->nlambda;
   deq_rng rng;
-  deq_rng_seed(&rng, seed, trial);
-  sample_data(plan, ws, noise_sd, &rng);
+  deq_rng_seed(&rng, ctx->seed, trial);
+  deq_mc_sample_xy(ws->X, ws->y, plan->s, plan->sqrt_s, plan->wbar, P, N,
+                   ctx->noise_sd, &rng);
 
-  lapack_int info = LAPACKE_dgesdd_work(
-      LAPACK_COL_MAJOR, 'S', (lapack_int)P, (lapack_int)N, ws->X,
-      (lapack_int)P, ws->d, ws->U, (lapack_int)P, ws->VT, (lapack_int)k,
-      ws->work, plan->lwork, ws->iwork);
-  if (info != 0)
-    return info;
+  if (deq_mc_svd('S', P, N, ws->X, ws->d, ws->U, ws->VT, ws->work,
+                 plan->lwork, ws->iwork) != 0)
+    return DEQ_ELAPACK;
 
-  cblas_dgemv(CblasColMajor, CblasTrans, (int)P, (int)k, 1.0, ws->U, (int)P,
-              ws->y, 1, 0.0, ws->c, 1);
-  double yperp2 = residual_norm2(plan, ws);
-  size_t r = numerical_rank(ws->d, k, P, N);
-  for (size_t l = 0; l < nl; l++)
-    spectral_quantities(res + l * NQ, ws->coef + l * k, ws->d, ws->c, k, r,
-                        P, yperp2, t[l]);
+  double yperp2 = deq_mc_project(ws->c, ws->resid, ws->U, ws->y, P, k);
+  size_t r = deq_mc_numerical_rank(ws->d, k, P, N);
+  for (size_t l = 0; l < nl; l++) {
+    deq_mc_fit fit;
+    deq_mc_ridge_fit(&fit, ws->coef + l * k, ws->d, ws->c, k, r, P, yperp2,
+                     ctx->t[l]);
+    res[l * NQ + Q_ETR] = fit.e_tr;
+    res[l * NQ + Q_GCV] = fit.gcv;
+    res[l * NQ + Q_DF1] = fit.df;
+  }
 
   /* W = V coef: the weights for every lambda in one product.  */
   cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)N, (int)nl,
               (int)k, 1.0, ws->VT, (int)k, ws->coef, (int)k, 0.0, ws->W,
               (int)N);
-  for (size_t l = 0; l < nl; l++) {
-    const double *w = ws->W + l * N;
-    double eg = 0.0;
-    for (size_t j = 0; j < N; j++) {
-      double e = w[j] - plan->wbar[j];
-      eg += plan->s[j] * e * e;
-    }
-    res[l * NQ + Q_EG] = eg;
-  }
-  return 0;
+  for (size_t l = 0; l < nl; l++)
+    res[l * NQ + Q_EG] = deq_mc_excess(ws->W + l * N, plan->wbar, plan->s, N);
+  return DEQ_OK;
 }
 
 /* ---------------------------------------------------------------- execute */
-
-/* Trials first .. first+n-1 into res (n x nlambda x NQ) and info.  Each
-   trial depends on (seed, trial) only, whichever thread runs it.  */
-static void run_chunk(double *res, lapack_int *info, deq_mc_ridge_plan *plan,
-                      const double *t, double noise_sd, uint64_t seed,
-                      size_t first, size_t n)
-{
-  size_t stride = plan->nlambda * NQ;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(plan->threads) schedule(dynamic)
-#endif
-  for (size_t i = 0; i < n; i++) {
-    int tid = 0;
-#ifdef _OPENMP
-    tid = omp_get_thread_num();
-#endif
-    info[i] = run_trial(res + i * stride, plan, &plan->ws[tid], t, noise_sd,
-                        seed, (uint64_t)(first + i));
-  }
-}
-
-/* Welford's update, applied in trial order so that the sums do not
-   depend on the number of threads.  */
-static void accumulate(double *mean, double *m2, const double *x, size_t m,
-                       double count)
-{
-  for (size_t i = 0; i < m; i++) {
-    double delta = x[i] - mean[i];
-    mean[i] += delta / count;
-    m2[i] += delta * (x[i] - mean[i]);
-  }
-}
-
-static deq_mc_estimate estimate(double mean, double m2, size_t trials)
-{
-  double T = (double)trials;
-  deq_mc_estimate e = { mean, sqrt(m2 / (T - 1.0) / T) };
-  return e;
-}
 
 static deq_status check_execute_args(const deq_mc_ridge_row *rows,
                                      const deq_mc_ridge_plan *plan,
@@ -446,11 +235,9 @@ static deq_status check_execute_args(const deq_mc_ridge_row *rows,
   return DEQ_OK;
 }
 
-/* OpenBLAS runs single-threaded during execute, whatever the number of
-   trial threads: a multi-threaded BLAS would round differently and break
-   the bitwise thread-count invariance.  openblas_set_num_threads is
-   process-wide, so the previous setting is restored on return; do not
-   call OpenBLAS from other threads meanwhile.  */
+/* OpenBLAS runs single-threaded during execute (deq_mc_run_trials), and
+   the previous setting is restored on return; do not call OpenBLAS from
+   other threads meanwhile.  */
 deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
                                 const double *lambda, double noise,
                                 size_t trials, uint64_t seed)
@@ -458,55 +245,30 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
   deq_status st = check_execute_args(rows, plan, lambda, noise, trials);
   if (st != DEQ_OK)
     return st;
-  int blas_threads = -1; /* OpenBLAS setting to restore */
-  (void)blas_threads;
   size_t nl = plan->nlambda, m = nl * NQ;
-  size_t chunk = trials < MC_CHUNK ? trials : MC_CHUNK;
-  double noise_sd = sqrt(noise);
-  if (nl > SIZE_MAX / sizeof(double) / NQ / chunk)
-    return DEQ_ENOMEM;
   double *t = malloc(nl * sizeof *t);
-  double *res = malloc(chunk * m * sizeof *res);
-  lapack_int *info = malloc(chunk * sizeof *info);
   double *mean = calloc(m, sizeof *mean);
   double *m2 = calloc(m, sizeof *m2);
-  if (!t || !res || !info || !mean || !m2) {
+  if (!t || !mean || !m2) {
     st = DEQ_ENOMEM;
     goto done;
   }
   for (size_t l = 0; l < nl; l++)
     t[l] = (double)plan->P * lambda[l];
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-#endif
-  for (size_t first = 0; first < trials; first += chunk) {
-    size_t n = trials - first < chunk ? trials - first : chunk;
-    run_chunk(res, info, plan, t, noise_sd, seed, first, n);
-    for (size_t i = 0; i < n; i++) {
-      if (info[i] != 0) {
-        st = DEQ_ELAPACK;
-        goto done;
-      }
-      accumulate(mean, m2, res + i * m, m, (double)(first + i + 1));
-    }
-  }
+  ridge_ctx ctx = { plan, t, sqrt(noise), seed };
+  st = deq_mc_run_trials(mean, m2, m, trials, plan->threads, run_trial, &ctx);
+  if (st != DEQ_OK)
+    goto done;
   for (size_t l = 0; l < nl; l++) {
     const double *mu = mean + l * NQ, *v = m2 + l * NQ;
     rows[l].lambda = lambda[l];
-    rows[l].E_g = estimate(mu[Q_EG], v[Q_EG], trials);
-    rows[l].E_tr = estimate(mu[Q_ETR], v[Q_ETR], trials);
-    rows[l].gcv = estimate(mu[Q_GCV], v[Q_GCV], trials);
-    rows[l].df1 = estimate(mu[Q_DF1], v[Q_DF1], trials);
+    rows[l].E_g = deq_mc_estimate_of(mu[Q_EG], v[Q_EG], trials);
+    rows[l].E_tr = deq_mc_estimate_of(mu[Q_ETR], v[Q_ETR], trials);
+    rows[l].gcv = deq_mc_estimate_of(mu[Q_GCV], v[Q_GCV], trials);
+    rows[l].df1 = deq_mc_estimate_of(mu[Q_DF1], v[Q_DF1], trials);
   }
 done:
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  if (blas_threads > 0) openblas_set_num_threads(blas_threads);
-#endif
   free(t);
-  free(res);
-  free(info);
   free(mean);
   free(m2);
   return st;

@@ -10,25 +10,15 @@
 #include "config.h"
 
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <cblas.h>
 #include <lapacke.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "deq/freeprob.h"
-#include "rng_impl.h"
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-#endif
+#include "mc_impl.h"
 
 #define MCS_MAX_DIM 65536.0
 #define MCS_MAX_LAYERS 64
@@ -51,15 +41,6 @@ struct deq_mc_spectrum_plan {
   lapack_int lwork;
   mcs_ws *ws;
 };
-
-static void *xalloc(size_t count, size_t size)
-{
-  if (count == 0)
-    count = 1;
-  if (count > SIZE_MAX / size)
-    return NULL;
-  return malloc(count * size);
-}
 
 static void ws_free(mcs_ws *w)
 {
@@ -93,7 +74,7 @@ static deq_status expand(double **out, const deq_spectrum *sp, size_t dim)
     return DEQ_EUNSUP;
   if (sp->dim != (double)dim)
     return DEQ_EDOM;  /* a layer spectrum must have dimension N_{l-1} */
-  double *v = xalloc(dim, sizeof *v);
+  double *v = deq_mc_xalloc(dim, sizeof *v);
   if (!v)
     return DEQ_ENOMEM;
   size_t j = 0;
@@ -132,24 +113,14 @@ static deq_status ws_alloc(mcs_ws *w, const deq_mc_spectrum_plan *p)
   size_t big = p->R * p->maxcols;
   if (p->maxcols != 0 && big / p->maxcols != p->R)
     return DEQ_ENOMEM;
-  w->A = xalloc(big, sizeof(double));
-  w->B = xalloc(big, sizeof(double));
-  w->Z = xalloc(p->maxcols * p->maxcols, sizeof(double));
-  w->sv = xalloc(p->k, sizeof(double));
-  w->iwork = xalloc(8 * p->k, sizeof(lapack_int));
+  w->A = deq_mc_xalloc(big, sizeof(double));
+  w->B = deq_mc_xalloc(big, sizeof(double));
+  w->Z = deq_mc_xalloc(p->maxcols * p->maxcols, sizeof(double));
+  w->sv = deq_mc_xalloc(p->k, sizeof(double));
+  w->iwork = deq_mc_xalloc(8 * p->k, sizeof(lapack_int));
   if (!w->A || !w->B || !w->Z || !w->sv || !w->iwork)
     return DEQ_ENOMEM;
   return DEQ_OK;
-}
-
-static int resolve_threads(int threads)
-{
-#ifdef _OPENMP
-  return threads > 0 ? threads : omp_get_max_threads();
-#else
-  (void)threads;
-  return 1;
-#endif
 }
 
 deq_status deq_mc_spectrum_plan_alloc(deq_mc_spectrum_plan **out,
@@ -178,7 +149,7 @@ deq_status deq_mc_spectrum_plan_alloc(deq_mc_spectrum_plan **out,
   }
   p->n_out = p->width[p->L];
   p->k = p->R < p->n_out ? p->R : p->n_out;
-  p->threads = resolve_threads(threads);
+  p->threads = deq_mc_threads(threads);
   st = expand(&p->sqrt_s, c->input, p->N);
   for (size_t l = 1; st == DEQ_OK && l < p->L; l++)
     if (c->layer && c->layer[l])
@@ -190,21 +161,11 @@ deq_status deq_mc_spectrum_plan_alloc(deq_mc_spectrum_plan **out,
   }
   for (int i = 0; st == DEQ_OK && i < p->threads; i++)
     st = ws_alloc(&p->ws[i], p);
-  if (st == DEQ_OK) {
-    double wq = 0;
-    lapack_int info = LAPACKE_dgesdd_work(
-        LAPACK_COL_MAJOR, 'N', (lapack_int)p->R, (lapack_int)p->n_out,
-        p->ws[0].A, (lapack_int)p->R, p->ws[0].sv, NULL, 1, NULL, 1, &wq, -1,
-        p->ws[0].iwork);
-    if (info != 0)
-      st = DEQ_ELAPACK;
-    else if (wq >= (double)INT_MAX)
-      st = DEQ_EUNSUP;
-    else
-      p->lwork = (lapack_int)ceil(fmax(wq, 1.0));
-  }
+  if (st == DEQ_OK)
+    st = deq_mc_svd_lwork(&p->lwork, 'N', p->R, p->n_out, p->ws[0].A,
+                          p->ws[0].sv, NULL, NULL, p->ws[0].iwork);
   for (int i = 0; st == DEQ_OK && i < p->threads; i++) {
-    p->ws[i].work = xalloc((size_t)p->lwork, sizeof(double));
+    p->ws[i].work = deq_mc_xalloc((size_t)p->lwork, sizeof(double));
     if (!p->ws[i].work)
       st = DEQ_ENOMEM;
   }
@@ -221,12 +182,19 @@ size_t deq_mc_spectrum_size(const deq_mc_spectrum_plan *plan)
   return plan ? plan->n_out : 0;
 }
 
-/* One trial into eig[0..n_out-1] (ascending).  Returns dgesdd's info.  */
-static lapack_int run_trial(double *eig, const deq_mc_spectrum_plan *p,
-                            mcs_ws *w, uint64_t seed, uint64_t trial)
+typedef struct spectrum_ctx {
+  deq_mc_spectrum_plan *p;
+  uint64_t seed;
+} spectrum_ctx;
+
+/* One trial into eig[0..n_out-1] (ascending).  */
+static deq_status run_trial(double *eig, void *vctx, int tid, uint64_t trial)
 {
+  const spectrum_ctx *ctx = vctx;
+  const deq_mc_spectrum_plan *p = ctx->p;
+  mcs_ws *w = &p->ws[tid];
   deq_rng rng;
-  deq_rng_seed(&rng, seed, trial);
+  deq_rng_seed(&rng, ctx->seed, trial);
   size_t R = p->R, cols;
   double *C = w->A, *D = w->B;
   size_t first = 0;
@@ -262,11 +230,9 @@ static lapack_int run_trial(double *eig, const deq_mc_spectrum_plan *p,
     D = t;
     cols = nout;
   }
-  lapack_int info = LAPACKE_dgesdd_work(
-      LAPACK_COL_MAJOR, 'N', (lapack_int)R, (lapack_int)cols, C,
-      (lapack_int)R, w->sv, NULL, 1, NULL, 1, w->work, p->lwork, w->iwork);
-  if (info != 0)
-    return info;
+  if (deq_mc_svd('N', R, cols, C, w->sv, NULL, NULL, w->work, p->lwork,
+                 w->iwork) != 0)
+    return DEQ_ELAPACK;
   size_t k = p->k, n = p->n_out, pad = n - k;
   double top = w->sv[0] * w->sv[0];
   double thr = top * (double)(n > R ? n : R) * DBL_EPSILON;
@@ -276,9 +242,11 @@ static lapack_int run_trial(double *eig, const deq_mc_spectrum_plan *p,
     double e = w->sv[k - 1 - i] * w->sv[k - 1 - i];
     eig[pad + i] = e <= thr ? 0.0 : e;
   }
-  return 0;
+  return DEQ_OK;
 }
 
+/* Every trial writes its own slot: no reduction, all trials in one
+   parallel loop with BLAS serial (deq_mc_blas_serial).  */
 deq_status deq_mc_spectrum_execute(double *eig, deq_mc_spectrum_plan *plan,
                                    size_t trials, uint64_t seed)
 {
@@ -286,33 +254,19 @@ deq_status deq_mc_spectrum_execute(double *eig, deq_mc_spectrum_plan *plan,
     return DEQ_EINVAL;
   if (trials > SIZE_MAX / plan->n_out)
     return DEQ_ENOMEM;
-  lapack_int *info = xalloc(trials, sizeof *info);
-  if (!info)
+  deq_status *trial_st = deq_mc_xalloc(trials, sizeof *trial_st);
+  if (!trial_st)
     return DEQ_ENOMEM;
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-#endif
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(plan->threads) schedule(dynamic)
-#endif
-  for (size_t t = 0; t < trials; t++) {
-    int tid = 0;
-#ifdef _OPENMP
-    tid = omp_get_thread_num();
-#endif
-    info[t] = run_trial(eig + t * plan->n_out, plan, &plan->ws[tid], seed,
-                        (uint64_t)t);
-  }
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  if (blas_threads > 0)
-    openblas_set_num_threads(blas_threads);
-#endif
+  spectrum_ctx ctx = { plan, seed };
+  int blas = deq_mc_blas_serial();
+  deq_mc_parallel(trial_st, eig, plan->n_out, 0, trials, plan->threads,
+                  run_trial, &ctx);
+  deq_mc_blas_restore(blas);
   deq_status st = DEQ_OK;
   for (size_t t = 0; t < trials; t++)
-    if (info[t] != 0)
+    if (trial_st[t] != DEQ_OK)
       st = DEQ_ELAPACK;
-  free(info);
+  free(trial_st);
   return st;
 }
 

@@ -16,9 +16,9 @@
 #include <lapacke.h>
 
 #include "deq/sampler.h"
+#include "mc_impl.h"   /* deq_mc_alloc_aligned: every FFT buffer alike */
 #include "rng_impl.h"
 
-#define SAMPLER_ALIGN 64          /* every FFT buffer: same alignment */
 #define DEFAULT_EMBED_TOL 1e-12
 #define SYM_TOL 1e-12
 
@@ -31,22 +31,6 @@ struct deq_sampler_plan {
   fftw_plan fft;        /* in-place forward complex DFT of size M */
   double *L;            /* CHOLESKY: P x P lower factor, column-major */
 };
-
-/* -------------------------------------------------------------- memory */
-
-static void *alloc_aligned(size_t count, size_t size)
-{
-  void *p = NULL;
-  if (count == 0)
-    count = 1;
-  if (count > SIZE_MAX / size)
-    return NULL;
-  size_t bytes = (count * size + SAMPLER_ALIGN - 1) / SAMPLER_ALIGN
-                 * SAMPLER_ALIGN;
-  if (posix_memalign(&p, SAMPLER_ALIGN, bytes) != 0)
-    return NULL;
-  return p;
-}
 
 void deq_sampler_plan_free(deq_sampler_plan *plan)
 {
@@ -151,7 +135,7 @@ deq_status deq_sampler_plan_matrix(deq_sampler_plan **out, const double *K,
   st = new_plan(&plan, P, DEQ_SAMPLER_CHOLESKY);
   if (st != DEQ_OK)
     return st;
-  plan->L = alloc_aligned(P * P, sizeof(double));
+  plan->L = deq_mc_alloc_aligned(P * P, sizeof(double));
   if (!plan->L) {
     deq_sampler_plan_free(plan);
     return DEQ_ENOMEM;
@@ -175,7 +159,7 @@ static deq_status plan_toeplitz_cholesky(deq_sampler_plan *plan,
   deq_status st = check_lapack_size(P);
   if (st != DEQ_OK)
     return st;
-  plan->L = alloc_aligned(P * P, sizeof(double));
+  plan->L = deq_mc_alloc_aligned(P * P, sizeof(double));
   if (!plan->L)
     return DEQ_ENOMEM;
   for (size_t j = 0; j < P; j++)
@@ -268,9 +252,9 @@ static deq_status toeplitz_pd(int *pd, const double *acf, size_t P)
 static deq_status try_embedding(double **lam_out, double *ratio,
                                 const double *acf, size_t M)
 {
-  double *row = alloc_aligned(M, sizeof(double));
-  double *lam = alloc_aligned(M / 2 + 1, sizeof(double));
-  double *spec = alloc_aligned(M + 2, sizeof(double));
+  double *row = deq_mc_alloc_aligned(M, sizeof(double));
+  double *lam = deq_mc_alloc_aligned(M / 2 + 1, sizeof(double));
+  double *spec = deq_mc_alloc_aligned(M + 2, sizeof(double));
   deq_status st = (row && lam && spec) ? DEQ_OK : DEQ_ENOMEM;
   if (st == DEQ_OK)
     st = circulant_eigs(lam, row, spec, acf, M);
@@ -297,8 +281,8 @@ static deq_status finish_circulant(deq_sampler_plan *plan, const double *lam,
                                    size_t M)
 {
   plan->M = M;
-  plan->amp = alloc_aligned(M, sizeof(double));
-  double *buf = alloc_aligned(2 * M, sizeof(double));
+  plan->amp = deq_mc_alloc_aligned(M, sizeof(double));
+  double *buf = deq_mc_alloc_aligned(2 * M, sizeof(double));
   if (plan->amp && buf) {
     for (size_t k = 0; k <= M / 2; k++) {
       double l = lam[k] > 0.0 ? lam[k] : 0.0;
@@ -482,7 +466,7 @@ static deq_status execute_circulant(double *X, size_t ldx, size_t N,
                                     deq_rng *rng)
 {
   size_t P = plan->P, M = plan->M;
-  double *buf = alloc_aligned(2 * M, sizeof(double));
+  double *buf = deq_mc_alloc_aligned(2 * M, sizeof(double));
   if (!buf)
     return DEQ_ENOMEM;
   for (size_t j = 0; j < N; j += 2) {

@@ -1,0 +1,309 @@
+/* lib/mc_common.c -- plumbing shared by the Monte Carlo modules: aligned
+ * memory, trial threads and the chunked trial driver, Welford statistics,
+ * the column model of Sigma's eigenbasis and the thin-SVD ridge algebra
+ * (see mc_impl.h).  */
+#include "config.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "mc_impl.h"
+
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+/* Declared by OpenBLAS's cblas.h, but not by other CBLAS headers.  */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+#endif
+
+/* ---------------------------------------------------------------- memory */
+
+void *deq_mc_alloc_aligned(size_t count, size_t size)
+{
+  void *p = NULL;
+  if (count == 0)
+    count = 1;
+  if (count > SIZE_MAX / size)
+    return NULL;
+  size_t bytes = (count * size + DEQ_MC_ALIGN - 1) / DEQ_MC_ALIGN
+                 * DEQ_MC_ALIGN;
+  if (posix_memalign(&p, DEQ_MC_ALIGN, bytes) != 0)
+    return NULL;
+  return p;
+}
+
+void *deq_mc_xalloc(size_t count, size_t size)
+{
+  if (count == 0)
+    count = 1;
+  if (count > SIZE_MAX / size)
+    return NULL;
+  return malloc(count * size);
+}
+
+/* ---------------------------------------------------------------- threads */
+
+int deq_mc_threads(int threads)
+{
+#ifdef _OPENMP
+  return threads > 0 ? threads : omp_get_max_threads();
+#else
+  (void)threads;
+  return 1;
+#endif
+}
+
+int deq_mc_blas_serial(void)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  int saved = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  return saved;
+#else
+  return -1;
+#endif
+}
+
+void deq_mc_blas_restore(int saved)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  if (saved > 0)
+    openblas_set_num_threads(saved);
+#else
+  (void)saved;
+#endif
+}
+
+void deq_mc_parallel(deq_status *st, double *res, size_t stride,
+                     size_t first, size_t n, int threads, deq_mc_trial_fn run,
+                     void *ctx)
+{
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+#else
+  (void)threads;
+#endif
+  for (size_t i = 0; i < n; i++) {
+    int tid = 0;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+#endif
+    st[i] = run(res + i * stride, ctx, tid, (uint64_t)(first + i));
+  }
+}
+
+deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
+                             size_t trials, int threads, deq_mc_trial_fn run,
+                             void *ctx)
+{
+  size_t chunk = trials < DEQ_MC_CHUNK ? trials : DEQ_MC_CHUNK;
+  if (chunk == 0)
+    chunk = 1;
+  if (m > SIZE_MAX / sizeof(double) / chunk)
+    return DEQ_ENOMEM;
+  double *res = malloc(chunk * m * sizeof *res);
+  deq_status *st = malloc(chunk * sizeof *st);
+  deq_status status = DEQ_OK;
+  if (!res || !st) {
+    status = DEQ_ENOMEM;
+    goto done;
+  }
+  for (size_t j = 0; j < m; j++)
+    mean[j] = m2[j] = 0.0;
+
+  int blas = deq_mc_blas_serial();
+  for (size_t first = 0; first < trials && status == DEQ_OK; first += chunk) {
+    size_t n = trials - first < chunk ? trials - first : chunk;
+    deq_mc_parallel(st, res, m, first, n, threads, run, ctx);
+    for (size_t i = 0; i < n; i++) {   /* in trial order */
+      if (st[i] != DEQ_OK) {
+        status = st[i];
+        break;
+      }
+      deq_mc_accumulate(mean, m2, res + i * m, m, (double)(first + i + 1));
+    }
+  }
+  deq_mc_blas_restore(blas);
+done:
+  free(res);
+  free(st);
+  return status;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+void deq_mc_accumulate(double *mean, double *m2, const double *x, size_t m,
+                       double count)
+{
+  for (size_t i = 0; i < m; i++) {
+    double delta = x[i] - mean[i];
+    mean[i] += delta / count;
+    m2[i] += delta * (x[i] - mean[i]);
+  }
+}
+
+deq_mc_estimate deq_mc_estimate_of(double mean, double m2, size_t trials)
+{
+  double T = (double)trials;
+  deq_mc_estimate e = { mean, sqrt(m2 / (T - 1.0) / T) };
+  return e;
+}
+
+/* ---------------------------------------------------------------- spectra */
+
+deq_status deq_mc_check_spectrum(size_t *N, const deq_spectrum *sp)
+{
+  if (!sp->s || !sp->m || !sp->v || sp->n == 0)
+    return DEQ_EINVAL;
+  if (!sp->exact || !isfinite(sp->dim))
+    return DEQ_EUNSUP;
+  double dim = 0.0;
+  for (size_t i = 0; i < sp->n; i++) {
+    double s = sp->s[i], m = sp->m[i], v = sp->v[i];
+    if (!(s >= 0.0) || !isfinite(s) || !(v >= 0.0) || !isfinite(v)
+        || !(m > 0.0) || !isfinite(m) || (s == 0.0 && v > 0.0))
+      return DEQ_EDOM;
+    if (m != floor(m))
+      return DEQ_EUNSUP;
+    dim += m;
+    if (dim > DEQ_MC_MAX_DIM)
+      return DEQ_EUNSUP;
+  }
+  *N = (size_t)dim;
+  return DEQ_OK;
+}
+
+void deq_mc_columns(double *s_col, double *sqrt_s, double *wbar,
+                    const deq_spectrum *sp)
+{
+  size_t j = 0;
+  for (size_t i = 0; i < sp->n; i++) {
+    double s = sp->s[i], m = sp->m[i];
+    double w = s > 0.0 ? sqrt(sp->v[i] / (m * s)) : 0.0;
+    for (size_t r = 0; r < (size_t)m; r++, j++) {
+      s_col[j] = s;
+      sqrt_s[j] = sqrt(s);
+      wbar[j] = w;
+    }
+  }
+}
+
+void deq_mc_sample_xy(double *X, double *y, const double *s,
+                      const double *sqrt_s, const double *wbar, size_t P,
+                      size_t N, double noise_sd, deq_rng *rng)
+{
+  for (size_t j = 0; j < N; j++) {
+    double *col = X + j * P;
+    if (s[j] == 0.0) {
+      memset(col, 0, P * sizeof(double));
+      continue;
+    }
+    deq_rng_normals(col, P, rng);
+    double a = sqrt_s[j];
+    for (size_t i = 0; i < P; i++)
+      col[i] *= a;
+  }
+  deq_rng_normals(y, P, rng);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)N, 1.0, X, (int)P,
+              wbar, 1, noise_sd, y, 1);
+}
+
+/* ---------------------------------------------------------------- thin SVD */
+
+lapack_int deq_mc_svd(char jobz, size_t m, size_t n, double *A, double *s,
+                      double *U, double *VT, double *work, lapack_int lwork,
+                      lapack_int *iwork)
+{
+  lapack_int ldu = 1, ldvt = 1;
+  if (jobz != 'N') {
+    ldu = (lapack_int)m;
+    ldvt = (lapack_int)(m < n ? m : n);
+  }
+  return LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, jobz, (lapack_int)m,
+                             (lapack_int)n, A, (lapack_int)m, s, U, ldu, VT,
+                             ldvt, work, lwork, iwork);
+}
+
+deq_status deq_mc_svd_lwork(lapack_int *lwork, char jobz, size_t m, size_t n,
+                            double *A, double *s, double *U, double *VT,
+                            lapack_int *iwork)
+{
+  double wq = 0.0;
+  if (deq_mc_svd(jobz, m, n, A, s, U, VT, &wq, -1, iwork) != 0)
+    return DEQ_ELAPACK;
+  if (!(wq >= 1.0))
+    wq = 1.0;
+  if (wq >= (double)INT_MAX)   /* lapack_int cannot hold it */
+    return DEQ_EUNSUP;
+  *lwork = (lapack_int)ceil(wq);
+  return DEQ_OK;
+}
+
+size_t deq_mc_numerical_rank(const double *d, size_t k, size_t P, size_t n)
+{
+  double thr = d[0] * (double)(P > n ? P : n) * DBL_EPSILON;
+  size_t r = 0;
+  while (r < k && d[r] > thr)
+    r++;
+  return r;
+}
+
+double deq_mc_project(double *c, double *resid, const double *U,
+                      const double *y, size_t P, size_t k)
+{
+  cblas_dgemv(CblasColMajor, CblasTrans, (int)P, (int)k, 1.0, U, (int)P, y, 1,
+              0.0, c, 1);
+  memcpy(resid, y, P * sizeof(double));
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)k, -1.0, U, (int)P,
+              c, 1, 1.0, resid, 1);
+  return cblas_ddot((int)P, resid, 1, resid, 1);
+}
+
+void deq_mc_ridge_fit(deq_mc_fit *fit, double *coef, const double *d,
+                      const double *c, size_t k, size_t r, size_t P,
+                      double yperp2, double t)
+{
+  double rss = yperp2, df = 0.0, slack = 0.0, g_num = 0.0, g_den = 0.0;
+  for (size_t j = 0; j < r; j++) {
+    double d2 = d[j] * d[j], den = d2 + t, f = t / den;
+    coef[j] = d[j] * c[j] / den;
+    rss += f * f * c[j] * c[j];
+    df += d2 / den;
+    slack += f;
+    g_num += (c[j] / den) * (c[j] / den);
+    g_den += 1.0 / den;
+  }
+  for (size_t j = r; j < k; j++) {   /* directions X does not reach */
+    coef[j] = 0.0;
+    rss += c[j] * c[j];
+  }
+  fit->e_tr = rss / (double)P;
+  if (r == P) {
+    /* 1 - df/P = (t/P) sum 1/(d^2+t); t cancels, exact down to t = 0.  */
+    fit->gcv = (double)P * g_num / (g_den * g_den);
+  } else {
+    double one_minus = ((double)(P - r) + slack) / (double)P;
+    fit->gcv = fit->e_tr / (one_minus * one_minus);
+  }
+  fit->df = df;
+}
+
+double deq_mc_excess(const double *w, const double *wbar, const double *s,
+                     size_t N)
+{
+  double eg = 0.0;
+  for (size_t j = 0; j < N; j++) {
+    double e = w[j] - wbar[j];
+    eg += s[j] * e * e;
+  }
+  return eg;
+}
