@@ -67,6 +67,10 @@ int cli_parse_number(double *out, const char *text);
 int cli_parse_number_or_inf(double *out, const char *text);
 /* An unsigned integer (decimal, or 0x hex), no sign.  */
 int cli_parse_uint(uint64_t *out, const char *text);
+/* An integer option (--trials, --seed, --threads, ...) in [min, max]; on
+   error a message naming the option and CLI_EUSAGE.  */
+int cli_count_parse(uint64_t *out, const char *cmd, const char *opt,
+                    const char *arg, uint64_t min, uint64_t max);
 
 typedef struct cli_grid {
   size_t n;

@@ -223,3 +223,21 @@ void cli_grid_free(cli_grid *g)
   g->v = NULL;
   g->n = 0;
 }
+
+int cli_count_parse(uint64_t *out, const char *cmd, const char *opt,
+                    const char *arg, uint64_t min, uint64_t max)
+{
+  uint64_t u;
+  if (cli_parse_uint(&u, arg) != 0 || u < min) {
+    cli_error(cmd, "%s '%s': must be an integer >= %llu", opt, arg,
+              (unsigned long long)min);
+    return CLI_EUSAGE;
+  }
+  if (u > max) {
+    cli_error(cmd, "%s '%s': too large (at most %llu)", opt, arg,
+              (unsigned long long)max);
+    return CLI_EUSAGE;
+  }
+  *out = u;
+  return CLI_OK;
+}

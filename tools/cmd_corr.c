@@ -227,19 +227,6 @@ static int parse_corr(corr_opts *o)
 
 /* ------------------------------------------------------------ options */
 
-static int count_opt(uint64_t *out, const char *cmd, const char *opt,
-                     const char *arg, uint64_t min, uint64_t max)
-{
-  uint64_t u;
-  if (cli_parse_uint(&u, arg) != 0 || u < min || u > max) {
-    cli_error(cmd, "%s '%s': must be an integer in [%llu, %llu]", opt, arg,
-              (unsigned long long)min, (unsigned long long)max);
-    return CLI_EUSAGE;
-  }
-  *out = u;
-  return CLI_OK;
-}
-
 static int corr_option(void *ctx, int code, const char *arg)
 {
   corr_opts *o = ctx;
@@ -274,15 +261,15 @@ static int corr_option(void *ctx, int code, const char *arg)
   case OPT_LAMBDA:
     return cli_grid_parse(&o->lambda, o->cmd, "--lambda", arg, CLI_NONNEGATIVE);
   case OPT_HORIZON:
-    return count_opt(&o->horizon, o->cmd, "--horizon", arg, 1, 1u << 30);
+    return cli_count_parse(&o->horizon, o->cmd, "--horizon", arg, 1, 1u << 30);
   case OPT_FORMAT: return cli_format_parse(&o->out.format, o->cmd, arg);
   case OPT_PLOT: return cli_plot_parse(&o->out.plot, o->cmd, arg);
   case OPT_TRIALS:
-    return count_opt(&o->trials, o->cmd, "--trials", arg, 2, SIZE_MAX);
+    return cli_count_parse(&o->trials, o->cmd, "--trials", arg, 2, SIZE_MAX);
   case OPT_SEED:
-    return count_opt(&o->seed, o->cmd, "--seed", arg, 0, UINT64_MAX);
+    return cli_count_parse(&o->seed, o->cmd, "--seed", arg, 0, UINT64_MAX);
   case OPT_THREADS:
-    st = count_opt(&u, o->cmd, "--threads", arg, 0, INT_MAX);
+    st = cli_count_parse(&u, o->cmd, "--threads", arg, 0, INT_MAX);
     o->threads = (int)u;
     return st;
   }

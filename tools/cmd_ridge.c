@@ -62,24 +62,6 @@ static const struct option mc_ridge_options[] = {
 
 /* ------------------------------------------------------------ options */
 
-static int parse_count(uint64_t *out, const char *cmd, const char *opt,
-                       const char *arg, uint64_t min, uint64_t max)
-{
-  uint64_t u;
-  if (cli_parse_uint(&u, arg) != 0 || u < min) {
-    cli_error(cmd, "%s '%s': must be an integer >= %llu", opt, arg,
-              (unsigned long long)min);
-    return CLI_EUSAGE;
-  }
-  if (u > max) {
-    cli_error(cmd, "%s '%s': too large (at most %llu)", opt, arg,
-              (unsigned long long)max);
-    return CLI_EUSAGE;
-  }
-  *out = u;
-  return CLI_OK;
-}
-
 static int ridge_option(void *ctx, int code, const char *arg)
 {
   cli_ridge_opts *o = ctx;
@@ -101,11 +83,11 @@ static int ridge_option(void *ctx, int code, const char *arg)
   case OPT_FORMAT: return cli_format_parse(&o->out.format, o->cmd, arg);
   case OPT_PLOT: return cli_plot_parse(&o->out.plot, o->cmd, arg);
   case OPT_TRIALS:
-    return parse_count(&o->trials, o->cmd, "--trials", arg, 2, SIZE_MAX);
+    return cli_count_parse(&o->trials, o->cmd, "--trials", arg, 2, SIZE_MAX);
   case OPT_SEED:
-    return parse_count(&o->seed, o->cmd, "--seed", arg, 0, UINT64_MAX);
+    return cli_count_parse(&o->seed, o->cmd, "--seed", arg, 0, UINT64_MAX);
   case OPT_THREADS:
-    st = parse_count(&u, o->cmd, "--threads", arg, 0, INT_MAX);
+    st = cli_count_parse(&u, o->cmd, "--threads", arg, 0, INT_MAX);
     o->threads = (int)u;
     return st;
   }

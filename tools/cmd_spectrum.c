@@ -155,19 +155,6 @@ static int set_mode(spectrum_opts *o, int mode, const char *opt)
   return CLI_OK;
 }
 
-static int parse_count(uint64_t *out, const char *cmd, const char *opt,
-                       const char *arg, uint64_t min, uint64_t max)
-{
-  uint64_t u;
-  if (cli_parse_uint(&u, arg) != 0 || u < min || u > max) {
-    cli_error(cmd, "%s '%s': must be an integer from %llu to %llu", opt, arg,
-              (unsigned long long)min, (unsigned long long)max);
-    return CLI_EUSAGE;
-  }
-  *out = u;
-  return CLI_OK;
-}
-
 static int spectrum_option(void *ctx, int code, const char *arg)
 {
   spectrum_opts *o = ctx;
@@ -194,7 +181,7 @@ static int spectrum_option(void *ctx, int code, const char *arg)
   case OPT_EDGES: return set_mode(o, MODE_EDGES, "--edges");
   case OPT_MOMENTS:
     o->order = 4;
-    if (arg && (st = parse_count(&u, cmd, "--moments", arg, 1, 64)) != CLI_OK)
+    if (arg && (st = cli_count_parse(&u, cmd, "--moments", arg, 1, 64)) != CLI_OK)
       return st;
     if (arg)
       o->order = (size_t)u;
@@ -218,7 +205,7 @@ static int spectrum_option(void *ctx, int code, const char *arg)
       return st;
     return cli_grid_parse(&o->grid, cmd, "--df", arg, CLI_POSITIVE);
   case OPT_TRIALS:
-    return parse_count(&o->trials, cmd, "--trials", arg, 2, 100000000);
+    return cli_count_parse(&o->trials, cmd, "--trials", arg, 2, 100000000);
   case OPT_SEED:
     if (cli_parse_uint(&o->seed, arg) != 0) {
       cli_error(cmd, "--seed '%s': must be an unsigned integer", arg);
@@ -226,12 +213,12 @@ static int spectrum_option(void *ctx, int code, const char *arg)
     }
     return CLI_OK;
   case OPT_THREADS:
-    if ((st = parse_count(&u, cmd, "--threads", arg, 0, 4096)) != CLI_OK)
+    if ((st = cli_count_parse(&u, cmd, "--threads", arg, 0, 4096)) != CLI_OK)
       return st;
     o->threads = (int)u;
     return CLI_OK;
   case OPT_BINS:
-    return parse_count(&o->bins, cmd, "--bins", arg, 1, 100000);
+    return cli_count_parse(&o->bins, cmd, "--bins", arg, 1, 100000);
   case OPT_KS: o->ks = 1; return CLI_OK;
   }
   cli_error(cmd, "internal error: option %d", code);
