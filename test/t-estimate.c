@@ -524,6 +524,35 @@ START_TEST(test_bad_input)
 END_TEST
 
 /* The selected lambda is the grid argmin; NaN and Inf are skipped.  */
+/* The numerical rank of the (centred) design: min(P, N) for generic data,
+   one less with a duplicated column, and one less again once the
+   intercept centres away a direction when P <= N.  */
+START_TEST(test_rank)
+{
+  enum { P = 8, N = 5 };
+  double X[P * N], y[P];
+  for (size_t i = 0; i < P; i++) {
+    y[i] = (double)i;
+    for (size_t j = 0; j < N; j++)
+      X[i * N + j] = sin(1.3 * (double)(i + 1) * (double)(j + 1)) + 0.1 * (double)(i * j);
+  }
+  deq_estimate_plan *p = make_plan(X, y, P, N, 0, 0);
+  ck_assert_uint_eq(deq_estimate_rank(p), N);
+  deq_estimate_plan_free(p);
+  for (size_t i = 0; i < P; i++) X[i * N + 4] = X[i * N + 1]; /* duplicate */
+  p = make_plan(X, y, P, N, 0, 0);
+  ck_assert_uint_eq(deq_estimate_rank(p), N - 1);
+  deq_estimate_plan_free(p);
+  /* wide design, 4 rows: rank 4 without intercept, 3 after centring */
+  p = make_plan(X, y, 4, N, 0, 0);
+  ck_assert_uint_eq(deq_estimate_rank(p), 4);
+  deq_estimate_plan_free(p);
+  p = make_plan(X, y, 4, N, 1, 0);
+  ck_assert_uint_eq(deq_estimate_rank(p), 3);
+  deq_estimate_plan_free(p);
+}
+END_TEST
+
 START_TEST(test_select)
 {
   deq_estimate_point pts[4] = {
@@ -553,6 +582,7 @@ int main(void)
   tcase_add_test(tc, test_predict);
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_select);
+  tcase_add_test(tc, test_rank);
   suite_add_tcase(s, tc);
   tc = tcase_create("mc");
   tcase_set_timeout(tc, 60);
