@@ -285,8 +285,10 @@ static deq_status fill_point(deq_rf_point *out, const rf_ctx *c)
   out->B = m->bias;
   /* rho = 1/(1 + gap D); D = Inf (a width bottleneck at lambda = 0) is 0. */
   double rho = isinf(c->D) ? 0.0 : 1.0 / (1.0 + gap * c->D);
+  /* 1 - rho without cancellation: rho -> 1 when N < M, P and lambda -> 0 */
+  double one_minus_rho = isinf(c->D) ? 1.0 : gap * c->D / (1.0 + gap * c->D);
   out->rho = rho;
-  out->E_pop = (1.0 - rho) * m->kappa * m->t1 + rho * m->bias;
+  out->E_pop = one_minus_rho * m->kappa * m->t1 + rho * m->bias;
   out->df2_A = df - rho * gap;
   out->gamma = out->df2_A / P;
   out->one_minus_gamma = (c->cP + rho * gap) / P;

@@ -4,8 +4,9 @@
  * References are independent of the solver: Marchenko-Pastur in closed
  * form, Narayana polynomials for its moments, the moment formulas of free
  * multiplicative convolution, the ridge solver (deq_ridge_solve), the
- * nested one-layer-at-a-time fixed point for products, and exact scaling
- * identities.  */
+ * nested one-layer-at-a-time fixed point for products, exact scaling
+ * identities, and 200-bit MPFR bisections for the S-transform and the
+ * sample-covariance Stieltjes transform at z = -lambda.  */
 #include "config.h"
 
 #include <complex.h>
@@ -475,6 +476,269 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- MPFR references */
+
+/* Independent 200-bit references for freeprob.h's conventions, taken from
+ * ridge_family.md 1.1-1.3 and the header: the S-transform in the df
+ * parametrisation S(delta) = (1 - delta)/(delta lambda(delta)), lambda the
+ * inverse of the normalised df (1/n) sum m s/(s + lambda); and the sample
+ * covariance at z = -lambda, (1/N) tr (Sigma_hat + lambda)^-1 =
+ * (kappa/lambda) (1/N) tr (Sigma + kappa)^-1 with kappa = lambda/(1 -
+ * df1(kappa)/P).  Both by geometric bisection (one spectral pass per
+ * step); the spectrum's doubles are taken as exact.  */
+#include <mpfr.h>
+
+#define MR_PREC 200
+
+/* df1 = sum m s/(s+k) and res = sum m/(s+k) (all atoms, s = 0 included). */
+static void mr_eval(mpfr_t df1, mpfr_t res, const deq_spectrum *sp,
+                    const mpfr_t k)
+{
+  mpfr_t q, a;
+  mpfr_inits2(MR_PREC, q, a, (mpfr_ptr)0);
+  mpfr_set_zero(df1, 1);
+  mpfr_set_zero(res, 1);
+  for (size_t i = 0; i < sp->n; i++) {
+    mpfr_set_d(q, sp->s[i], MPFR_RNDN);
+    mpfr_add(q, q, k, MPFR_RNDN);
+    mpfr_d_div(a, sp->m[i], q, MPFR_RNDN);
+    mpfr_add(res, res, a, MPFR_RNDN);
+    mpfr_mul_d(a, a, sp->s[i], MPFR_RNDN);
+    mpfr_add(df1, df1, a, MPFR_RNDN);
+  }
+  mpfr_clears(q, a, (mpfr_ptr)0);
+}
+
+/* Geometric bisection on [lo, hi] for a predicate false at lo and true at
+   hi, down to relative width 2^-150; the root is left in lo.  */
+typedef int (*mr_pred)(const mpfr_t k, const void *ctx);
+
+static void mr_bisect(mpfr_t lo, mpfr_t hi, mr_pred above, const void *ctx)
+{
+  mpfr_t mid, w;
+  mpfr_inits2(MR_PREC, mid, w, (mpfr_ptr)0);
+  ck_assert(!above(lo, ctx) && above(hi, ctx));
+  for (int it = 0; it < 2000; it++) {
+    mpfr_div(w, hi, lo, MPFR_RNDN);
+    mpfr_sub_ui(w, w, 1, MPFR_RNDN);
+    if (mpfr_cmp_d(w, 0x1p-150) < 0) break;
+    mpfr_mul(mid, lo, hi, MPFR_RNDN);
+    mpfr_sqrt(mid, mid, MPFR_RNDN);
+    if (above(mid, ctx)) mpfr_set(hi, mid, MPFR_RNDN);
+    else mpfr_set(lo, mid, MPFR_RNDN);
+  }
+  ck_assert(mpfr_cmp_d(w, 0x1p-150) < 0);
+  mpfr_mul(lo, lo, hi, MPFR_RNDN);
+  mpfr_sqrt(lo, lo, MPFR_RNDN);
+  mpfr_clears(mid, w, (mpfr_ptr)0);
+}
+
+typedef struct mr_ctx {
+  const deq_spectrum *sp;
+  mpfr_t target;   /* S: delta dim (unnormalised df, exact); ridge: P */
+  double lambda;   /* ridge */
+} mr_ctx;
+
+/* S-transform: lambda at or above lambda(delta) iff df1(lambda) <= d.  */
+static int mr_above_inv(const mpfr_t k, const void *vc)
+{
+  const mr_ctx *c = vc;
+  mpfr_t df1, res;
+  mpfr_inits2(MR_PREC, df1, res, (mpfr_ptr)0);
+  mr_eval(df1, res, c->sp, k);
+  int r = mpfr_cmp(df1, c->target) <= 0;
+  mpfr_clears(df1, res, (mpfr_ptr)0);
+  return r;
+}
+
+/* Ridge: kappa(1 - df1(kappa)/P) increases on the branch df1 < P.  */
+static int mr_above_ridge(const mpfr_t k, const void *vc)
+{
+  const mr_ctx *c = vc;
+  mpfr_t df1, res;
+  mpfr_inits2(MR_PREC, df1, res, (mpfr_ptr)0);
+  mr_eval(df1, res, c->sp, k);
+  int r = mpfr_cmp(df1, c->target) < 0;
+  if (r) {
+    mpfr_div(df1, df1, c->target, MPFR_RNDN);
+    mpfr_ui_sub(df1, 1, df1, MPFR_RNDN);
+    mpfr_mul(df1, df1, k, MPFR_RNDN);
+    r = mpfr_cmp_d(df1, c->lambda) >= 0;
+  }
+  mpfr_clears(df1, res, (mpfr_ptr)0);
+  return r;
+}
+
+static double mr_s_transform(const deq_spectrum *sp, double delta)
+{
+  mr_ctx c;
+  c.sp = sp;
+  c.lambda = 0;
+  mpfr_init2(c.target, MR_PREC);
+  mpfr_set_d(c.target, delta, MPFR_RNDN);
+  mpfr_mul_d(c.target, c.target, sp->dim, MPFR_RNDN); /* exact */
+  mpfr_t lo, hi, x;
+  mpfr_inits2(MR_PREC, lo, hi, x, (mpfr_ptr)0);
+  /* df1(k) <= trace/k, so df1(2 trace/d) <= d/2 */
+  mpfr_set_d(hi, 2 * sp->trace, MPFR_RNDN);
+  mpfr_div(hi, hi, c.target, MPFR_RNDN);
+  mpfr_set(lo, hi, MPFR_RNDN);
+  while (mr_above_inv(lo, &c)) mpfr_div_2ui(lo, lo, 10, MPFR_RNDN);
+  mr_bisect(lo, hi, mr_above_inv, &c);
+  /* S = (1 - delta)/(delta lambda) */
+  mpfr_set_d(x, delta, MPFR_RNDN);
+  mpfr_mul(lo, lo, x, MPFR_RNDN);
+  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
+  mpfr_div(x, x, lo, MPFR_RNDN);
+  double S = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_clears(c.target, lo, hi, x, (mpfr_ptr)0);
+  return S;
+}
+
+typedef struct mr_sample { double g, kappa, df; } mr_sample;
+
+static mr_sample mr_sample_stieltjes(const deq_spectrum *sp, double P,
+                                     double lambda)
+{
+  mr_ctx c;
+  c.sp = sp;
+  c.lambda = lambda;
+  mpfr_init2(c.target, MR_PREC);
+  mpfr_set_d(c.target, P, MPFR_RNDN);
+  mpfr_t lo, hi, df1, res;
+  mpfr_inits2(MR_PREC, lo, hi, df1, res, (mpfr_ptr)0);
+  /* kappa(1 - df1/P) < kappa: kappa = lambda is below the root */
+  mpfr_set_d(lo, lambda, MPFR_RNDN);
+  mpfr_set_d(hi, 2 * lambda + 1, MPFR_RNDN);
+  while (!mr_above_ridge(hi, &c)) mpfr_mul_2ui(hi, hi, 1, MPFR_RNDN);
+  mr_bisect(lo, hi, mr_above_ridge, &c);
+  mr_eval(df1, res, sp, lo);
+  mr_sample o;
+  o.kappa = mpfr_get_d(lo, MPFR_RNDN);
+  o.df = mpfr_get_d(df1, MPFR_RNDN);
+  /* g = (kappa/lambda) (1/N) sum m/(s + kappa) */
+  mpfr_mul(res, res, lo, MPFR_RNDN);
+  mpfr_div_d(res, res, lambda, MPFR_RNDN);
+  mpfr_div_d(res, res, sp->dim, MPFR_RNDN);
+  o.g = mpfr_get_d(res, MPFR_RNDN);
+  mpfr_clears(c.target, lo, hi, df1, res, (mpfr_ptr)0);
+  return o;
+}
+
+static deq_spectrum *mr_spectra(int which, const char **name)
+{
+  deq_spectrum *sp = NULL;
+  if (which == 0) {
+    *name = "loguniform";
+    ck_assert_st(deq_spectrum_loguniform(&sp, 100, 0.1, 10), DEQ_OK);
+  } else if (which == 1) {
+    deq_powerlaw pl;
+    deq_powerlaw_init(&pl);
+    pl.alpha = 1.5;
+    pl.n = 100;
+    *name = "powerlaw";
+    ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  } else {
+    /* rank 30 of 60: an atom at 0 */
+    double s[3] = { 2.0, 0.5, 0.0 }, m[3] = { 10, 20, 30 };
+    *name = "zero-atom";
+    ck_assert_st(deq_spectrum_from_arrays(&sp, 3, s, m, NULL, NULL), DEQ_OK);
+  }
+  return sp;
+}
+
+/* deq_freeprob_s_transform against the 200-bit inverse of the normalised
+   df, across (0, rank/dim) including both ends; the reference itself is
+   checked on an isotropic spectrum (S = 1/scale exactly).  */
+START_TEST(test_mpfr_s_transform)
+{
+  const double frac[] = { 1e-6, 0.01, 0.25, 0.5, 0.75, 0.99, 0.999,
+                          1 - 1e-6 };
+  double maxrel = 0, edge = 0;
+  for (int w = 0; w < 3; w++) {
+    const char *name;
+    deq_spectrum *sp = mr_spectra(w, &name);
+    for (size_t i = 0; i < sizeof frac / sizeof *frac; i++) {
+      double delta = frac[i] * sp->rank / sp->dim, S;
+      ck_assert_st(deq_freeprob_s_transform(&S, sp, delta), DEQ_OK);
+      double want = mr_s_transform(sp, delta), d = test_reldiff(S, want, 0);
+      /* Next to the rank the problem is ill-conditioned: one rounding of
+         d = delta dim in double moves lambda(delta) by d/(rank - d) ulps
+         (measured: 4.4e-12 at 1 - 1e-6).  The MPFR side uses d exactly. */
+      double cond = delta * sp->dim / (sp->rank - delta * sp->dim);
+      double tol = 1e-12 + 0x1p-52 * cond;
+      if (frac[i] <= 0.99) maxrel = fmax(maxrel, d);
+      else edge = fmax(edge, d);
+      ck_assert_msg(d <= tol, "%s delta=%.17g: S %.17g vs mpfr %.17g (rel "
+                    "%.3g > %.3g)", name, delta, S, want, d, tol);
+    }
+    deq_spectrum_free(sp);
+  }
+  deq_spectrum *iso = NULL;
+  ck_assert_st(deq_spectrum_iso(&iso, 50, 4.0), DEQ_OK);
+  for (size_t i = 0; i < sizeof frac / sizeof *frac; i++)
+    ck_assert_rel(mr_s_transform(iso, frac[i]), 0.25, 1e-15);
+  deq_spectrum_free(iso);
+  printf("freeprob S-transform vs MPFR (200 bits): max rel diff %.3g "
+         "(delta/delta_max <= 0.99), %.3g (0.999, 1 - 1e-6)\n", maxrel, edge);
+}
+END_TEST
+
+/* deq_freeprob_sample_stieltjes at z = -lambda (real, below the support)
+   against the 200-bit ridge fixed point: g, kappa and df, with P below,
+   at and above N, lambda in {1e-6, 0.05, 1}.  The reference is checked
+   against the Marchenko-Pastur closed form (spec 1.3) on Sigma = I.  */
+START_TEST(test_mpfr_sample_stieltjes)
+{
+  const double Pr[] = { 0.5, 1.0, 4.0 }, lams[] = { 1e-6, 0.05, 1.0 };
+  double maxrel = 0, gcanc = 0;
+  for (int w = 0; w < 3; w++) {
+    const char *name;
+    deq_spectrum *sp = mr_spectra(w, &name);
+    for (int ip = 0; ip < 3; ip++)
+      for (int il = 0; il < 3; il++) {
+        double P = Pr[ip] * sp->dim, lam = lams[il];
+        mr_sample r = mr_sample_stieltjes(sp, P, lam);
+        deq_freeprob_point o;
+        ck_assert_st(deq_freeprob_sample_stieltjes(&o, sp, P, -lam), DEQ_OK);
+        double d[3] = { test_reldiff(creal(o.g), r.g, 0),
+                        test_reldiff(creal(o.kappa), r.kappa, 0),
+                        test_reldiff(creal(o.df), r.df, 0) };
+        /* lib/freeprob.c forms g = -(1 - df/N)/z by subtraction, which
+           loses df/(N - df) ulps when P > N and lambda -> 0 (measured
+           3.5e-12 at P = 4N, lambda = 1e-6); allowed for g only, and
+           recorded separately.  */
+        double gtol = 1e-12 + 0x1p-52 * r.df / (sp->dim - r.df);
+        for (int k = 0; k < 3; k++) {
+          double tol = k == 0 ? gtol : 1e-12;
+          if (k == 0 && d[k] > 1e-12) gcanc = fmax(gcanc, d[k]);
+          else maxrel = fmax(maxrel, d[k]);
+          ck_assert_msg(d[k] <= tol, "%s P=%g lambda=%g: g %.17g/%.17g "
+                        "kappa %.17g/%.17g df %.17g/%.17g (lib/mpfr)", name,
+                        P, lam, creal(o.g), r.g, creal(o.kappa), r.kappa,
+                        creal(o.df), r.df);
+        }
+        ck_assert(fabs(cimag(o.g)) <= 1e-12 * fabs(creal(o.g)));
+      }
+    deq_spectrum_free(sp);
+  }
+  /* the reference on Marchenko-Pastur: g = [sqrt((1-q+l)^2 + 4ql) -
+     (1-q+l)]/(2ql), evaluated where it does not cancel */
+  deq_spectrum *iso = NULL;
+  ck_assert_st(deq_spectrum_iso(&iso, 100, 1.0), DEQ_OK);
+  const double qs[] = { 0.25, 2.0 };
+  for (int iq = 0; iq < 2; iq++)
+    for (int il = 1; il < 3; il++) {
+      double q = qs[iq], l = lams[il], b = 1 - q + l;
+      double mp = (sqrt(b * b + 4 * q * l) - b) / (2 * q * l);
+      ck_assert_rel(mr_sample_stieltjes(iso, 100 / q, l).g, mp, 1e-13);
+    }
+  deq_spectrum_free(iso);
+  printf("freeprob sample Stieltjes vs MPFR (200 bits): max rel diff %.3g "
+         "(g where 1 - df/N cancels: %.3g)\n", maxrel, gcanc);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("freeprob");
@@ -494,6 +758,8 @@ int main(void)
   tcase_add_test(tc, test_population_stieltjes);
   tcase_add_test(tc, test_ks);
   tcase_add_test(tc, test_bad_input);
+  tcase_add_test(tc, test_mpfr_s_transform);
+  tcase_add_test(tc, test_mpfr_sample_stieltjes);
   suite_add_tcase(s, tc);
   return test_run(s);
 }
