@@ -724,8 +724,47 @@ START_TEST(read_files)
   fclose(f);
   ck_assert_st(deq_corr_read_matrix(&A, &P, path, &err), DEQ_EPARSE);
   ck_assert_int_eq(err.line, 3);
+  /* autocorrelations: one per line, lag 0 first, comments allowed */
+  f = fopen(path, "w");
+  fputs("# acf\n1\n0.5\n\n0.25 # lag 2\n", f);
+  fclose(f);
+  double *acf = NULL;
+  size_t nacf = 0;
+  ck_assert_st(deq_corr_read_acf(&acf, &nacf, path, &err), DEQ_OK);
+  ck_assert_int_eq(nacf, 3);
+  ck_assert(acf[0] == 1 && acf[1] == 0.5 && acf[2] == 0.25);
+  free(acf);
+  f = fopen(path, "w");
+  fputs("1\n0.5\nabc\n", f);
+  fclose(f);
+  ck_assert_st(deq_corr_read_acf(&acf, &nacf, path, &err), DEQ_EPARSE);
+  ck_assert_int_eq(err.line, 3);
   remove(path);
   ck_assert_st(deq_corr_read_matrix(&A, &P, path, &err), DEQ_EIO);
+  ck_assert_st(deq_corr_read_acf(&acf, &nacf, path, &err), DEQ_EIO);
+}
+END_TEST
+
+/* A lambda grid in any order equals pointwise cold solves.  */
+START_TEST(grid_matches_pointwise)
+{
+  deq_spectrum *S = sigma(100), *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 200, 0.6, DEQ_CORR_EXACT), DEQ_OK);
+  const double lam[] = { 1, 1e-6, 0.05, 0, 3 };
+  deq_corr_point g[5], p;
+  ck_assert_st(deq_corr_grid(g, S, K, lam, 5, 0.5, DEQ_CORR_NOISE_K), DEQ_OK);
+  for (size_t j = 0; j < 5; j++) {
+    ck_assert_st(deq_corr_solve(&p, S, K, lam[j], 0.5, DEQ_CORR_NOISE_K, NULL),
+                 DEQ_OK);
+    ck_assert(g[j].lambda == lam[j]);
+    ck_assert_rel(g[j].kappa, p.kappa, 1e-12);
+    ck_assert_rel(g[j].E_g, p.E_g, 1e-12);
+    ck_assert_rel(g[j].E_tr + 1e-300, p.E_tr + 1e-300, 1e-12);
+    ck_assert_rel(g[j].corrgcv, p.corrgcv, 1e-12);
+  }
+  ck_assert_st(deq_corr_grid(g, S, K, lam, 0, 0.5, DEQ_CORR_NOISE_K), DEQ_EINVAL);
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
 }
 END_TEST
 
@@ -1049,6 +1088,7 @@ static Suite *suite(void)
   tcase_add_test(tc, forecast_forms_agree);
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, read_files);
+  tcase_add_test(tc, grid_matches_pointwise);
   tcase_add_test(tc, mpfr_reference);
   suite_add_tcase(s, tc);
   return s;

@@ -429,6 +429,29 @@ END_TEST
 
 /* ---------------------------------------------------------------- bad input */
 
+/* Output dimension and largest df of a chain: N_L (N without layers) and
+   min(rank Omega, N_1..N_L, P), P = 0 meaning no data factor.  */
+START_TEST(test_chain_dims)
+{
+  deq_spectrum *om = NULL;
+  const double s[] = { 3, 2, 0 }, m[] = { 100, 200, 50 };
+  ck_assert_int_eq(deq_spectrum_from_arrays(&om, 3, s, m, NULL, NULL), DEQ_OK);
+  const double w[] = { 250, 180 };
+  double n_out, d_max;
+  deq_freeprob_chain c = { om, 2, w, NULL, 100 };
+  ck_assert_int_eq(deq_freeprob_chain_dims(&n_out, &d_max, &c), DEQ_OK);
+  ck_assert(n_out == 180 && d_max == 100);
+  c.P = 0;   /* no data: the narrowest layer */
+  ck_assert_int_eq(deq_freeprob_chain_dims(&n_out, &d_max, &c), DEQ_OK);
+  ck_assert(n_out == 180 && d_max == 180);
+  c.layers = 0;  /* the input alone: dimension 350, rank 300 */
+  c.P = 1000;
+  ck_assert_int_eq(deq_freeprob_chain_dims(&n_out, &d_max, &c), DEQ_OK);
+  ck_assert(n_out == 350 && d_max == 300);
+  deq_spectrum_free(om);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
   deq_spectrum *sp = NULL, *zero = NULL;
@@ -758,6 +781,7 @@ int main(void)
   tcase_add_test(tc, test_population_stieltjes);
   tcase_add_test(tc, test_ks);
   tcase_add_test(tc, test_bad_input);
+  tcase_add_test(tc, test_chain_dims);
   tcase_add_test(tc, test_mpfr_s_transform);
   tcase_add_test(tc, test_mpfr_sample_stieltjes);
   suite_add_tcase(s, tc);
