@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "deq/freeprob.h"
+#include "resolvent_impl.h"
 #include "deq/resolvent.h"
 #include "deq/solve.h"
 #include "sum_impl.h"
@@ -36,6 +37,7 @@
 typedef struct fp_atoms {
   size_t n, npad;
   double *s, *m;
+  double *zero;   /* n zero target powers: the view rpass hands the kernel */
   double dim, rank, trace, t2, smin, smax;
 } fp_atoms;
 
@@ -43,7 +45,8 @@ static void atoms_free(fp_atoms *a)
 {
   free(a->s);
   free(a->m);
-  a->s = a->m = NULL;
+  free(a->zero);
+  a->s = a->m = a->zero = NULL;
 }
 
 static deq_status atoms_init(fp_atoms *a, const deq_spectrum *sp)
@@ -64,7 +67,8 @@ static deq_status atoms_init(fp_atoms *a, const deq_spectrum *sp)
   a->npad = (n + 3) / 4 * 4;
   a->s = malloc(a->npad * sizeof *a->s);
   a->m = malloc(a->npad * sizeof *a->m);
-  if (!a->s || !a->m) {
+  a->zero = calloc(a->npad, sizeof *a->zero);
+  if (!a->s || !a->m || !a->zero) {
     atoms_free(a);
     return DEQ_ENOMEM;
   }
@@ -162,40 +166,16 @@ typedef struct rsums {
   double df1, df2, df3;
 } rsums;
 
-FP_CLONES
-static void rblock(double out[3], const double *restrict s,
-                   const double *restrict m, size_t i0, size_t i1, double k)
-{
-  v4d a1 = {0}, a2 = {0}, a3 = {0};
-  for (size_t i = i0; i < i1; i += 4) {
-    v4d s_, m_;
-    memcpy(&s_, s + i, sizeof s_);
-    memcpy(&m_, m + i, sizeof m_);
-    v4d r = 1.0 / (s_ + k), x = s_ * r, mx = m_ * x;
-    a1 += mx;
-    a2 += mx * x;
-    a3 += mx * x * r;
-  }
-  v4d acc[3] = { a1, a2, a3 };
-  for (int j = 0; j < 3; j++)
-    out[j] = (acc[j][0] + acc[j][1]) + (acc[j][2] + acc[j][3]);
-}
-
+/* The resolvent kernel (lib/resolvent.c) on a view of the positive atoms;
+   valid at any real kappa off the poles.  */
 static void rpass(rsums *o, const fp_atoms *a, double k)
 {
-  deq_sum t[3];
-  for (int j = 0; j < 3; j++)
-    deq_sum_init(&t[j]);
-  for (size_t i0 = 0; i0 < a->npad; i0 += DEQ_SUM_BLOCK) {
-    size_t i1 = i0 + DEQ_SUM_BLOCK < a->npad ? i0 + DEQ_SUM_BLOCK : a->npad;
-    double b[3];
-    rblock(b, a->s, a->m, i0, i1, k);
-    for (int j = 0; j < 3; j++)
-      deq_sum_add(&t[j], b[j]);
-  }
-  o->df1 = deq_sum_get(&t[0]);
-  o->df2 = deq_sum_get(&t[1]);
-  o->df3 = deq_sum_get(&t[2]);
+  deq_spectrum view = { .n = a->n, .s = a->s, .m = a->m, .v = a->zero };
+  deq_moments mo;
+  deq_moments_pass(&mo, NULL, &view, k, 0);
+  o->df1 = mo.df1;
+  o->df2 = mo.df2;
+  o->df3 = mo.df3;
 }
 
 /* ================================================================ population */
