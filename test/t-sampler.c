@@ -154,13 +154,16 @@ START_TEST(ar1_exact_map)
                       "rho %g seed %llu: X[%zu,%zu] = %.17g vs %.17Lg", rho,
                       (unsigned long long)seed, t, c, X[t + c * P], x);
       }
+    /* valgrind (make check-valgrind sets DEQ_VALGRIND) emulates long
+       double at double precision: the identity then holds to ~1e-13 */
+    long double ltol = getenv("DEQ_VALGRIND") ? 1e-12L : 1e-15L;
     for (size_t i = 0; i < P; i++)
       for (size_t j = 0; j < P; j++) {
         long double k = 0;
         for (size_t s = 0; s < P; s++)
           k += L[i + s * P] * L[j + s * P];
         long double want = powl(rho, (long double)(i > j ? i - j : j - i));
-        ck_assert_msg(fabsl(k - want) <= 1e-15L, "rho %g K[%zu,%zu]", rho,
+        ck_assert_msg(fabsl(k - want) <= ltol, "rho %g K[%zu,%zu]", rho,
                       i, j);
       }
     deq_sampler_info info;
