@@ -221,6 +221,15 @@ int cli_mc_check_sampleable(const deq_spectrum *sp, const char *cmd,
 /* row[0..2] = mean, standard error, z-score against theory.  */
 void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
                            double theory);
+/* getopt entries of the options every `deq mc MODEL` takes.  */
+#define CLI_MC_OPTIONS                                       \
+  { "trials", required_argument, NULL, OPT_TRIALS },        \
+  { "seed", required_argument, NULL, OPT_SEED },            \
+  { "threads", required_argument, NULL, OPT_THREADS }
+/* Parse one of them (code OPT_TRIALS, OPT_SEED or OPT_THREADS): trials
+   >= 2, any unsigned 64-bit seed, threads >= 0 (0: one per core).  */
+int cli_mc_option(uint64_t *trials, uint64_t *seed, int *threads,
+                  const char *cmd, int code, const char *arg);
 /* The seed of the i-th grid point: independent streams per point.  */
 uint64_t cli_mc_seed(uint64_t seed, size_t i);
 /* The thread count the library will use for `threads` (0: one per core).  */

@@ -1,6 +1,7 @@
 /* tools/cli_mc.c -- pieces shared by every `deq mc MODEL` command.  */
 #include <config.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -44,4 +45,23 @@ int cli_mc_threads(int threads)
   (void)threads;
   return 1;
 #endif
+}
+
+int cli_mc_option(uint64_t *trials, uint64_t *seed, int *threads,
+                  const char *cmd, int code, const char *arg)
+{
+  uint64_t u = 0;
+  int st;
+  switch (code) {
+  case OPT_TRIALS:
+    return cli_count_parse(trials, cmd, "--trials", arg, 2, SIZE_MAX);
+  case OPT_SEED:
+    return cli_count_parse(seed, cmd, "--seed", arg, 0, UINT64_MAX);
+  case OPT_THREADS:
+    st = cli_count_parse(&u, cmd, "--threads", arg, 0, INT_MAX);
+    if (st == CLI_OK) *threads = (int)u;
+    return st;
+  }
+  cli_error(cmd, "internal error: option %d", code);
+  return CLI_EUSAGE;
 }

@@ -74,9 +74,7 @@ enum { OPT_CORR = 400, OPT_NOISE_MODEL, OPT_HORIZON, OPT_KSPEC };
 static const struct option corr_options[] = { CORR_OPTIONS, { NULL, 0, NULL, 0 } };
 static const struct option mc_corr_options[] = {
   CORR_OPTIONS,
-  { "trials", required_argument, NULL, OPT_TRIALS },
-  { "seed", required_argument, NULL, OPT_SEED },
-  { "threads", required_argument, NULL, OPT_THREADS },
+  CLI_MC_OPTIONS,
   { NULL, 0, NULL, 0 }
 };
 
@@ -230,8 +228,6 @@ static int parse_corr(corr_opts *o)
 static int corr_option(void *ctx, int code, const char *arg)
 {
   corr_opts *o = ctx;
-  uint64_t u = 0;
-  int st;
   switch (code) {
   case OPT_SPECTRUM: o->spectrum = arg; return CLI_OK;
   case OPT_TARGET: o->target = arg; return CLI_OK;
@@ -265,13 +261,9 @@ static int corr_option(void *ctx, int code, const char *arg)
   case OPT_FORMAT: return cli_format_parse(&o->out.format, o->cmd, arg);
   case OPT_PLOT: return cli_plot_parse(&o->out.plot, o->cmd, arg);
   case OPT_TRIALS:
-    return cli_count_parse(&o->trials, o->cmd, "--trials", arg, 2, SIZE_MAX);
   case OPT_SEED:
-    return cli_count_parse(&o->seed, o->cmd, "--seed", arg, 0, UINT64_MAX);
   case OPT_THREADS:
-    st = cli_count_parse(&u, o->cmd, "--threads", arg, 0, INT_MAX);
-    o->threads = (int)u;
-    return st;
+    return cli_mc_option(&o->trials, &o->seed, &o->threads, o->cmd, code, arg);
   }
   cli_error(o->cmd, "internal error: option %d", code);
   return CLI_EUSAGE;

@@ -83,9 +83,7 @@ static const struct option rf_options[] = {
 };
 static const struct option mc_rf_options[] = {
   RF_COMMON_OPTIONS,
-  { "trials", required_argument, NULL, OPT_TRIALS },
-  { "seed", required_argument, NULL, OPT_SEED },
-  { "threads", required_argument, NULL, OPT_THREADS },
+  CLI_MC_OPTIONS,
   { NULL, 0, NULL, 0 }
 };
 
@@ -126,8 +124,6 @@ static int parse_widths(cli_grid *g, const rf_opts *o, const char *opt,
 static int rf_option(void *ctx, int code, const char *arg)
 {
   rf_opts *o = ctx;
-  uint64_t u = 0;
-  int st;
   switch (code) {
   case OPT_SPECTRUM: o->spectrum = arg; return CLI_OK;
   case OPT_TARGET: o->target = arg; return CLI_OK;
@@ -150,13 +146,9 @@ static int rf_option(void *ctx, int code, const char *arg)
   case OPT_FORMAT: return cli_format_parse(&o->out.format, o->cmd, arg);
   case OPT_PLOT: return cli_plot_parse(&o->out.plot, o->cmd, arg);
   case OPT_TRIALS:
-    return cli_count_parse(&o->trials, o->cmd, "--trials", arg, 2, SIZE_MAX);
   case OPT_SEED:
-    return cli_count_parse(&o->seed, o->cmd, "--seed", arg, 0, UINT64_MAX);
   case OPT_THREADS:
-    st = cli_count_parse(&u, o->cmd, "--threads", arg, 0, INT_MAX);
-    o->threads = (int)u;
-    return st;
+    return cli_mc_option(&o->trials, &o->seed, &o->threads, o->cmd, code, arg);
   }
   cli_error(o->cmd, "internal error: option %d", code);
   return CLI_EUSAGE;

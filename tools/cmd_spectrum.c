@@ -114,9 +114,7 @@ static const struct option mc_spectrum_options[] = {
   SPECTRUM_MODEL_OPTIONS,
   { "bins", required_argument, NULL, OPT_BINS },
   { "ks", no_argument, NULL, OPT_KS },
-  { "trials", required_argument, NULL, OPT_TRIALS },
-  { "seed", required_argument, NULL, OPT_SEED },
-  { "threads", required_argument, NULL, OPT_THREADS },
+  CLI_MC_OPTIONS,
   { NULL, 0, NULL, 0 }
 };
 
