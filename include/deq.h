@@ -17,5 +17,6 @@
 #include "deq/corr.h"
 #include "deq/sampler.h"
 #include "deq/estimate.h"
+#include "deq/model.h"
 
 #endif

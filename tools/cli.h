@@ -20,15 +20,10 @@
 enum { CLI_OK = 0, CLI_EUSAGE = 1, CLI_ENUM = 2 };
 
 /* ------------------------------------------------------------ commands */
-int cmd_ridge(int argc, char **argv);
 int cmd_spectrum(int argc, char **argv);
 int cmd_mc(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
-int cmd_rf(int argc, char **argv);        /* tools/cmd_rf.c */
-int cmd_corr(int argc, char **argv);      /* tools/cmd_corr.c */
 int cmd_gcv(int argc, char **argv);       /* tools/cmd_gcv.c */
-int cmd_mc_rf(int argc, char **argv);     /* tools/cmd_rf.c */
-int cmd_mc_corr(int argc, char **argv);   /* tools/cmd_corr.c */
 int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_mc_spectrum.c */
 
 /* ------------------------------------------------------------ messages */
@@ -65,7 +60,7 @@ int cli_getopt(int argc, char **argv, const char *cmd,
 /* A whole string as a finite double / as a double that may be +inf.  */
 int cli_parse_number(double *out, const char *text);
 int cli_parse_number_or_inf(double *out, const char *text);
-/* An unsigned integer (decimal, or 0x hex), no sign.  */
+/* An unsigned decimal integer, no sign (leading zeros are not octal).  */
 int cli_parse_uint(uint64_t *out, const char *text);
 /* An integer option (--trials, --seed, --threads, ...) in [min, max]; on
    error a message naming the option and CLI_EUSAGE.  */
@@ -81,7 +76,9 @@ typedef struct cli_grid {
 enum {
   CLI_POSITIVE = 1,     /* > 0 */
   CLI_NONNEGATIVE = 2,  /* >= 0 */
-  CLI_INTEGER = 4       /* integral value */
+  CLI_INTEGER = 4,      /* integral value */
+  CLI_INF = 8,          /* a listed value may be inf (grids) */
+  CLI_ROUND = 16        /* a range's values are rounded to integers */
 };
 
 /* Parse a grid option: "v", "v1,v2,...", or "start:stop:count[:log|lin]".
@@ -93,6 +90,28 @@ void cli_grid_free(cli_grid *g);
 /* One number with constraints (e.g. --noise, --xmin).  */
 int cli_scalar_parse(double *out, const char *cmd, const char *opt,
                      const char *text, int constraints);
+
+/* ------------------------------------------------------ kind:key=value */
+/* Every spec option (--spectrum, --target, --corr, ...) is KIND or
+   KIND:key=value,...; one parser reads the key=value list.  */
+typedef struct cli_key {
+  const char *name;
+  double *value;
+  int required;
+  int allow_inf;
+  int seen;           /* set by the parser */
+} cli_key;
+
+/* For messages: "deq CMD: OPT 'TEXT': ... for KIND".  */
+typedef struct cli_key_ctx {
+  const char *cmd, *opt, *text;
+  const char *kind;
+} cli_key_ctx;
+
+/* Parse "k1=v1,k2=v2" (body may be NULL or empty) into keys: unknown,
+   duplicate, malformed and missing required keys are errors.  */
+int cli_keys_parse(const cli_key_ctx *c, cli_key *keys, size_t nkeys,
+                   const char *body);
 
 /* ------------------------------------------------------------ spectra */
 typedef enum cli_spectrum_kind {
@@ -127,6 +146,21 @@ int cli_spec_parse(cli_spec *out, const char *cmd, const char *spectrum,
 /* Build the spectrum (with its target), then compress it.  */
 int cli_spec_build(deq_spectrum **out, const char *cmd, const cli_spec *spec);
 
+/* ------------------------------------------------------------ --corr */
+/* The --corr option (tools/cli_corr.c), the same in deq corr and deq gcv.  */
+typedef struct cli_corr {
+  const char *text;
+  deq_corr_model model;
+  double *data;          /* acf or matrix read from a file (owned) */
+  deq_spectrum *eigs;    /* eigs:file=PATH: K's eigenvalues (owned) */
+} cli_corr;
+
+/* allow_eigs: accept eigs:file=PATH (K given by its P eigenvalues, for a
+   fixed data set); then out->eigs is set instead of out->model.  */
+int cli_corr_parse(cli_corr *out, const char *cmd, const char *text,
+                   int allow_eigs);
+void cli_corr_free(cli_corr *c);
+
 /* ------------------------------------------------------------ tables */
 typedef enum cli_format { CLI_FORMAT_TSV, CLI_FORMAT_JSON } cli_format;
 
@@ -152,6 +186,7 @@ typedef struct cli_table {
   const char *const *names;
   double *x;              /* numbers, row-major */
   const char **s;         /* strings (NULL: the cell is x), or NULL if none */
+  deq_status *status;     /* per row, or NULL if never set */
 } cli_table;
 
 void cli_table_init(cli_table *t, size_t ncol, const char *const *names);
@@ -159,6 +194,8 @@ void cli_table_free(cli_table *t);
 /* Append a row of numbers / of cells.  Return CLI_OK or CLI_ENUM (memory).  */
 int cli_table_add(cli_table *t, const char *cmd, const double *row);
 int cli_table_add_cells(cli_table *t, const char *cmd, const cli_cell *row);
+/* Row i's status (JSON "status"); rows default to DEQ_OK.  */
+void cli_table_set_status(cli_table *t, size_t i, deq_status st);
 /* Index of a column by name (-1 if absent).  */
 int cli_table_column(const cli_table *t, const char *name);
 
@@ -175,42 +212,32 @@ typedef struct cli_plot {
 int cli_table_write(const cli_table *t, const cli_output *o,
                     const cli_plot *plot);
 
-/* ------------------------------------------------------------ ridge options */
-/* The options of `deq ridge`, also used by `deq mc ridge`.  */
-typedef struct cli_ridge_opts {
-  const char *cmd;           /* "ridge" or "mc ridge" */
-  int mc;                    /* accept --trials/--seed/--threads */
-  const char *spectrum, *target;
-  cli_spec spec;             /* parsed --spectrum/--target */
-  double noise;
-  cli_grid P, lambda;
-  int lambda_given;
-  int optimal, predict;
-  cli_output out;
-  uint64_t trials, seed;
-  int threads;
-} cli_ridge_opts;
+/* ------------------------------------------------------------ models */
+/* What an extra mode of a model command sees (tools/cli_model.c).  */
+typedef struct cli_model_extra {
+  const char *cmd;
+  const double *x;              /* the parameters' values */
+  const void *const *obj;
+  const unsigned char *given;
+  const cli_spec *spec;         /* per parameter: parsed spectrum specs */
+  const cli_output *out;
+} cli_model_extra;
 
-/* Parse and validate.  mc_help is NULL for `deq ridge`; for `deq mc
-   ridge` it is that command's --help text, and --trials, --seed and
-   --threads are accepted.  On success the caller owns o
-   (cli_ridge_opts_free).  Returns -1 after --help, else CLI_OK or an
-   exit status.  */
-int cli_ridge_opts_parse(cli_ridge_opts *o, int argc, char **argv,
-                         const char *mc_help);
-void cli_ridge_opts_free(cli_ridge_opts *o);
+/* A model command: its type object (deq/model.h) and at most one extra
+   flag that replaces the table (ridge: --predict-exponent).  */
+typedef struct cli_model_cmd {
+  const deq_model_type *type;
+  const char *mc_cmd;           /* "mc ridge" */
+  const char *extra_name, *extra_help;
+  int extra_needs_no_grid;      /* the extra mode takes no grid or build */
+  int (*extra_run)(const cli_model_extra *e);
+} cli_model_cmd;
 
-/* Solve the ridge points the options ask for (the P x lambda grid, or
-   the optimal ridge at each P) and check them with cli_ridge_check; on
-   success *out holds *n points, P-major.  */
-int cli_ridge_solve(deq_ridge_point **out, size_t *n, const deq_spectrum *sp,
-                    const cli_ridge_opts *o);
-
-/* Report the status of solved ridge points: one stderr line per
-   divergence (returns CLI_OK), or the first failure (returns its exit
-   status).  `ret` is what the solver returned.  */
-int cli_ridge_check(const char *cmd, deq_status ret,
-                    const deq_ridge_point *pts, size_t n);
+/* deq MODEL (mc = 0) or deq mc MODEL (mc = 1): options, help, grid,
+   statuses, table, plot and Monte Carlo columns from the descriptor.  */
+int cli_model_main(const cli_model_cmd *c, int mc, int argc, char **argv);
+/* The model commands (tools/cmd_models.c); NULL if name is none.  */
+const cli_model_cmd *cli_model_command(const char *name);
 
 /* ------------------------------------------------------------ deq mc (cli_mc.c) */
 
@@ -230,8 +257,6 @@ void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
    >= 2, any unsigned 64-bit seed, threads >= 0 (0: one per core).  */
 int cli_mc_option(uint64_t *trials, uint64_t *seed, int *threads,
                   const char *cmd, int code, const char *arg);
-/* The seed of the i-th grid point: independent streams per point.  */
-uint64_t cli_mc_seed(uint64_t seed, size_t i);
 /* The thread count the library will use for `threads` (0: one per core).  */
 int cli_mc_threads(int threads);
 

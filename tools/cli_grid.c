@@ -48,7 +48,8 @@ int cli_parse_uint(uint64_t *out, const char *text)
   if (!text || !isdigit((unsigned char)*text))
     return -1;
   errno = 0;
-  unsigned long long u = strtoull(text, &end, 0);
+  /* Decimal only: a leading zero is not octal, 0x is not hex.  */
+  unsigned long long u = strtoull(text, &end, 10);
   if (*end != '\0' || errno == ERANGE)
     return -1;
   *out = (uint64_t)u;
@@ -126,7 +127,7 @@ static int grid_alloc(cli_grid *g, const char *cmd, size_t n)
 }
 
 static int parse_list(cli_grid *g, const char *cmd, const char *opt,
-                      const char *text, char *copy)
+                      const char *text, char *copy, int allow_inf)
 {
   size_t n = split(NULL, 0, copy, ',');
   int st = grid_alloc(g, cmd, n);
@@ -134,8 +135,11 @@ static int parse_list(cli_grid *g, const char *cmd, const char *opt,
     return st;
   const char *field = copy;
   for (size_t i = 0; i < n; i++) {
-    if (cli_parse_number(&g->v[i], field) != 0) {
-      cli_error(cmd, "%s '%s': '%s' is not a finite number", opt, text, field);
+    int bad = allow_inf ? cli_parse_number_or_inf(&g->v[i], field)
+                        : cli_parse_number(&g->v[i], field);
+    if (bad || g->v[i] == -INFINITY) {
+      cli_error(cmd, "%s '%s': '%s' is not a %snumber", opt, text, field,
+                allow_inf ? "" : "finite ");
       return CLI_EUSAGE;
     }
     field += strlen(field) + 1;
@@ -144,7 +148,7 @@ static int parse_list(cli_grid *g, const char *cmd, const char *opt,
 }
 
 static int parse_range(cli_grid *g, const char *cmd, const char *opt,
-                       const char *text, char *copy)
+                       const char *text, char *copy, int round)
 {
   char *f[4];
   size_t nf = split(f, 4, copy, ':');
@@ -189,6 +193,8 @@ static int parse_range(cli_grid *g, const char *cmd, const char *opt,
   g->v[0] = a;
   if (n > 1)
     g->v[n - 1] = b;
+  for (size_t i = 0; round && i < n; i++)   /* integer options: 16:512:8:log */
+    g->v[i] = nearbyint(g->v[i]);
   return CLI_OK;
 }
 
@@ -201,8 +207,9 @@ int cli_grid_parse(cli_grid *out, const char *cmd, const char *opt,
     cli_error(cmd, "out of memory");
     return CLI_ENUM;
   }
-  int st = strchr(copy, ':') ? parse_range(&g, cmd, opt, text, copy)
-                             : parse_list(&g, cmd, opt, text, copy);
+  int st = strchr(copy, ':')
+    ? parse_range(&g, cmd, opt, text, copy, (constraints & CLI_ROUND) != 0)
+    : parse_list(&g, cmd, opt, text, copy, (constraints & CLI_INF) != 0);
   free(copy);
   for (size_t i = 0; st == CLI_OK && i < g.n; i++) {
     g.v[i] += 0.0;  /* -0 -> +0 */

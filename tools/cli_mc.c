@@ -30,13 +30,6 @@ void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
   row[2] = deq_mc_z(e, theory);
 }
 
-/* The offset keeps streams apart even if the library derives trial
-   streams by adding the trial number.  */
-uint64_t cli_mc_seed(uint64_t seed, size_t i)
-{
-  return seed + (uint64_t)i * ((uint64_t)1 << 32);
-}
-
 int cli_mc_threads(int threads)
 {
 #ifdef _OPENMP

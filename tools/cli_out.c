@@ -102,14 +102,17 @@ void cli_table_init(cli_table *t, size_t ncol, const char *const *names)
   t->names = names;
   t->x = NULL;
   t->s = NULL;
+  t->status = NULL;
 }
 
 void cli_table_free(cli_table *t)
 {
   free(t->x);
   free(t->s);
+  free(t->status);
   t->x = NULL;
   t->s = NULL;
+  t->status = NULL;
   t->nrow = t->cap = 0;
 }
 
@@ -131,6 +134,13 @@ static int grow(cli_table *t, const char *cmd, int strings)
     if (!t->s)
       memset(s, 0, t->nrow * t->ncol * sizeof *s);
     t->s = s;
+  }
+  if (t->status && cap > t->cap) {
+    deq_status *st = realloc(t->status, cap * sizeof *st);
+    if (!st)
+      goto nomem;
+    memset(st + t->cap, 0, (cap - t->cap) * sizeof *st);
+    t->status = st;
   }
   t->cap = cap;
   return CLI_OK;
@@ -160,6 +170,34 @@ int cli_table_add_cells(cli_table *t, const char *cmd, const cli_cell *row)
     t->s[base + j] = row[j].s;
   }
   return CLI_OK;
+}
+
+void cli_table_set_status(cli_table *t, size_t i, deq_status st)
+{
+  if (!t->status && st == DEQ_OK)
+    return;
+  if (!t->status && !(t->status = calloc(t->cap, sizeof *t->status)))
+    return;   /* out of memory: the row keeps "ok"; stderr already says why */
+  if (i < t->cap)
+    t->status[i] = st;
+}
+
+/* The short name of a row status in JSON.  */
+static const char *status_name(deq_status st)
+{
+  switch (st) {
+  case DEQ_OK: return "ok";
+  case DEQ_EINVAL: return "invalid";
+  case DEQ_EDOM: return "domain";
+  case DEQ_ENOCONV: return "noconv";
+  case DEQ_EDIVERGE: return "diverge";
+  case DEQ_ENOMEM: return "nomem";
+  case DEQ_EIO: return "io";
+  case DEQ_EPARSE: return "parse";
+  case DEQ_ELAPACK: return "lapack";
+  case DEQ_EUNSUP: return "unsupported";
+  }
+  return "unknown";
 }
 
 /* The string in cell (i, j), or NULL for a number.  */
@@ -235,12 +273,17 @@ static void write_json(const cli_table *t, const char *command, FILE *f)
         json_string(f, str);
       else if (isfinite(x))
         fprintf(f, "%.17g", x);
-      else
-        fputs("null", f);
+      else   /* JSON has no infinities: strings that float() reads */
+        fputs(isnan(x) ? "\"nan\"" : x > 0 ? "\"inf\"" : "\"-inf\"", f);
     }
     fputc(']', f);
   }
-  fputs(t->nrow ? "\n]}\n" : "]}\n", f);
+  fputs(t->nrow ? "\n], \"status\": [" : "], \"status\": [", f);
+  for (size_t i = 0; i < t->nrow; i++) {
+    fputs(i ? ", " : "", f);
+    json_string(f, status_name(t->status ? t->status[i] : DEQ_OK));
+  }
+  fputs("]}\n", f);
 }
 
 /* ------------------------------------------------------------ gnuplot */

@@ -18,20 +18,7 @@
 
 /* --------------------------------------------------------- key=value lists */
 
-typedef struct spec_key {
-  const char *name;
-  double *value;
-  int required;
-  int allow_inf;
-  int seen;
-} spec_key;
-
-typedef struct spec_ctx {
-  const char *cmd, *opt, *text;  /* for messages */
-  const char *kind;
-} spec_ctx;
-
-static spec_key *find_key(spec_key *keys, size_t nkeys, const char *name)
+static cli_key *find_key(cli_key *keys, size_t nkeys, const char *name)
 {
   for (size_t i = 0; i < nkeys; i++)
     if (strcmp(keys[i].name, name) == 0)
@@ -39,7 +26,7 @@ static spec_key *find_key(spec_key *keys, size_t nkeys, const char *name)
   return NULL;
 }
 
-static void list_keys(char *buf, size_t len, const spec_key *keys, size_t nkeys)
+static void list_keys(char *buf, size_t len, const cli_key *keys, size_t nkeys)
 {
   buf[0] = '\0';
   for (size_t i = 0; i < nkeys; i++) {
@@ -49,7 +36,7 @@ static void list_keys(char *buf, size_t len, const spec_key *keys, size_t nkeys)
 }
 
 /* One "key=value" field.  */
-static int parse_field(const spec_ctx *c, spec_key *keys, size_t nkeys,
+static int parse_field(const cli_key_ctx *c, cli_key *keys, size_t nkeys,
                        char *field)
 {
   char *eq = strchr(field, '=');
@@ -59,7 +46,7 @@ static int parse_field(const spec_ctx *c, spec_key *keys, size_t nkeys,
   }
   *eq = '\0';
   const char *value = eq + 1;
-  spec_key *k = find_key(keys, nkeys, field);
+  cli_key *k = find_key(keys, nkeys, field);
   if (!k) {
     char names[128];
     list_keys(names, sizeof names, keys, nkeys);
@@ -82,9 +69,8 @@ static int parse_field(const spec_ctx *c, spec_key *keys, size_t nkeys,
   return CLI_OK;
 }
 
-/* Parse "k1=v1,k2=v2" (body may be NULL or empty) into keys.  */
-static int parse_keys(const spec_ctx *c, spec_key *keys, size_t nkeys,
-                      const char *body)
+int cli_keys_parse(const cli_key_ctx *c, cli_key *keys, size_t nkeys,
+                   const char *body)
 {
   int st = CLI_OK;
   if (body && *body) {
@@ -112,7 +98,7 @@ static int parse_keys(const spec_ctx *c, spec_key *keys, size_t nkeys,
   return st;
 }
 
-static int bad_value(const spec_ctx *c, const char *what)
+static int bad_value(const cli_key_ctx *c, const char *what)
 {
   cli_error(c->cmd, "%s '%s': %s", c->opt, c->text, what);
   return CLI_EUSAGE;
@@ -125,12 +111,12 @@ static int is_count(double x)
 
 /* ---------------------------------------------------------- spectrum kinds */
 
-static int parse_iso(cli_spec *s, const spec_ctx *c, const char *body)
+static int parse_iso(cli_spec *s, const cli_key_ctx *c, const char *body)
 {
   s->scale = 1;
-  spec_key keys[] = { { "n", &s->n, 1, 0, 0 },
+  cli_key keys[] = { { "n", &s->n, 1, 0, 0 },
                       { "scale", &s->scale, 0, 0, 0 } };
-  int st = parse_keys(c, keys, 2, body);
+  int st = cli_keys_parse(c, keys, 2, body);
   if (st == CLI_OK && !is_count(s->n))
     return bad_value(c, "n must be an integer >= 1");
   if (st == CLI_OK && !(s->scale > 0))
@@ -138,11 +124,11 @@ static int parse_iso(cli_spec *s, const spec_ctx *c, const char *body)
   return st;
 }
 
-static int parse_loguniform(cli_spec *s, const spec_ctx *c, const char *body)
+static int parse_loguniform(cli_spec *s, const cli_key_ctx *c, const char *body)
 {
-  spec_key keys[] = { { "n", &s->n, 1, 0, 0 }, { "lo", &s->lo, 1, 0, 0 },
+  cli_key keys[] = { { "n", &s->n, 1, 0, 0 }, { "lo", &s->lo, 1, 0, 0 },
                       { "hi", &s->hi, 1, 0, 0 } };
-  int st = parse_keys(c, keys, 3, body);
+  int st = cli_keys_parse(c, keys, 3, body);
   if (st != CLI_OK)
     return st;
   if (!is_count(s->n) || s->n > (double)SIZE_MAX / 32)
@@ -152,15 +138,15 @@ static int parse_loguniform(cli_spec *s, const spec_ctx *c, const char *body)
   return CLI_OK;
 }
 
-static int parse_powerlaw(cli_spec *s, const spec_ctx *c, const char *body)
+static int parse_powerlaw(cli_spec *s, const cli_key_ctx *c, const char *body)
 {
   deq_powerlaw *p = &s->powerlaw;
   deq_powerlaw_init(p);
-  spec_key keys[] = { { "alpha", &p->alpha, 1, 0, 0 }, { "n", &p->n, 1, 1, 0 },
+  cli_key keys[] = { { "alpha", &p->alpha, 1, 0, 0 }, { "n", &p->n, 1, 1, 0 },
                       { "scale", &p->scale, 0, 0, 0 },
                       { "head", &p->head, 0, 0, 0 },
                       { "exact_max", &p->exact_max, 0, 0, 0 } };
-  int st = parse_keys(c, keys, 5, body);
+  int st = cli_keys_parse(c, keys, 5, body);
   if (st != CLI_OK)
     return st;
   if (!(p->alpha > 0))
@@ -183,7 +169,7 @@ static int parse_spectrum(cli_spec *s, const char *cmd, const char *text)
   const char *colon = strchr(text, ':');
   size_t klen = colon ? (size_t)(colon - text) : strlen(text);
   const char *body = colon ? colon + 1 : NULL;
-  spec_ctx c = { cmd, "--spectrum", text, NULL };
+  cli_key_ctx c = { cmd, "--spectrum", text, NULL };
   static const struct { const char *name; cli_spectrum_kind kind; } kinds[] = {
     { "iso", CLI_SPEC_ISO }, { "loguniform", CLI_SPEC_LOGUNIFORM },
     { "powerlaw", CLI_SPEC_POWERLAW }, { "file", CLI_SPEC_FILE } };
@@ -216,14 +202,14 @@ static int parse_target(cli_spec *s, const char *cmd, const char *text)
   const char *colon = strchr(text, ':');
   size_t klen = colon ? (size_t)(colon - text) : strlen(text);
   const char *body = colon ? colon + 1 : NULL;
-  spec_ctx c = { cmd, "--target", text, NULL };
+  cli_key_ctx c = { cmd, "--target", text, NULL };
   s->target_text = text;
   if (klen == 6 && strncmp(text, "source", 6) == 0) {
     c.kind = "source";
     deq_powerlaw *p = &s->powerlaw;
-    spec_key keys[] = { { "r", &p->r, 1, 0, 0 }, { "amp", &p->amp, 0, 0, 0 } };
+    cli_key keys[] = { { "r", &p->r, 1, 0, 0 }, { "amp", &p->amp, 0, 0, 0 } };
     p->amp = 1;
-    int st = parse_keys(&c, keys, 2, body);
+    int st = cli_keys_parse(&c, keys, 2, body);
     if (st != CLI_OK)
       return st;
     if (!(p->r > 0))
@@ -238,8 +224,8 @@ static int parse_target(cli_spec *s, const char *cmd, const char *text)
   if (klen == 3 && strncmp(text, "iso", 3) == 0) {
     c.kind = "iso";
     s->norm2 = 1;
-    spec_key keys[] = { { "norm", &s->norm2, 0, 0, 0 } };
-    int st = parse_keys(&c, keys, 1, body);
+    cli_key keys[] = { { "norm", &s->norm2, 0, 0, 0 } };
+    int st = cli_keys_parse(&c, keys, 1, body);
     if (st == CLI_OK && !(s->norm2 >= 0))
       return bad_value(&c, "norm must be >= 0");
     s->target = CLI_TARGET_ISO;

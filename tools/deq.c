@@ -21,9 +21,10 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-  { "ridge", cmd_ridge, "ridge learning curves (deterministic equivalent)" },
-  { "rf", cmd_rf, "linear random features and deep structured features" },
-  { "corr", cmd_corr, "ridge with correlated samples, GCV and CorrGCV" },
+  /* run == NULL: a model command (cli_model_command) */
+  { "ridge", NULL, "ridge learning curves (deterministic equivalent)" },
+  { "rf", NULL, "linear random features and deep structured features" },
+  { "corr", NULL, "ridge with correlated samples, GCV and CorrGCV" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },
@@ -100,7 +101,8 @@ int main(int argc, char **argv)
   }
   for (size_t i = 0; i < NCOMMANDS; i++)
     if (strcmp(name, commands[i].name) == 0)
-      return commands[i].run(argc - 1, argv + 1);
+      return commands[i].run ? commands[i].run(argc - 1, argv + 1)
+             : cli_model_main(cli_model_command(name), 0, argc - 1, argv + 1);
   fprintf(stderr, "deq: unknown command '%s'; try 'deq --help'\n", name);
   return CLI_EUSAGE;
 }

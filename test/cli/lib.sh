@@ -157,8 +157,9 @@ same() {
 }
 
 # json_ok NAME COMMAND: $OUT must be one strictly valid JSON object (no
-# NaN or Infinity literals) with keys command (= COMMAND), columns and
-# rows, every row as long as columns.  The files are checked together by
+# NaN or Infinity literals) with keys command (= COMMAND), columns, rows
+# and status, every row as long as columns, one status word per row, and
+# non-finite numbers only as the strings "inf", "-inf" and "nan".  The files are checked together by
 # one python3 run in `finish` (python3 can be slow to start); skipped
 # without python3.
 JSON_N=0
@@ -184,11 +185,21 @@ for line in open(sys.argv[1]):
     path, command, name = line.rstrip("\n").split("\t")
     try:
         d = json.load(open(path), parse_constant=bad_constant)
-        assert isinstance(d, dict) and set(d) == {"command", "columns", "rows"}, "keys"
+        assert isinstance(d, dict) and set(d) == {"command", "columns", "rows", "status"}, "keys"
         assert d["command"] == command, "command " + repr(d["command"])
         n = len(d["columns"])
         assert all(isinstance(c, str) for c in d["columns"]), "column names"
         assert all(isinstance(r, list) and len(r) == n for r in d["rows"]), "row length"
+        assert len(d["status"]) == len(d["rows"]), "one status per row"
+        words = {"ok", "invalid", "domain", "noconv", "diverge", "nomem", "io",
+                 "parse", "lapack", "unsupported"}
+        assert all(s in words for s in d["status"]), "status words"
+        for r in d["rows"]:
+            for c in r:
+                assert c is not None, "null cell"
+                if isinstance(c, str) and c in ("inf", "-inf", "nan"):
+                    continue
+                assert isinstance(c, (int, float, str)), "cell type"
     except Exception as e:
         print("FAIL: %s: invalid JSON output: %s" % (name, e))
         bad += 1

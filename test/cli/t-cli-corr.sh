@@ -4,7 +4,7 @@
 # input errors.
 . "$(dirname "$0")/lib.sh"
 
-HEADER="P lambda kappa kappa_K df gamma bias variance E_g E_test E_tr gcv_naive corrgcv E_forecast dkappa_dlambda"
+HEADER="P lambda kappa kappa_K df1 gamma bias var_noise E_g E_test E_tr gcv corrgcv E_forecast dkappa_dlambda"
 
 # The spec sheet's Sigma: log-uniform on [0.1, 10], N = 200, target power
 # sqrt(s)/N per eigenvalue (ridge_family.md section 3).
@@ -14,7 +14,7 @@ LU="--spectrum file:$TMP/lu.txt"
 
 run corr --help
 check "corr --help" [ "$RC" -eq 0 ]
-check "corr --help documents gcv_naive" grep -q gcv_naive "$OUT"
+check "corr --help documents corrgcv" grep -q corrgcv "$OUT"
 
 # ---------------------------------------------------------------- spec values
 # AR(1) rho = 0.7, P = 400, lambda = 0.05, sigma^2 = 0.5, noise K:
@@ -23,7 +23,7 @@ check "corr --help documents gcv_naive" grep -q gcv_naive "$OUT"
 if ok "ar1 spec" corr $LU --noise 0.5 --corr ar1:rho=0.7 --P 400 --lambda 0.05 --horizon 1; then
   same "header" "$(header)" "$HEADER"
   close "E_test" "$(col E_test)" 0.961663 5e-7
-  close "gcv_naive" "$(col gcv_naive)" 0.40 0.005
+  close "gcv" "$(col gcv)" 0.40 0.005
   close "corrgcv = E_test (noise K)" "$(col corrgcv)" "$(col E_test)" 1e-14
   close "E_forecast tau=1" "$(col E_forecast)" 0.570591 1e-6
   close "dkappa/dlambda" "$(col dkappa_dlambda)" 2.6601945368 1e-9
@@ -34,7 +34,7 @@ if ok "ar1 spec tau 3" corr $LU --noise 0.5 --corr ar1:rho=0.7 --P 400 --lambda 
 fi
 if ok "blocks spec" corr $LU --noise 0.5 --corr blocks:m=4,c=0.5 --P 400 --lambda 0.05; then
   close "blocks E_test" "$(col E_test)" 0.90 0.005
-  close "blocks gcv_naive" "$(col gcv_naive)" 0.60 0.005
+  close "blocks gcv" "$(col gcv)" 0.60 0.005
   same "no horizon: nan" "$(col E_forecast)" nan
 fi
 # iid noise: E_test = E_g + noise, CorrGCV biased upwards.
@@ -51,7 +51,7 @@ if ok "iid K" corr $LU --noise 0.3 --corr iid --P 150,300 --lambda 0.01,1; then
     close "K=I kappa row $r" "$(col kappa $r)" "$(col kappa $r "$TMP/ridge.tsv")" 1e-12
     close "K=I E_g row $r" "$(col E_g $r)" "$(col E_g $r "$TMP/ridge.tsv")" 1e-12
     close "K=I E_tr row $r" "$(col E_tr $r)" "$(col E_tr $r "$TMP/ridge.tsv")" 1e-12
-    close "K=I gcv_naive = E_test row $r" "$(col gcv_naive $r)" "$(col E_test $r "$TMP/ridge.tsv")" 1e-12
+    close "K=I gcv = E_test row $r" "$(col gcv $r)" "$(col E_test $r "$TMP/ridge.tsv")" 1e-12
   done
 fi
 # acf file rho^h and the matrix file of K = I reproduce ar1 / iid.
@@ -78,7 +78,7 @@ fi
 
 # ---------------------------------------------------------------- Monte Carlo
 if ok "mc corr" mc corr --spectrum loguniform:n=40,lo=0.1,hi=10 --target iso:norm=1 --noise 0.5 --corr ar1:rho=0.7 --P 80 --lambda 0.05 --horizon 1 --trials 60 --seed 3; then
-  for q in E_g E_tr gcv_naive corrgcv E_forecast; do
+  for q in E_g E_tr gcv corrgcv E_forecast; do
     check "mc $q |z| < 4" awk -v z="$(col ${q}_z)" 'BEGIN { exit !(z < 4 && z > -4) }'
   done
   cp "$OUT" "$TMP/mc1.tsv"

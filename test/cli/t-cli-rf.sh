@@ -3,7 +3,7 @@
 # deep chains and layer spectra, Monte Carlo, JSON and input errors.
 . "$(dirname "$0")/lib.sh"
 
-HEADER="P lambda M kappa kappa_f df rho gamma E_pop E_g bias var_noise var_features E_cross E_test E_tr gcv"
+HEADER="P lambda M kappa kappa_f df1 rho gamma E_pop E_g bias var_noise var_features E_cross E_test E_tr gcv"
 LU="loguniform:n=200,lo=0.1,hi=10"
 
 run rf --help
@@ -21,7 +21,7 @@ if ok "deep bottleneck" rf --spectrum iso:n=300 --target iso:norm=1.7 --noise 0.
   close "E_g closed form" "$(col E_g)" "$(calc '(1.7 * (1 - 120/300) + 0.3 * 120/500)/(1 - 120/500)')" 1e-13
   close "kappa = N/n - 1" "$(col kappa)" 1.5 1e-13
   close "gamma = n/P" "$(col gamma)" 0.24 1e-13
-  close "df = n" "$(col df)" 120 1e-15
+  close "df1 = n" "$(col df1)" 120 1e-15
   close "M = N_L" "$(col M)" 120 0
   close "E_tr = (1 - n/P)^2 E_test" "$(col E_tr)" "$(calc "(1 - 120/500)^2 * $(col E_test)")" 1e-13
 fi

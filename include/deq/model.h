@@ -1,0 +1,195 @@
+/* deq/model.h -- one interface for every model: type objects and the
+ * engine that runs them.
+ *
+ * A model (ridge, random features, correlated samples, ...) is described
+ * once by a constant type object, GSL-style: its parameters (name, kind,
+ * range, default, normalisation, whether it takes a grid), its output
+ * columns (one stable name and meaning each), its solve at one point, how
+ * grids are continued, and its Monte Carlo counterpart.  The engine below
+ * turns a type object into grids with warm starts, statuses and Monte
+ * Carlo tables; the command line (deq MODEL, deq mc MODEL) and the
+ * bindings iterate the same descriptors instead of wrapping each model by
+ * hand.  deq_model_types() lists them all.
+ *
+ * Values.  Every parameter has a slot in two arrays of the model's
+ * nparam entries: x[i] (a double: real values, counts, the index of a
+ * choice, 0/1 for a flag) and obj[i] (a borrowed object for the object
+ * kinds: a deq_spectrum, a deq_corr_model, a list; NULL if not given).  Grid parameters take, at each point, one value of their grid.
+ *
+ * Thread safety: the type objects are constant; deq_model_grid and
+ * deq_model_mc are safe on distinct outputs and workspaces.  */
+#ifndef DEQ_MODEL_H
+#define DEQ_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "deq/status.h"
+#include "deq/mc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum deq_param_kind {
+  DEQ_PARAM_REAL = 0,     /* a real number */
+  DEQ_PARAM_COUNT = 1,    /* a size (samples, features, steps): integral
+                             wherever a matrix must be sampled */
+  DEQ_PARAM_CHOICE = 2,   /* one word of `choices`; x = its index */
+  DEQ_PARAM_FLAG = 3,     /* present or not; x = 1 or 0 */
+  DEQ_PARAM_SPECTRUM = 4, /* obj: const deq_spectrum * (with target powers) */
+  DEQ_PARAM_CORR = 5,     /* obj: const deq_corr_model * */
+  DEQ_PARAM_LIST = 6,     /* obj: const deq_model_list * (numbers) */
+  DEQ_PARAM_SPECTRA = 7   /* obj: const deq_model_spectra * (a spectrum per
+                             item, NULL for the identity) */
+} deq_param_kind;
+
+typedef struct deq_model_list {
+  const double *v;
+  size_t n;
+} deq_model_list;
+
+typedef struct deq_model_spectra {
+  const struct deq_spectrum *const *sp;
+  size_t n;
+} deq_model_spectra;
+
+/* Parameter flags.  */
+enum {
+  DEQ_PARAM_GRID = 1u,      /* takes a grid of values (an axis) */
+  DEQ_PARAM_REQUIRED = 2u,  /* must be given */
+  DEQ_PARAM_INF = 4u,       /* +Inf is a valid value */
+  DEQ_PARAM_OPEN_MIN = 8u,  /* the minimum itself is excluded */
+  DEQ_PARAM_SHARED = 16u    /* Monte Carlo: one sample serves every value
+                               of this axis (the ridge lambda) */
+};
+
+typedef struct deq_param {
+  const char *name;         /* stable name: option --NAME, Python keyword */
+  deq_param_kind kind;
+  unsigned flags;           /* DEQ_PARAM_* */
+  double def;               /* default value (numeric kinds) */
+  double min, max;          /* valid range (numeric kinds) */
+  const char *const *choices; /* DEQ_PARAM_CHOICE: NULL-terminated words */
+  const char *meta;         /* the value's placeholder in help: "GRID", "S2" */
+  const char *help;         /* meaning, normalisation included */
+} deq_param;
+
+typedef struct deq_column {
+  const char *name;         /* stable column name (the manual's glossary) */
+  const char *help;
+} deq_column;
+
+/* A Monte Carlo quantity: its estimate is printed as NAME_mc, NAME_se and
+   NAME_z, the z-score against the theory column `theory`.  */
+typedef struct deq_mc_quantity {
+  const char *name;
+  const char *theory;
+} deq_mc_quantity;
+
+/* Solve at one point.  x/obj: the values (grid parameters at this point);
+   ws: the workspace from ws_alloc (or NULL); warm: a solved neighbouring
+   point or NULL.  Writes the model's point struct (point_size bytes)
+   including its status; returns that status.  err (never NULL) may get a
+   message for a failure that the status alone does not explain.  */
+typedef deq_status (*deq_model_solve_fn)(void *point, void *ws,
+                                         const double *x,
+                                         const void *const *obj,
+                                         const void *warm, deq_error *err);
+
+typedef struct deq_model_type {
+  const char *name;          /* "ridge" */
+  const char *summary;       /* one line */
+  const char *reference;     /* the paper or manual section, or NULL */
+  const deq_param *params;
+  size_t nparam;
+  const deq_column *columns;
+  size_t ncolumn;
+  size_t point_size;         /* bytes of one solved point */
+  size_t status_offset;      /* offsetof its deq_status field */
+  /* Grid axes are the DEQ_PARAM_GRID parameters, outermost first in
+     params order.  The innermost `warm_axes` axes are continuation axes:
+     each is solved in increasing order, every point warm-started from the
+     previous one; the first point of a row from the first point of the
+     previous row.  Axes further out start afresh.  */
+  size_t warm_axes;
+  /* Checks that need several parameters (message in err); may be NULL. */
+  deq_status (*validate)(const double *x, const void *const *obj,
+                         const unsigned char *given, deq_error *err);
+  /* Per-run workspace (e.g. a K spectrum cached per P); may be NULL.  */
+  deq_status (*ws_alloc)(void **ws, const double *x, const void *const *obj,
+                         deq_error *err);
+  void (*ws_free)(void *ws);
+  deq_model_solve_fn solve;
+  /* The columns of a solved point: row[ncolumn].  */
+  void (*row)(double *row, const void *point);
+  const char *plot_y;        /* the column drawn against the first axis */
+  /* ---- Monte Carlo (mc == NULL: none) */
+  const deq_mc_quantity *mc_quantities;
+  size_t nmc;
+  const char *const *mc_columns; /* theory columns printed by deq mc */
+  size_t nmc_column;
+  /* One outer point (x holds its values; the DEQ_PARAM_SHARED axis takes
+     the values shared[0..nshared-1]): est[j*nmc + q] for shared value j
+     and quantity q.  points: the solved theory points of those values. */
+  deq_status (*mc)(deq_mc_estimate *est, void *ws, const double *x,
+                   const void *const *obj, const double *shared,
+                   size_t nshared, const void *points, size_t trials,
+                   uint64_t seed, int threads, deq_error *err);
+} deq_model_type;
+
+/* Every model type, NULL-terminated; and one by name (NULL if none).  */
+const deq_model_type *const *deq_model_types(void);
+const deq_model_type *deq_model_find(const char *name);
+/* Index of a parameter / column by name, or -1.  */
+int deq_model_param(const deq_model_type *t, const char *name);
+int deq_model_column(const deq_model_type *t, const char *name);
+
+/* A grid: one axis per DEQ_PARAM_GRID parameter, outermost first.  */
+typedef struct deq_model_axis {
+  const double *v;
+  size_t n;
+} deq_model_axis;
+
+/* Number of points of a grid (0 on overflow).  */
+size_t deq_model_npoints(const deq_model_type *t, const deq_model_axis *axes);
+
+/* Solve every point of the grid into points (npoints * point_size bytes,
+   row-major over the axes in params order, each axis in the caller's
+   order); x/obj give the non-grid values (the grid slots are ignored).
+   Continuation as described at warm_axes.  Returns DEQ_OK, DEQ_EDIVERGE
+   if some point diverged, or the first failure (a failure beats a
+   divergence); every point carries its own status.  err (may be NULL)
+   gets the message of the first failure that has one.  */
+deq_status deq_model_grid(void *points, const deq_model_type *t,
+                          const double *x, const void *const *obj,
+                          const deq_model_axis *axes, deq_error *err);
+
+/* The status of the k-th solved point.  */
+deq_status deq_model_point_status(const deq_model_type *t, const void *points,
+                                  size_t k);
+
+/* Monte Carlo over the same grid: est[k*nmc + q] for point k (row-major as
+   above) and quantity q.  The points must have been solved by
+   deq_model_grid.  Outer point i (all axes but the shared one, row-major)
+   uses the seed deq_model_mc_seed(seed, i): results are bitwise identical
+   for any thread count.  On failure *failed (may be NULL) is the first
+   point of the first failing outer point, and err (may be NULL) may get
+   a message.  */
+deq_status deq_model_mc(deq_mc_estimate *est, size_t *failed,
+                        const deq_model_type *t, const double *x,
+                        const void *const *obj, const deq_model_axis *axes,
+                        const void *points, size_t trials, uint64_t seed,
+                        int threads, deq_error *err);
+
+/* The seed of outer point i: seed + i 2^32.  */
+uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
+
+/* The model types (also in deq_model_types()).  */
+extern const deq_model_type deq_model_ridge;
+extern const deq_model_type deq_model_rf;
+extern const deq_model_type deq_model_corr;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

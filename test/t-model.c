@@ -1,0 +1,273 @@
+/* test/t-model.c -- the model interface (deq/model.h): descriptors, the
+ * grid engine and the Monte Carlo driver.
+ *
+ * The engine must reproduce, bitwise, what each model's own solver gives
+ * (deq_ridge_grid, deq_rf_grid, deq_corr_grid and the direct Monte Carlo
+ * runs): it changes no number, only who loops.  Descriptors are checked
+ * for consistency (unique names, valid defaults, existing theory columns
+ * for every Monte Carlo quantity).  */
+#include <config.h>
+#include <deq.h>
+#include "testutil.h"
+
+#include <stddef.h>
+
+static deq_spectrum *logu(size_t n, double norm2)
+{
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_loguniform(&sp, n, 0.1, 10), DEQ_OK);
+  ck_assert_st(deq_spectrum_target_iso(sp, norm2), DEQ_OK);
+  return sp;
+}
+
+/* x and obj of a type with every parameter at its default.  */
+static void defaults(const deq_model_type *t, double *x, const void **obj)
+{
+  for (size_t i = 0; i < t->nparam; i++) {
+    x[i] = t->params[i].def;
+    obj[i] = NULL;
+  }
+}
+
+START_TEST(test_descriptors)
+{
+  const deq_model_type *const *types = deq_model_types();
+  size_t n = 0;
+  for (; types[n]; n++) {
+    const deq_model_type *t = types[n];
+    ck_assert_ptr_eq(deq_model_find(t->name), t);
+    ck_assert(t->nparam > 0 && t->ncolumn > 0 && t->point_size > 0);
+    ck_assert(t->status_offset + sizeof(deq_status) <= t->point_size);
+    ck_assert_int_ge(deq_model_column(t, t->plot_y), 0);
+    size_t shared = 0;
+    for (size_t i = 0; i < t->nparam; i++) {
+      const deq_param *p = &t->params[i];
+      ck_assert_int_eq(deq_model_param(t, p->name), (int)i); /* unique */
+      ck_assert(p->help && *p->help);
+      shared += (p->flags & DEQ_PARAM_SHARED) != 0;
+      if (p->kind == DEQ_PARAM_CHOICE)
+        ck_assert(p->choices && p->choices[(size_t)p->def]);
+    }
+    ck_assert_uint_le(shared, 1);
+    for (size_t j = 0; j < t->ncolumn; j++)
+      ck_assert_int_eq(deq_model_column(t, t->columns[j].name), (int)j);
+    for (size_t q = 0; q < t->nmc; q++)
+      ck_assert_int_ge(deq_model_column(t, t->mc_quantities[q].theory), 0);
+    for (size_t j = 0; j < t->nmc_column; j++)
+      ck_assert_int_ge(deq_model_column(t, t->mc_columns[j]), 0);
+  }
+  ck_assert_uint_eq(n, 3);
+  ck_assert_ptr_null(deq_model_find("nonesuch"));
+  ck_assert_int_eq(deq_model_param(&deq_model_ridge, "nonesuch"), -1);
+}
+END_TEST
+
+/* The ridge grid through the engine equals deq_ridge_grid bitwise, in the
+   caller's (unsorted) order, including the interpolation peak.  */
+START_TEST(test_ridge_grid_bitwise)
+{
+  const deq_model_type *t = &deq_model_ridge;
+  deq_spectrum *sp = logu(60, 1.0);
+  double P[] = { 120, 30, 60, 45 }, lambda[] = { 1e-3, 0, 0.5, 1e-8 };
+  deq_ridge_point want[16], got[16];
+  memset(want, 0, sizeof want);
+  memset(got, 0, sizeof got);
+  deq_status ws = deq_ridge_grid(want, sp, P, 4, lambda, 4, 0.3);
+  double x[8];
+  const void *obj[8];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  x[deq_model_param(t, "noise")] = 0.3;
+  deq_model_axis axes[2] = { { P, 4 }, { lambda, 4 } };
+  ck_assert_uint_eq(deq_model_npoints(t, axes), 16);
+  deq_status gs = deq_model_grid(got, t, x, obj, axes, NULL);
+  ck_assert_int_eq(gs, ws);
+  ck_assert_int_eq(gs, DEQ_EDIVERGE);   /* P = 60 = N at lambda = 0 */
+  for (size_t k = 0; k < 16; k++) {
+    ck_assert_int_eq(deq_model_point_status(t, got, k), want[k].status);
+    double a[13], b[13];
+    want[k].P = P[k / 4];
+    want[k].lambda = lambda[k % 4];
+    t->row(a, &want[k]);
+    t->row(b, &got[k]);
+    for (size_t j = 0; j < t->ncolumn; j++)
+      ck_assert_msg(memcmp(&a[j], &b[j], sizeof a[j]) == 0 ,
+                    "point %zu column %s: %.17g vs %.17g", k,
+                    t->columns[j].name, a[j], b[j]);
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* rf: one block per M (an outer axis, no warm start across blocks) equals
+   deq_rf_grid per M.  */
+START_TEST(test_rf_grid_bitwise)
+{
+  const deq_model_type *t = &deq_model_rf;
+  deq_spectrum *sp = logu(80, 1.0);
+  double M[] = { 40, INFINITY, 120 }, P[] = { 100, 50 }, lambda[] = { 0.1, 0 };
+  unsigned char buf[12 * 512];
+  ck_assert_uint_le(t->point_size, 512);
+  double x[8];
+  const void *obj[8];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  x[deq_model_param(t, "noise")] = 0.1;
+  deq_model_axis axes[3] = { { M, 3 }, { P, 2 }, { lambda, 2 } };
+  deq_status gs = deq_model_grid(buf, t, x, obj, axes, NULL);
+  ck_assert(gs == DEQ_OK || gs == DEQ_EDIVERGE);
+  for (size_t c = 0; c < 3; c++) {
+    deq_rf_point want[4];
+    deq_rf_chain ch = { 1, &M[c], NULL };
+    deq_rf_grid(want, sp, &ch, P, 2, lambda, 2, 0.1);
+    for (size_t k = 0; k < 4; k++) {
+      const deq_rf_point *g = (const deq_rf_point *)(buf + (c * 4 + k) * t->point_size);
+      ck_assert_int_eq(g->status, want[k].status);
+      ck_assert(memcmp(&g->E_g, &want[k].E_g, sizeof g->E_g) == 0);
+      ck_assert(memcmp(&g->kappa, &want[k].kappa, sizeof g->kappa) == 0);
+      ck_assert(memcmp(&g->E_tr, &want[k].E_tr, sizeof g->E_tr) == 0);
+    }
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* corr: K rebuilt per P, lambda continued; equals deq_corr_grid.  */
+START_TEST(test_corr_grid_bitwise)
+{
+  const deq_model_type *t = &deq_model_corr;
+  deq_spectrum *sp = logu(50, 1.0);
+  deq_corr_model m = { .kind = DEQ_CORR_AR1, .rho = 0.6 };
+  double P[] = { 80, 40 }, lambda[] = { 0.2, 0.01, 0 };
+  unsigned char buf[6 * 512];
+  ck_assert_uint_le(t->point_size, 512);
+  double x[12];
+  const void *obj[12];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  obj[deq_model_param(t, "corr")] = &m;
+  x[deq_model_param(t, "noise")] = 0.2;
+  deq_model_axis axes[2] = { { P, 2 }, { lambda, 3 } };
+  ck_assert_int_eq(deq_model_grid(buf, t, x, obj, axes, NULL), DEQ_OK);
+  for (size_t i = 0; i < 2; i++) {
+    deq_spectrum *K = NULL;
+    ck_assert_st(deq_corr_spectrum(&K, &m, (size_t)P[i], DEQ_CORR_EXACT, NULL),
+                 DEQ_OK);
+    deq_corr_point want[3];
+    ck_assert_st(deq_corr_grid(want, sp, K, lambda, 3, 0.2, DEQ_CORR_NOISE_K),
+                 DEQ_OK);
+    for (size_t j = 0; j < 3; j++) {
+      const deq_corr_point *g = (const deq_corr_point *)(buf + (i * 3 + j) * t->point_size);
+      ck_assert(memcmp(&g->E_g, &want[j].E_g, sizeof g->E_g) == 0);
+      ck_assert(memcmp(&g->corrgcv, &want[j].corrgcv, sizeof g->corrgcv) == 0);
+    }
+    deq_spectrum_free(K);
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* A failure beats a divergence, and its message reaches err: a block
+   size that does not divide the second P.  */
+START_TEST(test_grid_status_rule)
+{
+  const deq_model_type *t = &deq_model_corr;
+  deq_spectrum *sp = logu(40, 1.0);
+  deq_corr_model m = { .kind = DEQ_CORR_BLOCKS, .m = 4, .c = 0.3 };
+  double P[] = { 40, 42 }, lambda[] = { 0 };   /* P = 40 = rank: a peak */
+  unsigned char buf[2 * 512];
+  double x[12];
+  const void *obj[12];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  obj[deq_model_param(t, "corr")] = &m;
+  x[deq_model_param(t, "noise")] = 0.1;
+  deq_model_axis axes[2] = { { P, 2 }, { lambda, 1 } };
+  deq_error err;
+  deq_error_clear(&err);
+  ck_assert_int_eq(deq_model_grid(buf, t, x, obj, axes, &err), DEQ_EDOM);
+  ck_assert_int_eq(deq_model_point_status(t, buf, 0), DEQ_EDIVERGE);
+  ck_assert_int_eq(deq_model_point_status(t, buf, 1), DEQ_EDOM);
+  ck_assert_msg(strstr(err.message, "does not divide P = 42"), "%s", err.message);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* Monte Carlo through the engine: the same estimates as the direct run
+   with the seed of each outer point, whatever the thread count.  */
+START_TEST(test_mc_seeds)
+{
+  const deq_model_type *t = &deq_model_ridge;
+  deq_spectrum *sp = logu(30, 1.0);
+  double P[] = { 20, 45 }, lambda[] = { 0.05, 0.5 };
+  deq_ridge_point pts[4];
+  double x[8];
+  const void *obj[8];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  x[deq_model_param(t, "noise")] = 0.25;
+  deq_model_axis axes[2] = { { P, 2 }, { lambda, 2 } };
+  ck_assert_int_eq(deq_model_grid(pts, t, x, obj, axes, NULL), DEQ_OK);
+  uint64_t seed = test_seed(7);
+  deq_mc_estimate e1[16], e2[16];
+  ck_assert_int_eq(deq_model_mc(e1, NULL, t, x, obj, axes, pts, 20, seed, 1,
+                                NULL), DEQ_OK);
+  ck_assert_int_eq(deq_model_mc(e2, NULL, t, x, obj, axes, pts, 20, seed, 2,
+                                NULL), DEQ_OK);
+  ck_assert(memcmp(e1, e2, sizeof e1) == 0);
+  for (size_t i = 0; i < 2; i++) {
+    deq_mc_ridge_row rows[2];
+    ck_assert_st(deq_mc_ridge_run(rows, sp, (size_t)P[i], lambda, 2, 0.25, 20,
+                                  deq_model_mc_seed(seed, i), 1), DEQ_OK);
+    for (size_t j = 0; j < 2; j++) {
+      const deq_mc_estimate *e = &e1[(i * 2 + j) * t->nmc];
+      ck_assert(memcmp(&e[0], &rows[j].E_g, sizeof e[0]) == 0);
+      ck_assert(memcmp(&e[3], &rows[j].df1, sizeof e[3]) == 0);
+    }
+  }
+  ck_assert(deq_model_mc_seed(5, 0) == 5);
+  ck_assert(deq_model_mc_seed(5, 3) == 5 + 3 * ((uint64_t)1 << 32));
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+  const deq_model_type *t = &deq_model_ridge;
+  double x[8], P[] = { 10 };
+  const void *obj[8];
+  defaults(t, x, obj);
+  deq_model_axis axes[2] = { { P, 1 }, { P, 0 } };   /* an empty axis */
+  deq_ridge_point pt;
+  ck_assert_uint_eq(deq_model_npoints(t, axes), 0);
+  ck_assert_st(deq_model_grid(&pt, t, x, obj, axes, NULL), DEQ_EINVAL);
+  ck_assert_st(deq_model_grid(NULL, t, x, obj, axes, NULL), DEQ_EINVAL);
+  deq_mc_estimate e[4];
+  ck_assert_st(deq_model_mc(e, NULL, t, x, obj, axes, NULL, 2, 1, 1, NULL),
+               DEQ_EINVAL);
+  /* The ridge model's own check: --lambda with --optimal-lambda.  */
+  unsigned char given[8] = { 0 };
+  given[deq_model_param(t, "lambda")] = 1;
+  given[deq_model_param(t, "optimal-lambda")] = 1;
+  deq_error err;
+  deq_error_clear(&err);
+  ck_assert_st(t->validate(x, obj, given, &err), DEQ_EINVAL);
+  ck_assert(strstr(err.message, "--optimal-lambda") != NULL);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *s = suite_create("model");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_descriptors);
+  tcase_add_test(tc, test_ridge_grid_bitwise);
+  tcase_add_test(tc, test_rf_grid_bitwise);
+  tcase_add_test(tc, test_corr_grid_bitwise);
+  tcase_add_test(tc, test_grid_status_rule);
+  tcase_add_test(tc, test_mc_seeds);
+  tcase_add_test(tc, test_bad_arguments);
+  suite_add_tcase(s, tc);
+  return test_run(s);
+}
