@@ -254,7 +254,11 @@ void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
   { "seed", required_argument, NULL, OPT_SEED },            \
   { "threads", required_argument, NULL, OPT_THREADS }
 /* Parse one of them (code OPT_TRIALS, OPT_SEED or OPT_THREADS): trials
-   >= 2, any unsigned 64-bit seed, threads >= 0 (0: one per core).  */
+   in [2, 1e8], any unsigned 64-bit decimal seed, threads in [0, 4096]
+   (0: one per core; more threads than that would only exhaust the
+   OpenMP runtime, which crashes rather than fails).  */
+#define CLI_MC_MAX_TRIALS 100000000u
+#define CLI_MC_MAX_THREADS 4096u
 int cli_mc_option(uint64_t *trials, uint64_t *seed, int *threads,
                   const char *cmd, int code, const char *arg);
 /* The thread count the library will use for `threads` (0: one per core).  */

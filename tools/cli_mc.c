@@ -47,11 +47,11 @@ int cli_mc_option(uint64_t *trials, uint64_t *seed, int *threads,
   int st;
   switch (code) {
   case OPT_TRIALS:
-    return cli_count_parse(trials, cmd, "--trials", arg, 2, SIZE_MAX);
+    return cli_count_parse(trials, cmd, "--trials", arg, 2, CLI_MC_MAX_TRIALS);
   case OPT_SEED:
     return cli_count_parse(seed, cmd, "--seed", arg, 0, UINT64_MAX);
   case OPT_THREADS:
-    st = cli_count_parse(&u, cmd, "--threads", arg, 0, INT_MAX);
+    st = cli_count_parse(&u, cmd, "--threads", arg, 0, CLI_MC_MAX_THREADS);
     if (st == CLI_OK) *threads = (int)u;
     return st;
   }

@@ -99,12 +99,30 @@ static int read_table(deq_table **t, const fit_opts *o)
   return cli_status_exit(st);
 }
 
+/* Column names renamed in deq 0.2 (NEWS): old and new names are read as
+   one another for one release, with a note on stderr.  */
+static const char *const renamed[][2] = {
+  { "variance", "var_noise" }, { "gcv_naive", "gcv" }, { "train", "E_tr" },
+  { "df", "df1" }, { "df_mc", "df1_mc" }, { "df_se", "df1_se" },
+  { "df_z", "df1_z" }, { "gcv_naive_mc", "gcv_mc" },
+  { "gcv_naive_se", "gcv_se" }, { "gcv_naive_z", "gcv_z" },
+};
+
 static int need_column(long *col, const deq_table *t, const fit_opts *o,
                        const char *opt, const char *name)
 {
   *col = deq_table_column(t, name);
   if (*col >= 0)
     return CLI_OK;
+  for (size_t i = 0; i < sizeof renamed / sizeof renamed[0]; i++)
+    for (int k = 0; k < 2; k++)
+      if (strcmp(name, renamed[i][k]) == 0
+          && (*col = deq_table_column(t, renamed[i][1 - k])) >= 0) {
+        fprintf(stderr, "# deq fit: %s %s: reading column '%s' (renamed "
+                "from '%s' in deq 0.2)\n", opt, name, renamed[i][1 - k],
+                renamed[i][0]);
+        return CLI_OK;
+      }
   cli_error("fit", "%s: no column '%s' in %s", opt, name, input_name(o));
   return CLI_EUSAGE;
 }

@@ -45,7 +45,7 @@ static const char spectrum_help[] =
   "  --s-transform GRID   columns: delta S, S(delta) = (1-delta)/(delta\n"
   "                       lambda(delta)), lambda the inverse of the\n"
   "                       normalised df\n"
-  "  --df GRID            columns: lambda df kappa: df = tr A (A+lambda)^-1,\n"
+  "  --df GRID            columns: lambda df1 kappa: df1 = tr A (A+lambda)^-1,\n"
   "                       kappa the matching ridge of the input spectrum\n"
   "  --format tsv|json    output format (default tsv)\n"
   "  --plot FILE.svg|png  draw the curve with gnuplot\n"
@@ -203,18 +203,9 @@ static int spectrum_option(void *ctx, int code, const char *arg)
       return st;
     return cli_grid_parse(&o->grid, cmd, "--df", arg, CLI_POSITIVE);
   case OPT_TRIALS:
-    return cli_count_parse(&o->trials, cmd, "--trials", arg, 2, 100000000);
   case OPT_SEED:
-    if (cli_parse_uint(&o->seed, arg) != 0) {
-      cli_error(cmd, "--seed '%s': must be an unsigned integer", arg);
-      return CLI_EUSAGE;
-    }
-    return CLI_OK;
   case OPT_THREADS:
-    if ((st = cli_count_parse(&u, cmd, "--threads", arg, 0, 4096)) != CLI_OK)
-      return st;
-    o->threads = (int)u;
-    return CLI_OK;
+    return cli_mc_option(&o->trials, &o->seed, &o->threads, cmd, code, arg);
   case OPT_BINS:
     return cli_count_parse(&o->bins, cmd, "--bins", arg, 1, 100000);
   case OPT_KS: o->ks = 1; return CLI_OK;
@@ -618,7 +609,7 @@ static int write_grid(const deq_spectrum *sp, const chain_data *d,
                       const spectrum_opts *o)
 {
   static const char *const scols[] = { "delta", "S" };
-  static const char *const dcols[] = { "lambda", "df", "kappa" };
+  static const char *const dcols[] = { "lambda", "df1", "kappa" };
   int df = o->mode == MODE_DF, model = o->samples > 0 || o->product;
   const char *cmd = o->out.command;
   cli_table t;

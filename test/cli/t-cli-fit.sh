@@ -114,4 +114,15 @@ if ok "fit theory column" fit "$TMP/mc.tsv"; then
   fi
 fi
 
+
+# ---------------------------------------------------------------- renamed columns (0.2)
+printf 'P\tvariance\n10\t1\n100\t0.1\n1000\t0.01\n' > "$TMP/old.tsv"
+if ok "fit reads an old column under its new name" fit --y var_noise --se none "$TMP/old.tsv"; then
+  close "old table exponent" "$(col exponent)" 1 1e-12
+  check "fit names the rename" grep -q "reading column 'variance'" "$ERR"
+fi
+printf 'P\tvar_noise\n10\t1\n100\t0.1\n1000\t0.01\n' > "$TMP/new.tsv"
+ok "fit reads a new column under its old name" fit --y variance --se none "$TMP/new.tsv" &&
+  close "new table exponent" "$(col exponent)" 1 1e-12
+
 finish

@@ -64,8 +64,8 @@ if ok "product density" spectrum --spectrum iso:n=100 --product --widths 50 --de
 fi
 # df of G' Sigma_hat G: lambda_A(df) = f(df)(1 - df/N1)(1 - df/N2)(1 - df/P)
 if ok "product df" spectrum --spectrum $LU --product --widths 150,75 --samples 200 --df 0.1; then
-  same "df header" "$(header)" "lambda df kappa"
-  d=$(col df); k=$(col kappa)
+  same "df header" "$(header)" "lambda df1 kappa"
+  d=$(col df1); k=$(col kappa)
   close "lambda from df" "$(calc "$k * (1 - $d/150) * (1 - $d/75) * (1 - $d/200)")" 0.1 1e-10
 fi
 ok "product json" spectrum --spectrum $LU --product --widths 150,75 --layer-spectrum iso:n=5,scale=2 \

@@ -80,4 +80,21 @@ ok "file spectrum" mc ridge --spectrum "file:$DEQ_DATA/spec-two.txt" --noise 0.1
   --lambda 0.05 --trials 10 --threads 1 && same "file spectrum row" "$(rows)" 1
 ok "json" mc ridge $SPEC --P 30 --trials 5 --threads 1 --format json && json_ok "mc json" "mc ridge"
 
+
+# ---------------------------------------------------------------- counts (issue 8: 9, 11, 18)
+error "threads beyond the cap" 1 "--threads '100000': too large (at most 4096)" \
+  mc ridge --spectrum iso:n=10 --target iso --P 20 --threads 100000
+error "threads cap in mc rf too" 1 "at most 4096" \
+  mc rf --spectrum iso:n=10 --target iso --features 5 --P 20 --threads 5000
+if ok "decimal trials and seed" mc ridge --spectrum iso:n=10 --target iso --P 20 --trials 010 --seed 08; then
+  check "--trials 010 is ten trials" grep -q 'seed=8 trials=10 ' "$ERR"
+fi
+if ok "integer log grid rounded" mc ridge --spectrum iso:n=10 --target iso --P 16:512:8:log --trials 2; then
+  same "rounded P grid" "$(cut -f1 "$OUT" | tail -n +2 | tr '\n' ' ')" "16 26 43 71 116 190 312 512 "
+fi
+error "explicit non-integer P in mc" 1 "must be an integer" \
+  mc ridge --spectrum iso:n=10 --target iso --P 20.5
+error "infinite width in mc rf" 1 "must be a finite integer" \
+  mc rf --spectrum iso:n=10 --target iso --features inf --P 20
+
 finish
