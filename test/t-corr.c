@@ -563,8 +563,8 @@ START_TEST(gcv_factor)
   ck_assert_st(deq_corr_gcv_factor(&f, &kK, K, p.df), DEQ_OK);
   ck_assert_rel(kK, p.kappa_K, 1e-12);
   ck_assert_rel(p.E_tr * f, p.E_test, 1e-12);
-  ck_assert_bad(deq_corr_gcv_factor(&f, NULL, K, 150));
-  ck_assert_bad(deq_corr_gcv_factor(&f, NULL, K, 0));
+  ck_assert_st(deq_corr_gcv_factor(&f, NULL, K, 150), DEQ_EDOM);
+  ck_assert_st(deq_corr_gcv_factor(&f, NULL, K, 0), DEQ_EDOM);
   deq_spectrum_free(Id);
   deq_spectrum_free(K);
   deq_spectrum_free(S);
@@ -680,11 +680,16 @@ START_TEST(bad_input)
   deq_spectrum *S = sigma(20);
   ck_assert_st(deq_corr_spectrum_ar1(&K, 30, 0.5, DEQ_CORR_EXACT), DEQ_OK);
   deq_corr_point p;
-  ck_assert_bad(deq_corr_solve(&p, S, K, -1, 0, DEQ_CORR_NOISE_K, NULL));
-  ck_assert_bad(deq_corr_solve(&p, S, K, NAN, 0, DEQ_CORR_NOISE_K, NULL));
-  ck_assert_bad(deq_corr_solve(&p, S, K, 0.1, -1, DEQ_CORR_NOISE_K, NULL));
-  ck_assert_bad(deq_corr_solve(&p, S, K, 0.1, 0, (deq_corr_noise)7, NULL));
-  ck_assert_bad(deq_corr_solve(NULL, S, K, 0.1, 0, DEQ_CORR_NOISE_K, NULL));
+  ck_assert_st(deq_corr_solve(&p, S, K, -1, 0, DEQ_CORR_NOISE_K, NULL),
+               DEQ_EDOM);
+  ck_assert_st(deq_corr_solve(&p, S, K, NAN, 0, DEQ_CORR_NOISE_K, NULL),
+               DEQ_EDOM);
+  ck_assert_st(deq_corr_solve(&p, S, K, 0.1, -1, DEQ_CORR_NOISE_K, NULL),
+               DEQ_EDOM);
+  ck_assert_st(deq_corr_solve(&p, S, K, 0.1, 0, (deq_corr_noise)7, NULL),
+               DEQ_EINVAL);
+  ck_assert_st(deq_corr_solve(NULL, S, K, 0.1, 0, DEQ_CORR_NOISE_K, NULL),
+               DEQ_EINVAL);
   ck_assert_st(deq_corr_forecast_alloc(&f, &ma, 31, 1), DEQ_OK);
   p = csolve(S, K, 0.1, 0.1, DEQ_CORR_NOISE_K);
   double E;
@@ -762,7 +767,8 @@ START_TEST(grid_matches_pointwise)
     ck_assert_rel(g[j].E_tr + 1e-300, p.E_tr + 1e-300, 1e-12);
     ck_assert_rel(g[j].corrgcv, p.corrgcv, 1e-12);
   }
-  ck_assert_st(deq_corr_grid(g, S, K, lam, 0, 0.5, DEQ_CORR_NOISE_K), DEQ_EINVAL);
+  ck_assert_st(deq_corr_grid(g, S, K, lam, 0, 0.5, DEQ_CORR_NOISE_K),
+               DEQ_EINVAL);
   deq_spectrum_free(S);
   deq_spectrum_free(K);
 }

@@ -163,9 +163,11 @@ START_TEST(bad_input)
   ck_assert_st(deq_mc_corr_plan_alloc(&p, S, &m, 12, 0, 1, 1), DEQ_OK);
   deq_mc_corr_row r;
   double l = -1;
-  ck_assert_bad(deq_mc_corr_execute(&r, p, &l, 0.1, DEQ_CORR_NOISE_K, 10, 1));
+  ck_assert_st(deq_mc_corr_execute(&r, p, &l, 0.1, DEQ_CORR_NOISE_K, 10, 1),
+               DEQ_EDOM);
   l = 0.1;
-  ck_assert_bad(deq_mc_corr_execute(&r, p, &l, 0.1, DEQ_CORR_NOISE_K, 1, 1));
+  ck_assert_st(deq_mc_corr_execute(&r, p, &l, 0.1, DEQ_CORR_NOISE_K, 1, 1),
+               DEQ_EINVAL);
   deq_mc_corr_plan_free(p);
   deq_mc_corr_plan_free(NULL);
   deq_spectrum_free(S);

@@ -805,9 +805,9 @@ START_TEST(test_learned)
   ck_assert_st(deq_ridge_learned(frac, sp, 0), DEQ_OK);
   for (size_t i = 0; i < 3; i++)
     ck_assert(frac[i] == 1);
-  ck_assert_bad(deq_ridge_learned(frac, sp, -1));
-  ck_assert_bad(deq_ridge_learned(frac, sp, NAN));
-  ck_assert_bad(deq_ridge_learned(NULL, sp, 1));
+  ck_assert_st(deq_ridge_learned(frac, sp, -1), DEQ_EDOM);
+  ck_assert_st(deq_ridge_learned(frac, sp, NAN), DEQ_EDOM);
+  ck_assert_st(deq_ridge_learned(NULL, sp, 1), DEQ_EINVAL);
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -827,10 +827,10 @@ START_TEST(test_kappa0)
   ck_assert(k0 == 0);
   ck_assert_st(deq_ridge_kappa0(&k0, sp, 420), DEQ_OK);
   ck_assert(k0 == 0);
-  ck_assert_bad(deq_ridge_kappa0(&k0, sp, 0));
-  ck_assert_bad(deq_ridge_kappa0(&k0, sp, -5));
-  ck_assert_bad(deq_ridge_kappa0(&k0, sp, NAN));
-  ck_assert_bad(deq_ridge_kappa0(&k0, NULL, 10));
+  ck_assert_st(deq_ridge_kappa0(&k0, sp, 0), DEQ_EDOM);
+  ck_assert_st(deq_ridge_kappa0(&k0, sp, -5), DEQ_EDOM);
+  ck_assert_st(deq_ridge_kappa0(&k0, sp, NAN), DEQ_EDOM);
+  ck_assert_st(deq_ridge_kappa0(&k0, NULL, 10), DEQ_EINVAL);
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -914,31 +914,35 @@ START_TEST(test_bad_input)
 {
   deq_spectrum *sp = loguniform(50, 0);
   deq_ridge_point pt;
-  ck_assert_bad(deq_ridge_solve(&pt, sp, 0, 0.1, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, -10, 0.1, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, NAN, 0.1, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, INFINITY, 0.1, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, 10, -1e-300, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, 10, NAN, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, 10, INFINITY, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, 10, 0.1, -0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, sp, 10, 0.1, NAN, NULL));
-  ck_assert_bad(deq_ridge_solve(&pt, NULL, 10, 0.1, 0.1, NULL));
-  ck_assert_bad(deq_ridge_solve(NULL, sp, 10, 0.1, 0.1, NULL));
+  ck_assert_st(deq_ridge_solve(&pt, sp, 0, 0.1, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, -10, 0.1, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, NAN, 0.1, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, INFINITY, 0.1, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 10, -1e-300, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 10, NAN, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 10, INFINITY, 0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 10, 0.1, -0.1, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 10, 0.1, NAN, NULL), DEQ_EDOM);
+  ck_assert_st(deq_ridge_solve(&pt, NULL, 10, 0.1, 0.1, NULL), DEQ_EINVAL);
+  ck_assert_st(deq_ridge_solve(NULL, sp, 10, 0.1, 0.1, NULL), DEQ_EINVAL);
 
   deq_ridge_point out[4];
   const double Ps[] = { 10, -1 }, ls[] = { 0.1, -0.1 };
-  ck_assert_bad(deq_ridge_grid(out, sp, Ps, 2, ls, 1, 0.1));      /* P < 0 */
-  ck_assert_bad(deq_ridge_grid(out, sp, Ps, 1, ls, 2, 0.1));      /* lambda < 0 */
-  ck_assert_bad(deq_ridge_grid(out, sp, Ps, 1, ls, 1, -0.1));     /* noise < 0 */
-  ck_assert_bad(deq_ridge_grid(out, sp, Ps, 0, ls, 1, 0.1));      /* empty */
-  ck_assert_bad(deq_ridge_grid(out, sp, NULL, 1, ls, 1, 0.1));
-  ck_assert_bad(deq_ridge_grid(NULL, sp, Ps, 1, ls, 1, 0.1));
+  ck_assert_st(deq_ridge_grid(out, sp, Ps, 2, ls, 1, 0.1),
+               DEQ_EDOM); /* P < 0 */
+  ck_assert_st(deq_ridge_grid(out, sp, Ps, 1, ls, 2, 0.1),
+               DEQ_EDOM); /* lambda < 0 */
+  ck_assert_st(deq_ridge_grid(out, sp, Ps, 1, ls, 1, -0.1),
+               DEQ_EDOM); /* noise < 0 */
+  ck_assert_st(deq_ridge_grid(out, sp, Ps, 0, ls, 1, 0.1),
+               DEQ_EINVAL); /* empty */
+  ck_assert_st(deq_ridge_grid(out, sp, NULL, 1, ls, 1, 0.1), DEQ_EINVAL);
+  ck_assert_st(deq_ridge_grid(NULL, sp, Ps, 1, ls, 1, 0.1), DEQ_EINVAL);
 
-  ck_assert_bad(deq_ridge_optimal(&pt, sp, 0, 0.1));
-  ck_assert_bad(deq_ridge_optimal(&pt, sp, NAN, 0.1));
-  ck_assert_bad(deq_ridge_optimal(&pt, sp, 10, -0.1));
-  ck_assert_bad(deq_ridge_optimal(&pt, NULL, 10, 0.1));
+  ck_assert_st(deq_ridge_optimal(&pt, sp, 0, 0.1), DEQ_EDOM);
+  ck_assert_st(deq_ridge_optimal(&pt, sp, NAN, 0.1), DEQ_EDOM);
+  ck_assert_st(deq_ridge_optimal(&pt, sp, 10, -0.1), DEQ_EDOM);
+  ck_assert_st(deq_ridge_optimal(&pt, NULL, 10, 0.1), DEQ_EINVAL);
   deq_spectrum_free(sp);
 }
 END_TEST

@@ -310,28 +310,46 @@ START_TEST(test_bad_brackets)
 {
   deq_root r;
   /* no sign change */
-  ck_assert_bad(deq_solve_newton(&r, sq2_fdf, NULL, 2, 3, 2.5, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_brent(&r, sq2_f, NULL, 2, 3, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_brent(&r, sq2_f, NULL, -1, 1, 1e-15, 0, 50));
+  ck_assert_st(deq_solve_newton(&r, sq2_fdf, NULL, 2, 3, 2.5, 1e-15, 0, 50),
+               DEQ_EDOM);
+  ck_assert_st(deq_solve_brent(&r, sq2_f, NULL, 2, 3, 1e-15, 0, 50), DEQ_EDOM);
+  ck_assert_st(deq_solve_brent(&r, sq2_f, NULL, -1, 1, 1e-15, 0, 50),
+               DEQ_EDOM);
   /* empty bracket away from the root */
-  ck_assert_bad(deq_solve_newton(&r, sq2_fdf, NULL, 3, 3, 3, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_brent(&r, sq2_f, NULL, 3, 3, 1e-15, 0, 50));
+  ck_assert_st(deq_solve_newton(&r, sq2_fdf, NULL, 3, 3, 3, 1e-15, 0, 50),
+               DEQ_EDOM);
+  ck_assert_st(deq_solve_brent(&r, sq2_f, NULL, 3, 3, 1e-15, 0, 50), DEQ_EDOM);
   /* non-finite ends */
-  ck_assert_bad(deq_solve_newton(&r, sq2_fdf, NULL, NAN, 2, 1, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_brent(&r, sq2_f, NULL, 0, NAN, 1e-15, 0, 50));
-  /* start outside the bracket: the header leaves it open; refusing it
-     or clamping it are both fine, but an answer must be the root */
-  deq_status st = deq_solve_newton(&r, sq2_fdf, NULL, 0, 2, 5, 1e-15, 0, 50);
-  ck_assert(st == DEQ_OK || st == DEQ_EDOM || st == DEQ_EINVAL);
-  if (st == DEQ_OK)
+  ck_assert_st(deq_solve_newton(&r, sq2_fdf, NULL, NAN, 2, 1, 1e-15, 0, 50),
+               DEQ_EDOM);
+  ck_assert_st(deq_solve_brent(&r, sq2_f, NULL, 0, NAN, 1e-15, 0, 50),
+               DEQ_EDOM);
+  /* a start outside the bracket is clamped into it (solve.h), not refused:
+     the answer is the root */
+  const double outside[] = { 5, -1, INFINITY, -INFINITY };
+  for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+    ck_assert_st(deq_solve_newton(&r, sq2_fdf, NULL, 0, 2, outside[i], 1e-15,
+                                  0, 50), DEQ_OK);
     ck_assert_rel(r.x, sqrt(2.0), 4e-15);
+    ck_assert_st(deq_solve_newton_dir(&r, sq2_fdf, NULL, 0, 2, outside[i], 1,
+                                      1e-15, 0, 50), DEQ_OK);
+    ck_assert_rel(r.x, sqrt(2.0), 4e-15);
+  }
   /* orientation must be +1 or -1 */
-  ck_assert_bad(deq_solve_newton_dir(&r, sq2_fdf, NULL, 0, 2, 1, 0, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_newton_dir(&r, sq2_fdf, NULL, 0, 2, 1, 2, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_newton_dir(&r, sq2_fdf, NULL, NAN, 2, 1, 1, 1e-15, 0, 50));
+  ck_assert_st(deq_solve_newton_dir(&r, sq2_fdf, NULL, 0, 2, 1, 0, 1e-15, 0,
+                                    50),
+               DEQ_EINVAL);
+  ck_assert_st(deq_solve_newton_dir(&r, sq2_fdf, NULL, 0, 2, 1, 2, 1e-15, 0,
+                                    50),
+               DEQ_EINVAL);
+  ck_assert_st(deq_solve_newton_dir(&r, sq2_fdf, NULL, NAN, 2, 1, 1, 1e-15, 0,
+                                    50),
+               DEQ_EDOM);
   /* no function */
-  ck_assert_bad(deq_solve_newton(&r, NULL, NULL, 0, 2, 1, 1e-15, 0, 50));
-  ck_assert_bad(deq_solve_brent(&r, NULL, NULL, 0, 2, 1e-15, 0, 50));
+  ck_assert_st(deq_solve_newton(&r, NULL, NULL, 0, 2, 1, 1e-15, 0, 50),
+               DEQ_EINVAL);
+  ck_assert_st(deq_solve_brent(&r, NULL, NULL, 0, 2, 1e-15, 0, 50),
+               DEQ_EINVAL);
 }
 END_TEST
 

@@ -180,9 +180,11 @@ START_TEST(test_from_arrays_invalid)
   const double s[] = { 1 };
   deq_spectrum *sp = NULL;
   deq_error err;
-  ck_assert_st(deq_spectrum_from_arrays(&sp, 0, s, NULL, NULL, &err), DEQ_EINVAL);
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 0, s, NULL, NULL, &err),
+               DEQ_EINVAL);
   drop(&sp);
-  ck_assert_st(deq_spectrum_from_arrays(&sp, 1, NULL, NULL, NULL, &err), DEQ_EINVAL);
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 1, NULL, NULL, NULL, &err),
+               DEQ_EINVAL);
   drop(&sp);
 }
 END_TEST
@@ -252,7 +254,8 @@ START_TEST(test_validation_first_bad)
   const double s[] = { 1, -1, 1, -2 };
   deq_spectrum *sp = NULL;
   deq_error err;
-  ck_assert_st(deq_spectrum_from_arrays(&sp, 4, s, NULL, NULL, &err), DEQ_EDOM);
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 4, s, NULL, NULL, &err),
+               DEQ_EDOM);
   ck_assert_int_eq(err.line, 2);
   drop(&sp);
 }
@@ -279,11 +282,11 @@ START_TEST(test_iso_bad)
   const double bad_scale[] = { -1, NAN, INFINITY };
   deq_spectrum *sp = NULL;
   for (size_t i = 0; i < sizeof bad_n / sizeof bad_n[0]; i++) {
-    ck_assert_bad(deq_spectrum_iso(&sp, bad_n[i], 1.0));
+    ck_assert_st(deq_spectrum_iso(&sp, bad_n[i], 1.0), DEQ_EDOM);
     drop(&sp);
   }
   for (size_t i = 0; i < sizeof bad_scale / sizeof bad_scale[0]; i++) {
-    ck_assert_bad(deq_spectrum_iso(&sp, 10, bad_scale[i]));
+    ck_assert_st(deq_spectrum_iso(&sp, 10, bad_scale[i]), DEQ_EDOM);
     drop(&sp);
   }
 }
@@ -344,12 +347,14 @@ END_TEST
 START_TEST(test_loguniform_bad)
 {
   deq_spectrum *sp = NULL;
-  ck_assert_bad(deq_spectrum_loguniform(&sp, 0, 0.1, 10)); drop(&sp);
-  ck_assert_bad(deq_spectrum_loguniform(&sp, 10, 0, 10)); drop(&sp);
-  ck_assert_bad(deq_spectrum_loguniform(&sp, 10, -1, 10)); drop(&sp);
-  ck_assert_bad(deq_spectrum_loguniform(&sp, 10, 2, 1)); drop(&sp);
-  ck_assert_bad(deq_spectrum_loguniform(&sp, 10, NAN, 1)); drop(&sp);
-  ck_assert_bad(deq_spectrum_loguniform(&sp, 10, 0.1, INFINITY)); drop(&sp);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 0, 0.1, 10),
+               DEQ_EINVAL); drop(&sp);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 10, 0, 10), DEQ_EDOM); drop(&sp);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 10, -1, 10), DEQ_EDOM); drop(&sp);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 10, 2, 1), DEQ_EDOM); drop(&sp);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 10, NAN, 1), DEQ_EDOM); drop(&sp);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 10, 0.1, INFINITY),
+               DEQ_EDOM); drop(&sp);
 }
 END_TEST
 
@@ -741,9 +746,9 @@ START_TEST(test_target_iso)
   ck_assert_rel(sp->signal, 1.4375, 2 * DBL_EPSILON);
   ck_assert_st(deq_spectrum_target_iso(sp, 0.0), DEQ_OK);
   ck_assert(sp->signal == 0);
-  ck_assert_bad(deq_spectrum_target_iso(sp, -1.0));
-  ck_assert_bad(deq_spectrum_target_iso(sp, NAN));
-  ck_assert_bad(deq_spectrum_target_iso(sp, INFINITY));
+  ck_assert_st(deq_spectrum_target_iso(sp, -1.0), DEQ_EDOM);
+  ck_assert_st(deq_spectrum_target_iso(sp, NAN), DEQ_EDOM);
+  ck_assert_st(deq_spectrum_target_iso(sp, INFINITY), DEQ_EDOM);
   deq_spectrum_free(sp);
 
   /* isotropic spectrum: signal = norm2 * scale */
@@ -775,8 +780,8 @@ START_TEST(test_target_values)
     ck_assert(sp->v[i] == v[i]);
   ck_assert(sp->signal == 0.875);
 
-  ck_assert_bad(deq_spectrum_target_values(sp, 3, v, &err));
-  ck_assert_bad(deq_spectrum_target_values(sp, 5, v, &err));
+  ck_assert_st(deq_spectrum_target_values(sp, 3, v, &err), DEQ_EINVAL);
+  ck_assert_st(deq_spectrum_target_values(sp, 5, v, &err), DEQ_EINVAL);
 
   const double neg[] = { 0.5, 0.25, -0.125, 0 };
   deq_error_clear(&err);

@@ -45,15 +45,6 @@ static inline double test_reldiff(double a, double b, double floor)
                   deq_strerror(st_), (int)(want));                          \
   } while (0)
 
-/* Bad arguments may be reported as "invalid" or "out of domain".  */
-#define ck_assert_bad(expr)                                                 \
-  do {                                                                      \
-    deq_status st_ = (expr);                                                \
-    ck_assert_msg(st_ == DEQ_EDOM || st_ == DEQ_EINVAL,                     \
-                  "%s -> %d (%s), want EDOM or EINVAL", #expr, (int)st_,    \
-                  deq_strerror(st_));                                       \
-  } while (0)
-
 /* Run a suite; return the process exit status.  Honour CK_RUN_CASE /
    CK_RUN_SUITE (Check's own variables) to run one named test case.  */
 static inline int test_run(Suite *s)

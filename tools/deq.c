@@ -43,7 +43,7 @@ static void usage(FILE *f)
         "  -h, --help     print this help\n"
         "  -V, --version  print the version\n\n"
         "Exit status: 0 success, 1 usage or input error, 2 numerical failure.\n"
-        "Report bugs to " PACKAGE_BUGREPORT ".\n", f);
+        "Manual: info deq\n", f);
 }
 
 int cli_getopt(int argc, char **argv, const char *cmd,
