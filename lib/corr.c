@@ -27,6 +27,7 @@
 #include <lapacke.h>
 
 #include "deq/corr.h"
+#include "deq/ridge.h"
 #include "deq/solve.h"
 #include "grid_impl.h"
 #include "resolvent_impl.h"
@@ -276,19 +277,73 @@ static void fill_point(deq_corr_point *out, const deq_moments *mS,
   }
 }
 
-/* lambda = 0 with rank Sigma = rank K: the variance diverges.  */
+/* lambda = 0 with rank Sigma = rank K: the variance diverges.  Every
+   field is its lambda -> 0 limit (+Inf where that diverges), never NaN.
+   kappa, kappa_K, a, b -> 0 at the same rate, so B/(1 - gamma) = O(kappa)
+   -> 0 and the iid extra term of E_tr tends to sigma^2 def/P (def = P -
+   rank K: the noise outside K's range); the rest of E_tr is O(kappa_K).
+   The fit interpolates inside K's range: E_tr, train_ratio -> 0 there.  */
 static deq_status fill_peak(deq_corr_point *out, double rank)
 {
+  double s2 = out->noise, P = out->P;
+  double def = P - rank;
+  if (fabs(def) <= RANK_TOL * P) def = 0;
+  double inf_or_0 = s2 > 0 ? INFINITY : 0.0;
   out->kappa = out->kappa_K = 0;
   out->df = out->df2 = out->df2_K = rank;
   out->gamma = 1;
   out->one_minus_gamma = 0;
   out->dkappa_dlambda = INFINITY;
   out->B = out->bias = 0;
-  out->variance = out->E_g = out->noise > 0 ? INFINITY : 0.0;
-  out->E_test = out->E_g + out->noise;
-  out->E_tr = out->train_ratio = out->gcv_naive = out->corrgcv = NAN;
+  out->variance = out->E_g = inf_or_0;
+  out->E_test = out->E_g + s2;
+  out->train_ratio = 0;
+  int iid_outside = out->model == DEQ_CORR_NOISE_IID && def > 0;
+  out->E_tr = iid_outside ? s2 * def / P : 0.0;
+  /* gcv_naive = E_tr/(1 - df/P)^2: E_test times a finite factor when K
+     has full rank (for K = I exactly E_test, the ridge GCV limit).  */
+  out->gcv_naive = def == 0 ? out->E_test : P * P * out->E_tr / (def * def);
+  out->corrgcv = inf_or_0;
   return DEQ_EDIVERGE;
+}
+
+/* K = I exactly (every atom at 1, full rank): the model is plain ridge,
+   and the point is deq_ridge_solve's, field by field.  */
+static int is_identity(const deq_spectrum *K)
+{
+  for (size_t i = 0; i < K->n; i++)
+    if (K->s[i] != 1.0) return 0;
+  return K->rank == K->dim;
+}
+
+/* The corr point of plain ridge r (K = I): kappa_K = (P - df)/df, i.e.
+   P lambda/(kappa df) for lambda > 0; lambda/kappa = kappa_K df/P is the
+   ratio E_tr/E_test = (lambda/kappa)^2 of ridge.  */
+static void from_ridge(deq_corr_point *out, const deq_ridge_point *r)
+{
+  double P = r->P, df = r->df1;
+  double ratio = r->lambda > 0 ? r->lambda / r->kappa
+                 : (r->kappa0 > 0 ? 0.0 : (P - df) / P);
+  if (r->status == DEQ_EDIVERGE) ratio = 0;
+  out->kappa = r->kappa;
+  out->kappa_K = ratio * P / df;
+  out->df = df;
+  out->df2 = r->df2;
+  out->df2_K = df * df / P;
+  out->gamma = r->gamma;
+  out->one_minus_gamma = r->one_minus_gamma;
+  out->dkappa_dlambda = r->dkappa_dlambda;
+  out->B = r->bias * r->one_minus_gamma;
+  out->bias = r->bias;
+  out->variance = r->variance;
+  out->E_g = r->E_g;
+  out->E_test = r->E_test;
+  out->E_tr = r->E_tr;
+  out->train_ratio = ratio * ratio;
+  out->gcv_naive = out->corrgcv = r->gcv;
+  out->iterations = r->iterations;
+  out->residual = r->residual;
+  out->status = r->status;
 }
 
 static deq_status check_args(const deq_corr_point *out, const deq_spectrum *sp,
@@ -333,6 +388,16 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
   out->lambda = lambda;
   out->noise = noise;
   out->model = model;
+  if (is_identity(K)) {
+    deq_ridge_point r;
+    st = deq_ridge_solve(&r, sp, K->dim, lambda, noise, NULL);
+    if (st != DEQ_OK && st != DEQ_EDIVERGE) {
+      out->status = st;
+      return st;
+    }
+    from_ridge(out, &r);
+    return st;
+  }
   corr_ctx c = { .P = K->dim, .lambda = lambda };
   c.S = (side){ .sp = sp, .rank = sp->rank };
   c.K = (side){ .sp = K, .rank = K->rank };

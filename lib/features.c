@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/features.h"
+#include "deq/ridge.h"
 #include "deq/solve.h"
 #include "grid_impl.h"
 #include "resolvent_impl.h"
@@ -270,6 +271,20 @@ static void find_dmax(rf_ctx *c)
     }
 }
 
+/* var_features = E_g - E_cross at the interpolation peak (lambda = 0,
+   d_max = rank Omega = P), where both diverge.  Since gamma = 1 - (1 -
+   gamma), E_g - E_cross = sigma^2 [1/(1-gamma) - 1/(1-gamma_c)] + O(kappa)
+   = sigma^2 P D gap^2/((1 + gap D)(P - df + rho gap)(P - df + gap)), and
+   P - df = cdf1 ~ gap ~ kappa sum m/s as kappa -> 0: the limit is
+   sigma^2 P D/4, with D = -d log kappa_f/d df + d log kappa/d df at d_max
+   (0 without feature layers: ridge).  D = +Inf (a width equal to P, where
+   rho -> 1/2) keeps the difference divergent.  */
+static double peak_var_features(const rf_ctx *c, double s2)
+{
+  if (!(s2 > 0)) return 0.0;
+  return isinf(c->D) ? INFINITY : s2 * c->P * c->D / 4.0;
+}
+
 /* Fill the point from the state at the solution.  */
 static deq_status fill_point(deq_rf_point *out, const rf_ctx *c)
 {
@@ -312,7 +327,7 @@ static deq_status fill_point(deq_rf_point *out, const rf_ctx *c)
   }
   out->E_cross = out->bias + out->var_noise;
   out->var_features = isinf(out->E_g) && isinf(out->E_cross)
-                          ? NAN : out->E_g - out->E_cross;
+                          ? peak_var_features(c, s2) : out->E_g - out->E_cross;
   out->E_test = out->E_g + s2;
   double r = c->cP / P;
   out->E_tr = r == 0 ? 0.0 : r * r * out->E_test;
@@ -421,6 +436,54 @@ static double predict_kappa(const deq_rf_point *w)
   return w->kappa;
 }
 
+/* Infinitely wide identity layers only: the features change nothing and
+   the model is plain ridge.  */
+static int chain_is_ridge(const deq_rf_chain *ch)
+{
+  for (size_t l = 0; l < ch->L; l++)
+    if (!isinf(ch->width[l])) return 0;
+  for (size_t l = 0; ch->layer && l + 1 < ch->L; l++)
+    if (ch->layer[l]) return 0;
+  return 1;
+}
+
+/* The rf point of plain ridge r: rho = 1, kappa_f = kappa, df2_A = df2,
+   E_pop = B, E_cross = E_g, var_features = 0.  t1 and B need one pass at
+   kappa (ridge does not report them).  */
+static deq_status rf_from_ridge(deq_rf_point *out, const deq_spectrum *sp,
+                                const deq_ridge_point *r)
+{
+  deq_moments m;
+  deq_status st = deq_resolvent_moments(&m, sp, r->kappa);
+  if (st) return st;
+  int under = !(sp->rank > r->P);
+  out->kappa = r->kappa;
+  out->kappa0 = r->kappa0;
+  out->kappa_f = r->kappa;
+  out->df = r->df1;
+  out->df_max = under ? sp->rank : r->P;
+  out->bottleneck = under ? DEQ_RF_BOTTLENECK_RANK : DEQ_RF_BOTTLENECK_SAMPLES;
+  out->df2 = r->df2;
+  out->rho = 1;
+  out->df2_A = r->df2;
+  out->gamma = out->gamma_c = r->gamma;
+  out->one_minus_gamma = r->one_minus_gamma;
+  out->t1 = m.t1;
+  out->B = r->status == DEQ_EDIVERGE ? 0.0 : m.bias;
+  out->E_pop = out->B;
+  out->bias = r->bias;
+  out->var_noise = r->variance;
+  out->var_features = 0;
+  out->E_g = out->E_cross = r->E_g;
+  out->E_test = r->E_test;
+  out->E_tr = r->E_tr;
+  out->gcv = r->gcv;
+  out->iterations = r->iterations + 1;
+  out->residual = r->residual;
+  out->status = r->status;
+  return r->status;
+}
+
 deq_status deq_rf_solve(deq_rf_point *out, const deq_spectrum *omega,
                         const deq_rf_chain *chain, double P, double lambda,
                         double noise, const deq_rf_point *warm)
@@ -434,6 +497,13 @@ deq_status deq_rf_solve(deq_rf_point *out, const deq_spectrum *omega,
   out->P = P;
   out->lambda = lambda;
   out->noise = noise;
+  if (chain_is_ridge(chain)) {
+    deq_ridge_point r;
+    st = deq_ridge_solve(&r, omega, P, lambda, noise, NULL);
+    if (st == DEQ_OK || st == DEQ_EDIVERGE) st = rf_from_ridge(out, omega, &r);
+    out->status = st;
+    return st;
+  }
   rf_ctx *c = calloc(1, sizeof *c);
   if (!c) return DEQ_ENOMEM;
   c->sp = omega;

@@ -113,6 +113,114 @@ START_TEST(identity_is_ridge)
 }
 END_TEST
 
+/* Exact equality (both NaN counts as a failure: no field may be NaN).  */
+#define ck_assert_same(a, b)                                                \
+  ck_assert_msg((a) == (b), "%s = %.17g vs %s = %.17g", #a, (double)(a),    \
+                #b, (double)(b))
+
+static void assert_no_nan(const deq_corr_point *c)
+{
+  const double f[] = { c->kappa, c->kappa_K, c->df, c->df2, c->df2_K,
+                       c->gamma, c->one_minus_gamma, c->dkappa_dlambda, c->B,
+                       c->bias, c->variance, c->E_g, c->E_test, c->E_tr,
+                       c->train_ratio, c->gcv_naive, c->corrgcv,
+                       c->residual };
+  for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+    ck_assert_msg(!isnan(f[i]), "field %zu is NaN (P = %g, lambda = %g)", i,
+                  c->P, c->lambda);
+}
+
+/* K = I is ridge exactly, every field, across the interpolation peak
+   (lambda = 0, P = N: ridge gives E_tr = 0 and gcv = E_test).  */
+START_TEST(identity_is_ridge_exactly)
+{
+  static const double lambdas[] = { 0, 1e-14, 1e-8, 1 };
+  static const double noises[] = { 0, 0.25 };
+  enum { N = 60 };
+  const double Ps[] = { N / 2, N - 1, N, N + 1, 2 * N };
+  deq_spectrum *S = sigma(N);
+  for (size_t a = 0; a < sizeof Ps / sizeof *Ps; a++) {
+    deq_spectrum *K = iso_K(Ps[a], 1);
+    for (size_t j = 0; j < sizeof lambdas / sizeof *lambdas; j++)
+      for (size_t n = 0; n < 2; n++)
+        for (int m = 0; m < 2; m++) {
+          double l = lambdas[j], s2 = noises[n];
+          deq_ridge_point r;
+          deq_corr_point c;
+          deq_status sr = deq_ridge_solve(&r, S, Ps[a], l, s2, NULL);
+          deq_status sc = deq_corr_solve(&c, S, K, l, s2, (deq_corr_noise)m,
+                                         NULL);
+          ck_assert_int_eq(sc, sr);
+          ck_assert(sr == DEQ_OK || (sr == DEQ_EDIVERGE && Ps[a] == N && l == 0));
+          assert_no_nan(&c);
+          ck_assert_same(c.status, r.status);
+          ck_assert_same(c.kappa, r.kappa);
+          ck_assert_same(c.df, r.df1);
+          ck_assert_same(c.df2, r.df2);
+          ck_assert_same(c.gamma, r.gamma);
+          ck_assert_same(c.one_minus_gamma, r.one_minus_gamma);
+          ck_assert_same(c.dkappa_dlambda, r.dkappa_dlambda);
+          ck_assert_same(c.bias, r.bias);
+          ck_assert_same(c.variance, r.variance);
+          ck_assert_same(c.E_g, r.E_g);
+          ck_assert_same(c.E_test, r.E_test);
+          ck_assert_same(c.E_tr, r.E_tr);
+          ck_assert_same(c.gcv_naive, r.gcv);
+          ck_assert_same(c.corrgcv, r.gcv);
+          ck_assert_same(c.residual, r.residual);
+          ck_assert_same(c.iterations, r.iterations);
+          /* the K-side fields of K = I: kappa_K = (P - df)/df */
+          if (l >= 1e-8 || (l == 0 && Ps[a] > N))
+            ck_assert_rel(c.kappa_K, (Ps[a] - r.df1) / r.df1, 1e-6);
+          if (isinf(c.E_test)) ck_assert(c.train_ratio == 0);
+          else ck_assert_rel(c.train_ratio * c.E_test, c.E_tr, 1e-14);
+        }
+    deq_spectrum_free(K);
+  }
+  deq_spectrum_free(S);
+}
+END_TEST
+
+/* The peak of a general K (rank Sigma = rank K, lambda = 0): finite
+   limits or +Inf, never NaN, and the limits of lambda -> 0+.  A full-rank
+   AR(1) K, and a rank-deficient K (blocks with c -> 1 replaced by an
+   explicit two-atom spectrum: eigenvalue 2 on half of P, 0 on the rest)
+   where iid noise outside K's range leaves E_tr = sigma^2 (P - rank)/P.  */
+START_TEST(general_peak_has_no_nan)
+{
+  deq_spectrum *S = sigma(100), *Kf = NULL, *Kd = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&Kf, 100, 0.5, DEQ_CORR_EXACT), DEQ_OK);
+  double ks[] = { 2.0, 0.0 }, km[] = { 100, 100 };
+  ck_assert_st(deq_spectrum_from_arrays(&Kd, 2, ks, km, NULL, NULL), DEQ_OK);
+  const deq_spectrum *Ks[] = { Kf, Kd };
+  for (int k = 0; k < 2; k++)
+    for (int m = 0; m < 2; m++)
+      for (int n = 0; n < 2; n++) {
+        double s2 = n ? 0.25 : 0.0;
+        deq_corr_point z;
+        ck_assert_st(deq_corr_solve(&z, S, Ks[k], 0, s2, (deq_corr_noise)m,
+                                    NULL), DEQ_EDIVERGE);
+        assert_no_nan(&z);
+        ck_assert(z.E_tr >= 0 && z.gcv_naive >= 0 && z.corrgcv >= 0);
+        if (s2 > 0) ck_assert(isinf(z.E_g) && isinf(z.corrgcv));
+        else ck_assert(z.E_g == 0 && z.corrgcv == 0);
+        /* E_tr and gcv_naive: the limit lambda -> 0+ */
+        deq_corr_point e = csolve(S, Ks[k], 1e-12, s2, (deq_corr_noise)m);
+        double Etr = (k == 1 && m == DEQ_CORR_NOISE_IID) ? s2 * 0.5 : 0.0;
+        ck_assert_msg(z.E_tr == Etr, "E_tr %g, want %g", z.E_tr, Etr);
+        ck_assert_msg(fabs(e.E_tr - Etr) < 1e-4, "E_tr(1e-12) = %g vs %g",
+                      e.E_tr, Etr);
+        if (k == 1)
+          ck_assert_msg(fabs(e.gcv_naive - z.gcv_naive) < 1e-4,
+                        "gcv_naive(1e-12) = %g vs %g", e.gcv_naive,
+                        z.gcv_naive);
+      }
+  deq_spectrum_free(S);
+  deq_spectrum_free(Kf);
+  deq_spectrum_free(Kd);
+}
+END_TEST
+
 /* ------------------------------------------------------------ equicorrelation */
 
 /* K = (1 - c) I_P (the equicorrelated bulk without its spike): exactly
@@ -1079,6 +1187,8 @@ static Suite *suite(void)
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, identity_is_ridge);
+  tcase_add_test(tc, identity_is_ridge_exactly);
+  tcase_add_test(tc, general_peak_has_no_nan);
   tcase_add_test(tc, equi_bulk_is_rescaled_ridge);
   tcase_add_test(tc, equi_spike_is_order_one_over_P);
   tcase_add_test(tc, ar1_exact_eigenvalues);

@@ -781,12 +781,75 @@ START_TEST(test_mpfr_one_layer)
 }
 END_TEST
 
+/* M = INFINITY is ridge: every shared field equal to deq_ridge_solve's,
+   across the interpolation peak (lambda = 0, P = N), never NaN.  */
+START_TEST(test_infinite_width_is_ridge)
+{
+  static const double lambdas[] = { 0, 1e-14, 1e-8, 1 };
+  static const double noises[] = { 0, 0.25 };
+  enum { N = 60 };
+  const double Ps[] = { N / 2, N - 1, N, N + 1, 2 * N };
+  deq_spectrum *lu = loguniform(N);
+  for (size_t a = 0; a < sizeof Ps / sizeof *Ps; a++)
+    for (size_t j = 0; j < sizeof lambdas / sizeof *lambdas; j++)
+      for (size_t n = 0; n < 2; n++) {
+        double l = lambdas[j], s2 = noises[n];
+        deq_ridge_point r;
+        deq_rf_point p;
+        deq_status sr = deq_ridge_solve(&r, lu, Ps[a], l, s2, NULL);
+        deq_status sp = deq_rf_solve1(&p, lu, INFINITY, Ps[a], l, s2, NULL);
+        ck_assert_int_eq(sp, sr);
+        const double f[] = { p.kappa, p.kappa0, p.kappa_f, p.df, p.df_max,
+                             p.df2, p.rho, p.df2_A, p.gamma,
+                             p.one_minus_gamma, p.gamma_c, p.t1, p.B,
+                             p.E_pop, p.bias, p.var_noise, p.var_features,
+                             p.E_g, p.E_cross, p.E_test, p.E_tr, p.gcv,
+                             p.residual };
+        for (size_t k = 0; k < sizeof f / sizeof *f; k++)
+          ck_assert_msg(!isnan(f[k]), "field %zu NaN at P %g lambda %g", k,
+                        Ps[a], l);
+        ck_assert(p.kappa == r.kappa && p.kappa0 == r.kappa0);
+        ck_assert(p.df == r.df1 && p.df2 == r.df2);
+        ck_assert(p.gamma == r.gamma && p.gamma_c == r.gamma);
+        ck_assert(p.one_minus_gamma == r.one_minus_gamma);
+        ck_assert(p.bias == r.bias && p.var_noise == r.variance);
+        ck_assert(p.var_features == 0 && p.rho == 1);
+        ck_assert(p.E_g == r.E_g && p.E_cross == r.E_g);
+        ck_assert(p.E_test == r.E_test && p.E_tr == r.E_tr);
+        ck_assert(p.gcv == r.gcv && p.status == r.status);
+      }
+  deq_spectrum_free(lu);
+}
+END_TEST
+
+/* At the peak of a finite width (P = rank Omega < M, lambda = 0) E_g and
+   E_cross diverge but their difference var_features tends to
+   sigma^2 P/(4 (M - P)) (features.c, peak_var_features); lambda -> 0+
+   approaches it at rate O(sqrt(lambda)).  */
+START_TEST(test_peak_var_features)
+{
+  deq_spectrum *lu = loguniform(100);
+  double s2 = 0.2, M = 300, P = 100, want = s2 * P / (4 * (M - P));
+  deq_rf_point z, e;
+  ck_assert_st(deq_rf_solve1(&z, lu, M, P, 0, s2, NULL), DEQ_EDIVERGE);
+  ck_assert(isinf(z.E_g) && isinf(z.E_cross));
+  ck_assert_rel(z.var_features, want, 1e-14);
+  ck_assert_st(deq_rf_solve1(&e, lu, M, P, 1e-14, s2, NULL), DEQ_OK);
+  ck_assert_rel(e.var_features, want, 1e-4);
+  ck_assert_st(deq_rf_solve1(&z, lu, M, P, 0, 0, NULL), DEQ_EDIVERGE);
+  ck_assert(z.var_features == 0 && z.E_g == 0);
+  deq_spectrum_free(lu);
+}
+END_TEST
+
 static Suite *features_suite(void)
 {
   Suite *s = suite_create("features");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_ridge_limit);
+  tcase_add_test(tc, test_infinite_width_is_ridge);
+  tcase_add_test(tc, test_peak_var_features);
   tcase_add_test(tc, test_spec_values);
   tcase_add_test(tc, test_np_symmetry);
   tcase_add_test(tc, test_iso_bottleneck);

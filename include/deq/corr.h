@@ -26,7 +26,9 @@
  *     gcv_naive = E_tr/(1 - df/P)^2  (the limit of the usual GCV)
  *     corrgcv   = E_tr P/(kappa_K b)  (the limit of CorrGCV; = E_test for
  *                                      noise K, biased for iid noise)
- * K = I gives plain ridge (deq_ridge_solve) exactly.  */
+ * K = I (every eigenvalue exactly 1) is plain ridge: deq_corr_solve then
+ * returns deq_ridge_solve's numbers field for field (gcv_naive = corrgcv
+ * = gcv, kappa_K = (P - df)/df, df2_K = df^2/P).  */
 #ifndef DEQ_CORR_H
 #define DEQ_CORR_H
 
@@ -146,8 +148,13 @@ typedef struct deq_corr_point {
    spectrum K (total multiplicity P = K->dim, a positive integer or not).
    lambda = 0 gives the ridgeless limit: kappa = 0 and df = rank Sigma when
    rank Sigma < rank K; kappa_K = 0 and df = rank K when rank K < rank
-   Sigma; DEQ_EDIVERGE (E_g = +Inf if sigma^2 > 0) when they are equal.
-   warm may be NULL or a nearby solved point.  */
+   Sigma; DEQ_EDIVERGE when they are equal (the interpolation peak),
+   where every field is its lambda -> 0+ limit or +Inf, never NaN: E_g,
+   E_test and corrgcv are +Inf if sigma^2 > 0 (0 if not), kappa = kappa_K
+   = bias = train_ratio = 0, E_tr = 0 except sigma^2 (P - rank K)/P for
+   iid noise and a rank-deficient K, gcv_naive = E_test for a full-rank
+   K, else E_tr/(1 - df/P)^2.  warm may be NULL or a nearby solved
+   point.  */
 deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
                           const deq_spectrum *K, double lambda, double noise,
                           deq_corr_noise model, const deq_corr_point *warm);

@@ -36,7 +36,14 @@
  *     bias = B/(1 - gamma_c), var_noise = sigma^2 gamma_c/(1 - gamma_c),
  *     var_features = E_g - E_cross,  so bias + var_noise + var_features = E_g
  *     E_test = E_g + sigma^2,  E_tr = (1 - df/P)^2 E_test,  gcv = E_test.
- * lambda = 0 gives df = d_max = min(rank Omega, N_1, ..., N_L, P).  */
+ * lambda = 0 gives df = d_max = min(rank Omega, N_1, ..., N_L, P).  At
+ * the interpolation peak (lambda = 0, d_max = rank Omega = P) E_g, E_cross
+ * and var_noise are +Inf when sigma^2 > 0 (DEQ_EDIVERGE) and var_features
+ * is its finite limit sigma^2 P D/4, D = -d log(kappa_f/kappa)/d df at
+ * d_max (+Inf if a width equals P); never NaN.  Infinitely wide identity
+ * layers (M = INFINITY) are plain ridge: the point then carries
+ * deq_ridge_solve's numbers exactly (var_noise = its variance,
+ * var_features = 0, rho = 1).  */
 #ifndef DEQ_FEATURES_H
 #define DEQ_FEATURES_H
 
