@@ -5,8 +5,17 @@
  *   df1 += m a,  df2 += m a^2,  cdf1 += m b [s > 0],  gap12 += m a b,
  *   df3 += m a^2 r,  t1 += v r,  bias += v b^2,  dbias += 2 v a b r.
  * Blocks of DEQ_SUM_BLOCK atoms are summed in 4 SIMD lanes and the block
- * totals with Neumaier compensation.  */
+ * totals with Neumaier compensation.
+ *
+ * The fast kernel takes one division per atom: 1/(s+k), or with an anchor
+ * 1/((s+k0)(s+k)).  That denominator under- or overflows for eigenvalues
+ * and kappa beyond about 1e+-154 (or s+k beyond 1e+-300), although every
+ * term is a ratio of representable numbers.  The kernel flags such atoms
+ * and their block is summed again by a scalar kernel that forms each
+ * ratio with its own power-of-two scaling, so the moments are invariant
+ * under scaling all eigenvalues and kappa together.  */
 #include "config.h"
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "deq/resolvent.h"
@@ -32,20 +41,29 @@ typedef long long v4l __attribute__((vector_size(32)));
 #define DEQ_KERNEL_CLONES
 #endif
 
+/* The fast kernel's denominators must lie in [SAFE_LO, SAFE_HI], so that
+   their reciprocals are normal numbers with room to spare.  */
+#define SAFE_LO 0x1p-1000
+#define SAFE_HI 0x1p+1000
+
 /* Add the terms of atoms p[0..3] at kappa k (an anchor k0 > 0 adds the
-   anchored sum) to the lane sums acc[].  */
-#define ATOM_TERMS(acc, sp, mp, vp, k, k0)                                    \
+   anchored sum) to the lane sums acc[]; lanes whose denominator is out of
+   [SAFE_LO, SAFE_HI] set their bits in the mask `bad`.  */
+#define ATOM_TERMS(acc, bad, sp, mp, vp, k, k0)                               \
   do {                                                                      \
-    v4d s_, m_, v_, r_, d_ = {0, 0, 0, 0};                                  \
+    v4d s_, m_, v_, r_, q_, d_ = {0, 0, 0, 0};                              \
     memcpy(&s_, (sp), sizeof s_);                                           \
     memcpy(&m_, (mp), sizeof m_);                                           \
     memcpy(&v_, (vp), sizeof v_);                                           \
     if ((k0) > 0) {                                                         \
-      d_ = 1.0 / ((s_ + (k0)) * (s_ + (k))); /* one division for both */    \
+      q_ = (s_ + (k0)) * (s_ + (k));                                        \
+      d_ = 1.0 / q_; /* one division for both */                           \
       r_ = (s_ + (k0)) * d_;                                                \
     } else {                                                                \
-      r_ = 1.0 / (s_ + (k));                                                \
+      q_ = s_ + (k);                                                        \
+      r_ = 1.0 / q_;                                                        \
     }                                                                       \
+    bad |= (v4l)(q_ < SAFE_LO) | (v4l)(q_ > SAFE_HI);                       \
     v4d a_ = s_ * r_, b_ = (k) * r_, ma_ = m_ * a_;                         \
     acc[M_DF1] += ma_;                                                      \
     acc[M_DF2] += ma_ * a_;                                                 \
@@ -58,16 +76,19 @@ typedef long long v4l __attribute__((vector_size(32)));
     acc[M_ANCHOR] += m_ * s_ * d_;                                          \
   } while (0)
 
-/* One block [i0, i1) at kappa > 0; out[j] receives the j-th moment.  */
+/* One block [i0, i1) at kappa > 0; out[j] receives the j-th moment.
+   Returns 0 if some atom's denominator was out of the safe range (out is
+   then unusable).  */
 DEQ_KERNEL_CLONES
-static void block_sums(double *out, const double *restrict s,
-                       const double *restrict m, const double *restrict v,
-                       size_t i0, size_t i1, double k, double k0)
+static int block_sums(double *out, const double *restrict s,
+                      const double *restrict m, const double *restrict v,
+                      size_t i0, size_t i1, double k, double k0)
 {
   v4d acc[M_COUNT];
+  v4l bad = {0, 0, 0, 0};
   memset(acc, 0, sizeof acc);
   size_t i = i0;
-  for (; i + 4 <= i1; i += 4) ATOM_TERMS(acc, s + i, m + i, v + i, k, k0);
+  for (; i + 4 <= i1; i += 4) ATOM_TERMS(acc, bad, s + i, m + i, v + i, k, k0);
   if (i < i1) { /* pad the last atoms with s = 1, m = v = 0: exact zeros */
     double ps[4] = {1, 1, 1, 1}, pm[4] = {0}, pv[4] = {0};
     for (size_t j = 0; i + j < i1; j++) {
@@ -75,10 +96,48 @@ static void block_sums(double *out, const double *restrict s,
       pm[j] = m[i + j];
       pv[j] = v[i + j];
     }
-    ATOM_TERMS(acc, ps, pm, pv, k, k0);
+    /* a padding lane is out of range only if k or k0 is */
+    ATOM_TERMS(acc, bad, ps, pm, pv, k, k0);
   }
   for (int j = 0; j < M_COUNT; j++)
     out[j] = (acc[j][0] + acc[j][1]) + (acc[j][2] + acc[j][3]);
+  return !(bad[0] | bad[1] | bad[2] | bad[3]);
+}
+
+/* x/(x+y) and y/(x+y) for x, y >= 0 not both 0, scaled by a power of
+   two so that x+y neither over- nor underflows; *inv = 1/(x+y) (which
+   may itself be out of range: that is its true value).  */
+static void ratios(double x, double y, double *xr, double *yr, double *inv)
+{
+  int e = ilogb(fmax(x, y));
+  double X = scalbn(x, -e), Y = scalbn(y, -e), r = 1.0 / (X + Y);
+  *xr = X * r;
+  *yr = Y * r;
+  if (inv) *inv = scalbn(r, -e);
+}
+
+/* The same sums as block_sums, one atom at a time, every term a product
+   of ratios formed in range.  */
+static void block_sums_scaled(double *out, const double *s, const double *m,
+                              const double *v, size_t i0, size_t i1,
+                              double k, double k0)
+{
+  for (int j = 0; j < M_COUNT; j++) out[j] = 0;
+  for (size_t i = i0; i < i1; i++) {
+    double a, b, r, a0 = 0, b0;
+    ratios(s[i], k, &a, &b, &r);
+    if (k0 > 0) ratios(s[i], k0, &a0, &b0, NULL);
+    double ma = m[i] * a;
+    out[M_DF1] += ma;
+    out[M_DF2] += ma * a;
+    out[M_CDF1] += s[i] > 0 ? m[i] * b : 0.0;
+    out[M_GAP] += ma * b;
+    out[M_DF3] += ma * a * r;
+    out[M_T1] += v[i] * r;
+    out[M_BIAS] += v[i] * b * b;
+    out[M_DBIAS] += v[i] * a * b * r;
+    out[M_ANCHOR] += m[i] * a0 * r; /* m s/((s+k0)(s+k)) */
+  }
 }
 
 void deq_moments_pass(deq_moments *out, double *anchor, const deq_spectrum *sp,
@@ -89,7 +148,8 @@ void deq_moments_pass(deq_moments *out, double *anchor, const deq_spectrum *sp,
   for (size_t i0 = 0; i0 < sp->n; i0 += DEQ_SUM_BLOCK) {
     size_t i1 = i0 + DEQ_SUM_BLOCK < sp->n ? i0 + DEQ_SUM_BLOCK : sp->n;
     double acc[M_COUNT];
-    block_sums(acc, sp->s, sp->m, sp->v, i0, i1, kappa, kappa0);
+    if (!block_sums(acc, sp->s, sp->m, sp->v, i0, i1, kappa, kappa0))
+      block_sums_scaled(acc, sp->s, sp->m, sp->v, i0, i1, kappa, kappa0);
     for (int j = 0; j < M_COUNT; j++) deq_sum_add(&tot[j], acc[j]);
   }
   out->kappa = kappa;
@@ -134,7 +194,7 @@ void deq_moments_shift(deq_moments *m, double kappa)
   m->cdf1 -= ddf1;
   m->df2 -= 2.0 * m->df3 * h;
   m->gap12 += ddf1 + 2.0 * m->df3 * h;
-  m->t1 -= m->bias / (k * k) * h; /* dt1/dk = -sum v r^2 = -B/k^2 */
+  m->t1 -= m->bias / k / k * h; /* dt1/dk = -sum v r^2 = -B/k^2; k*k may underflow */
   m->bias += m->dbias * h;
   m->kappa = kappa;
 }

@@ -33,8 +33,29 @@ typedef struct ridge_ctx {
   double C;           /* P - df1 at the last evaluation */
   double resid;       /* |log G - log lambda| at the last Newton evaluation */
   double gap0;        /* df1 - df2 at kappa0, i.e. P (1 - gamma0) */
+  double unit;        /* Newton's variable is u = log(x/unit), x = kappa,
+                         delta or kappa0 */
   int passes;
 } ridge_ctx;
+
+/* A power of two near x > 0: measuring u in it keeps |u| small, so that
+   exp(u) carries full relative precision (log kappa near +-700 would
+   lose 700 ulps), and scaling every eigenvalue and lambda by a power of
+   two scales kappa exactly.  */
+static double unit_near(double x)
+{
+  return ldexp(1.0, ilogb(x));
+}
+
+static double from_log(const ridge_ctx *c, double u)
+{
+  return c->unit * exp(u);
+}
+
+static double to_log(const ridge_ctx *c, double x)
+{
+  return log(x / c->unit);
+}
 
 static int rank_exceeds(const deq_spectrum *sp, double P)
 {
@@ -52,12 +73,21 @@ static double complement_plain(const deq_spectrum *sp, double P,
    G is close to a power of kappa at both ends (G ~ kappa, kappa^2 at the
    interpolation threshold, kappa - tr/P for large kappa), so F is close to
    linear in u and a cold start needs a handful of steps.  */
+/* log(x/y) for x, y > 0: the log of the ratio is exact to rounding when
+   the ratio is in range; log x - log y would lose |log x| ulps.  */
+static double log_ratio(double x, double y)
+{
+  double r = x / y;
+  return isnormal(r) ? log(r) : log(x) - log(y);
+}
+
 static void log_residual(ridge_ctx *c, double kappa, double *f, double *df)
 {
-  double G = kappa * c->C / c->P, dG = (c->C + c->mom.gap12) / c->P;
-  if (G > 0) {
-    *f = log(G) - log(c->lambda);
-    *df = kappa * dG / G;
+  /* Sums of logs, never the product kappa C: it overflows for lambda near
+     DBL_MAX / P although every factor is finite.  */
+  if (c->C > 0) {
+    *f = log_ratio(kappa, c->lambda) + log_ratio(c->C, c->P);
+    *df = (c->C + c->mom.gap12) / c->C; /* d log G/d log kappa */
   } else { /* below the physical branch (kappa <= kappa0) */
     *f = -INFINITY;
     *df = NAN;
@@ -67,7 +97,7 @@ static void log_residual(ridge_ctx *c, double kappa, double *f, double *df)
 static deq_status plain_fdf(double u, void *vp, double *f, double *df)
 {
   ridge_ctx *c = vp;
-  double kappa = exp(u);
+  double kappa = from_log(c, u);
   deq_moments_pass(&c->mom, NULL, c->sp, kappa, 0);
   c->passes++;
   c->C = complement_plain(c->sp, c->P, &c->mom);
@@ -80,7 +110,7 @@ static deq_status plain_fdf(double u, void *vp, double *f, double *df)
 static deq_status anchored_fdf(double u, void *vp, double *f, double *df)
 {
   ridge_ctx *c = vp;
-  double A = 0, delta = exp(u), kappa = c->kappa0 + delta;
+  double A = 0, delta = from_log(c, u), kappa = c->kappa0 + delta;
   deq_moments_pass(&c->mom, &A, c->sp, kappa, c->kappa0);
   c->passes++;
   c->C = delta * A;
@@ -101,7 +131,7 @@ static deq_status kappa0_fdf(double u, void *vp, double *f, double *df)
 {
   k0_ctx *k = vp;
   ridge_ctx *c = k->c;
-  deq_moments_pass(&c->mom, NULL, c->sp, exp(u), 0);
+  deq_moments_pass(&c->mom, NULL, c->sp, from_log(c, u), 0);
   c->passes++;
   if (k->complement) {
     *f = log(c->mom.cdf1) - log(c->sp->rank - c->P);
@@ -119,14 +149,16 @@ static deq_status solve_kappa0(ridge_ctx *c, double guess)
   const deq_spectrum *sp = c->sp;
   k0_ctx k = {c, isfinite(sp->rank) && c->P > 0.5 * sp->rank};
   /* df1(k) <= tr/k: kappa0 <= tr/P.  Below, df1 -> rank > P.  */
-  double uhi = log(sp->trace / c->P), ulo = uhi - 700.0;
-  double u0 = (guess > 0 && isfinite(guess)) ? log(guess) : uhi;
+  double khi = sp->trace / c->P;
+  c->unit = unit_near(khi);
+  double uhi = to_log(c, khi), ulo = uhi - 700.0;
+  double u0 = (guess > 0 && isfinite(guess)) ? to_log(c, guess) : uhi;
   deq_root root;
   deq_status st = deq_solve_newton_dir(&root, kappa0_fdf, &k, ulo, uhi,
                                        fmin(fmax(u0, ulo), uhi), 1, 0,
                                        NEWTON_XTOL, MAX_ITER);
   if (st) return st;
-  c->kappa0 = exp(root.x);
+  c->kappa0 = from_log(c, root.x);
   deq_moments_shift(&c->mom, c->kappa0);
   c->gap0 = c->mom.gap12;
   return DEQ_OK;
@@ -200,11 +232,15 @@ static deq_status solve_plain(ridge_ctx *c, double guess)
   double lo = c->lambda, hi = c->lambda + c->sp->trace / c->P;
   double x0 = (guess > lo && guess < hi) ? guess : hi;
   deq_root root;
-  deq_status st = deq_solve_newton_dir(&root, plain_fdf, c, log(lo), log(hi),
-                                       log(x0), 1, 0, NEWTON_XTOL, MAX_ITER);
+  c->unit = unit_near(hi);
+  deq_status st = deq_solve_newton_dir(&root, plain_fdf, c, to_log(c, lo),
+                                       to_log(c, hi), to_log(c, x0), 1, 0,
+                                       NEWTON_XTOL, MAX_ITER);
   if (st) return st;
   c->resid = fabs(root.f);
-  deq_moments_shift(&c->mom, exp(root.x));
+  /* kappa >= lambda exactly (df1 >= 0); rounding could put it an ulp
+     below when lambda dominates.  */
+  deq_moments_shift(&c->mom, fmax(from_log(c, root.x), c->lambda));
   c->C = complement_plain(c->sp, c->P, &c->mom);
   return DEQ_OK;
 }
@@ -215,21 +251,22 @@ static deq_status solve_anchored(ridge_ctx *c, double guess)
      gamma0, so delta <= lambda/(1 - gamma0), with equality to first order
      in lambda: the start when no better guess is known.  */
   double hi = c->lambda + c->sp->trace / c->P - c->kappa0;
-  if (c->gap0 > 0) hi = fmin(hi, c->lambda * c->P / c->gap0);
+  if (c->gap0 > 0) hi = fmin(hi, c->lambda * (c->P / c->gap0));
   double d0 = guess - c->kappa0;
   if (!(d0 > 0 && d0 < hi)) d0 = hi;
   deq_root root;
-  double uhi = log(hi);
+  c->unit = unit_near(hi);
+  double uhi = to_log(c, hi);
   deq_status st = deq_solve_newton_dir(&root, anchored_fdf, c, uhi - 745.0,
-                                       uhi, log(d0), 1, 0, NEWTON_XTOL,
+                                       uhi, to_log(c, d0), 1, 0, NEWTON_XTOL,
                                        MAX_ITER);
   if (st) return st;
   c->resid = fabs(root.f);
   /* At the root P - df1 = P lambda/kappa exactly; the other moments move
      to the root by one Taylor step (the last Newton step was < 1e-7).  */
-  double kappa = c->kappa0 + exp(root.x);
+  double kappa = fmax(c->kappa0 + from_log(c, root.x), c->lambda);
   deq_moments_shift(&c->mom, kappa);
-  c->C = c->P * c->lambda / kappa;
+  c->C = c->P * (c->lambda / kappa); /* P lambda may overflow */
   return DEQ_OK;
 }
 
@@ -389,7 +426,7 @@ static double opt_slope(double u, void *vp)
 static double lambda_of_kappa(const opt_ctx *o, double kappa)
 {
   deq_moments m;
-  return kappa * moments_and_complement(&m, o, kappa) / o->P;
+  return kappa * (moments_and_complement(&m, o, kappa) / o->P);
 }
 
 deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,

@@ -40,6 +40,7 @@ deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
   if (!valid_bracket(lo, hi) || isnan(x0)) return DEQ_EDOM;
   double x = fmin(fmax(x0, lo), hi), f = NAN, df;
   double fnewton = INFINITY; /* |f| before the last Newton step */
+  int inf_lo = 0, inf_hi = 0; /* f was infinite at that end of the bracket */
   out->iterations = 0;
   out->status = DEQ_ENOCONV;
   for (int it = 1; it <= max_iter; it++) {
@@ -57,7 +58,13 @@ deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
       out->status = DEQ_OK;
       break;
     }
-    if (dir * f < 0) lo = x; else hi = x;
+    if (dir * f < 0) {
+      lo = x;
+      inf_lo = isinf(f);
+    } else {
+      hi = x;
+      inf_hi = isinf(f);
+    }
     double xn = (df != 0 && isfinite(df)) ? x - f / df : NAN;
     /* A Newton step that no longer moves x: x is the root to rounding.  */
     if (xn == x) {
@@ -78,8 +85,10 @@ deq_status deq_solve_newton_dir(deq_root *out, deq_fdf fdf, void *params,
     } else {
       fnewton = INFINITY;
       x = bisect(lo, hi);
+      /* A collapsed bracket is a root only if f is finite at both ends;
+         an infinite f there is a jump (e.g. an overflow), not a root.  */
       if (bracket_collapsed(lo, hi, atol)) {
-        out->status = DEQ_OK;
+        out->status = inf_lo || inf_hi ? DEQ_ENOCONV : DEQ_OK;
         break;
       }
     }

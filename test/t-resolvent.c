@@ -291,6 +291,46 @@ START_TEST(test_anchor)
 }
 END_TEST
 
+/* Eigenvalues, target powers and kappa near the ends of the double range,
+   where (s+k0)(s+k) (and for 1e+-300 s+k's reciprocal) is out of range
+   although every moment is representable; and one spectrum that spans
+   1e400.  The long-double reference has the range to do it directly.  */
+START_TEST(test_extreme_scales)
+{
+  const double scales[] = { 1e150, 1e-150, 1e300, 1e-300, 1e-305, 0x1p1000 };
+  const double kappas[] = { 0.01, 0.5, 2, 1e3 };
+  static const double s0[] = { 3, 1, 0.25, 0 }, m0[] = { 1, 2, 3, 2 };
+  static const double v0[] = { 0.5, 0.2, 0.1, 0 };
+  for (size_t c = 0; c < sizeof scales / sizeof scales[0]; c++) {
+    double f = scales[c], s[4], v[4];
+    for (int i = 0; i < 4; i++) {
+      s[i] = s0[i] * f;
+      v[i] = v0[i] * f;
+    }
+    deq_spectrum *sp = make(4, s, m0, v);
+    for (size_t j = 0; j < 4; j++) {
+      double k = kappas[j] * f;
+      if (!isnormal(k) || !isnormal(0.25 * f)) continue;
+      check_against_ref(sp, k, 1e-14);
+      double A;
+      ck_assert_st(deq_resolvent_anchor(&A, sp, 0.5 * k, 0.5 * k), DEQ_OK);
+      ck_assert_rel(A, (double)ref_anchor(sp, 0.5 * k, 0.5 * k), 1e-14);
+    }
+    deq_spectrum_free(sp);
+  }
+  static const double sw[] = { 1e200, 1, 1e-200 }, vw[] = { 1e190, 1, 1e-210 };
+  deq_spectrum *wide = make(3, sw, NULL, vw);
+  const double kw[] = { 1e-190, 1, 1e190 };
+  for (size_t j = 0; j < 3; j++) {
+    check_against_ref(wide, kw[j], 1e-14);
+    double A;
+    ck_assert_st(deq_resolvent_anchor(&A, wide, 0.5 * kw[j], 0.5 * kw[j]), DEQ_OK);
+    ck_assert_rel(A, (double)ref_anchor(wide, 0.5 * kw[j], 0.5 * kw[j]), 1e-14);
+  }
+  deq_spectrum_free(wide);
+}
+END_TEST
+
 /* df1(k0) - df1(k0 + d) = d A for moderate d: the difference of two O(1)
    numbers carries an absolute error of a few eps * rank.  */
 START_TEST(test_anchor_identity)
@@ -427,6 +467,7 @@ static Suite *resolvent_suite(void)
   tc = tcase_create("anchor");
   tcase_add_test(tc, test_anchor);
   tcase_add_test(tc, test_anchor_identity);
+  tcase_add_test(tc, test_extreme_scales);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("inverse");

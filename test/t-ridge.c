@@ -908,6 +908,90 @@ START_TEST(test_optimal_is_minimum)
 }
 END_TEST
 
+/* ------------------------------------------------------------ extremes */
+
+/* lambda -> infinity: w -> 0, the null predictor, so E_g -> the signal
+   power and E_tr -> E_test, with corrections O(tr/(P lambda)) that are
+   below rounding here.  P lambda overflows in all cases; kappa = lambda
+   + O(tr/P) >= lambda.  (Beyond kappa ~ 1e307 the anchored sum, of order
+   1/kappa, is subnormal and loses a few bits: not tested.)  */
+START_TEST(test_huge_lambda)
+{
+  deq_spectrum *is = iso(100, 1), *pl = powerlaw(1.5, 1000, 0.4);
+  const struct { deq_spectrum *sp; double P, lambda; } cases[] = {
+    { is, 50, 5e306 }, { is, 200, 5e306 }, { is, 200, DBL_MAX },
+    { pl, 1e9, 1e300 }, { pl, 10, 1e306 },
+  };
+  for (size_t c = 0; c < 5; c++) {
+    const deq_spectrum *sp = cases[c].sp;
+    deq_ridge_point pt = solve(sp, cases[c].P, cases[c].lambda, 0.5);
+    ck_assert_msg(pt.kappa >= pt.lambda, "case %zu: kappa %.17g < lambda", c,
+                  pt.kappa);
+    ck_assert_rel(pt.E_g, sp->signal, 1e-14);
+    ck_assert_rel(pt.E_test, sp->signal + 0.5, 1e-14);
+    ck_assert_rel(pt.E_tr, sp->signal + 0.5, 1e-14);
+    ck_assert(pt.E_tr <= pt.E_test);
+    ck_assert_rel(pt.dkappa_dlambda, 1, 1e-14);
+  }
+  deq_spectrum_free(is);
+  deq_spectrum_free(pl);
+}
+END_TEST
+
+/* sp with every eigenvalue and target power multiplied by c.  */
+static deq_spectrum *scaled(const deq_spectrum *sp, double c)
+{
+  deq_spectrum *out = NULL;
+  ck_assert_st(deq_spectrum_copy(&out, sp), DEQ_OK);
+  for (size_t i = 0; i < out->n; i++) {
+    out->s[i] *= c;
+    out->v[i] *= c;
+  }
+  ck_assert_st(deq_spectrum_update(out, NULL), DEQ_OK);
+  return out;
+}
+
+/* Scaling invariance: eigenvalues, target powers, lambda and sigma^2 all
+   multiplied by c multiply kappa and the risks by c and leave df1, df2
+   and gamma unchanged.  c = 1e+-150 puts (s+k0)(s+k) out of range and
+   c = 1e+-300 puts s itself near the ends of the double range.  */
+START_TEST(test_scaling_invariance)
+{
+  deq_spectrum *base[] = { iso(100, 1), loguniform(100, 0),
+                           loguniform(100, 30), powerlaw(1.5, 1000, 0.4) };
+  const double Ps[] = { 20, 50, 99, 150, 400 };
+  const double lambdas[] = { 0, 1e-8, 1e-3, 1, 1e3 };
+  const double scales[] = { 1e150, 1e-150, 1e300, 1e-300 };
+  for (size_t b = 0; b < 4; b++) {
+    for (size_t c = 0; c < 4; c++) {
+      deq_spectrum *sc = scaled(base[b], scales[c]);
+      for (size_t i = 0; i < 5; i++) {
+        for (size_t j = 0; j < 5; j++) {
+          double P = Ps[i], lam = lambdas[j], noise = 0.1, f = scales[c];
+          if (lam == 0 && P == base[b]->rank) continue; /* the peak */
+          if (lam > 0 && !isnormal(lam * f)) continue; /* not representable */
+          deq_ridge_point want = solve(base[b], P, lam, noise);
+          deq_ridge_point got = solve(sc, P, lam * f, noise * f);
+          ck_assert_msg(test_reldiff(got.kappa / f, want.kappa, 0) <= 1e-13 &&
+                        test_reldiff(got.E_g / f, want.E_g, 0) <= 1e-13 &&
+                        test_reldiff(got.E_tr / f, want.E_tr, 0) <= 1e-13 &&
+                        test_reldiff(got.df1, want.df1, 0) <= 1e-13 &&
+                        test_reldiff(got.df2, want.df2, 0) <= 1e-13 &&
+                        test_reldiff(got.gamma, want.gamma, 0) <= 1e-13,
+                        "spectrum %zu x %g, P %g, lambda %g: kappa %.17g/%.17g"
+                        " E_g %.17g/%.17g df1 %.17g/%.17g gamma %.17g/%.17g",
+                        b, f, P, lam, got.kappa / f, want.kappa,
+                        got.E_g / f, want.E_g, got.df1, want.df1, got.gamma,
+                        want.gamma);
+        }
+      }
+      deq_spectrum_free(sc);
+    }
+    deq_spectrum_free(base[b]);
+  }
+}
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_bad_input)
@@ -985,6 +1069,12 @@ static Suite *ridge_suite(void)
   tcase_add_test(tc, test_grid_long);
   tcase_add_test(tc, test_learned);
   tcase_add_test(tc, test_kappa0);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("extremes");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_huge_lambda);
+  tcase_add_test(tc, test_scaling_invariance);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("optimal");

@@ -374,6 +374,26 @@ START_TEST(test_fdf_error_aborts)
 }
 END_TEST
 
+/* A jump from -1 to +Inf at x = 1 (an overflowing residual) has no root:
+   the bracket collapses onto it, which must not be reported as one.  */
+static deq_status jump_fdf(double x, void *p, double *f, double *df)
+{
+  (void)p;
+  *f = x < 1 ? -1.0 : INFINITY;
+  *df = 0;
+  return DEQ_OK;
+}
+
+START_TEST(test_newton_infinite_jump)
+{
+  deq_root r;
+  ck_assert_st(deq_solve_newton_dir(&r, jump_fdf, NULL, 0, 2, 0.5, 1, 1e-12, 0,
+                                    200), DEQ_ENOCONV);
+  ck_assert_st(deq_solve_newton_dir(&r, jump_fdf, NULL, 0, 2, 2, 1, 1e-12, 0,
+                                    200), DEQ_ENOCONV);
+}
+END_TEST
+
 /* Brent's minimiser: minima known in closed form, an end-point minimum,
    and bad arguments.  The minimiser of a smooth function is only located to
    ~sqrt(eps) relative by function values, so the tolerance is 1e-7.  */
@@ -429,6 +449,7 @@ static Suite *solve_suite(void)
   tcase_add_test(tc, test_max_iter);
   tcase_add_test(tc, test_bad_brackets);
   tcase_add_test(tc, test_fdf_error_aborts);
+  tcase_add_test(tc, test_newton_infinite_jump);
   tcase_add_test(tc, test_brent_min);
   suite_add_tcase(s, tc);
   return s;

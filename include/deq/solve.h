@@ -32,7 +32,10 @@ typedef struct deq_root {
    at most xtol*|x| + atol (the step is taken: near a simple root the error
    is then of the order of the step squared), when a Newton step no longer
    changes x, or when bisection has shrunk the bracket to a few ulps (plus
-   atol).  out->f is f at the last evaluation, before the final step.  */
+   atol).  A bracket that shrinks onto a point where f was found infinite
+   at one end (a jump, such as an overflow, not a sign change) is
+   DEQ_ENOCONV.  out->f is f at the last evaluation, before the final
+   step.  */
 deq_status deq_solve_newton(deq_root *out, deq_fdf fdf, void *params,
                             double lo, double hi, double x0,
                             double xtol, double atol, int max_iter);
