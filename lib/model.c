@@ -68,7 +68,11 @@ deq_status deq_model_point_status(const deq_model_type *t, const void *points,
   return st;
 }
 
-typedef struct grid_run {
+/* One block of the grid: fixed values of the outer (non-continued) axes,
+   every value of the continuation axes.  Blocks are independent, so they
+   may run on different threads; each has its own copy of the values, its
+   workspace, and its own status and first error.  */
+typedef struct grid_block {
   const deq_model_type *t;
   char *points;
   void *ws;
@@ -77,34 +81,33 @@ typedef struct grid_run {
   const deq_model_axis *axes;
   const size_t *param;        /* axis -> parameter index */
   size_t naxes;
-  size_t **order;             /* per axis: its values in increasing order */
+  size_t *const *order;       /* per axis: its values in increasing order */
   size_t *pos;                /* per axis: the caller's index of the value */
   deq_status result;
-  deq_error *err;
-} grid_run;
+  deq_error err;              /* the block's first failure's message */
+} grid_block;
 
 /* Row-major index of the current position.  */
-static size_t flat_index(const grid_run *g)
+static size_t flat_index(const grid_block *g)
 {
   size_t k = 0;
   for (size_t a = 0; a < g->naxes; a++) k = k * g->axes[a].n + g->pos[a];
   return k;
 }
 
-/* Solve the block of the continuation axes a..naxes-1 from `warm`.
-   Returns the block's first point if it was solved OK, else NULL: the
-   warm start of the next block along axis a - 1.  */
-static const void *solve_block(grid_run *g, size_t a, const void *warm)
+/* Solve the continuation axes a..naxes-1 from `warm`.  Returns the
+   block's first point if it was solved OK, else NULL: the warm start of
+   the next row along axis a - 1.  */
+static const void *solve_block(grid_block *g, size_t a, const void *warm)
 {
   if (a == g->naxes) {
-    size_t k = flat_index(g);
-    void *pt = g->points + k * g->t->point_size;
+    void *pt = g->points + flat_index(g) * g->t->point_size;
     deq_error e;
     deq_error_clear(&e);
     deq_status st = g->t->solve(pt, g->ws, g->x, g->obj, warm, &e);
     int failed_before = g->result != DEQ_OK && g->result != DEQ_EDIVERGE;
-    if (st != DEQ_OK && st != DEQ_EDIVERGE && g->err && !failed_before)
-      *g->err = e;   /* the first failure's message */
+    if (st != DEQ_OK && st != DEQ_EDIVERGE && !failed_before)
+      g->err = e;
     g->result = deq_grid_status(g->result, st);
     return st == DEQ_OK ? pt : NULL;
   }
@@ -120,18 +123,37 @@ static const void *solve_block(grid_run *g, size_t a, const void *warm)
   return first;
 }
 
-/* The outer (non-continued) axes, in the caller's order.  */
-static void solve_outer(grid_run *g, size_t a, size_t nouter)
+/* Block `blk` of `nblocks` (row-major over the outer axes 0..nouter-1).  */
+static deq_status run_block(const grid_block *proto, size_t blk, size_t nouter,
+                            deq_status *result, deq_error *err)
 {
-  if (a == nouter) {
-    solve_block(g, a, NULL);
-    return;
+  const deq_model_type *t = proto->t;
+  grid_block g = *proto;
+  g.result = DEQ_OK;
+  g.ws = NULL;
+  deq_error_clear(&g.err);
+  g.x = malloc(t->nparam * sizeof *g.x);
+  g.pos = calloc(g.naxes + 1, sizeof *g.pos);
+  deq_status st = g.x && g.pos ? DEQ_OK : DEQ_ENOMEM;
+  if (st == DEQ_OK) {
+    memcpy(g.x, proto->x, t->nparam * sizeof *g.x);
+    for (size_t a = nouter, rest = blk; a-- > 0;) {
+      g.pos[a] = rest % g.axes[a].n;
+      g.x[g.param[a]] = g.axes[a].v[g.pos[a]];
+      rest /= g.axes[a].n;
+    }
+    if (t->ws_alloc) st = t->ws_alloc(&g.ws, g.x, g.obj, &g.err);
   }
-  for (size_t i = 0; i < g->axes[a].n; i++) {
-    g->pos[a] = i;
-    g->x[g->param[a]] = g->axes[a].v[i];
-    solve_outer(g, a + 1, nouter);
+  if (st == DEQ_OK) {
+    solve_block(&g, nouter, NULL);
+    st = g.result;
   }
+  if (g.ws && t->ws_free) t->ws_free(g.ws);
+  free(g.x);
+  free(g.pos);
+  *result = st;
+  *err = g.err;
+  return st;
 }
 
 deq_status deq_model_grid(void *points, const deq_model_type *t,
@@ -142,28 +164,93 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
   size_t param[64];
   size_t na = grid_params(t, param);
   if (deq_model_npoints(t, axes) == 0) return DEQ_EINVAL;
-  grid_run g = { .t = t, .points = points, .obj = obj, .axes = axes,
-                 .param = param, .naxes = na, .result = DEQ_OK, .err = err };
-  g.x = malloc(t->nparam * sizeof *g.x);
-  g.order = calloc(na + 1, sizeof *g.order);
-  g.pos = calloc(na + 1, sizeof *g.pos);
-  deq_status st = g.x && g.order && g.pos ? DEQ_OK : DEQ_ENOMEM;
+  size_t nouter = na - (t->warm_axes < na ? t->warm_axes : na);
+  size_t nblocks = 1;
+  for (size_t a = 0; a < nouter; a++) nblocks *= axes[a].n;
+  size_t **order = calloc(na + 1, sizeof *order);
+  deq_status *bst = malloc(nblocks * sizeof *bst);
+  deq_error *berr = malloc(nblocks * sizeof *berr);
+  deq_status st = order && bst && berr ? DEQ_OK : DEQ_ENOMEM;
   for (size_t a = 0; st == DEQ_OK && a < na; a++)
-    if (!(g.order[a] = deq_grid_order(axes[a].v, axes[a].n))) st = DEQ_ENOMEM;
+    if (!(order[a] = deq_grid_order(axes[a].v, axes[a].n))) st = DEQ_ENOMEM;
   if (st == DEQ_OK) {
-    memcpy(g.x, x, t->nparam * sizeof *g.x);
-    if (t->ws_alloc) st = t->ws_alloc(&g.ws, x, obj, err);
+    grid_block proto = { .t = t, .points = points, .x = (double *)x,
+                         .obj = obj, .axes = axes, .param = param,
+                         .naxes = na, .order = order };
+    /* Independent blocks in parallel; each gives the same numbers on any
+       thread, and statuses are combined in block order below.  */
+#pragma omp parallel for schedule(dynamic, 1) if (nblocks > 1)
+    for (size_t b = 0; b < nblocks; b++)
+      run_block(&proto, b, nouter, &bst[b], &berr[b]);
+    for (size_t b = 0; b < nblocks; b++) {
+      int failed_before = st != DEQ_OK && st != DEQ_EDIVERGE;
+      if (bst[b] != DEQ_OK && bst[b] != DEQ_EDIVERGE && !failed_before && err)
+        *err = berr[b];
+      st = deq_grid_status(st, bst[b]);
+    }
   }
-  if (st == DEQ_OK) {
-    size_t warm = t->warm_axes < na ? t->warm_axes : na;
-    solve_outer(&g, 0, na - warm);
-    st = g.result;
+  for (size_t a = 0; order && a < na; a++) free(order[a]);
+  free(order);
+  free(bst);
+  free(berr);
+  return st;
+}
+
+/* ------------------------------------------------------------ MPFR */
+
+static double reldiff(double a, double b)
+{
+  if (a == b || (isnan(a) && isnan(b))) return 0.0;
+  if (isnan(a) || isnan(b) || isinf(a) || isinf(b)) return INFINITY;
+  return fabs(a - b) / fmax(fabs(a), fabs(b));
+}
+
+deq_status deq_model_certify(double *maxrel, size_t *worst_point,
+                             size_t *worst_column, const deq_model_type *t,
+                             const double *x, const void *const *obj,
+                             const deq_model_axis *axes, const void *points,
+                             long prec)
+{
+  if (!maxrel || !t || !x || !obj || !axes || !points) return DEQ_EINVAL;
+  if (!t->mp) return DEQ_EUNSUP;
+  size_t param[64], na = grid_params(t, param);
+  size_t npts = deq_model_npoints(t, axes);
+  if (npts == 0) return DEQ_EINVAL;
+  double *xv = malloc(t->nparam * sizeof *xv);
+  double *a = malloc(t->ncolumn * sizeof *a), *b = malloc(t->ncolumn * sizeof *b);
+  void *ref = calloc(1, t->point_size);
+  deq_status st = xv && a && b && ref ? DEQ_OK : DEQ_ENOMEM;
+  *maxrel = 0;
+  if (worst_point) *worst_point = 0;
+  if (worst_column) *worst_column = 0;
+  if (st == DEQ_OK) memcpy(xv, x, t->nparam * sizeof *xv);
+  for (size_t k = 0; st == DEQ_OK && k < npts; k++) {
+    deq_status ps = deq_model_point_status(t, points, k);
+    if (ps != DEQ_OK && ps != DEQ_EDIVERGE) continue;
+    for (size_t a_ = na, rest = k; a_-- > 0;) {
+      xv[param[a_]] = axes[a_].v[rest % axes[a_].n];
+      rest /= axes[a_].n;
+    }
+    deq_status rs = t->mp(ref, xv, obj, prec);
+    if (rs != DEQ_OK && rs != DEQ_EDIVERGE) {
+      st = rs;
+      break;
+    }
+    t->row(a, (const char *)points + k * t->point_size);
+    t->row(b, ref);
+    for (size_t j = 0; j < t->ncolumn; j++) {
+      double r = reldiff(a[j], b[j]);
+      if (r > *maxrel) {
+        *maxrel = r;
+        if (worst_point) *worst_point = k;
+        if (worst_column) *worst_column = j;
+      }
+    }
   }
-  if (g.ws && t->ws_free) t->ws_free(g.ws);
-  for (size_t a = 0; g.order && a < na; a++) free(g.order[a]);
-  free(g.order);
-  free(g.pos);
-  free(g.x);
+  free(xv);
+  free(a);
+  free(b);
+  free(ref);
   return st;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "deq/model.h"
+#include "deq/mp.h"
 #include "deq/ridge.h"
 
 enum { R_SPECTRUM, R_NOISE, R_P, R_LAMBDA, R_OPTIMAL, R_NPARAM };
@@ -79,6 +80,14 @@ static deq_status ridge_solve(void *point, void *ws, const double *x,
   return st;
 }
 
+static deq_status ridge_mp(void *point, const double *x,
+                                  const void *const *obj, long prec)
+{
+  if (x[R_OPTIMAL]) return DEQ_EUNSUP;
+  return deq_mp_ridge(point, obj[R_SPECTRUM], x[R_P], x[R_LAMBDA], x[R_NOISE],
+                      prec);
+}
+
 static void ridge_row(double *row, const void *point)
 {
   const deq_ridge_point *p = point;
@@ -142,6 +151,7 @@ const deq_model_type deq_model_ridge = {
   .solve = ridge_solve,
   .row = ridge_row,
   .plot_y = "E_g",
+  .mp = ridge_mp,
   .mc_quantities = ridge_mc_q,
   .nmc = 4,
   .mc_columns = ridge_mc_columns,

@@ -58,6 +58,9 @@ static deq_status check_params(const deq_powerlaw *p)
   if (!(p->scale > 0) || !isfinite(p->scale)) return DEQ_EDOM;
   if (!isnan(p->r) && (!(p->r > 0) || !isfinite(p->r))) return DEQ_EDOM;
   if (!(p->amp >= 0) || !isfinite(p->amp)) return DEQ_EDOM;
+  /* A target amplitude without a source exponent is a forgotten r, not a
+     request for no target (that is amp = 0).  */
+  if (isnan(p->r) && p->amp != 0) return DEQ_EINVAL;
   if (p->exact_max < 0 || p->head < 0 || isnan(p->exact_max) || isnan(p->head))
     return DEQ_EDOM;
   return DEQ_OK;
@@ -66,7 +69,7 @@ static deq_status check_params(const deq_powerlaw *p)
 /* Target exponent 1 + 2 alpha r, or NAN for no target.  */
 static double target_power_at(const deq_powerlaw *p, double k)
 {
-  if (isnan(p->r)) return 0.0;
+  if (isnan(p->r) || p->amp == 0) return 0.0;
   return p->amp * pow(k, -(1.0 + 2.0 * p->alpha * p->r));
 }
 

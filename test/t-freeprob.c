@@ -662,6 +662,7 @@ static deq_spectrum *mr_spectra(int which, const char **name)
     deq_powerlaw_init(&pl);
     pl.alpha = 1.5;
     pl.n = 100;
+    pl.amp = 0;   /* no target */
     *name = "powerlaw";
     ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
   } else {

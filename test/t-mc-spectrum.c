@@ -225,6 +225,7 @@ START_TEST(test_mc_bad_input)
   deq_powerlaw pl;
   deq_powerlaw_init(&pl);
   pl.n = INFINITY;
+  pl.amp = 0;
   ck_assert_st(deq_spectrum_powerlaw(&tail, &pl), DEQ_OK);
   deq_mc_spectrum_plan *p = NULL;
   double w = 5.5;

@@ -231,6 +231,41 @@ START_TEST(test_mc_seeds)
 }
 END_TEST
 
+/* The MPFR twin certifies every column of a ridge grid to the library's
+   accuracy contract, and finds a corrupted value where it is.  */
+START_TEST(test_certify)
+{
+  const deq_model_type *t = &deq_model_ridge;
+  deq_spectrum *sp = logu(40, 1.0);
+  double P[] = { 20, 40, 80 }, lambda[] = { 0, 1e-8, 0.3 };
+  deq_ridge_point pts[9];
+  double x[8];
+  const void *obj[8];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  x[deq_model_param(t, "noise")] = 0.2;
+  deq_model_axis axes[2] = { { P, 3 }, { lambda, 3 } };
+  ck_assert_int_eq(deq_model_grid(pts, t, x, obj, axes, NULL), DEQ_EDIVERGE);
+  double maxrel;
+  size_t k, j;
+  ck_assert_st(deq_model_certify(&maxrel, &k, &j, t, x, obj, axes, pts, 200),
+               DEQ_OK);
+  ck_assert_msg(maxrel < 1e-12, "max rel %g at point %zu column %s", maxrel,
+                k, t->columns[j].name);
+  pts[7].E_g *= 1 + 1e-6;        /* P = 80, lambda = 1e-8 */
+  ck_assert_st(deq_model_certify(&maxrel, &k, &j, t, x, obj, axes, pts, 200),
+               DEQ_OK);
+  ck_assert_uint_eq(k, 7);
+  ck_assert_str_eq(t->columns[j].name, "E_g");
+  ck_assert(maxrel > 0.9e-6 && maxrel < 1.1e-6);
+  /* The optimal ridge has no twin.  */
+  x[deq_model_param(t, "optimal-lambda")] = 1;
+  ck_assert_st(deq_model_certify(&maxrel, NULL, NULL, t, x, obj, axes, pts,
+                                 200), DEQ_EUNSUP);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
   const deq_model_type *t = &deq_model_ridge;
@@ -267,6 +302,7 @@ int main(void)
   tcase_add_test(tc, test_corr_grid_bitwise);
   tcase_add_test(tc, test_grid_status_rule);
   tcase_add_test(tc, test_mc_seeds);
+  tcase_add_test(tc, test_certify);
   tcase_add_test(tc, test_bad_arguments);
   suite_add_tcase(s, tc);
   return test_run(s);

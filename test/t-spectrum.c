@@ -399,13 +399,23 @@ START_TEST(test_powerlaw_exact)
   ck_assert_rel(sp->signal, (double)sig, 1e-13);
   deq_spectrum_free(sp);
 
-  /* no target: r = NAN */
+  /* a forgotten source exponent is an error, not a silent zero target */
   p.r = NAN;
+  sp = NULL;
+  ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_EINVAL);
+  ck_assert_ptr_null(sp);
+  /* no target: amp = 0 (r is then ignored, NAN or not) */
+  p.amp = 0;
   ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_OK);
   for (size_t k = 0; k < 1000; k++)
     ck_assert(sp->v[k] == 0);
   ck_assert(sp->signal == 0);
   deq_spectrum_free(sp);
+  p.r = 0.3;
+  ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_OK);
+  ck_assert(sp->signal == 0);
+  deq_spectrum_free(sp);
+  p.amp = 3;   /* as before the no-target cases */
 
   /* a single mode */
   p.n = 1;
@@ -547,6 +557,7 @@ START_TEST(test_powerlaw_tail_harmonic)
   deq_powerlaw p;
   deq_powerlaw_init(&p);
   p.alpha = 1;
+  p.amp = 0;   /* no target */
   p.n = 1e12;
   deq_spectrum *sp = NULL;
   ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_OK);
@@ -707,6 +718,7 @@ START_TEST(test_compress)
   deq_powerlaw p;
   deq_powerlaw_init(&p);
   p.n = 1e9;
+  p.amp = 0;   /* no target */
   ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_OK);
   ck_assert_int_eq(sp->exact, 0);
   ck_assert_st(deq_spectrum_compress(sp), DEQ_OK);
@@ -761,6 +773,7 @@ START_TEST(test_target_iso)
   deq_powerlaw p;
   deq_powerlaw_init(&p);
   p.n = INFINITY;
+  p.amp = 0;   /* no target */
   ck_assert_st(deq_spectrum_powerlaw(&sp, &p), DEQ_OK);
   deq_status st = deq_spectrum_target_iso(sp, 1.0);
   ck_assert_msg(st == DEQ_EDOM || st == DEQ_EINVAL || st == DEQ_EUNSUP,

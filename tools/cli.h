@@ -24,7 +24,7 @@ int cmd_spectrum(int argc, char **argv);
 int cmd_mc(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_gcv(int argc, char **argv);       /* tools/cmd_gcv.c */
-int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_mc_spectrum.c */
+int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_spectrum.c */
 
 /* ------------------------------------------------------------ messages */
 /* "deq <cmd>: <message>\n" on stderr.  */
@@ -266,8 +266,6 @@ int cli_mc_threads(int threads);
 
 /* ------------------------------------------------------------ deq (mc) spectrum */
 
-/* `deq mc spectrum`: the model options of `deq spectrum` (cmd_spectrum.c). */
-int spectrum_mc_main(int argc, char **argv);
 /* Sample the chain's eigenvalues and write the histogram or the KS row
    (cmd_mc_spectrum.c).  */
 int mc_spectrum_write(const deq_freeprob_chain *c, uint64_t trials,

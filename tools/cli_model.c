@@ -14,7 +14,10 @@
 
 #include "cli.h"
 
-enum { OPT_PARAM = 2000, OPT_EXTRA = 1999 };
+enum { OPT_PARAM = 2000, OPT_EXTRA = 1999, OPT_CERTIFY = 1998 };
+
+/* --certify: the precision of the MPFR twin.  */
+#define CERTIFY_BITS 256
 
 static const char spectrum_kinds[] =
   "iso:n=N[,scale=S] | loguniform:n=N,lo=A,hi=B | powerlaw:alpha=A,n=N|inf"
@@ -149,6 +152,10 @@ static char *make_help(const cli_model_cmd *c, int mc)
     snprintf(name, sizeof name, "--%s", c->extra_name);
     put_item(&h, name, c->extra_help);
   }
+  if (t->mp && !mc)
+    put_item(&h, "--certify", "also solve every point with the MPFR twin "
+             "(256 bits) and print on stderr the largest relative difference "
+             "over every column");
   if (mc) {
     put_item(&h, "--trials T", "trials per point (>= 2, default 100)");
     put_item(&h, "--seed S", "random seed (default 1); outer point i uses "
@@ -194,7 +201,7 @@ typedef struct run {
   const cli_model_cmd *c;
   const deq_model_type *t;
   const char *cmd;             /* "ridge" or "mc ridge" */
-  int mc, extra;
+  int mc, extra, certify;
   const char **texts;          /* per parameter: its option text(s) */
   size_t *ntexts;
   unsigned char *given;
@@ -298,6 +305,7 @@ static int on_option(void *ctx, int code, const char *arg)
   case OPT_FORMAT: return cli_format_parse(&r->out.format, r->cmd, arg);
   case OPT_PLOT: return cli_plot_parse(&r->out.plot, r->cmd, arg);
   case OPT_EXTRA: r->extra = 1; return CLI_OK;
+  case OPT_CERTIFY: r->certify = 1; return CLI_OK;
   case OPT_TRIALS:
   case OPT_SEED:
   case OPT_THREADS:
@@ -506,6 +514,8 @@ static int parse_args(run *r, int argc, char **argv)
   if (r->c->extra_name && !r->mc)
     opts[k++] = (struct option){ r->c->extra_name, no_argument, NULL,
                                  OPT_EXTRA };
+  if (t->mp && !r->mc)
+    opts[k++] = (struct option){ "certify", no_argument, NULL, OPT_CERTIFY };
   if (r->mc) {
     opts[k++] = (struct option){ "trials", required_argument, NULL, OPT_TRIALS };
     opts[k++] = (struct option){ "seed", required_argument, NULL, OPT_SEED };
@@ -712,6 +722,26 @@ static int write_mc(const run *r, const void *pts, size_t npts,
   return st;
 }
 
+/* ------------------------------------------------------------ --certify */
+
+static int certify(const run *r, const void *pts)
+{
+  double maxrel;
+  size_t k, j;
+  deq_status ds = deq_model_certify(&maxrel, &k, &j, r->t, r->x, r->obj,
+                                    r->axes, pts, CERTIFY_BITS);
+  if (ds != DEQ_OK) {
+    cli_error(r->cmd, "--certify: %s", ds == DEQ_EUNSUP
+              ? "the MPFR twin does not cover these options" : deq_strerror(ds));
+    return cli_status_exit(ds);
+  }
+  char where[256];
+  fprintf(stderr, "# deq %s: MPFR check (%d bits): largest relative "
+          "difference %.3g (column %s at %s)\n", r->cmd, CERTIFY_BITS, maxrel,
+          r->t->columns[j].name, point_name(where, sizeof where, r, k));
+  return CLI_OK;
+}
+
 /* ------------------------------------------------------------ the command */
 
 static int simulate(const run *r, const void *pts, size_t npts)
@@ -771,6 +801,7 @@ int cli_model_main(const cli_model_cmd *c, int mc, int argc, char **argv)
   deq_error_clear(&err);
   deq_status ret = deq_model_grid(pts, t, r.x, r.obj, r.axes, &err);
   st = check_points(&r, ret, pts, npts, &err);
+  if (st == CLI_OK && r.certify) st = certify(&r, pts);
   if (st == CLI_OK) st = mc ? simulate(&r, pts, npts) : write_theory(&r, pts, npts);
   free(pts);
   run_free(&r);

@@ -272,6 +272,7 @@ int cli_spec_parse(cli_spec *out, const char *cmd, const char *spectrum,
   if (st != CLI_OK)
     return st;
   out->powerlaw.r = NAN;  /* no target unless --target source: */
+  out->powerlaw.amp = 0;
   if (target)
     return parse_target(out, cmd, target);
   if (target_required && out->kind != CLI_SPEC_FILE) {

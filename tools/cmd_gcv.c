@@ -24,7 +24,7 @@ static const char gcv_help[] =
   "  --data FILE          CSV/TSV table with a header line of column names\n"
   "                       (gzip-compressed files are read too)\n"
   "  --y COL              the label column\n"
-  "  --features A,B,...   feature columns (default: every other column; with\n"
+  "  --columns A,B,...    feature columns (default: every other column; with\n"
   "                       --lags, none besides the lags)\n"
   "  --lags P             add the P previous values of the label as features:\n"
   "                       y_t from y_{t-h}, ..., y_{t-h-P+1} (row order is\n"
@@ -35,26 +35,29 @@ static const char gcv_help[] =
   "  --standardize        scale every feature to unit standard deviation\n"
   "  --no-intercept       no intercept (default: an unpenalised intercept)\n"
   "  --lambda GRID        ridges >= 0, normalised by the number of rows P\n"
-  "  --corr SPEC          sample correlation K for CorrGCV: ar1:rho=R |\n"
-  "                       acf:file=PATH (autocorrelations c_0, c_1, ... one\n"
-  "                       per line) | file:PATH (K's P eigenvalues, a\n"
-  "                       spectrum file) | iid (K = I)\n"
+  "  --corr SPEC          sample correlation K of the P training rows, for\n"
+  "                       CorrGCV: ar1:rho=R | blocks:m=M,c=C | equi:c=C |\n"
+  "                       iid (K = I) | acf:file=PATH (autocorrelations from\n"
+  "                       lag 0, one per line) | file:PATH (the P x P matrix,\n"
+  "                       one row per line) | eigs:file=PATH (K's P\n"
+  "                       eigenvalues, a spectrum file)\n"
   "  --corr-estimate ar1[:lambda=L]  K = AR(1) with rho the lag-1\n"
   "                       autocorrelation of the training residuals at\n"
   "                       lambda L (default: the lambda leave-one-out selects)\n"
   "  --format tsv|json    output format (default tsv)\n"
   "  -h, --help           print this help\n\n"
-  "Columns: lambda train gcv loo corrgcv df kappa_K [holdout]; corrgcv and\n"
+  "Columns: lambda E_tr gcv loo corrgcv df1 kappa_K [holdout]; corrgcv and\n"
   "kappa_K are nan (null) without --corr/--corr-estimate.  The lambda each\n"
   "criterion selects goes to stderr as '# selected: NAME lambda=L value=V'.\n";
 
-enum { OPT_DATA = 1000, OPT_FEATURES, OPT_LAGS, OPT_HORIZON, OPT_HOLDOUT,
+enum { OPT_DATA = 1000, OPT_FEATURES, OPT_COLUMNS, OPT_LAGS, OPT_HORIZON, OPT_HOLDOUT,
        OPT_STANDARDIZE, OPT_NOINTERCEPT, OPT_CORR, OPT_CORREST };
 
 static const struct option gcv_options[] = {
   { "data", required_argument, NULL, OPT_DATA },
   { "y", required_argument, NULL, OPT_Y },
-  { "features", required_argument, NULL, OPT_FEATURES },
+  { "columns", required_argument, NULL, OPT_COLUMNS },
+  { "features", required_argument, NULL, OPT_FEATURES }, /* 0.1's name */
   { "lags", required_argument, NULL, OPT_LAGS },
   { "horizon", required_argument, NULL, OPT_HORIZON },
   { "holdout", required_argument, NULL, OPT_HOLDOUT },
@@ -68,69 +71,44 @@ static const struct option gcv_options[] = {
   { NULL, 0, NULL, 0 }
 };
 
-typedef enum { CORR_NONE, CORR_AR1, CORR_ACF, CORR_FILE, CORR_IID,
-               CORR_EST } corr_kind;
-
 typedef struct gcv_opts {
   const char *data, *y, *features, *corr_text;
-  double lags, horizon, holdout;
+  uint64_t lags, horizon, holdout;
   int lags_given, horizon_given;
   int standardize, intercept;
   cli_grid lambda;
-  corr_kind corr;
-  double rho, est_lambda;  /* est_lambda < 0: the LOO choice */
-  const char *corr_path;
+  int corr_given, estimate;  /* --corr, --corr-estimate */
+  cli_corr corr;
+  double est_lambda;         /* < 0: the LOO choice */
   cli_output out;
 } gcv_opts;
 
 static int parse_corr(gcv_opts *o, const char *arg, int estimate)
 {
   const char *opt = estimate ? "--corr-estimate" : "--corr";
-  if (o->corr != CORR_NONE) {
+  if (o->corr_given || o->estimate) {
     cli_error(CMD, "%s: only one of --corr and --corr-estimate", opt);
     return CLI_EUSAGE;
   }
   o->corr_text = arg;
-  if (estimate) {
-    o->est_lambda = -1.0;
-    if (strcmp(arg, "ar1") == 0) {
-      o->corr = CORR_EST;
-      return CLI_OK;
-    }
-    if (strncmp(arg, "ar1:lambda=", 11) == 0) {
-      o->corr = CORR_EST;
-      return cli_scalar_parse(&o->est_lambda, CMD, opt, arg + 11,
-                              CLI_NONNEGATIVE);
-    }
-    cli_error(CMD, "--corr-estimate '%s': must be ar1 or ar1:lambda=L", arg);
-    return CLI_EUSAGE;
+  if (!estimate) {
+    o->corr_given = 1;
+    return cli_corr_parse(&o->corr, CMD, arg, 1);
   }
-  if (strncmp(arg, "ar1:rho=", 8) == 0) {
-    o->corr = CORR_AR1;
-    if (cli_parse_number(&o->rho, arg + 8) != 0 || !(fabs(o->rho) < 1)) {
-      cli_error(CMD, "--corr '%s': rho must be a number in (-1, 1)", arg);
-      return CLI_EUSAGE;
-    }
+  o->estimate = 1;
+  o->est_lambda = -1.0;
+  if (strcmp(arg, "ar1") == 0)
     return CLI_OK;
-  }
-  if (strncmp(arg, "acf:file=", 9) == 0 && arg[9]) {
-    o->corr = CORR_ACF;
-    o->corr_path = arg + 9;
-    return CLI_OK;
-  }
-  if (strncmp(arg, "file:", 5) == 0 && arg[5]) {
-    o->corr = CORR_FILE;
-    o->corr_path = arg + 5;
-    return CLI_OK;
-  }
-  if (strcmp(arg, "iid") == 0) {
-    o->corr = CORR_IID;
-    return CLI_OK;
-  }
-  cli_error(CMD, "--corr '%s': must be ar1:rho=R, acf:file=PATH, file:PATH "
-            "or iid", arg);
+  if (strncmp(arg, "ar1:lambda=", 11) == 0)
+    return cli_scalar_parse(&o->est_lambda, CMD, opt, arg + 11,
+                            CLI_NONNEGATIVE);
+  cli_error(CMD, "--corr-estimate '%s': must be ar1 or ar1:lambda=L", arg);
   return CLI_EUSAGE;
 }
+
+/* Row counts: at most a billion (a larger one is surely a typo, and
+   would not fit in memory).  */
+#define GCV_MAX_COUNT 1000000000u
 
 static int gcv_option(void *ctx, int code, const char *arg)
 {
@@ -138,18 +116,21 @@ static int gcv_option(void *ctx, int code, const char *arg)
   switch (code) {
   case OPT_DATA: o->data = arg; return CLI_OK;
   case OPT_Y: o->y = arg; return CLI_OK;
-  case OPT_FEATURES: o->features = arg; return CLI_OK;
+  case OPT_FEATURES:
+    fprintf(stderr, "# deq gcv: --features is now --columns (--features is "
+            "the number of random features in deq rf)\n");
+    /* fall through */
+  case OPT_COLUMNS: o->features = arg; return CLI_OK;
   case OPT_LAGS:
     o->lags_given = 1;
-    return cli_scalar_parse(&o->lags, CMD, "--lags", arg,
-                            CLI_POSITIVE | CLI_INTEGER);
+    return cli_count_parse(&o->lags, CMD, "--lags", arg, 1, GCV_MAX_COUNT);
   case OPT_HORIZON:
     o->horizon_given = 1;
-    return cli_scalar_parse(&o->horizon, CMD, "--horizon", arg,
-                            CLI_POSITIVE | CLI_INTEGER);
+    return cli_count_parse(&o->horizon, CMD, "--horizon", arg, 1,
+                           GCV_MAX_COUNT);
   case OPT_HOLDOUT:
-    return cli_scalar_parse(&o->holdout, CMD, "--holdout", arg,
-                            CLI_POSITIVE | CLI_INTEGER);
+    return cli_count_parse(&o->holdout, CMD, "--holdout", arg, 1,
+                           GCV_MAX_COUNT);
   case OPT_STANDARDIZE: o->standardize = 1; return CLI_OK;
   case OPT_NOINTERCEPT: o->intercept = 0; return CLI_OK;
   case OPT_LAMBDA:
@@ -418,79 +399,46 @@ static int build_design(design *d, const deq_table *t, const gcv_opts *o)
 
 /* ------------------------------------------------------------ K */
 
+/* K for the P training rows: --corr, or AR(1) with the estimated rho.  */
 static int build_K(deq_spectrum **K, const gcv_opts *o, size_t P, double rho)
 {
   *K = NULL;
-  deq_status st = DEQ_OK;
+  if (!o->corr_given && !o->estimate)
+    return CLI_OK;
   deq_error err;
   deq_error_clear(&err);
-  switch (o->corr) {
-  case CORR_NONE:
-    return CLI_OK;
-  case CORR_IID:
-    st = deq_spectrum_iso(K, (double)P, 1.0);
-    break;
-  case CORR_AR1:
-  case CORR_EST:
-    st = deq_estimate_K_ar1(K, P, o->corr == CORR_AR1 ? o->rho : rho);
-    break;
-  case CORR_ACF: {
-    FILE *f = fopen(o->corr_path, "r");
-    if (!f) {
-      cli_error(CMD, "--corr %s: %s", o->corr_path, strerror(errno));
+  if (o->corr.eigs) {     /* eigs:file=PATH: K's own eigenvalues */
+    const deq_spectrum *e = o->corr.eigs;
+    if (!(fabs(e->dim - (double)P) < 0.5)) {
+      cli_error(CMD, "--corr '%s': K has dimension %g, the data %zu training "
+                "rows", o->corr_text, e->dim, P);
       return CLI_EUSAGE;
     }
-    double *acf = NULL;
-    size_t n = 0;
-    st = deq_read_column(&acf, &n, f, &err);
-    fclose(f);
-    if (st) {
-      cli_error(CMD, "--corr %s:%ld: %s", o->corr_path, err.line,
-                err.message[0] ? err.message : deq_strerror(st));
-      return cli_status_exit(st);
-    }
-    st = deq_estimate_K_acf(K, P, acf, n);
-    free(acf);
-    if (st == DEQ_EDOM) {
-      cli_error(CMD, "--corr %s: the autocorrelations do not give a positive "
-                "definite %zu x %zu K", o->corr_path, P, P);
-      return CLI_EUSAGE;
-    }
-    break;
-  }
-  case CORR_FILE:
-    st = deq_spectrum_read_file(K, o->corr_path, &err);
-    if (st) {
-      if (err.line > 0)
-        cli_error(CMD, "--corr %s:%ld: %s", o->corr_path, err.line,
-                  err.message[0] ? err.message : deq_strerror(st));
-      else
-        cli_error(CMD, "--corr %s: %s", o->corr_path,
-                  err.message[0] ? err.message : deq_strerror(st));
-      return cli_status_exit(st);
-    }
-    if (!(fabs((*K)->dim - (double)P) < 0.5)) {
-      cli_error(CMD, "--corr %s: K has dimension %g, the data %zu training "
-                "rows", o->corr_path, (*K)->dim, P);
-      deq_spectrum_free(*K);
-      *K = NULL;
-      return CLI_EUSAGE;
-    }
-    for (size_t i = 0; i < (*K)->n; i++)
-      if (!((*K)->s[i] > 0)) {
-        cli_error(CMD, "--corr %s: eigenvalue %zu is not positive (K must "
-                  "be positive definite)", o->corr_path, i + 1);
-        deq_spectrum_free(*K);
-        *K = NULL;
+    for (size_t i = 0; i < e->n; i++)
+      if (!(e->s[i] > 0)) {
+        cli_error(CMD, "--corr '%s': eigenvalue %zu is not positive (K must "
+                  "be positive definite)", o->corr_text, i + 1);
         return CLI_EUSAGE;
       }
-    return CLI_OK;
-  }
-  if (st) {
-    cli_error(CMD, "--corr %s: %s", o->corr_text, deq_strerror(st));
+    deq_status st = deq_spectrum_copy(K, e);
+    if (st) cli_error(CMD, "--corr: %s", deq_strerror(st));
     return cli_status_exit(st);
   }
-  return CLI_OK;
+  deq_corr_model ar1 = { .kind = DEQ_CORR_AR1, .rho = rho };
+  const deq_corr_model *m = o->estimate ? &ar1 : &o->corr.model;
+  if (m->kind == DEQ_CORR_MATRIX && m->size != P) {
+    cli_error(CMD, "--corr '%s': K is %zu x %zu, the data have %zu training "
+              "rows", o->corr_text, m->size, m->size, P);
+    return CLI_EUSAGE;
+  }
+  deq_status st = deq_corr_spectrum(K, m, P, DEQ_CORR_EXACT, &err);
+  if (st == DEQ_EDOM && m->kind == DEQ_CORR_ACF)
+    cli_error(CMD, "--corr '%s': the autocorrelations do not give a positive "
+              "definite %zu x %zu K", o->corr_text, P, P);
+  else if (st)
+    cli_error(CMD, "--corr '%s': %s", o->corr_text,
+              err.message[0] ? err.message : deq_strerror(st));
+  return cli_status_exit(st);
 }
 
 /* ------------------------------------------------------------ main */
@@ -542,7 +490,7 @@ static int plan_error(deq_status st, deq_error *err, const design *d,
 }
 
 static const char *const col_names[] = {
-  "lambda", "train", "gcv", "loo", "corrgcv", "df", "kappa_K", "holdout"
+  "lambda", "E_tr", "gcv", "loo", "corrgcv", "df1", "kappa_K", "holdout"
 };
 
 int cmd_gcv(int argc, char **argv)
@@ -556,16 +504,12 @@ int cmd_gcv(int argc, char **argv)
   if (!pos) return CLI_ENUM;
   int rc = cli_getopt(argc, argv, CMD, gcv_options, gcv_help, gcv_option, &o,
                       &npos, pos);
-  if (rc == -1) {
-    free(pos);
-    cli_grid_free(&o.lambda);
-    return CLI_OK;
-  }
   if (rc == CLI_OK) rc = check_opts(&o, npos, pos);
   free(pos);
   if (rc != CLI_OK) {
     cli_grid_free(&o.lambda);
-    return rc;
+    cli_corr_free(&o.corr);
+    return rc == -1 ? CLI_OK : rc;
   }
 
   deq_table *t = NULL;
@@ -598,7 +542,7 @@ int cmd_gcv(int argc, char **argv)
     rc = CLI_ENUM;
     goto done;
   }
-  if (o.corr == CORR_EST) {
+  if (o.estimate) {
     /* rho from the residuals at the stated lambda (default: LOO's).  */
     est_lambda = o.est_lambda;
     if (est_lambda < 0) {
@@ -658,7 +602,7 @@ int cmd_gcv(int argc, char **argv)
   deq_estimate_select(sel, pts, nl);
   rc = cli_table_write(&tab, &o.out, NULL);
   if (rc == CLI_OK) {
-    if (o.corr == CORR_EST)
+    if (o.estimate)
       fprintf(stderr, "# rho: %.6g (lag-1 autocorrelation of the training "
               "residuals at lambda=%g)\n", rho, est_lambda);
     static const char *const cname[] = {"gcv", "loo", "corrgcv"};
@@ -691,5 +635,6 @@ done:
   design_free(&d);
   deq_table_free(t);
   cli_grid_free(&o.lambda);
+  cli_corr_free(&o.corr);
   return rc;
 }

@@ -1,7 +1,9 @@
-/* tools/cmd_mc_spectrum.c -- `deq mc spectrum`: eigenvalues of sampled
- * sample covariances and products, pooled over trials, as a histogram
- * next to the limiting density, and their Kolmogorov-Smirnov distance to
- * the limiting CDF.  Options are parsed by tools/cmd_spectrum.c.  */
+/* tools/cmd_mc_spectrum.c -- the output of `deq mc spectrum`: eigenvalues
+ * of sampled sample covariances and products, pooled over trials, as a
+ * histogram next to the limiting density, and their Kolmogorov-Smirnov
+ * distance to the limiting CDF.  The command itself (options, the chain)
+ * is cmd_mc_spectrum in tools/cmd_spectrum.c, which calls
+ * mc_spectrum_write here.  */
 #include <config.h>
 
 #include <math.h>
@@ -11,11 +13,6 @@
 #include <string.h>
 
 #include "cli.h"
-
-int cmd_mc_spectrum(int argc, char **argv)
-{
-  return spectrum_mc_main(argc, argv);
-}
 
 static const char *const hist_columns[] = {
   "bin_lo", "bin_hi", "x", "density", "density_mc", "density_se", "density_z"

@@ -2,8 +2,8 @@
  * one-row summary with its effective power-law exponent; with --samples
  * or --product, the spectrum of a sample covariance or of a product of
  * random matrices (density, edges, moments, Stieltjes and S-transforms,
- * df).  The option parsing is shared with `deq mc spectrum`
- * (tools/cmd_mc_spectrum.c).  */
+ * df); and `deq mc spectrum`, which takes the same options and writes
+ * its table through tools/cmd_mc_spectrum.c.  */
 #include <config.h>
 
 #include <complex.h>
@@ -722,8 +722,7 @@ int cmd_spectrum(int argc, char **argv)
   return spectrum_main(argc, argv, 0);
 }
 
-/* Called by cmd_mc_spectrum (tools/cmd_mc_spectrum.c).  */
-int spectrum_mc_main(int argc, char **argv)
+int cmd_mc_spectrum(int argc, char **argv)
 {
   return spectrum_main(argc, argv, 1);
 }

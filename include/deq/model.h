@@ -123,6 +123,12 @@ typedef struct deq_model_type {
   /* The columns of a solved point: row[ncolumn].  */
   void (*row)(double *row, const void *point);
   const char *plot_y;        /* the column drawn against the first axis */
+  /* The MPFR twin (NULL: none): the point at x computed with prec bits
+     (deq/mp.h), in the same point struct, so that any result can be
+     certified column by column.  DEQ_EUNSUP where the twin does not
+     cover a mode (e.g. the optimal ridge).  */
+  deq_status (*mp)(void *point, const double *x, const void *const *obj,
+                   long prec);
   /* ---- Monte Carlo (mc == NULL: none) */
   const deq_mc_quantity *mc_quantities;
   size_t nmc;
@@ -180,6 +186,18 @@ deq_status deq_model_mc(deq_mc_estimate *est, size_t *failed,
                         const void *const *obj, const deq_model_axis *axes,
                         const void *points, size_t trials, uint64_t seed,
                         int threads, deq_error *err);
+
+/* Certify solved points against the MPFR twin (t->mp, prec bits):
+   *maxrel is the largest relative difference |a - b|/max(|a|, |b|) over
+   every column of every point (equal values, infinities included, count
+   0; a NaN against a number counts +Inf), *worst_point and *worst_column
+   where it occurs (may be NULL).  Points that did not solve are skipped.
+   DEQ_EUNSUP if the type has no twin or the twin does not cover a point.  */
+deq_status deq_model_certify(double *maxrel, size_t *worst_point,
+                             size_t *worst_column, const deq_model_type *t,
+                             const double *x, const void *const *obj,
+                             const deq_model_axis *axes, const void *points,
+                             long prec);
 
 /* The seed of outer point i: seed + i 2^32.  */
 uint64_t deq_model_mc_seed(uint64_t seed, size_t i);

@@ -62,7 +62,9 @@ deq_status deq_spectrum_loguniform(deq_spectrum **out, size_t n,
 
 /* Power law with source condition.  s_k = scale * k^-alpha and
    v_k = amp * k^-(1 + 2 alpha r), k = 1..n.  n may be INFINITY (needs
-   alpha > 1) or any integer up to 2^53.  r = NAN means no target (v = 0).
+   alpha > 1) or any integer up to 2^53.  amp = 0 means no target (v = 0;
+   r is then ignored); r = NAN with amp > 0 (a forgotten source exponent)
+   is DEQ_EINVAL.
    For n <= exact_max (default 2^22) every mode is an atom.  Beyond it, modes
    k <= head (>= 16) are atoms and the rest enters through the
    Euler-Maclaurin formula with Gregory's end correction (a reweighting of
@@ -74,13 +76,14 @@ typedef struct deq_powerlaw {
   double alpha;      /* capacity exponent > 0 */
   double n;          /* number of modes, integer >= 1 or INFINITY */
   double scale;      /* eigenvalue scale (> 0), default 1 */
-  double r;          /* source exponent (> 0), or NAN for no target */
+  double r;          /* source exponent (> 0); ignored when amp = 0 */
   double amp;        /* target amplitude (>= 0), default 1 */
   double exact_max;  /* largest n represented exactly; 0 = default 2^22 */
   double head;       /* exact head length for the tail form; 0 = default 10^4 */
 } deq_powerlaw;
 
-/* Defaults: alpha = 1.5, n = 1000, scale = 1, r = NAN, amp = 1, 0, 0.  */
+/* Defaults: alpha = 1.5, n = 1000, scale = 1, r = NAN (must be set, or
+   amp set to 0), amp = 1, 0, 0.  */
 void deq_powerlaw_init(deq_powerlaw *p);
 deq_status deq_spectrum_powerlaw(deq_spectrum **out, const deq_powerlaw *p);
 

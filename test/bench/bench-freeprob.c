@@ -70,6 +70,7 @@ int main(void)
   deq_powerlaw p;
   deq_powerlaw_init(&p);
   p.alpha = 1.5;
+  p.amp = 0;   /* no target */
   p.n = 1e5;
   if (deq_spectrum_loguniform(&lu, 100000, 0.1, 10) != DEQ_OK
       || deq_spectrum_powerlaw(&pl, &p) != DEQ_OK)

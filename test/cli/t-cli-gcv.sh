@@ -11,15 +11,15 @@ GRID=1e-4:10:6:log
 # --- diabetes: 442 rows, 10 features + intercept -------------------------
 if ok "diabetes" gcv --data "$R/diabetes.csv.gz" --y y --standardize \
     --lambda 0,1e-4,1e-3,1e-2,1e-1,1,10; then
-  same "diabetes header" "$(header)" "lambda train gcv loo corrgcv df kappa_K"
+  same "diabetes header" "$(header)" "lambda E_tr gcv loo corrgcv df1 kappa_K"
   same "diabetes rows" "$(rows)" 7
   # Least squares on the diabetes data: the residual mean square 2859.69
   # is the value scikit-learn's documentation example prints for the full
   # data; df = 11 (10 features + intercept) at lambda = 0.
-  close "diabetes OLS train" "$(col train 1)" 2859.69 5e-6
-  close "diabetes OLS df" "$(col df 1)" 11 1e-12
+  close "diabetes OLS train" "$(col E_tr 1)" 2859.69 5e-6
+  close "diabetes OLS df" "$(col df1 1)" 11 1e-12
   close "diabetes OLS gcv" "$(col gcv 1)" \
-    "$(calc "t = $(col train 1); t / (1 - 11/442)^2")" 1e-12
+    "$(calc "t = $(col E_tr 1); t / (1 - 11/442)^2")" 1e-12
   same "diabetes corrgcv without K" "$(col corrgcv 1)" nan
   # df falls and train rises with lambda; LOO and GCV exceed train
   CHECKS=$((CHECKS + 1))
@@ -54,12 +54,12 @@ if ok "diabetes reversed" gcv --data "$TMP/rev.csv" --y y --standardize \
 fi
 
 # K = I: CorrGCV is GCV
-if ok "diabetes iid" gcv --data "$R/diabetes.csv.gz" --y y --features bmi,bp,s5 \
+if ok "diabetes iid" gcv --data "$R/diabetes.csv.gz" --y y --columns bmi,bp,s5 \
     --lambda $GRID --corr iid; then
   for r in 1 3 6; do
     close "iid corrgcv = gcv $r" "$(col corrgcv $r)" "$(col gcv $r)" 1e-12
   done
-  close "3 features df" "$(col df 1)" 4 1e-3
+  close "3 features df" "$(col df1 1)" 4 1e-3
   grep -q '^# selected: corrgcv lambda=' "$ERR" || { CHECKS=$((CHECKS + 1)); fail "iid: no corrgcv selection"; }
 fi
 
@@ -75,7 +75,7 @@ fi
 if ok "sunspots h=4" gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 3 \
     --horizon 4 --standardize --lambda 1e-3:1e3:7:log --corr-estimate ar1 \
     --holdout 50; then
-  same "sunspots header" "$(header)" "lambda train gcv loo corrgcv df kappa_K holdout"
+  same "sunspots header" "$(header)" "lambda E_tr gcv loo corrgcv df1 kappa_K holdout"
   same "sunspots rows" "$(rows)" 7
   CHECKS=$((CHECKS + 1))
   awk -F '\t' 'NR > 1 && !($5 > $3) { bad = 1 } END { exit bad }' "$OUT" ||
@@ -86,7 +86,7 @@ if ok "sunspots h=4" gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 3 \
   CHECKS=$((CHECKS + 1))
   [ "$(grep -c '^# selected: ' "$ERR")" -eq 4 ] || fail "sunspots: 4 selections: $(cat "$ERR")"
   # 309 years - (3 + 4 - 1) lags - 50 held out = 253 training rows
-  close "sunspots df <= 4" "$(col df 1)" 4 0.01
+  close "sunspots df <= 4" "$(col df1 1)" 4 0.01
 fi
 # one-step-ahead with 9 lags: residuals nearly white, CorrGCV ~ GCV
 if ok "sunspots h=1" gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 9 \
@@ -120,7 +120,7 @@ error "too few rows for lags" 1 "need at least" \
 error "unknown label" 1 "no column 'nope'" \
   gcv --data "$R/sunspots.csv" --y nope --lambda 1
 error "unknown feature" 1 "no column 'zz'" \
-  gcv --data "$R/diabetes.csv.gz" --y y --features bmi,zz --lambda 1
+  gcv --data "$R/diabetes.csv.gz" --y y --columns bmi,zz --lambda 1
 error "missing file" 1 "no-such.csv" \
   gcv --data "$TMP/no-such.csv" --y y --lambda 1
 error "rho out of range" 1 "rho must be" \
@@ -134,8 +134,32 @@ error "negative lambda" 1 "--lambda" \
 error "two corr options" 1 "only one of" \
   gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lambda 1 --corr iid --corr-estimate ar1
 printf '1\n1\n1\n' >"$TMP/K3.txt"
-error "K of the wrong size" 1 "dimension 3" \
-  gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 2 --lambda 1 --corr "file:$TMP/K3.txt"
+error "K eigenvalues of the wrong size" 1 "dimension 3" \
+  gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 2 --lambda 1 --corr "eigs:file=$TMP/K3.txt"
+printf '1 0.5 0\n0.5 1 0.5\n0 0.5 1\n' >"$TMP/K3m.txt"
+error "K matrix of the wrong size" 1 "K is 3 x 3" \
+  gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 2 --lambda 1 --corr "file:$TMP/K3m.txt"
+
+# --corr means the same in deq gcv as in deq corr: file:PATH is the P x P
+# matrix.  On a 6-row data set, K = AR(1) given as its matrix, as its
+# eigenvalues and as ar1:rho gives the same CorrGCV.
+printf 'x,y\n0.3,1.2\n-1.1,0.4\n0.8,2.0\n1.5,1.1\n-0.2,-0.7\n0.9,0.3\n' >"$TMP/six.csv"
+awk 'BEGIN { for (i = 0; i < 6; i++) { l = ""; for (j = 0; j < 6; j++)
+  l = l (j ? " " : "") 0.6 ^ (i > j ? i - j : j - i); print l } }' >"$TMP/K6.txt"
+if ok "corr ar1 on six rows" gcv --data "$TMP/six.csv" --y y --lambda 0.1 --corr ar1:rho=0.6; then
+  ref=$(col corrgcv)
+  ok "corr matrix on six rows" gcv --data "$TMP/six.csv" --y y --lambda 0.1 --corr "file:$TMP/K6.txt" &&
+    close "file:K equals ar1:rho" "$(col corrgcv)" "$ref" 1e-12
+  ok "deprecated --features" gcv --data "$TMP/six.csv" --y y --features x --lambda 0.1 --corr ar1:rho=0.6 &&
+    { close "--features = --columns" "$(col corrgcv)" "$ref" 0;
+      check "--features names --columns" grep -q -- "--columns" "$ERR"; }
+fi
+
+# Counts are range-checked integers (a huge value was cast to 0).
+error "huge horizon" 1 "--horizon '1e300'" \
+  gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 2 --horizon 1e300 --lambda 1
+error "huge holdout" 1 "--holdout '100000000000000000000'" \
+  gcv --data "$R/sunspots.csv" --y SUNACTIVITY --holdout 100000000000000000000 --lambda 1
 printf '1\n0.9\n' >"$TMP/acf.txt"
 error "acf not positive definite" 1 "positive definite" \
   gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 2 --lambda 1 --corr "acf:file=$TMP/acf.txt"

@@ -257,4 +257,13 @@ if ok "plot of nothing" ridge --spectrum iso:n=50 --target iso:norm=1 --noise 1 
   same "nothing to plot: table printed" "$(rows)" 1
 fi
 
+# ---------------------------------------------------------------- --certify
+if ok "certify" ridge --spectrum loguniform:n=50,lo=0.1,hi=10 --target iso --noise 0.1 --P 25,50,100 --lambda 0,1e-3 --certify; then
+  check "certify reports" grep -q 'MPFR check (256 bits): largest relative difference' "$ERR"
+  d=$(sed -n 's/.*largest relative difference \([^ ]*\) .*/\1/p' "$ERR")
+  check "certified to 1e-12 (got $d)" awk -v d="$d" 'BEGIN { exit !(d < 1e-12) }'
+fi
+error "certify the optimal ridge" 1 "--certify: the MPFR twin does not cover" \
+  ridge --spectrum iso:n=10 --target iso --noise 0.1 --P 20 --optimal-lambda --certify
+
 finish
