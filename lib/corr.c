@@ -430,24 +430,32 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
 
 /* ------------------------------------------------------------ grid */
 
+typedef struct corr_grid_ctx {
+  const deq_spectrum *sp, *K;
+  double noise;
+  deq_corr_noise model;
+} corr_grid_ctx;
+
+static deq_status corr_grid_point(void *point, const void *ctx, void *ws,
+                                  const double *x, const void *warm,
+                                  deq_error *err)
+{
+  (void)ws;
+  (void)err;
+  const corr_grid_ctx *c = ctx;
+  return deq_corr_solve(point, c->sp, c->K, x[0], c->noise, c->model, warm);
+}
+
 deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,
                          const deq_spectrum *K, const double *lambda,
                          size_t nlambda, double noise, deq_corr_noise model)
 {
   if (!out || !lambda || nlambda == 0) return DEQ_EINVAL;
-  size_t *order = deq_grid_order(lambda, nlambda);
-  if (!order) return DEQ_ENOMEM;
-  deq_status worst = DEQ_OK;
-  const deq_corr_point *prev = NULL;
-  for (size_t j = 0; j < nlambda; j++) {
-    deq_corr_point *pt = &out[order[j]];
-    deq_status st = deq_corr_solve(pt, sp, K, lambda[order[j]], noise, model,
-                                   prev);
-    if (st == DEQ_OK) prev = pt;
-    worst = deq_grid_status(worst, st);
-  }
-  free(order);
-  return worst;
+  corr_grid_ctx c = { sp, K, noise, model };
+  deq_model_axis axis = { lambda, nlambda };
+  deq_grid_spec g = { .point_size = sizeof *out, .naxes = 1, .warm_axes = 1,
+                      .axes = &axis, .ctx = &c, .solve = corr_grid_point };
+  return deq_grid_run(out, &g, NULL);
 }
 
 /* ------------------------------------------------------------ CorrGCV */

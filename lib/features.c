@@ -542,32 +542,31 @@ deq_status deq_rf_solve1(deq_rf_point *out, const deq_spectrum *omega,
 }
 
 /* ------------------------------------------------------------ grid */
+typedef struct rf_grid_ctx {
+  const deq_spectrum *omega;
+  const deq_rf_chain *chain;
+  double noise;
+} rf_grid_ctx;
+
+static deq_status rf_grid_point(void *point, const void *ctx, void *ws,
+                                const double *x, const void *warm,
+                                deq_error *err)
+{
+  (void)ws;
+  (void)err;
+  const rf_grid_ctx *c = ctx;
+  return deq_rf_solve(point, c->omega, c->chain, x[0], x[1], c->noise, warm);
+}
+
 deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
                        const deq_rf_chain *chain, const double *P, size_t nP,
                        const double *lambda, size_t nlambda, double noise)
 {
   if (!out || !omega || !P || !lambda || nP == 0 || nlambda == 0)
     return DEQ_EINVAL;
-  size_t *op = deq_grid_order(P, nP), *ol = deq_grid_order(lambda, nlambda);
-  if (!op || !ol) {
-    free(op);
-    free(ol);
-    return DEQ_ENOMEM;
-  }
-  deq_status result = DEQ_OK;
-  const deq_rf_point *row_start = NULL;
-  for (size_t a = 0; a < nP; a++) {
-    const deq_rf_point *prev = row_start;
-    for (size_t b = 0; b < nlambda; b++) {
-      deq_rf_point *pt = &out[op[a] * nlambda + ol[b]];
-      deq_status st = deq_rf_solve(pt, omega, chain, P[op[a]], lambda[ol[b]],
-                                   noise, prev);
-      result = deq_grid_status(result, st);
-      if (st == DEQ_OK) prev = pt;
-      if (b == 0) row_start = st == DEQ_OK ? pt : row_start;
-    }
-  }
-  free(op);
-  free(ol);
-  return result;
+  rf_grid_ctx c = { omega, chain, noise };
+  deq_model_axis axes[2] = { { P, nP }, { lambda, nlambda } };
+  deq_grid_spec g = { .point_size = sizeof *out, .naxes = 2, .warm_axes = 2,
+                      .axes = axes, .ctx = &c, .solve = rf_grid_point };
+  return deq_grid_run(out, &g, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include "deq/status.h"
+#include "deq/model.h"
 
 typedef struct deq_grid_key {
   double x;
@@ -46,5 +47,30 @@ static inline deq_status deq_grid_status(deq_status sofar, deq_status point)
   if (point != DEQ_OK && point != DEQ_EDIVERGE) return point;
   return sofar ? sofar : point;
 }
+
+/* ------------------------------------------------------------ grids
+   A grid of naxes axes (row-major in `points`, each axis in the caller's
+   order).  The innermost warm_axes axes are continued: solved in
+   increasing order, each point warm-started from the previous one and
+   each row's first point from the previous row's first.  The outer axes
+   make independent blocks, solved in parallel, each with its own
+   workspace.  solve gets the axis values x[0..naxes-1] of the point.
+   Returns DEQ_OK, DEQ_EDIVERGE, or the first failure in row-major order
+   (a failure beats a divergence; its message in err, which may be
+   NULL).  */
+typedef struct deq_grid_spec {
+  size_t point_size;
+  size_t naxes, warm_axes;
+  const deq_model_axis *axes;   /* deq/model.h */
+  const void *ctx;
+  deq_status (*solve)(void *point, const void *ctx, void *ws,
+                      const double *x, const void *warm, deq_error *err);
+  /* x: the block's outer axis values (the rest are 0).  May be NULL.  */
+  deq_status (*ws_alloc)(void **ws, const void *ctx, const double *x,
+                         deq_error *err);
+  void (*ws_free)(void *ws, const void *ctx);
+} deq_grid_spec;
+
+deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err);
 
 #endif

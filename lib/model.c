@@ -68,92 +68,62 @@ deq_status deq_model_point_status(const deq_model_type *t, const void *points,
   return st;
 }
 
-/* One block of the grid: fixed values of the outer (non-continued) axes,
-   every value of the continuation axes.  Blocks are independent, so they
-   may run on different threads; each has its own copy of the values, its
-   workspace, and its own status and first error.  */
-typedef struct grid_block {
+/* The engine's side of deq_grid_run: the grid's axis values go into the
+   model's full parameter array, one copy per block.  */
+typedef struct model_grid {
   const deq_model_type *t;
-  char *points;
-  void *ws;
-  double *x;                  /* the values, grid slots filled as we go */
+  const double *x;            /* the non-grid values */
   const void *const *obj;
-  const deq_model_axis *axes;
-  const size_t *param;        /* axis -> parameter index */
+  size_t param[64];           /* axis -> parameter index */
   size_t naxes;
-  size_t *const *order;       /* per axis: its values in increasing order */
-  size_t *pos;                /* per axis: the caller's index of the value */
-  deq_status result;
-  deq_error err;              /* the block's first failure's message */
-} grid_block;
+} model_grid;
 
-/* Row-major index of the current position.  */
-static size_t flat_index(const grid_block *g)
+typedef struct model_ws {
+  double *x;                  /* this block's values */
+  void *ws;                   /* the model's workspace */
+} model_ws;
+
+static void model_ws_free(void *p, const void *ctx)
 {
-  size_t k = 0;
-  for (size_t a = 0; a < g->naxes; a++) k = k * g->axes[a].n + g->pos[a];
-  return k;
+  const model_grid *m = ctx;
+  model_ws *w = p;
+  if (w && w->ws && m->t->ws_free) m->t->ws_free(w->ws);
+  free(w);
 }
 
-/* Solve the continuation axes a..naxes-1 from `warm`.  Returns the
-   block's first point if it was solved OK, else NULL: the warm start of
-   the next row along axis a - 1.  */
-static const void *solve_block(grid_block *g, size_t a, const void *warm)
+static void set_axes(double *xfull, const model_grid *m, const double *xaxes)
 {
-  if (a == g->naxes) {
-    void *pt = g->points + flat_index(g) * g->t->point_size;
-    deq_error e;
-    deq_error_clear(&e);
-    deq_status st = g->t->solve(pt, g->ws, g->x, g->obj, warm, &e);
-    int failed_before = g->result != DEQ_OK && g->result != DEQ_EDIVERGE;
-    if (st != DEQ_OK && st != DEQ_EDIVERGE && !failed_before)
-      g->err = e;
-    g->result = deq_grid_status(g->result, st);
-    return st == DEQ_OK ? pt : NULL;
-  }
-  const void *first = NULL, *prev = warm;
-  for (size_t b = 0; b < g->axes[a].n; b++) {
-    size_t i = g->order[a][b];
-    g->pos[a] = i;
-    g->x[g->param[a]] = g->axes[a].v[i];
-    const void *start = solve_block(g, a + 1, prev);
-    if (start) prev = start;
-    if (b == 0) first = start;
-  }
-  return first;
+  for (size_t a = 0; a < m->naxes; a++) xfull[m->param[a]] = xaxes[a];
 }
 
-/* Block `blk` of `nblocks` (row-major over the outer axes 0..nouter-1).  */
-static deq_status run_block(const grid_block *proto, size_t blk, size_t nouter,
-                            deq_status *result, deq_error *err)
+static deq_status model_ws_alloc(void **out, const void *ctx,
+                                 const double *xaxes, deq_error *err)
 {
-  const deq_model_type *t = proto->t;
-  grid_block g = *proto;
-  g.result = DEQ_OK;
-  g.ws = NULL;
-  deq_error_clear(&g.err);
-  g.x = malloc(t->nparam * sizeof *g.x);
-  g.pos = calloc(g.naxes + 1, sizeof *g.pos);
-  deq_status st = g.x && g.pos ? DEQ_OK : DEQ_ENOMEM;
-  if (st == DEQ_OK) {
-    memcpy(g.x, proto->x, t->nparam * sizeof *g.x);
-    for (size_t a = nouter, rest = blk; a-- > 0;) {
-      g.pos[a] = rest % g.axes[a].n;
-      g.x[g.param[a]] = g.axes[a].v[g.pos[a]];
-      rest /= g.axes[a].n;
-    }
-    if (t->ws_alloc) st = t->ws_alloc(&g.ws, g.x, g.obj, &g.err);
+  const model_grid *m = ctx;
+  const deq_model_type *t = m->t;
+  model_ws *w = calloc(1, sizeof *w + t->nparam * sizeof(double));
+  if (!w) return DEQ_ENOMEM;
+  w->x = (double *)(w + 1);
+  memcpy(w->x, m->x, t->nparam * sizeof *w->x);
+  set_axes(w->x, m, xaxes);
+  deq_status st = t->ws_alloc ? t->ws_alloc(&w->ws, w->x, m->obj, err)
+                              : DEQ_OK;
+  if (st != DEQ_OK) {
+    free(w);
+    return st;
   }
-  if (st == DEQ_OK) {
-    solve_block(&g, nouter, NULL);
-    st = g.result;
-  }
-  if (g.ws && t->ws_free) t->ws_free(g.ws);
-  free(g.x);
-  free(g.pos);
-  *result = st;
-  *err = g.err;
-  return st;
+  *out = w;
+  return DEQ_OK;
+}
+
+static deq_status model_solve(void *point, const void *ctx, void *ws,
+                              const double *xaxes, const void *warm,
+                              deq_error *err)
+{
+  const model_grid *m = ctx;
+  model_ws *w = ws;
+  set_axes(w->x, m, xaxes);
+  return m->t->solve(point, w->ws, w->x, m->obj, warm, err);
 }
 
 deq_status deq_model_grid(void *points, const deq_model_type *t,
@@ -161,39 +131,14 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
                           const deq_model_axis *axes, deq_error *err)
 {
   if (!points || !t || !x || !obj || !axes) return DEQ_EINVAL;
-  size_t param[64];
-  size_t na = grid_params(t, param);
   if (deq_model_npoints(t, axes) == 0) return DEQ_EINVAL;
-  size_t nouter = na - (t->warm_axes < na ? t->warm_axes : na);
-  size_t nblocks = 1;
-  for (size_t a = 0; a < nouter; a++) nblocks *= axes[a].n;
-  size_t **order = calloc(na + 1, sizeof *order);
-  deq_status *bst = malloc(nblocks * sizeof *bst);
-  deq_error *berr = malloc(nblocks * sizeof *berr);
-  deq_status st = order && bst && berr ? DEQ_OK : DEQ_ENOMEM;
-  for (size_t a = 0; st == DEQ_OK && a < na; a++)
-    if (!(order[a] = deq_grid_order(axes[a].v, axes[a].n))) st = DEQ_ENOMEM;
-  if (st == DEQ_OK) {
-    grid_block proto = { .t = t, .points = points, .x = (double *)x,
-                         .obj = obj, .axes = axes, .param = param,
-                         .naxes = na, .order = order };
-    /* Independent blocks in parallel; each gives the same numbers on any
-       thread, and statuses are combined in block order below.  */
-#pragma omp parallel for schedule(dynamic, 1) if (nblocks > 1)
-    for (size_t b = 0; b < nblocks; b++)
-      run_block(&proto, b, nouter, &bst[b], &berr[b]);
-    for (size_t b = 0; b < nblocks; b++) {
-      int failed_before = st != DEQ_OK && st != DEQ_EDIVERGE;
-      if (bst[b] != DEQ_OK && bst[b] != DEQ_EDIVERGE && !failed_before && err)
-        *err = berr[b];
-      st = deq_grid_status(st, bst[b]);
-    }
-  }
-  for (size_t a = 0; order && a < na; a++) free(order[a]);
-  free(order);
-  free(bst);
-  free(berr);
-  return st;
+  model_grid m = { .t = t, .x = x, .obj = obj };
+  m.naxes = grid_params(t, m.param);
+  deq_grid_spec g = { .point_size = t->point_size, .naxes = m.naxes,
+                      .warm_axes = t->warm_axes, .axes = axes, .ctx = &m,
+                      .solve = model_solve, .ws_alloc = model_ws_alloc,
+                      .ws_free = model_ws_free };
+  return deq_grid_run(points, &g, err);
 }
 
 /* ------------------------------------------------------------ MPFR */

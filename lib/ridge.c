@@ -337,34 +337,32 @@ deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
   return st;
 }
 
+typedef struct ridge_grid_ctx {
+  const deq_spectrum *sp;
+  double noise;
+} ridge_grid_ctx;
+
+static deq_status ridge_grid_point(void *point, const void *ctx, void *ws,
+                                   const double *x, const void *warm,
+                                   deq_error *err)
+{
+  (void)ws;
+  (void)err;
+  const ridge_grid_ctx *c = ctx;
+  return deq_ridge_solve(point, c->sp, x[0], x[1], c->noise, warm);
+}
+
 deq_status deq_ridge_grid(deq_ridge_point *out, const deq_spectrum *sp,
                           const double *P, size_t nP, const double *lambda,
                           size_t nlambda, double noise)
 {
   if (!out || !sp || !P || !lambda || nP == 0 || nlambda == 0)
     return DEQ_EINVAL;
-  size_t *op = deq_grid_order(P, nP), *ol = deq_grid_order(lambda, nlambda);
-  if (!op || !ol) {
-    free(op);
-    free(ol);
-    return DEQ_ENOMEM;
-  }
-  deq_status result = DEQ_OK;
-  const deq_ridge_point *row_start = NULL; /* first point of previous P row */
-  for (size_t a = 0; a < nP; a++) {
-    const deq_ridge_point *prev = row_start;
-    for (size_t b = 0; b < nlambda; b++) {
-      deq_ridge_point *pt = &out[op[a] * nlambda + ol[b]];
-      deq_status st = deq_ridge_solve(pt, sp, P[op[a]], lambda[ol[b]], noise,
-                                      prev);
-      result = deq_grid_status(result, st);
-      if (st == DEQ_OK) prev = pt;
-      if (b == 0) row_start = st == DEQ_OK ? pt : row_start;
-    }
-  }
-  free(op);
-  free(ol);
-  return result;
+  ridge_grid_ctx c = { sp, noise };
+  deq_model_axis axes[2] = { { P, nP }, { lambda, nlambda } };
+  deq_grid_spec g = { .point_size = sizeof *out, .naxes = 2, .warm_axes = 2,
+                      .axes = axes, .ctx = &c, .solve = ridge_grid_point };
+  return deq_grid_run(out, &g, NULL);
 }
 
 deq_status deq_ridge_learned(double *frac, const deq_spectrum *sp, double kappa)

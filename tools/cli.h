@@ -30,6 +30,11 @@ int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_spectrum.c */
 /* "deq <cmd>: <message>\n" on stderr.  */
 void cli_error(const char *cmd, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
+/* A file's error, one format everywhere: "deq CMD: OPT: PATH:LINE:FIELD:
+   message" (OPT may be NULL; LINE and FIELD are left out when 0); the
+   message is err's, or the status text.  Returns the exit status.  */
+int cli_file_error(const char *cmd, const char *opt, const char *path,
+                   long line, long field, deq_status st, const deq_error *err);
 /* Exit status for a library status: input problems are 1, numerics 2.  */
 int cli_status_exit(deq_status st);
 /* Shortest "%.*g" text of x that reads back as x (for messages).  */

@@ -15,12 +15,8 @@
 static int file_error(const char *cmd, const char *text, const char *path,
                       deq_status st, const deq_error *err)
 {
-  if (err->line > 0)
-    cli_error(cmd, "--corr '%s': %s: line %ld, field %ld: %s", text, path,
-              err->line, err->column, err->message);
-  else
-    cli_error(cmd, "--corr '%s': %s: %s", text, path,
-              err->message[0] ? err->message : deq_strerror(st));
+  (void)text;
+  cli_file_error(cmd, "--corr", path, err->line, err->column, st, err);
   return CLI_EUSAGE;
 }
 

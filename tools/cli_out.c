@@ -33,6 +33,22 @@ void cli_error(const char *cmd, const char *fmt, ...)
   fputc('\n', stderr);
 }
 
+int cli_file_error(const char *cmd, const char *opt, const char *path,
+                   long line, long field, deq_status st, const deq_error *err)
+{
+  const char *msg = err && err->message[0] ? err->message : deq_strerror(st);
+  if (st == DEQ_EIO && !(err && err->message[0]))
+    msg = "cannot open or read the file";
+  char where[64] = "";
+  if (line > 0 && field > 0)
+    snprintf(where, sizeof where, ":%ld:%ld", line, field);
+  else if (line > 0)
+    snprintf(where, sizeof where, ":%ld", line);
+  cli_error(cmd, "%s%s%s%s: %s", opt ? opt : "", opt ? ": " : "", path, where,
+            msg);
+  return cli_status_exit(st);
+}
+
 int cli_status_exit(deq_status st)
 {
   switch (st) {

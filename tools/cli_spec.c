@@ -294,18 +294,10 @@ static int build_error(const char *cmd, const char *opt, const char *text,
   return cli_status_exit(st);
 }
 
-/* "PATH:LINE: message" (or "PATH: message" when there is no line).  */
 static int file_error(const char *cmd, const char *opt, const char *path,
                       long line, deq_status st, const deq_error *err)
 {
-  const char *msg = err && err->message[0] ? err->message : deq_strerror(st);
-  if (st == DEQ_EIO && !(err && err->message[0]))
-    msg = "cannot open or read the file";
-  if (line > 0)
-    cli_error(cmd, "%s: %s:%ld: %s", opt, path, line, msg);
-  else
-    cli_error(cmd, "%s: %s: %s", opt, path, msg);
-  return cli_status_exit(st);
+  return cli_file_error(cmd, opt, path, line, err ? err->column : 0, st, err);
 }
 
 /* Line number of the k-th (1-based) data line of a one-column file, so

@@ -90,13 +90,8 @@ static int read_table(deq_table **t, const fit_opts *o)
     fclose(f);
   if (st == DEQ_OK)
     return CLI_OK;
-  const char *msg = err.message[0] ? err.message : deq_strerror(st);
-  if (err.line > 0)
-    cli_error("fit", "%s:%ld: %s", name, err.line, msg);
-  else
-    cli_error("fit", "%s: %s", name, msg);
   *t = NULL;
-  return cli_status_exit(st);
+  return cli_file_error("fit", NULL, name, err.line, err.column, st, &err);
 }
 
 /* Column names renamed in deq 0.2 (NEWS): old and new names are read as

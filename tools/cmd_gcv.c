@@ -260,15 +260,8 @@ static int read_data(deq_table **t, const char *path)
   fclose(f);
   free(buf);
   if (st == DEQ_OK) return CLI_OK;
-  const char *msg = err.message[0] ? err.message : deq_strerror(st);
-  if (err.line > 0 && err.column > 0)
-    cli_error(CMD, "%s:%ld: column %ld: %s", path, err.line, err.column, msg);
-  else if (err.line > 0)
-    cli_error(CMD, "%s:%ld: %s", path, err.line, msg);
-  else
-    cli_error(CMD, "%s: %s", path, msg);
   *t = NULL;
-  return cli_status_exit(st);
+  return cli_file_error(CMD, "--data", path, err.line, err.column, st, &err);
 }
 
 /* ------------------------------------------------------------ the design */

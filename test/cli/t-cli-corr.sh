@@ -102,7 +102,7 @@ printf '1\n0.9\n0\n' >"$TMP/badacf.txt"
 error "non-PD acf" 1 "not positive definite" corr $LU --corr "acf:file=$TMP/badacf.txt" --P 3
 error "non-PD acf symbol" 1 "symbol" corr $LU --corr "acf:file=$TMP/badacf.txt" --P 3 --k-spectrum symbol
 printf '1 0.5\n0.5 oops\n' >"$TMP/badK.txt"
-error "bad matrix cell" 1 "line 2, field 2" corr $LU --corr "file:$TMP/badK.txt" --P 2
+error "bad matrix cell" 1 "badK.txt:2:2: not a number" corr $LU --corr "file:$TMP/badK.txt" --P 2
 printf '1 2\n2 1\n' >"$TMP/npdK.txt"
 error "non-PD matrix" 1 "positive definite" corr $LU --corr "file:$TMP/npdK.txt" --P 2
 error "matrix size" 1 "P = 3" corr $LU --corr "file:$TMP/npdK.txt" --P 3

@@ -102,10 +102,10 @@ if ok "sunspots ar1 given" gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 9
 fi
 
 # --- bad input ----------------------------------------------------------
-error "missing cell (co2)" 1 "co2.csv.gz:8: column 2: empty field" \
+error "missing cell (co2)" 1 "--data: "$R"/co2.csv.gz:8:2: empty field" \
   gcv --data "$R/co2.csv.gz" --y co2 --lambda 1
 printf 'a,b,y\n1,2,3\n4,x5,6\n' >"$TMP/text.csv"
-error "non-numeric cell" 1 "text.csv:3: column 2: not a number" \
+error "non-numeric cell" 1 "text.csv:3:2: not a number" \
   gcv --data "$TMP/text.csv" --y y --lambda 1
 printf 'a,b,y\n1,2,3\n1,3,5\n1,5,6\n1,7,9\n' >"$TMP/const.csv"
 error "constant under --standardize" 1 "feature 'a' is constant" \
