@@ -266,6 +266,150 @@ START_TEST(test_cdf)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- wide spectra */
+
+/* Log-uniform blocks: n_b atoms per block b over [lo_b, hi_b], m = 1.  */
+static deq_spectrum *blocks(size_t nb, const size_t *n, const double *lo,
+                            const double *hi)
+{
+  size_t tot = 0;
+  for (size_t b = 0; b < nb; b++)
+    tot += n[b];
+  double *s = malloc(tot * sizeof *s), *m = malloc(tot * sizeof *m);
+  ck_assert(s && m);
+  size_t i = 0;
+  for (size_t b = 0; b < nb; b++)
+    for (size_t j = 0; j < n[b]; j++, i++) {
+      s[i] = lo[b] == hi[b] ? lo[b]
+             : exp(log(lo[b]) + (j + 0.5) / (double)n[b] * log(hi[b] / lo[b]));
+      m[i] = 1;
+    }
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, tot, s, m, NULL, NULL), DEQ_OK);
+  free(s);
+  free(m);
+  return sp;
+}
+
+/* The masses of the continuous part plus the atom at 0 sum to 1 to the
+   stated 1e-10 for spectra over 6 and 10 decades, below and above P = N,
+   and for mixtures with isolated atoms.  Two log-uniform blocks far apart
+   give two intervals whose masses are the blocks' fractions of N (exact
+   separation of the sample spectrum).  */
+START_TEST(test_mass_wide)
+{
+  struct { size_t nb, n[3]; double lo[3], hi[3], P; } cs[] = {
+    { 1, { 1000 }, { 1e-3 }, { 1e3 }, 2000 },
+    { 1, { 1000 }, { 1e-3 }, { 1e3 }, 600 },
+    { 1, { 1000 }, { 1e-5 }, { 1e5 }, 500 },
+    { 1, { 1000 }, { 1e-5 }, { 1e5 }, 3000 },
+    { 3, { 200, 600, 200 }, { 1e-8, 1e-2, 1e5 }, { 1e-8, 1e2, 1e5 }, 600 },
+    { 3, { 100, 800, 100 }, { 1e-6, 1e-3, 1e4 }, { 1e-6, 1e3, 1e4 }, 5000 },
+  };
+  for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+    deq_spectrum *sp = blocks(cs[c].nb, cs[c].n, cs[c].lo, cs[c].hi);
+    deq_freeprob_support *s = NULL;
+    ck_assert_st(deq_freeprob_sample_support(&s, sp, cs[c].P), DEQ_OK);
+    double tot = s->atom0;
+    for (size_t k = 0; k < s->n; k++)
+      tot += s->mass[k];
+    ck_assert_msg(fabs(tot - 1) <= 1e-10, "case %zu (%zu intervals): total "
+                  "mass %.17g", c, s->n, tot);
+    deq_freeprob_support_free(s);
+    deq_spectrum_free(sp);
+  }
+  /* two blocks of 300 and 700 atoms over 3 decades each, 4 decades apart */
+  size_t n[2] = { 300, 700 };
+  double lo[2] = { 1e-7, 1e0 }, hi[2] = { 1e-4, 1e3 };
+  deq_spectrum *sp = blocks(2, n, lo, hi);
+  deq_freeprob_support *s = NULL;
+  ck_assert_st(deq_freeprob_sample_support(&s, sp, 2000), DEQ_OK);
+  ck_assert_uint_eq(s->n, 2);
+  ck_assert_msg(fabs(s->mass[0] - 0.3) <= 1e-10 && fabs(s->mass[1] - 0.7) <= 1e-10,
+                "masses %.17g %.17g", s->mass[0], s->mass[1]);
+  deq_freeprob_support_free(s);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* Tanh-sinh quadrature of the density over [a, b] (both ends may be
+   square-root edges), step 2^-level in t: nodes at a distance
+   d = w/(e^{2u} + 1) from the nearer end, u = (pi/2) sinh|t|.  */
+static double ts_panel(const deq_spectrum *sp, double P, double a, double b,
+                       int level)
+{
+  enum { TMAX = 4 };
+  double h = ldexp(1.0, -level), w = b - a;
+  size_t K = (size_t)(TMAX / h);
+  size_t n = 2 * K + 1;
+  double *x = malloc(n * sizeof *x), *wt = malloc(n * sizeof *wt);
+  deq_freeprob_point *o = malloc(n * sizeof *o);
+  ck_assert(x && wt && o);
+  for (size_t i = 0; i < n; i++) {
+    double t = ((double)i - (double)K) * h, u = M_PI_2 * sinh(fabs(t));
+    double e = exp(-2 * u), d = w * e / (1 + e);     /* w/(e^{2u} + 1) */
+    x[i] = t < 0 ? a + d : (t > 0 ? b - d : a + 0.5 * w);
+    /* dx/dt = (w/2) (pi/2) cosh t / cosh^2 u = w pi cosh t e/(1 + e)^2 */
+    wt[i] = h * w * M_PI * cosh(t) * e / ((1 + e) * (1 + e));
+  }
+  ck_assert_st(deq_freeprob_sample_density(o, sp, P, x, n), DEQ_OK);
+  double acc = 0;
+  for (size_t i = 0; i < n; i++)
+    acc += wt[i] * o[i].density;
+  free(x);
+  free(wt);
+  free(o);
+  return acc;
+}
+
+/* int_lo^x rho over geometric panels (ratio 2) from the lower edge.  */
+static double ts_cdf_part(const deq_spectrum *sp, double P, double lo,
+                          double x, int level)
+{
+  double acc = 0, a = lo;
+  while (a < x) {
+    double b = fmin(x, a > 0 ? 2 * a : x);
+    acc += ts_panel(sp, P, a, b, level);
+    a = b;
+  }
+  return acc;
+}
+
+/* The CDF across 6 and 10 decades (below and above P = N) against an
+   independent computation: tanh-sinh quadrature of the density on
+   geometric panels, at two step sizes that must agree to 1e-12.  */
+START_TEST(test_cdf_wide)
+{
+  struct { double lo, hi, P; } cs[] = {
+    { 1e-3, 1e3, 800 }, { 1e-5, 1e5, 250 },
+  };
+  for (size_t c = 0; c < 2; c++) {
+    deq_spectrum *sp = NULL;
+    ck_assert_st(deq_spectrum_loguniform(&sp, 400, cs[c].lo, cs[c].hi), DEQ_OK);
+    double P = cs[c].P;
+    deq_freeprob_support *s = NULL;
+    ck_assert_st(deq_freeprob_sample_support(&s, sp, P), DEQ_OK);
+    ck_assert_uint_eq(s->n, 1);
+    double lo = s->lo[0], hi = s->hi[0];
+    enum { NX = 6 };
+    double x[NX] = { lo * (1 + 1e-6), 3 * lo, 10 * cs[c].lo, 1,
+                     0.1 * cs[c].hi, hi * (1 - 1e-6) };
+    double F[NX];
+    ck_assert_st(deq_freeprob_sample_cdf(F, sp, P, x, NX, 0), DEQ_OK);
+    for (int i = 0; i < NX; i++) {
+      double r5 = ts_cdf_part(sp, P, lo, x[i], 5);
+      double r6 = ts_cdf_part(sp, P, lo, x[i], 6);
+      ck_assert_msg(fabs(r5 - r6) <= 1e-12, "reference: %.17g vs %.17g", r5, r6);
+      double ref = s->atom0 + r6;
+      ck_assert_msg(fabs(F[i] - ref) <= 1e-10, "case %zu x=%g: F %.17g vs "
+                    "quadrature %.17g", c, x[i], F[i], ref);
+    }
+    deq_freeprob_support_free(s);
+    deq_spectrum_free(sp);
+  }
+}
+END_TEST
+
 /* ---------------------------------------------------------------- S-transforms */
 
 START_TEST(test_s_transform)
@@ -774,6 +918,8 @@ int main(void)
   tcase_add_test(tc, test_gaps_and_two_methods);
   tcase_add_test(tc, test_moments_general);
   tcase_add_test(tc, test_cdf);
+  tcase_add_test(tc, test_mass_wide);
+  tcase_add_test(tc, test_cdf_wide);
   tcase_add_test(tc, test_s_transform);
   tcase_add_test(tc, test_chain_df_two_ways);
   tcase_add_test(tc, test_chain_density_mp);
