@@ -645,120 +645,19 @@ END_TEST
 
 /* ---------------------------------------------------------------- MPFR references */
 
-/* Independent 200-bit references for freeprob.h's conventions, taken from
- * ridge_family.md 1.1-1.3 and the header: the S-transform in the df
- * parametrisation S(delta) = (1 - delta)/(delta lambda(delta)), lambda the
- * inverse of the normalised df (1/n) sum m s/(s + lambda); and the sample
- * covariance at z = -lambda, (1/N) tr (Sigma_hat + lambda)^-1 =
- * (kappa/lambda) (1/N) tr (Sigma + kappa)^-1 with kappa = lambda/(1 -
- * df1(kappa)/P).  Both by geometric bisection (one spectral pass per
- * step); the spectrum's doubles are taken as exact.  */
-#include <mpfr.h>
-
+/* Independent 200-bit references for freeprob.h's conventions
+ * (lib/mp.c): the S-transform in the df parametrisation S(delta) =
+ * (1 - delta)/(delta lambda(delta)), lambda the inverse of the normalised
+ * df (1/n) sum m s/(s + lambda); and the sample covariance at z = -lambda,
+ * (1/N) tr (Sigma_hat + lambda)^-1 = (kappa/lambda) (1/N) tr (Sigma +
+ * kappa)^-1 with kappa = lambda/(1 - df1(kappa)/P).  Both by geometric
+ * bisection; the spectrum's doubles are taken as exact.  */
 #define MR_PREC 200
-
-/* df1 = sum m s/(s+k) and res = sum m/(s+k) (all atoms, s = 0 included). */
-static void mr_eval(mpfr_t df1, mpfr_t res, const deq_spectrum *sp,
-                    const mpfr_t k)
-{
-  mpfr_t q, a;
-  mpfr_inits2(MR_PREC, q, a, (mpfr_ptr)0);
-  mpfr_set_zero(df1, 1);
-  mpfr_set_zero(res, 1);
-  for (size_t i = 0; i < sp->n; i++) {
-    mpfr_set_d(q, sp->s[i], MPFR_RNDN);
-    mpfr_add(q, q, k, MPFR_RNDN);
-    mpfr_d_div(a, sp->m[i], q, MPFR_RNDN);
-    mpfr_add(res, res, a, MPFR_RNDN);
-    mpfr_mul_d(a, a, sp->s[i], MPFR_RNDN);
-    mpfr_add(df1, df1, a, MPFR_RNDN);
-  }
-  mpfr_clears(q, a, (mpfr_ptr)0);
-}
-
-/* Geometric bisection on [lo, hi] for a predicate false at lo and true at
-   hi, down to relative width 2^-150; the root is left in lo.  */
-typedef int (*mr_pred)(const mpfr_t k, const void *ctx);
-
-static void mr_bisect(mpfr_t lo, mpfr_t hi, mr_pred above, const void *ctx)
-{
-  mpfr_t mid, w;
-  mpfr_inits2(MR_PREC, mid, w, (mpfr_ptr)0);
-  ck_assert(!above(lo, ctx) && above(hi, ctx));
-  for (int it = 0; it < 2000; it++) {
-    mpfr_div(w, hi, lo, MPFR_RNDN);
-    mpfr_sub_ui(w, w, 1, MPFR_RNDN);
-    if (mpfr_cmp_d(w, 0x1p-150) < 0) break;
-    mpfr_mul(mid, lo, hi, MPFR_RNDN);
-    mpfr_sqrt(mid, mid, MPFR_RNDN);
-    if (above(mid, ctx)) mpfr_set(hi, mid, MPFR_RNDN);
-    else mpfr_set(lo, mid, MPFR_RNDN);
-  }
-  ck_assert(mpfr_cmp_d(w, 0x1p-150) < 0);
-  mpfr_mul(lo, lo, hi, MPFR_RNDN);
-  mpfr_sqrt(lo, lo, MPFR_RNDN);
-  mpfr_clears(mid, w, (mpfr_ptr)0);
-}
-
-typedef struct mr_ctx {
-  const deq_spectrum *sp;
-  mpfr_t target;   /* S: delta dim (unnormalised df, exact); ridge: P */
-  double lambda;   /* ridge */
-} mr_ctx;
-
-/* S-transform: lambda at or above lambda(delta) iff df1(lambda) <= d.  */
-static int mr_above_inv(const mpfr_t k, const void *vc)
-{
-  const mr_ctx *c = vc;
-  mpfr_t df1, res;
-  mpfr_inits2(MR_PREC, df1, res, (mpfr_ptr)0);
-  mr_eval(df1, res, c->sp, k);
-  int r = mpfr_cmp(df1, c->target) <= 0;
-  mpfr_clears(df1, res, (mpfr_ptr)0);
-  return r;
-}
-
-/* Ridge: kappa(1 - df1(kappa)/P) increases on the branch df1 < P.  */
-static int mr_above_ridge(const mpfr_t k, const void *vc)
-{
-  const mr_ctx *c = vc;
-  mpfr_t df1, res;
-  mpfr_inits2(MR_PREC, df1, res, (mpfr_ptr)0);
-  mr_eval(df1, res, c->sp, k);
-  int r = mpfr_cmp(df1, c->target) < 0;
-  if (r) {
-    mpfr_div(df1, df1, c->target, MPFR_RNDN);
-    mpfr_ui_sub(df1, 1, df1, MPFR_RNDN);
-    mpfr_mul(df1, df1, k, MPFR_RNDN);
-    r = mpfr_cmp_d(df1, c->lambda) >= 0;
-  }
-  mpfr_clears(df1, res, (mpfr_ptr)0);
-  return r;
-}
 
 static double mr_s_transform(const deq_spectrum *sp, double delta)
 {
-  mr_ctx c;
-  c.sp = sp;
-  c.lambda = 0;
-  mpfr_init2(c.target, MR_PREC);
-  mpfr_set_d(c.target, delta, MPFR_RNDN);
-  mpfr_mul_d(c.target, c.target, sp->dim, MPFR_RNDN); /* exact */
-  mpfr_t lo, hi, x;
-  mpfr_inits2(MR_PREC, lo, hi, x, (mpfr_ptr)0);
-  /* df1(k) <= trace/k, so df1(2 trace/d) <= d/2 */
-  mpfr_set_d(hi, 2 * sp->trace, MPFR_RNDN);
-  mpfr_div(hi, hi, c.target, MPFR_RNDN);
-  mpfr_set(lo, hi, MPFR_RNDN);
-  while (mr_above_inv(lo, &c)) mpfr_div_2ui(lo, lo, 10, MPFR_RNDN);
-  mr_bisect(lo, hi, mr_above_inv, &c);
-  /* S = (1 - delta)/(delta lambda) */
-  mpfr_set_d(x, delta, MPFR_RNDN);
-  mpfr_mul(lo, lo, x, MPFR_RNDN);
-  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
-  mpfr_div(x, x, lo, MPFR_RNDN);
-  double S = mpfr_get_d(x, MPFR_RNDN);
-  mpfr_clears(c.target, lo, hi, x, (mpfr_ptr)0);
+  double S;
+  ck_assert_st(deq_mp_s_transform(&S, sp, delta, MR_PREC), DEQ_OK);
   return S;
 }
 
@@ -767,28 +666,9 @@ typedef struct mr_sample { double g, kappa, df; } mr_sample;
 static mr_sample mr_sample_stieltjes(const deq_spectrum *sp, double P,
                                      double lambda)
 {
-  mr_ctx c;
-  c.sp = sp;
-  c.lambda = lambda;
-  mpfr_init2(c.target, MR_PREC);
-  mpfr_set_d(c.target, P, MPFR_RNDN);
-  mpfr_t lo, hi, df1, res;
-  mpfr_inits2(MR_PREC, lo, hi, df1, res, (mpfr_ptr)0);
-  /* kappa(1 - df1/P) < kappa: kappa = lambda is below the root */
-  mpfr_set_d(lo, lambda, MPFR_RNDN);
-  mpfr_set_d(hi, 2 * lambda + 1, MPFR_RNDN);
-  while (!mr_above_ridge(hi, &c)) mpfr_mul_2ui(hi, hi, 1, MPFR_RNDN);
-  mr_bisect(lo, hi, mr_above_ridge, &c);
-  mr_eval(df1, res, sp, lo);
   mr_sample o;
-  o.kappa = mpfr_get_d(lo, MPFR_RNDN);
-  o.df = mpfr_get_d(df1, MPFR_RNDN);
-  /* g = (kappa/lambda) (1/N) sum m/(s + kappa) */
-  mpfr_mul(res, res, lo, MPFR_RNDN);
-  mpfr_div_d(res, res, lambda, MPFR_RNDN);
-  mpfr_div_d(res, res, sp->dim, MPFR_RNDN);
-  o.g = mpfr_get_d(res, MPFR_RNDN);
-  mpfr_clears(c.target, lo, hi, df1, res, (mpfr_ptr)0);
+  ck_assert_st(deq_mp_sample_stieltjes(&o.g, &o.kappa, &o.df, sp, P, lambda,
+                                       MR_PREC), DEQ_OK);
   return o;
 }
 
