@@ -4,36 +4,120 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "freeprob_impl.h"
 #include "sum_impl.h"
 
-/* Cosine-series coefficients c[0..K-1] of the even periodic integrand
-   f(theta) = rho(x(theta)) x'(theta) on interval k, sampled at the
-   midpoints theta_j = (j + 1/2) pi/K, so that the integral from the lower
-   edge to theta is c0 theta + sum c_j sin(j theta)/j.  */
-static deq_status interval_series(double *c, const fp_model *M,
-                                  const deq_freeprob_support *s, size_t k,
-                                  double P, size_t K, int *passes)
+/* Masses and CDF of a sample covariance.  Each support interval is cut
+   adaptively into pieces [a, b] (geometrically while b/a > 4, since
+   spectra may span many decades).  On a piece, x = X(s), s in [0, 1],
+   with X' vanishing linearly at an end that is an edge of the support,
+   so that a square-root (or inverse square-root) edge leaves a smooth
+   integrand g(s) = rho(X(s)) X'(s); g is expanded in Chebyshev
+   polynomials from K samples at s_j = (1 - cos theta_j)/2, theta_j =
+   (j + 1/2) pi/K, and integrated term by term.  A piece is split until
+   its last four coefficients are below FP_CDF_ABS + FP_CDF_REL times its
+   mass.  */
+#define FP_CDF_ABS 1e-14
+#define FP_CDF_REL 1e-13
+#define FP_CDF_DEPTH 60         /* splits of one interval, nested */
+#define FP_CDF_MAX_PIECES 65536
+#define FP_CDF_NODES 32         /* default coefficients per piece */
+
+/* Which ends of a piece are edges of the support.  */
+enum { FP_EDGE_LO = 1, FP_EDGE_HI = 2 };
+
+typedef struct fp_cdf {
+  size_t K;            /* coefficients per piece */
+  size_t n, cap;       /* pieces, in increasing order of a */
+  double *a, *b;       /* piece ends */
+  int *edges;          /* FP_EDGE_* of each piece */
+  size_t *interval;    /* support interval of each piece */
+  double *mass;        /* integral of the density over each piece */
+  double *below;       /* mass of the pieces before (atom excluded) */
+  double *c;           /* K coefficients per piece */
+  int passes;
+  int unresolved;      /* pieces accepted at the depth or count limit */
+} fp_cdf;
+
+static void cdf_free(fp_cdf *T)
 {
-  double lo = s->lo[k], hi = s->hi[k], h = 0.5 * (hi - lo);
-  double *f = malloc(K * sizeof *f);
-  fp_xi *p = malloc(K * sizeof *p);
+  free(T->a);
+  free(T->b);
+  free(T->edges);
+  free(T->interval);
+  free(T->mass);
+  free(T->below);
+  free(T->c);
+}
+
+/* x = X(s) on [a, b] and dX/ds: smoothstep with two edges, quadratic
+   with one, linear with none.  */
+static double piece_x(double a, double b, int edges, double s, double *dx)
+{
+  double w = b - a;
+  switch (edges) {
+  case FP_EDGE_LO | FP_EDGE_HI:
+    *dx = 6 * w * s * (1 - s);
+    return s < 0.5 ? a + w * s * s * (3 - 2 * s)
+                   : b - w * (1 - s) * (1 - s) * (1 + 2 * s);
+  case FP_EDGE_LO:
+    *dx = 2 * w * s;
+    return a + w * s * s;
+  case FP_EDGE_HI:
+    *dx = 2 * w * (1 - s);
+    return b - w * (1 - s) * (1 - s);
+  default:
+    *dx = w;
+    return a + w * s;
+  }
+}
+
+/* The inverse of piece_x, as theta with s = (1 - cos theta)/2 =
+   sin^2(theta/2).  */
+static double piece_theta(double a, double b, int edges, double x)
+{
+  double w = b - a, u = fmax(0.0, fmin(1.0, (x - a) / w));
+  double v = fmax(0.0, fmin(1.0, (b - x) / w)), s;
+  switch (edges) {
+  case FP_EDGE_LO | FP_EDGE_HI:  /* 3 s^2 - 2 s^3 = u */
+    s = 0.5 - sin(asin(fmax(-1.0, fmin(1.0, 1 - 2 * u))) / 3);
+    break;
+  case FP_EDGE_LO:
+    s = sqrt(u);
+    break;
+  case FP_EDGE_HI:
+    return 2 * acos(sqrt(sqrt(v)));  /* cos^2(theta/2) = 1 - s = sqrt(v) */
+  default:
+    s = u;
+  }
+  return 2 * asin(sqrt(fmax(0.0, fmin(1.0, s))));
+}
+
+/* Chebyshev coefficients c[0..K-1] of g on the piece [a, b] of a support
+   interval: g(s(theta)) = sum c_m cos(m theta).  */
+static deq_status piece_series(double *c, const fp_model *M,
+                               const deq_freeprob_support *s, double P,
+                               double a, double b, int edges, size_t K,
+                               int *passes)
+{
+  double *f = malloc(K * sizeof *f), *dx = malloc(K * sizeof *dx);
+  fp_xi *p = calloc(K, sizeof *p);  /* calloc: no maybe-uninitialized */
   deq_freeprob_point *o = malloc(K * sizeof *o);
   deq_status st = DEQ_OK;
-  if (!f || !p || !o) {
+  if (!f || !dx || !p || !o) {
     st = DEQ_ENOMEM;
     goto done;
   }
   for (size_t j = 0; j < K; j++) {
-    double th = (j + 0.5) * M_PI / (double)K;
-    p[j].x = 0.5 * (lo + hi) - h * cos(th);
+    double sj = sin(0.5 * (j + 0.5) * M_PI / (double)K);
+    p[j].x = piece_x(a, b, edges, sj * sj, &dx[j]);
     p[j].i = j;
   }
-  st = deq_fp_density_sorted(o, M, s, P, p, K);  /* x increases with theta */
+  st = deq_fp_density_sorted(o, M, s, P, p, K);  /* x increases with j */
   for (size_t j = 0; j < K; j++) {
-    double th = (j + 0.5) * M_PI / (double)K;
-    f[j] = o[j].density * h * sin(th);
+    f[j] = o[j].density * dx[j];
     *passes += o[j].iterations;
   }
   for (size_t m = 0; m < K; m++) {
@@ -45,17 +129,170 @@ static deq_status interval_series(double *c, const fp_model *M,
   }
 done:
   free(f);
+  free(dx);
   free(p);
   free(o);
   return st;
 }
 
+/* int_0^s g ds' = (1/2) sum c_m int_0^theta cos(m t) sin(t) dt.  */
 static double series_integral(const double *c, size_t K, double th)
 {
-  double v = c[0] * th;
-  for (size_t m = 1; m < K; m++)
-    v += c[m] * sin((double)m * th) / (double)m;
-  return v;
+  deq_sum acc;
+  deq_sum_init(&acc);
+  deq_sum_add(&acc, c[0] * 2 * sin(0.5 * th) * sin(0.5 * th));
+  if (K > 1)
+    deq_sum_add(&acc, c[1] * 0.5 * sin(th) * sin(th));
+  for (size_t m = 2; m < K; m++) {
+    double hp = sin(0.5 * (double)(m + 1) * th), hm = sin(0.5 * (double)(m - 1) * th);
+    /* (1 - cos(k th))/k = 2 sin^2(k th/2)/k */
+    deq_sum_add(&acc, c[m] * (hp * hp / (double)(m + 1) - hm * hm / (double)(m - 1)));
+  }
+  return 0.5 * deq_sum_get(&acc);
+}
+
+static deq_status cdf_append(fp_cdf *T, double a, double b, int edges,
+                             size_t k, const double *c)
+{
+  if (T->n == T->cap) {
+    size_t cap = T->cap ? 2 * T->cap : 64;
+    double *na = realloc(T->a, cap * sizeof *na);
+    if (na) T->a = na;
+    double *nb = realloc(T->b, cap * sizeof *nb);
+    if (nb) T->b = nb;
+    int *ne = realloc(T->edges, cap * sizeof *ne);
+    if (ne) T->edges = ne;
+    size_t *ni = realloc(T->interval, cap * sizeof *ni);
+    if (ni) T->interval = ni;
+    double *nm = realloc(T->mass, cap * sizeof *nm);
+    if (nm) T->mass = nm;
+    double *nl = realloc(T->below, cap * sizeof *nl);
+    if (nl) T->below = nl;
+    double *nc = realloc(T->c, cap * T->K * sizeof *nc);
+    if (nc) T->c = nc;
+    if (!na || !nb || !ne || !ni || !nm || !nl || !nc)
+      return DEQ_ENOMEM;
+    T->cap = cap;
+  }
+  T->a[T->n] = a;
+  T->b[T->n] = b;
+  T->edges[T->n] = edges;
+  T->interval[T->n] = k;
+  T->mass[T->n] = series_integral(c, T->K, M_PI);
+  for (size_t m = 0; m < T->K; m++)
+    T->c[T->n * T->K + m] = c[m];
+  T->n++;
+  return DEQ_OK;
+}
+
+/* Where to cut [a, b]: geometrically across decades, towards 0 from a
+   hard edge at 0, in the middle otherwise.  */
+static double split_point(double a, double b)
+{
+  if (a > 0 && b > 4 * a)
+    return sqrt(a) * sqrt(b);
+  if (a == 0)
+    return b / 16;
+  return a + 0.5 * (b - a);
+}
+
+/* The tail of the series: its largest last four coefficients.  */
+static double series_tail(const double *c, size_t K)
+{
+  double t = 0;
+  for (size_t m = K - 4; m < K; m++)
+    t = fmax(t, fabs(c[m]));
+  return t;
+}
+
+static int piece_edges(const deq_freeprob_support *s, size_t k, double a,
+                       double b)
+{
+  return (a == s->lo[k] ? FP_EDGE_LO : 0) | (b == s->hi[k] ? FP_EDGE_HI : 0);
+}
+
+static int small(double err, double mass)
+{
+  return err <= FP_CDF_ABS + FP_CDF_REL * fabs(mass);
+}
+
+/* Resolve the piece [a, b] of interval k (its series in c) into pieces,
+   left to right: accepted when the tail of its series is small, else
+   each half is resolved in turn.  work holds K coefficients per nesting
+   level.  */
+static deq_status cdf_refine(fp_cdf *T, const fp_model *M,
+                             const deq_freeprob_support *s, double P,
+                             size_t k, double a, double b, const double *c,
+                             int depth, double *work)
+{
+  size_t K = T->K;
+  double mid = split_point(a, b);
+  int resolved = small(series_tail(c, K), series_integral(c, K, M_PI));
+  if (resolved || !(depth + 1 < FP_CDF_DEPTH
+                    && T->n + 2 <= FP_CDF_MAX_PIECES && mid > a && mid < b)) {
+    T->unresolved += !resolved;
+    return cdf_append(T, a, b, piece_edges(s, k, a, b), k, c);
+  }
+  double *ch = work + (size_t)(depth + 1) * K;
+  double ends[3] = { a, mid, b };
+  deq_status st = DEQ_OK;
+  for (int h = 0; h < 2 && st == DEQ_OK; h++) {
+    st = piece_series(ch, M, s, P, ends[h], ends[h + 1],
+                      piece_edges(s, k, ends[h], ends[h + 1]), K, &T->passes);
+    if (st == DEQ_OK)
+      st = cdf_refine(T, M, s, P, k, ends[h], ends[h + 1], ch, depth + 1,
+                      work);
+  }
+  return st;
+}
+
+/* The table of every support interval of s.  */
+static deq_status cdf_build(fp_cdf *T, const fp_model *M,
+                            const deq_freeprob_support *s, double P, size_t K)
+{
+  memset(T, 0, sizeof *T);
+  T->K = K;
+  double *work = malloc((FP_CDF_DEPTH + 1) * K * sizeof *work);
+  if (!work)
+    return DEQ_ENOMEM;
+  deq_status st = DEQ_OK;
+  for (size_t k = 0; st == DEQ_OK && k < s->n; k++) {
+    double a = s->lo[k], b = s->hi[k];
+    st = piece_series(work, M, s, P, a, b, piece_edges(s, k, a, b), K,
+                      &T->passes);
+    if (st == DEQ_OK)
+      st = cdf_refine(T, M, s, P, k, a, b, work, 0, work);
+  }
+  free(work);
+  if (st == DEQ_OK && T->unresolved > 0)
+    st = DEQ_ENOCONV;
+  deq_sum acc;
+  deq_sum_init(&acc);
+  for (size_t j = 0; j < T->n; j++) {
+    T->below[j] = deq_sum_get(&acc);
+    deq_sum_add(&acc, T->mass[j]);
+  }
+  return st;
+}
+
+/* Continuous part of the CDF at x from the table.  */
+static double cdf_eval(const fp_cdf *T, double x)
+{
+  if (T->n == 0 || !(x > T->a[0]))
+    return 0;
+  size_t lo = 0, hi = T->n;     /* last piece with a < x */
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (T->a[mid] < x)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  size_t j = lo;
+  if (x >= T->b[j])
+    return T->below[j] + T->mass[j];
+  double th = piece_theta(T->a[j], T->b[j], T->edges[j], x);
+  return T->below[j] + series_integral(T->c + j * T->K, T->K, th);
 }
 
 deq_status deq_freeprob_sample_support(deq_freeprob_support **out,
@@ -69,15 +306,19 @@ deq_status deq_freeprob_sample_support(deq_freeprob_support **out,
   deq_status st = deq_fp_sample_setup(&M, &s, sp, P);
   if (st != DEQ_OK)
     return st;
-  size_t K = 128;
-  double *c = malloc(K * sizeof *c);
-  if (!c)
-    st = DEQ_ENOMEM;
-  for (size_t k = 0; st == DEQ_OK && k < s->n; k++) {
-    st = interval_series(c, &M, s, k, P, K, &s->passes);
-    s->mass[k] = c ? c[0] * M_PI : NAN;
+  fp_cdf T;
+  st = cdf_build(&T, &M, s, P, FP_CDF_NODES);
+  if (st == DEQ_OK) {
+    deq_sum acc[1];
+    for (size_t k = 0, j = 0; k < s->n; k++) {
+      deq_sum_init(acc);
+      for (; j < T.n && T.interval[j] == k; j++)
+        deq_sum_add(acc, T.mass[j]);
+      s->mass[k] = deq_sum_get(acc);
+    }
+    s->passes += T.passes;
   }
-  free(c);
+  cdf_free(&T);
   deq_fp_model_free(&M);
   if (st != DEQ_OK) {
     deq_freeprob_support_free(s);
@@ -94,7 +335,7 @@ deq_status deq_freeprob_sample_cdf(double *F, const deq_spectrum *sp,
   if (!F || !x)
     return DEQ_EINVAL;
   if (nodes == 0)
-    nodes = 512;
+    nodes = FP_CDF_NODES;
   if (nodes < 16)
     return DEQ_EDOM;
   fp_model M;
@@ -102,28 +343,13 @@ deq_status deq_freeprob_sample_cdf(double *F, const deq_spectrum *sp,
   deq_status st = deq_fp_sample_setup(&M, &s, sp, P);
   if (st != DEQ_OK)
     return st;
-  double *c = malloc(s->n * nodes * sizeof *c);
-  int passes = 0;
-  if (!c)
-    st = DEQ_ENOMEM;
-  for (size_t k = 0; st == DEQ_OK && k < s->n; k++)
-    st = interval_series(c + k * nodes, &M, s, k, P, nodes, &passes);
+  fp_cdf T;
+  st = cdf_build(&T, &M, s, P, nodes);
   for (size_t i = 0; st == DEQ_OK && i < n; i++) {
-    double v = x[i] >= 0 ? s->atom0 : 0.0;
-    for (size_t k = 0; k < s->n; k++) {
-      const double *ck = c + k * nodes;
-      if (x[i] >= s->hi[k]) {
-        v += ck[0] * M_PI;
-      } else if (x[i] > s->lo[k]) {
-        double h = 0.5 * (s->hi[k] - s->lo[k]);
-        double cs = (0.5 * (s->lo[k] + s->hi[k]) - x[i]) / h;
-        double th = acos(fmax(-1.0, fmin(1.0, cs)));
-        v += series_integral(ck, nodes, th);
-      }
-    }
+    double v = (x[i] >= 0 ? s->atom0 : 0.0) + cdf_eval(&T, x[i]);
     F[i] = fmin(1.0, fmax(0.0, v));
   }
-  free(c);
+  cdf_free(&T);
   deq_freeprob_support_free(s);
   deq_fp_model_free(&M);
   return st;

@@ -168,7 +168,9 @@ deq_status deq_fp_density_sorted(deq_freeprob_point *out, const fp_model *M,
     fp_state st;
     memset(&st, 0, sizeof st);
     if (k == prev_k) {
-      st.kappa = prev_kappa - (x - prev_x) / prev_Fp;  /* predictor */
+      st.kappa = prev_kappa;
+      if (isfinite(creal(prev_Fp)))
+        st.kappa -= (x - prev_x) / prev_Fp;  /* predictor */
       if (!(cimag(st.kappa) < 0))
         st.kappa = CMPLX(creal(st.kappa), 0.5 * cimag(prev_kappa));
     } else {
@@ -185,7 +187,14 @@ deq_status deq_fp_density_sorted(deq_freeprob_point *out, const fp_model *M,
     int passes = 0;
     double complex Fp, d;
     deq_status ns = deq_fp_newton(&st, &Fp, &d, M, CMPLX(x, 0), 1, &passes);
-    if (ns == DEQ_OK && cimag(st.kappa) < 0) {
+    /* Inside the support the equation has one pair of complex roots, the
+       rest are real; a root with Im kappa near rounding may be a real
+       one.  The complex pair comes near the axis only where two real
+       roots almost meet, at a critical point of Lambda, and there
+       Lambda' = Fp is nearly imaginary; at a real root it is real.  */
+    if (ns == DEQ_OK && cimag(st.kappa) < 0
+        && (cimag(st.kappa) < -FP_COMPLEX_ROOT * cabs(st.kappa)
+            || fabs(cimag(Fp)) > fabs(creal(Fp)))) {
       deq_fp_fill_point(o, M, CMPLX(x, 0), st.kappa, d, 0);
       o->iterations = passes;
       o->status = DEQ_OK;
@@ -200,6 +209,12 @@ deq_status deq_fp_density_sorted(deq_freeprob_point *out, const fp_model *M,
     o->iterations = passes;
     o->status = ns;
     prev_k = -1;
+    if (ns == DEQ_OK && o->eta == 0 && cimag(o->kappa) < 0) {
+      prev_k = k;   /* a root on the axis: the next point starts from it */
+      prev_x = x;
+      prev_kappa = o->kappa;
+      prev_Fp = NAN;
+    }
     if (ns != DEQ_OK && worst == DEQ_OK)
       worst = ns;
   }

@@ -28,6 +28,7 @@
 #define FP_MAX_ORDER 64
 #define FP_NEWTON_MAX 60
 #define FP_ETA_MIN 1e-13       /* relative to the spectral scale */
+#define FP_COMPLEX_ROOT 1e-6   /* |Im kappa|/|kappa| of a surely complex root */
 
 /* ---------------------------------------------------------------- atoms */
 

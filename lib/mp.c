@@ -527,3 +527,634 @@ deq_status deq_mp_ridge(deq_ridge_point *out, const deq_spectrum *sp,
   ctx_clear(&c);
   return st;
 }
+
+/* ============================================================ model twins
+ *
+ * References for the models built on the same fixed points: the
+ * S-transform and the sample-covariance Stieltjes transform (freeprob.h),
+ * one layer of isotropic random features (features.h) and ridge with
+ * correlated samples (corr.h).  Each unknown is found by geometric
+ * bisection on a monotone predicate, one pass over the spectrum per step,
+ * down to a relative width 2^-(3 prec/4); then the formulas of the
+ * module's header are evaluated with prec bits.  The spectrum's doubles
+ * are taken as exact.  Independent of the double-precision solvers.  */
+
+/* Sums at one kappa over every atom (an atom at 0 adds m/kappa to res
+   only; its target power is 0 by the spectrum contract).  */
+typedef struct mw_sums {
+  mpfr_t df1, df2;  /* sum m s/(s+k), sum m s^2/(s+k)^2 */
+  mpfr_t t1, tp;    /* sum v/(s+k), sum v/(s+k)^2 */
+  mpfr_t res;       /* sum m/(s+k) */
+  mpfr_t q, a;      /* scratch */
+} mw_sums;
+
+static void mw_init(mw_sums *r, mpfr_prec_t prec)
+{
+  mpfr_inits2(prec, r->df1, r->df2, r->t1, r->tp, r->res, r->q, r->a,
+              (mpfr_ptr)0);
+}
+
+static void mw_clear(mw_sums *r)
+{
+  mpfr_clears(r->df1, r->df2, r->t1, r->tp, r->res, r->q, r->a,
+              (mpfr_ptr)0);
+}
+
+static void mw_eval(mw_sums *r, const deq_spectrum *sp, mpfr_srcptr k)
+{
+  mpfr_set_zero(r->df1, 1);
+  mpfr_set_zero(r->df2, 1);
+  mpfr_set_zero(r->t1, 1);
+  mpfr_set_zero(r->tp, 1);
+  mpfr_set_zero(r->res, 1);
+  for (size_t i = 0; i < sp->n; i++) {
+    double s = sp->s[i];
+    mpfr_set_d(r->q, s, MPFR_RNDN);
+    mpfr_add(r->q, r->q, k, MPFR_RNDN);             /* s + k */
+    mpfr_d_div(r->a, sp->m[i], r->q, MPFR_RNDN);    /* m/(s+k) */
+    mpfr_add(r->res, r->res, r->a, MPFR_RNDN);
+    if (s == 0)
+      continue;
+    mpfr_mul_d(r->a, r->a, s, MPFR_RNDN);           /* m s/(s+k) */
+    mpfr_add(r->df1, r->df1, r->a, MPFR_RNDN);
+    mpfr_mul_d(r->a, r->a, s, MPFR_RNDN);
+    mpfr_div(r->a, r->a, r->q, MPFR_RNDN);          /* m s^2/(s+k)^2 */
+    mpfr_add(r->df2, r->df2, r->a, MPFR_RNDN);
+    if (sp->v && sp->v[i] != 0) {
+      mpfr_d_div(r->a, sp->v[i], r->q, MPFR_RNDN);
+      mpfr_add(r->t1, r->t1, r->a, MPFR_RNDN);
+      mpfr_div(r->a, r->a, r->q, MPFR_RNDN);
+      mpfr_add(r->tp, r->tp, r->a, MPFR_RNDN);
+    }
+  }
+}
+
+/* Is x at or above the root of a predicate increasing in x?  */
+typedef int (*mw_pred)(mpfr_srcptr x, void *ctx);
+
+static long mw_width_exp(mpfr_prec_t prec)
+{
+  return -((long)prec - (long)prec / 4);
+}
+
+/* Geometric bisection of [lo, hi] (predicate false at lo, true at hi) down
+   to relative width 2^(mw_width_exp); the root (geometric mean) in lo.  */
+static deq_status mw_bisect(mpfr_t lo, mpfr_t hi, mw_pred above, void *ctx,
+                            mpfr_prec_t prec)
+{
+  if (above(lo, ctx) || !above(hi, ctx))
+    return DEQ_ENOCONV;
+  mpfr_t mid, w;
+  mpfr_inits2(prec, mid, w, (mpfr_ptr)0);
+  long wexp = mw_width_exp(prec), max_iter = 4 * (long)prec + 2000;
+  deq_status st = DEQ_ENOCONV;
+  for (long it = 0; it < max_iter; it++) {
+    mpfr_div(w, hi, lo, MPFR_RNDN);
+    mpfr_sub_ui(w, w, 1, MPFR_RNDN);
+    if (mpfr_cmp_si_2exp(w, 1, wexp) < 0) {
+      st = DEQ_OK;
+      break;
+    }
+    mpfr_mul(mid, lo, hi, MPFR_RNDN);
+    mpfr_sqrt(mid, mid, MPFR_RNDN);
+    if (above(mid, ctx))
+      mpfr_set(hi, mid, MPFR_RNDN);
+    else
+      mpfr_set(lo, mid, MPFR_RNDN);
+  }
+  mpfr_mul(lo, lo, hi, MPFR_RNDN);
+  mpfr_sqrt(lo, lo, MPFR_RNDN);
+  mpfr_clears(mid, w, (mpfr_ptr)0);
+  return st;
+}
+
+/* Double hi until the predicate holds there (at most 4096 times).  */
+static deq_status mw_grow(mpfr_t hi, mw_pred above, void *ctx)
+{
+  for (int i = 0; i < 4096; i++) {
+    if (above(hi, ctx))
+      return DEQ_OK;
+    mpfr_mul_2ui(hi, hi, 1, MPFR_RNDN);
+  }
+  return DEQ_ENOCONV;
+}
+
+/* The atoms of a spectrum (target powers optional); dim and rank > 0.  */
+static deq_status check_atoms(const deq_spectrum *sp, int need_v)
+{
+  if (!sp || sp->n == 0 || !sp->s || !sp->m || (need_v && !sp->v))
+    return DEQ_EINVAL;
+  for (size_t i = 0; i < sp->n; i++) {
+    double s = sp->s[i], m = sp->m[i], v = sp->v ? sp->v[i] : 0;
+    if (!isfinite(s) || !isfinite(m) || !isfinite(v)) return DEQ_EDOM;
+    if (s < 0 || m <= 0 || v < 0) return DEQ_EDOM;
+    if (s == 0 && v != 0) return DEQ_EDOM;
+  }
+  if (!(sp->dim > 0) || !isfinite(sp->dim) || !(sp->rank > 0)
+      || !isfinite(sp->rank) || !(sp->trace > 0) || !isfinite(sp->trace))
+    return DEQ_EDOM;
+  return DEQ_OK;
+}
+
+/* ------------------------------------------------------------ S-transform */
+
+typedef struct mw_ctx {
+  const deq_spectrum *sp;
+  mw_sums *r;
+  mpfr_t target;     /* the df to reach, or P */
+  mpfr_t t, u;       /* scratch */
+  double lambda, M;  /* ridge, feature count */
+  int passes;
+} mw_ctx;
+
+static void ctx2_init(mw_ctx *c, const deq_spectrum *sp, mw_sums *r,
+                      mpfr_prec_t prec)
+{
+  c->sp = sp;
+  c->r = r;
+  c->lambda = c->M = 0;
+  c->passes = 0;
+  mpfr_inits2(prec, c->target, c->t, c->u, (mpfr_ptr)0);
+}
+
+static void ctx2_clear(mw_ctx *c)
+{
+  mpfr_clears(c->target, c->t, c->u, (mpfr_ptr)0);
+}
+
+/* k at or above f(target) (the inverse df) iff df1(k) <= target.  */
+static int above_inverse(mpfr_srcptr k, void *vc)
+{
+  mw_ctx *c = vc;
+  mw_eval(c->r, c->sp, k);
+  c->passes++;
+  return mpfr_cmp(c->r->df1, c->target) <= 0;
+}
+
+/* lambda(d) = f(d) with df1(f(d)) = d, 0 < d < rank, into k.  Since
+   df1(k) <= trace/k, f(d) <= trace/d.  */
+static deq_status mw_inverse_df(mpfr_t k, mw_ctx *c, mpfr_prec_t prec)
+{
+  mpfr_t lo;
+  mpfr_init2(lo, prec);
+  mpfr_set_d(k, 2 * c->sp->trace, MPFR_RNDN);
+  mpfr_div(k, k, c->target, MPFR_RNDN);
+  mpfr_set(lo, k, MPFR_RNDN);
+  int i;
+  for (i = 0; i < 4096 && above_inverse(lo, c); i++)
+    mpfr_div_2ui(lo, lo, 10, MPFR_RNDN);
+  deq_status st = i < 4096 ? mw_bisect(lo, k, above_inverse, c, prec)
+                           : DEQ_ENOCONV;
+  mpfr_set(k, lo, MPFR_RNDN);
+  mpfr_clear(lo);
+  return st;
+}
+
+deq_status deq_mp_s_transform(double *S, const deq_spectrum *sp,
+                              double delta, long prec)
+{
+  if (!S) return DEQ_EINVAL;
+  *S = NAN;
+  deq_status st = check_prec(prec);
+  if (st == DEQ_OK) st = check_atoms(sp, 0);
+  if (st != DEQ_OK) return st;
+  if (!(delta > 0) || !(delta * sp->dim < sp->rank)) return DEQ_EDOM;
+  mpfr_prec_t p = (mpfr_prec_t)prec;
+  mw_sums r;
+  mw_ctx c;
+  mpfr_t k, x;
+  mw_init(&r, p);
+  ctx2_init(&c, sp, &r, p);
+  mpfr_inits2(p, k, x, (mpfr_ptr)0);
+  mpfr_set_d(c.target, delta, MPFR_RNDN);
+  mpfr_mul_d(c.target, c.target, sp->dim, MPFR_RNDN);  /* delta dim */
+  st = mw_inverse_df(k, &c, p);
+  if (st == DEQ_OK) {           /* S = (1 - delta)/(delta lambda) */
+    mpfr_set_d(x, delta, MPFR_RNDN);
+    mpfr_mul(k, k, x, MPFR_RNDN);
+    mpfr_ui_sub(x, 1, x, MPFR_RNDN);
+    mpfr_div(x, x, k, MPFR_RNDN);
+    *S = mpfr_get_d(x, MPFR_RNDN);
+  }
+  mpfr_clears(k, x, (mpfr_ptr)0);
+  ctx2_clear(&c);
+  mw_clear(&r);
+  return st;
+}
+
+/* ------------------------------------------------------------ sample covariance */
+
+/* kappa(1 - df1(kappa)/P) increases on the branch df1 < P.  */
+static int above_sample(mpfr_srcptr k, void *vc)
+{
+  mw_ctx *c = vc;
+  mw_eval(c->r, c->sp, k);
+  c->passes++;
+  if (mpfr_cmp(c->r->df1, c->target) >= 0)
+    return 0;
+  mpfr_div(c->t, c->r->df1, c->target, MPFR_RNDN);
+  mpfr_ui_sub(c->t, 1, c->t, MPFR_RNDN);
+  mpfr_mul(c->t, c->t, k, MPFR_RNDN);
+  return mpfr_cmp_d(c->t, c->lambda) >= 0;
+}
+
+deq_status deq_mp_sample_stieltjes(double *g, double *kappa, double *df,
+                                   const deq_spectrum *sp, double P,
+                                   double lambda, long prec)
+{
+  if (!g) return DEQ_EINVAL;
+  *g = NAN;
+  if (kappa) *kappa = NAN;
+  if (df) *df = NAN;
+  deq_status st = check_prec(prec);
+  if (st == DEQ_OK) st = check_atoms(sp, 0);
+  if (st != DEQ_OK) return st;
+  if (!(P > 0) || !isfinite(P) || !(lambda > 0) || !isfinite(lambda))
+    return DEQ_EDOM;
+  mpfr_prec_t p = (mpfr_prec_t)prec;
+  mw_sums r;
+  mw_ctx c;
+  mpfr_t lo, hi;
+  mw_init(&r, p);
+  ctx2_init(&c, sp, &r, p);
+  mpfr_inits2(p, lo, hi, (mpfr_ptr)0);
+  mpfr_set_d(c.target, P, MPFR_RNDN);
+  c.lambda = lambda;
+  /* kappa (1 - df1/P) < kappa: kappa = lambda is below the root */
+  mpfr_set_d(lo, lambda, MPFR_RNDN);
+  mpfr_set_d(hi, 2 * lambda + 1, MPFR_RNDN);
+  st = mw_grow(hi, above_sample, &c);
+  if (st == DEQ_OK)
+    st = mw_bisect(lo, hi, above_sample, &c, p);
+  if (st == DEQ_OK) {
+    mw_eval(&r, sp, lo);
+    if (kappa) *kappa = mpfr_get_d(lo, MPFR_RNDN);
+    if (df) *df = mpfr_get_d(r.df1, MPFR_RNDN);
+    /* g = (kappa/lambda) (1/N) sum m/(s + kappa) */
+    mpfr_mul(r.res, r.res, lo, MPFR_RNDN);
+    mpfr_div_d(r.res, r.res, lambda, MPFR_RNDN);
+    mpfr_div_d(r.res, r.res, sp->dim, MPFR_RNDN);
+    *g = mpfr_get_d(r.res, MPFR_RNDN);
+  }
+  mpfr_clears(lo, hi, (mpfr_ptr)0);
+  ctx2_clear(&c);
+  mw_clear(&r);
+  return st;
+}
+
+/* ------------------------------------------------------------ random features */
+
+/* One layer of M isotropic features: with df = df1(kappa), lambda(kappa) =
+   kappa (1 - df/P)(1 - df/M) increases on the physical branch df <
+   min(M, P), so "on the branch and lambda(kappa) >= lambda" is false
+   below the root and true above it.  */
+static int above_rf(mpfr_srcptr k, void *vc)
+{
+  mw_ctx *c = vc;
+  mw_eval(c->r, c->sp, k);
+  c->passes++;
+  if (!(mpfr_cmp_d(c->r->df1, c->M) < 0 && mpfr_cmp(c->r->df1, c->target) < 0))
+    return 0;
+  mpfr_div(c->t, c->r->df1, c->target, MPFR_RNDN);
+  mpfr_ui_sub(c->t, 1, c->t, MPFR_RNDN);
+  mpfr_div_d(c->u, c->r->df1, c->M, MPFR_RNDN);
+  mpfr_ui_sub(c->u, 1, c->u, MPFR_RNDN);
+  mpfr_mul(c->t, c->t, c->u, MPFR_RNDN);
+  mpfr_mul(c->t, c->t, k, MPFR_RNDN);
+  return mpfr_cmp_d(c->t, c->lambda) >= 0;
+}
+
+static void rf_fail(deq_rf_point *o, double P, double lambda, double noise,
+                    deq_status st)
+{
+  double nan = NAN;
+  o->P = P;
+  o->lambda = lambda;
+  o->noise = noise;
+  o->kappa = o->kappa0 = o->kappa_f = o->df = o->df_max = nan;
+  o->bottleneck = 0;
+  o->df2 = o->rho = o->df2_A = o->gamma = o->one_minus_gamma = nan;
+  o->gamma_c = o->t1 = o->B = o->E_pop = nan;
+  o->bias = o->var_noise = o->var_features = nan;
+  o->E_g = o->E_cross = o->E_test = o->E_tr = o->gcv = nan;
+  o->iterations = 0;
+  o->residual = nan;
+  o->status = st;
+}
+
+/* The risks of features.h for one layer from the sums at kappa.  */
+static void rf_fill(deq_rf_point *o, mw_sums *r, mpfr_srcptr k, double M,
+                    double P, double noise, mpfr_prec_t prec)
+{
+  mpfr_t cM, kf, rho, g, omg, gc, omgc, B, Epop, Eg, Ec, s2, x, y;
+  mpfr_inits2(prec, cM, kf, rho, g, omg, gc, omgc, B, Epop, Eg, Ec, s2, x,
+              y, (mpfr_ptr)0);
+  mpfr_set_d(s2, noise, MPFR_RNDN);
+  mpfr_div_d(cM, r->df1, M, MPFR_RNDN);
+  mpfr_ui_sub(cM, 1, cM, MPFR_RNDN);              /* 1 - df/M */
+  mpfr_mul(kf, k, cM, MPFR_RNDN);                 /* kappa_f */
+  mpfr_div_d(x, r->df2, M, MPFR_RNDN);            /* rho = (1 - df1/M)/(1 - df2/M) */
+  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
+  mpfr_div(rho, cM, x, MPFR_RNDN);
+  mpfr_sqr(B, k, MPFR_RNDN);                      /* B = k^2 sum v/(s+k)^2 */
+  mpfr_mul(B, B, r->tp, MPFR_RNDN);
+  mpfr_ui_sub(x, 1, rho, MPFR_RNDN);              /* E_pop = rho B + (1 - rho) k t */
+  mpfr_mul(x, x, k, MPFR_RNDN);
+  mpfr_mul(x, x, r->t1, MPFR_RNDN);
+  mpfr_mul(y, rho, B, MPFR_RNDN);
+  mpfr_add(Epop, x, y, MPFR_RNDN);
+  mpfr_sub(x, r->df1, r->df2, MPFR_RNDN);         /* df2_A = df1 - rho (df1 - df2) */
+  mpfr_mul(x, rho, x, MPFR_RNDN);
+  mpfr_sub(g, r->df1, x, MPFR_RNDN);
+  o->df2_A = mpfr_get_d(g, MPFR_RNDN);
+  mpfr_div_d(g, g, P, MPFR_RNDN);                 /* gamma = df2_A/P */
+  mpfr_ui_sub(omg, 1, g, MPFR_RNDN);
+  mpfr_mul(x, s2, g, MPFR_RNDN);                  /* E_g = (E_pop + s2 gamma)/(1 - gamma) */
+  mpfr_add(x, x, Epop, MPFR_RNDN);
+  mpfr_div(Eg, x, omg, MPFR_RNDN);
+  mpfr_div_d(gc, r->df2, P, MPFR_RNDN);           /* gamma_c = df2/P */
+  mpfr_ui_sub(omgc, 1, gc, MPFR_RNDN);
+  mpfr_mul(x, s2, gc, MPFR_RNDN);                 /* E_cross = (B + s2 gamma_c)/(1 - gamma_c) */
+  mpfr_add(x, x, B, MPFR_RNDN);
+  mpfr_div(Ec, x, omgc, MPFR_RNDN);
+
+  o->kappa = mpfr_get_d(k, MPFR_RNDN);
+  o->kappa_f = mpfr_get_d(kf, MPFR_RNDN);
+  o->df = mpfr_get_d(r->df1, MPFR_RNDN);
+  o->df2 = mpfr_get_d(r->df2, MPFR_RNDN);
+  o->rho = mpfr_get_d(rho, MPFR_RNDN);
+  o->gamma = mpfr_get_d(g, MPFR_RNDN);
+  o->one_minus_gamma = mpfr_get_d(omg, MPFR_RNDN);
+  o->gamma_c = mpfr_get_d(gc, MPFR_RNDN);
+  o->t1 = mpfr_get_d(r->t1, MPFR_RNDN);
+  o->B = mpfr_get_d(B, MPFR_RNDN);
+  o->E_pop = mpfr_get_d(Epop, MPFR_RNDN);
+  o->E_g = mpfr_get_d(Eg, MPFR_RNDN);
+  o->E_cross = mpfr_get_d(Ec, MPFR_RNDN);
+  mpfr_add(x, Eg, s2, MPFR_RNDN);
+  o->E_test = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_div(x, B, omgc, MPFR_RNDN);                /* bias = B/(1 - gamma_c) */
+  o->bias = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_mul(x, s2, gc, MPFR_RNDN);                 /* var_noise = s2 gamma_c/(1 - gamma_c) */
+  mpfr_div(x, x, omgc, MPFR_RNDN);
+  o->var_noise = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_sub(x, Eg, Ec, MPFR_RNDN);                 /* var_features = E_g - E_cross */
+  o->var_features = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_div_d(x, r->df1, P, MPFR_RNDN);            /* E_tr = (1 - df/P)^2 (E_g + s2) */
+  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
+  mpfr_sqr(x, x, MPFR_RNDN);
+  mpfr_add(y, Eg, s2, MPFR_RNDN);
+  mpfr_mul(x, x, y, MPFR_RNDN);
+  o->E_tr = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_clears(cM, kf, rho, g, omg, gc, omgc, B, Epop, Eg, Ec, s2, x, y,
+              (mpfr_ptr)0);
+}
+
+deq_status deq_mp_rf1(deq_rf_point *out, const deq_spectrum *omega,
+                      double M, double P, double lambda, double noise,
+                      long prec)
+{
+  if (!out) return DEQ_EINVAL;
+  deq_status st = check_prec(prec);
+  if (st == DEQ_OK) st = check_atoms(omega, 1);
+  if (st == DEQ_OK
+      && !(M > 0 && isfinite(M) && P > 0 && isfinite(P) && lambda > 0
+           && isfinite(lambda) && noise >= 0 && isfinite(noise)))
+    st = DEQ_EDOM;
+  rf_fail(out, P, lambda, noise, st);
+  if (st != DEQ_OK) return st;
+  mpfr_prec_t p = (mpfr_prec_t)prec;
+  mw_sums r;
+  mw_ctx c;
+  mpfr_t lo, hi;
+  mw_init(&r, p);
+  ctx2_init(&c, omega, &r, p);
+  mpfr_inits2(p, lo, hi, (mpfr_ptr)0);
+  mpfr_set_d(c.target, P, MPFR_RNDN);
+  c.M = M;
+  c.lambda = lambda;
+  /* lambda(kappa) <= kappa, so kappa = lambda is below the root */
+  mpfr_set_d(lo, lambda, MPFR_RNDN);
+  mpfr_set_d(hi, 2 * lambda + 1, MPFR_RNDN);
+  st = mw_grow(hi, above_rf, &c);
+  if (st == DEQ_OK)
+    st = mw_bisect(lo, hi, above_rf, &c, p);
+  if (st == DEQ_OK) {
+    mw_eval(&r, omega, lo);
+    rf_fill(out, &r, lo, M, P, noise, p);
+    out->df_max = fmin(omega->rank, fmin(M, P));
+    out->iterations = c.passes + 1;
+  }
+  out->status = st;
+  mpfr_clears(lo, hi, (mpfr_ptr)0);
+  ctx2_clear(&c);
+  mw_clear(&r);
+  return st;
+}
+
+/* ------------------------------------------------------------ correlated samples */
+
+/* k with df1(k) = d (0 < d < rank): Newton in log k inside a bisection
+   bracket; k holds a warm start or 0 on entry.  Since df1(k) <= trace/k,
+   df1(2 trace/d) <= d/2.  */
+static deq_status mw_inv_newton(mpfr_t k, const deq_spectrum *sp,
+                                mpfr_srcptr d, mw_sums *r, mpfr_prec_t prec,
+                                int *passes)
+{
+  mpfr_t lo, hi, st;
+  mpfr_inits2(prec, lo, hi, st, (mpfr_ptr)0);
+  mpfr_set_d(hi, 2 * sp->trace, MPFR_RNDN);
+  mpfr_div(hi, hi, d, MPFR_RNDN);
+  mpfr_set_zero(lo, 1);
+  if (!(mpfr_sgn(k) > 0 && mpfr_cmp(k, hi) < 0))
+    mpfr_div_2ui(k, hi, 1, MPFR_RNDN);
+  long stop = -((long)prec - 30), it;
+  for (it = 0; it < 2000; it++) {
+    mw_eval(r, sp, k);
+    (*passes)++;
+    mpfr_sub(st, r->df1, d, MPFR_RNDN);
+    if (mpfr_zero_p(st)) break;
+    if (mpfr_sgn(st) > 0) mpfr_set(lo, k, MPFR_RNDN);
+    else mpfr_set(hi, k, MPFR_RNDN);
+    /* d df1/d log k = -(df1 - df2): Newton step in log k */
+    mpfr_sub(r->a, r->df1, r->df2, MPFR_RNDN);
+    mpfr_div(st, st, r->a, MPFR_RNDN);
+    if (mpfr_cmpabs_ui(st, 1) < 0 && mpfr_get_exp(st) < stop) break;
+    mpfr_exp(st, st, MPFR_RNDN);
+    mpfr_mul(k, k, st, MPFR_RNDN);
+    if (mpfr_cmp(k, hi) >= 0 || mpfr_cmp(k, lo) <= 0 || !mpfr_number_p(k)) {
+      if (mpfr_zero_p(lo)) mpfr_div_2ui(k, hi, 16, MPFR_RNDN);
+      else {
+        mpfr_mul(k, lo, hi, MPFR_RNDN);
+        mpfr_sqrt(k, k, MPFR_RNDN);
+      }
+    }
+  }
+  mpfr_clears(lo, hi, st, (mpfr_ptr)0);
+  return it < 2000 ? DEQ_OK : DEQ_ENOCONV;
+}
+
+static void corr_fail(deq_corr_point *o, double P, double lambda,
+                      double noise, deq_corr_noise model, deq_status st)
+{
+  double nan = NAN;
+  o->P = P;
+  o->lambda = lambda;
+  o->noise = noise;
+  o->model = model;
+  o->kappa = o->kappa_K = o->df = o->df2 = o->df2_K = nan;
+  o->gamma = o->one_minus_gamma = o->dkappa_dlambda = o->B = nan;
+  o->bias = o->variance = o->E_g = o->E_test = o->E_tr = nan;
+  o->train_ratio = o->gcv_naive = o->corrgcv = nan;
+  o->iterations = 0;
+  o->residual = nan;
+  o->status = st;
+}
+
+/* The formulas of corr.h at df, kappa, kappa_K (r holds Sigma's sums at
+   kappa, df2K = df2 of K at kappa_K).  */
+static void corr_fill(deq_corr_point *o, mw_sums *r, mpfr_srcptr df,
+                      mpfr_srcptr k, mpfr_srcptr kK, mpfr_srcptr df2K,
+                      double P_d, double noise, deq_corr_noise model,
+                      mpfr_prec_t prec)
+{
+  mpfr_t P, a, b, g, omg, B, s2, rK, t, x, y, bias, Eg, Et, Etr;
+  mpfr_inits2(prec, P, a, b, g, omg, B, s2, rK, t, x, y, bias, Eg, Et, Etr,
+              (mpfr_ptr)0);
+  mpfr_set_d(P, P_d, MPFR_RNDN);
+  mpfr_sqr(B, k, MPFR_RNDN);
+  mpfr_mul(B, B, r->tp, MPFR_RNDN);               /* kappa^2 sum v/(s+k)^2 */
+  mpfr_set_d(s2, noise, MPFR_RNDN);
+  mpfr_sub(a, df, r->df2, MPFR_RNDN);
+  mpfr_sub(b, df, df2K, MPFR_RNDN);
+  mpfr_mul(g, r->df2, df2K, MPFR_RNDN);           /* gamma = df2^S df2^K/df^2 */
+  mpfr_div(g, g, df, MPFR_RNDN);
+  mpfr_div(g, g, df, MPFR_RNDN);
+  mpfr_ui_sub(omg, 1, g, MPFR_RNDN);
+  mpfr_mul(rK, kK, b, MPFR_RNDN);                 /* train ratio kappa_K b/P */
+  mpfr_div(rK, rK, P, MPFR_RNDN);
+  o->kappa = mpfr_get_d(k, MPFR_RNDN);
+  o->kappa_K = mpfr_get_d(kK, MPFR_RNDN);
+  o->df = mpfr_get_d(df, MPFR_RNDN);
+  o->df2 = mpfr_get_d(r->df2, MPFR_RNDN);
+  o->df2_K = mpfr_get_d(df2K, MPFR_RNDN);
+  o->gamma = mpfr_get_d(g, MPFR_RNDN);
+  o->one_minus_gamma = mpfr_get_d(omg, MPFR_RNDN);
+  o->B = mpfr_get_d(B, MPFR_RNDN);
+  o->train_ratio = mpfr_get_d(rK, MPFR_RNDN);
+  /* dkappa/dlambda = (kappa/lambda) (1/a)/(1/a + 1/b - 1/df), lambda
+     recomputed from the state */
+  mpfr_ui_div(x, 1, a, MPFR_RNDN);
+  mpfr_ui_div(y, 1, b, MPFR_RNDN);
+  mpfr_add(y, y, x, MPFR_RNDN);
+  mpfr_ui_div(t, 1, df, MPFR_RNDN);
+  mpfr_sub(y, y, t, MPFR_RNDN);
+  mpfr_div(x, x, y, MPFR_RNDN);
+  mpfr_mul(y, kK, df, MPFR_RNDN);
+  mpfr_div(y, y, P, MPFR_RNDN);                   /* lambda/kappa */
+  mpfr_div(x, x, y, MPFR_RNDN);
+  o->dkappa_dlambda = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_div(t, df, P, MPFR_RNDN);                  /* 1 - df/P */
+  mpfr_ui_sub(t, 1, t, MPFR_RNDN);
+  mpfr_div(bias, B, omg, MPFR_RNDN);
+  if (model == DEQ_CORR_NOISE_K) {
+    /* E_g = (B + s2 gamma)/(1 - gamma), E_tr = (kappa_K b/P) E_test */
+    mpfr_mul(x, s2, g, MPFR_RNDN);
+    mpfr_add(x, x, B, MPFR_RNDN);
+    mpfr_div(Eg, x, omg, MPFR_RNDN);
+    mpfr_add(Et, Eg, s2, MPFR_RNDN);
+    mpfr_mul(Etr, rK, Et, MPFR_RNDN);
+  } else {
+    /* E_g = B/(1-gamma) + s2 df2^S b/(kappa_K df^2 (1-gamma)) */
+    mpfr_mul(x, s2, r->df2, MPFR_RNDN);
+    mpfr_mul(x, x, b, MPFR_RNDN);
+    mpfr_sqr(y, df, MPFR_RNDN);
+    mpfr_mul(y, y, kK, MPFR_RNDN);
+    mpfr_mul(y, y, omg, MPFR_RNDN);
+    mpfr_div(x, x, y, MPFR_RNDN);
+    mpfr_add(Eg, bias, x, MPFR_RNDN);
+    mpfr_add(Et, Eg, s2, MPFR_RNDN);
+    /* E_tr = (kappa_K b/P) B/(1-gamma) + s2 [1 - df/P - a b/(P df (1-gamma))] */
+    mpfr_mul(x, a, b, MPFR_RNDN);
+    mpfr_mul(y, P, df, MPFR_RNDN);
+    mpfr_mul(y, y, omg, MPFR_RNDN);
+    mpfr_div(x, x, y, MPFR_RNDN);
+    mpfr_sub(x, t, x, MPFR_RNDN);
+    mpfr_mul(x, x, s2, MPFR_RNDN);
+    mpfr_mul(y, rK, bias, MPFR_RNDN);
+    mpfr_add(Etr, x, y, MPFR_RNDN);
+  }
+  o->bias = mpfr_get_d(bias, MPFR_RNDN);
+  mpfr_sub(x, Eg, bias, MPFR_RNDN);
+  o->variance = mpfr_get_d(x, MPFR_RNDN);
+  o->E_g = mpfr_get_d(Eg, MPFR_RNDN);
+  o->E_test = mpfr_get_d(Et, MPFR_RNDN);
+  o->E_tr = mpfr_get_d(Etr, MPFR_RNDN);
+  mpfr_sqr(x, t, MPFR_RNDN);                      /* gcv_naive = E_tr/(1 - df/P)^2 */
+  mpfr_div(x, Etr, x, MPFR_RNDN);
+  o->gcv_naive = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_div(x, Etr, rK, MPFR_RNDN);                /* corrgcv = E_tr P/(kappa_K b) */
+  o->corrgcv = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_clears(P, a, b, g, omg, B, s2, rK, t, x, y, bias, Eg, Et, Etr,
+              (mpfr_ptr)0);
+}
+
+deq_status deq_mp_corr(deq_corr_point *out, const deq_spectrum *sp,
+                       const deq_spectrum *K, double lambda, double noise,
+                       deq_corr_noise model, long prec)
+{
+  if (!out) return DEQ_EINVAL;
+  double Pd = K ? K->dim : NAN;
+  deq_status st = check_prec(prec);
+  if (st == DEQ_OK) st = check_atoms(sp, 1);
+  if (st == DEQ_OK) st = check_atoms(K, 0);
+  if (st == DEQ_OK && model != DEQ_CORR_NOISE_K && model != DEQ_CORR_NOISE_IID)
+    st = DEQ_EINVAL;
+  if (st == DEQ_OK && !(lambda > 0 && isfinite(lambda) && noise >= 0
+                        && isfinite(noise)))
+    st = DEQ_EDOM;
+  corr_fail(out, Pd, lambda, noise, model, st);
+  if (st != DEQ_OK) return st;
+  mpfr_prec_t p = (mpfr_prec_t)prec;
+  mw_sums r;
+  mpfr_t lam, lo, hi, mid, k, kK, x, P, w, df2K;
+  mw_init(&r, p);
+  mpfr_inits2(p, lam, lo, hi, mid, k, kK, x, P, w, df2K, (mpfr_ptr)0);
+  mpfr_set_d(lam, lambda, MPFR_RNDN);
+  mpfr_set_d(P, Pd, MPFR_RNDN);
+  mpfr_set_zero(k, 1);
+  mpfr_set_zero(kK, 1);
+  mpfr_set_zero(lo, 1);
+  mpfr_set_d(hi, fmin(sp->rank, K->rank), MPFR_RNDN);
+  mpfr_mul_2si(w, hi, -((long)prec - 40), MPFR_RNDN);
+  int passes = 0;
+  /* lambda(df) = kappa kappa_K df/P decreases in df: bisection on df */
+  while (st == DEQ_OK) {
+    mpfr_sub(x, hi, lo, MPFR_RNDN);
+    if (mpfr_cmp(x, w) <= 0) break;
+    mpfr_add(mid, lo, hi, MPFR_RNDN);
+    mpfr_div_2ui(mid, mid, 1, MPFR_RNDN);
+    st = mw_inv_newton(k, sp, mid, &r, p, &passes);
+    if (st == DEQ_OK) st = mw_inv_newton(kK, K, mid, &r, p, &passes);
+    mpfr_mul(x, k, kK, MPFR_RNDN);
+    mpfr_mul(x, x, mid, MPFR_RNDN);
+    mpfr_div(x, x, P, MPFR_RNDN);
+    if (mpfr_cmp(x, lam) > 0) mpfr_set(lo, mid, MPFR_RNDN);
+    else mpfr_set(hi, mid, MPFR_RNDN);
+  }
+  if (st == DEQ_OK) {
+    mpfr_add(mid, lo, hi, MPFR_RNDN);              /* df */
+    mpfr_div_2ui(mid, mid, 1, MPFR_RNDN);
+    st = mw_inv_newton(kK, K, mid, &r, p, &passes);
+    mpfr_set(df2K, r.df2, MPFR_RNDN);
+    if (st == DEQ_OK) st = mw_inv_newton(k, sp, mid, &r, p, &passes);
+    if (st == DEQ_OK) {
+      corr_fill(out, &r, mid, k, kK, df2K, Pd, noise, model, p);
+      out->iterations = passes;
+    }
+  }
+  out->status = st;
+  mpfr_clears(lam, lo, hi, mid, k, kK, x, P, w, df2K, (mpfr_ptr)0);
+  mw_clear(&r);
+  return st;
+}

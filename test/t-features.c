@@ -17,6 +17,7 @@
 #include <deq/resolvent.h>
 #include <deq/ridge.h>
 #include <deq/features.h>
+#include <deq/mp.h>
 #include "testutil.h"
 
 static const double REL = 1e-12;
@@ -514,188 +515,11 @@ START_TEST(test_bad_input)
 END_TEST
 
 /* ------------------------------------------------------------ MPFR reference
- * One layer of M isotropic features (ridge_family.md 2.2, features.h),
- * solved at 200 bits.  The unknown is kappa = kappa_2 itself: with df =
- * df1(kappa), lambda(kappa) = kappa (1 - df/P)(1 - df/M) is increasing on
- * the physical branch df < d_max = min(rank, M, P) (lambda(df) decreases
- * and df1 decreases in kappa), so the predicate "df < min(M, P) and
- * lambda(kappa) >= lambda" is false below the root and true above it:
- * geometric bisection on kappa, one spectral pass per step, no inner
- * inversion.  Every spectrum entry is taken as an exact binary number.  */
-#include <mpfr.h>
-
+ * One layer of M isotropic features (ridge_family.md 2.2, features.h) at
+ * 200 bits: deq_mp_rf1 (lib/mp.c), geometric bisection on kappa for
+ * lambda(kappa) = kappa (1 - df/P)(1 - df/M), then the header's risk
+ * formulas.  */
 #define MR_PREC 200
-
-typedef struct mr_sums {
-  mpfr_t df1, df2, t1, tp;   /* tp = sum v/(s+k)^2 */
-  mpfr_t q, a;               /* scratch */
-} mr_sums;
-
-static void mr_sums_init(mr_sums *r)
-{
-  mpfr_inits2(MR_PREC, r->df1, r->df2, r->t1, r->tp, r->q, r->a,
-              (mpfr_ptr)0);
-}
-
-static void mr_sums_clear(mr_sums *r)
-{
-  mpfr_clears(r->df1, r->df2, r->t1, r->tp, r->q, r->a, (mpfr_ptr)0);
-}
-
-static void mr_eval(mr_sums *r, const deq_spectrum *sp, const mpfr_t k)
-{
-  mpfr_set_zero(r->df1, 1);
-  mpfr_set_zero(r->df2, 1);
-  mpfr_set_zero(r->t1, 1);
-  mpfr_set_zero(r->tp, 1);
-  for (size_t i = 0; i < sp->n; i++) {
-    double s = sp->s[i];
-    if (s == 0) continue;
-    mpfr_set_d(r->q, s, MPFR_RNDN);
-    mpfr_add(r->q, r->q, k, MPFR_RNDN);            /* s + k */
-    mpfr_d_div(r->a, s, r->q, MPFR_RNDN);          /* s/(s+k) */
-    mpfr_mul_d(r->a, r->a, sp->m[i], MPFR_RNDN);
-    mpfr_add(r->df1, r->df1, r->a, MPFR_RNDN);
-    mpfr_mul_d(r->a, r->a, s, MPFR_RNDN);
-    mpfr_div(r->a, r->a, r->q, MPFR_RNDN);         /* m s^2/(s+k)^2 */
-    mpfr_add(r->df2, r->df2, r->a, MPFR_RNDN);
-    mpfr_d_div(r->a, sp->v[i], r->q, MPFR_RNDN);
-    mpfr_add(r->t1, r->t1, r->a, MPFR_RNDN);
-    mpfr_div(r->a, r->a, r->q, MPFR_RNDN);
-    mpfr_add(r->tp, r->tp, r->a, MPFR_RNDN);
-  }
-}
-
-/* Is kappa = k at or above the root?  */
-static int mr_above(mr_sums *r, const deq_spectrum *sp, const mpfr_t k,
-                    double M, double P, const mpfr_t lambda)
-{
-  mpfr_t x, y;
-  mpfr_inits2(MR_PREC, x, y, (mpfr_ptr)0);
-  mr_eval(r, sp, k);
-  int ok = mpfr_cmp_d(r->df1, M) < 0 && mpfr_cmp_d(r->df1, P) < 0;
-  if (ok) {
-    mpfr_div_d(x, r->df1, P, MPFR_RNDN);
-    mpfr_ui_sub(x, 1, x, MPFR_RNDN);
-    mpfr_div_d(y, r->df1, M, MPFR_RNDN);
-    mpfr_ui_sub(y, 1, y, MPFR_RNDN);
-    mpfr_mul(x, x, y, MPFR_RNDN);
-    mpfr_mul(x, x, k, MPFR_RNDN);
-    ok = mpfr_cmp(x, lambda) >= 0;
-  }
-  mpfr_clears(x, y, (mpfr_ptr)0);
-  return ok;
-}
-
-typedef struct mr_rf {
-  double kappa, kappa_f, df, df2, rho, gamma, one_minus_gamma, gamma_c;
-  double t1, B, E_pop, E_g, E_cross, bias, var_noise, var_features, E_tr;
-} mr_rf;
-
-static mr_rf mr_rf_solve(const deq_spectrum *sp, double M, double P,
-                         double lambda_d, double noise)
-{
-  mr_sums r;
-  mr_sums_init(&r);
-  mpfr_t lam, lo, hi, mid, w;
-  mpfr_inits2(MR_PREC, lam, lo, hi, mid, w, (mpfr_ptr)0);
-  mpfr_set_d(lam, lambda_d, MPFR_RNDN);
-  /* lambda(kappa) <= kappa, so kappa > lambda: lo = lambda is below */
-  mpfr_set(lo, lam, MPFR_RNDN);
-  ck_assert(!mr_above(&r, sp, lo, M, P, lam));
-  mpfr_set_d(hi, 2 * lambda_d + 1, MPFR_RNDN);
-  while (!mr_above(&r, sp, hi, M, P, lam)) mpfr_mul_2ui(hi, hi, 1, MPFR_RNDN);
-  for (int it = 0; it < 1000; it++) {
-    mpfr_div(w, hi, lo, MPFR_RNDN);
-    mpfr_sub_ui(w, w, 1, MPFR_RNDN);
-    if (mpfr_cmp_d(w, 0x1p-150) < 0) break;
-    mpfr_mul(mid, lo, hi, MPFR_RNDN);
-    mpfr_sqrt(mid, mid, MPFR_RNDN);
-    if (mr_above(&r, sp, mid, M, P, lam)) mpfr_set(hi, mid, MPFR_RNDN);
-    else mpfr_set(lo, mid, MPFR_RNDN);
-  }
-  ck_assert(mpfr_cmp_d(w, 0x1p-150) < 0);
-  mpfr_mul(mid, lo, hi, MPFR_RNDN);
-  mpfr_sqrt(mid, mid, MPFR_RNDN);            /* kappa */
-  mr_eval(&r, sp, mid);
-
-  /* spec 2.2 / features.h, one layer */
-  mpfr_t k, df, df2, cM, kf, rho, gap, g, omg, gc, B, Epop, Eg, Ec, s2, x, y;
-  mpfr_inits2(MR_PREC, k, df, df2, cM, kf, rho, gap, g, omg, gc, B, Epop,
-              Eg, Ec, s2, x, y, (mpfr_ptr)0);
-  mpfr_set(k, mid, MPFR_RNDN);
-  mpfr_set(df, r.df1, MPFR_RNDN);
-  mpfr_set(df2, r.df2, MPFR_RNDN);
-  mpfr_set_d(s2, noise, MPFR_RNDN);
-  mpfr_div_d(cM, df, M, MPFR_RNDN);
-  mpfr_ui_sub(cM, 1, cM, MPFR_RNDN);              /* 1 - df/M */
-  mpfr_mul(kf, k, cM, MPFR_RNDN);                 /* kappa_f */
-  /* rho = (1 - df1/M)/(1 - df2/M) */
-  mpfr_div_d(x, df2, M, MPFR_RNDN);
-  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
-  mpfr_div(rho, cM, x, MPFR_RNDN);
-  /* B = k^2 sum v/(s+k)^2 */
-  mpfr_sqr(B, k, MPFR_RNDN);
-  mpfr_mul(B, B, r.tp, MPFR_RNDN);
-  /* E_pop = -rho k^2 t'(k) + (1 - rho) k t(k) */
-  mpfr_ui_sub(x, 1, rho, MPFR_RNDN);
-  mpfr_mul(x, x, k, MPFR_RNDN);
-  mpfr_mul(x, x, r.t1, MPFR_RNDN);
-  mpfr_mul(y, rho, B, MPFR_RNDN);
-  mpfr_add(Epop, x, y, MPFR_RNDN);
-  /* df2_A = df1 - rho (df1 - df2), gamma = df2_A/P */
-  mpfr_sub(gap, df, df2, MPFR_RNDN);
-  mpfr_mul(x, rho, gap, MPFR_RNDN);
-  mpfr_sub(g, df, x, MPFR_RNDN);
-  mpfr_div_d(g, g, P, MPFR_RNDN);
-  mpfr_ui_sub(omg, 1, g, MPFR_RNDN);
-  /* E_g = (E_pop + s2 gamma)/(1 - gamma) */
-  mpfr_mul(x, s2, g, MPFR_RNDN);
-  mpfr_add(x, x, Epop, MPFR_RNDN);
-  mpfr_div(Eg, x, omg, MPFR_RNDN);
-  /* E_cross = (B + s2 gamma_c)/(1 - gamma_c), gamma_c = df2/P */
-  mpfr_div_d(gc, df2, P, MPFR_RNDN);
-  mpfr_ui_sub(y, 1, gc, MPFR_RNDN);
-  mpfr_mul(x, s2, gc, MPFR_RNDN);
-  mpfr_add(x, x, B, MPFR_RNDN);
-  mpfr_div(Ec, x, y, MPFR_RNDN);
-
-  mr_rf o;
-  o.kappa = mpfr_get_d(k, MPFR_RNDN);
-  o.kappa_f = mpfr_get_d(kf, MPFR_RNDN);
-  o.df = mpfr_get_d(df, MPFR_RNDN);
-  o.df2 = mpfr_get_d(df2, MPFR_RNDN);
-  o.rho = mpfr_get_d(rho, MPFR_RNDN);
-  o.gamma = mpfr_get_d(g, MPFR_RNDN);
-  o.one_minus_gamma = mpfr_get_d(omg, MPFR_RNDN);
-  o.gamma_c = mpfr_get_d(gc, MPFR_RNDN);
-  o.t1 = mpfr_get_d(r.t1, MPFR_RNDN);
-  o.B = mpfr_get_d(B, MPFR_RNDN);
-  o.E_pop = mpfr_get_d(Epop, MPFR_RNDN);
-  o.E_g = mpfr_get_d(Eg, MPFR_RNDN);
-  o.E_cross = mpfr_get_d(Ec, MPFR_RNDN);
-  /* bias = B/(1 - gamma_c), var_noise = s2 gamma_c/(1 - gamma_c) */
-  mpfr_div(x, B, y, MPFR_RNDN);
-  o.bias = mpfr_get_d(x, MPFR_RNDN);
-  mpfr_mul(x, s2, gc, MPFR_RNDN);
-  mpfr_div(x, x, y, MPFR_RNDN);
-  o.var_noise = mpfr_get_d(x, MPFR_RNDN);
-  mpfr_sub(x, Eg, Ec, MPFR_RNDN);
-  o.var_features = mpfr_get_d(x, MPFR_RNDN);
-  /* E_tr = (1 - df/P)^2 (E_g + s2) */
-  mpfr_div_d(x, df, P, MPFR_RNDN);
-  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
-  mpfr_sqr(x, x, MPFR_RNDN);
-  mpfr_add(y, Eg, s2, MPFR_RNDN);
-  mpfr_mul(x, x, y, MPFR_RNDN);
-  o.E_tr = mpfr_get_d(x, MPFR_RNDN);
-
-  mpfr_clears(k, df, df2, cM, kf, rho, gap, g, omg, gc, B, Epop, Eg, Ec, s2,
-              x, y, (mpfr_ptr)0);
-  mpfr_clears(lam, lo, hi, mid, w, (mpfr_ptr)0);
-  mr_sums_clear(&r);
-  return o;
-}
 
 /* |a - b| relative to max(|a|, |b|, floor); records the maximum.  */
 static void mr_cmp(const char *what, double lib, double ref, double floor,
@@ -735,7 +559,8 @@ START_TEST(test_mpfr_one_layer)
       for (int j = 0; j < 2; j++)
         for (int l = 0; l < 3; l++) {
           double M = Ms[i], P = Ps[j], lam = lams[l];
-          mr_rf r = mr_rf_solve(sp[a], M, P, lam, noise);
+          deq_rf_point r;
+          ck_assert_st(deq_mp_rf1(&r, sp[a], M, P, lam, noise, MR_PREC), DEQ_OK);
           deq_rf_point p, q;
           ck_assert_st(deq_rf_solve1(&p, sp[a], M, P, lam, noise, NULL),
                        DEQ_OK);

@@ -266,6 +266,150 @@ START_TEST(test_cdf)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- wide spectra */
+
+/* Log-uniform blocks: n_b atoms per block b over [lo_b, hi_b], m = 1.  */
+static deq_spectrum *blocks(size_t nb, const size_t *n, const double *lo,
+                            const double *hi)
+{
+  size_t tot = 0;
+  for (size_t b = 0; b < nb; b++)
+    tot += n[b];
+  double *s = malloc(tot * sizeof *s), *m = malloc(tot * sizeof *m);
+  ck_assert(s && m);
+  size_t i = 0;
+  for (size_t b = 0; b < nb; b++)
+    for (size_t j = 0; j < n[b]; j++, i++) {
+      s[i] = lo[b] == hi[b] ? lo[b]
+             : exp(log(lo[b]) + (j + 0.5) / (double)n[b] * log(hi[b] / lo[b]));
+      m[i] = 1;
+    }
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, tot, s, m, NULL, NULL), DEQ_OK);
+  free(s);
+  free(m);
+  return sp;
+}
+
+/* The masses of the continuous part plus the atom at 0 sum to 1 to the
+   stated 1e-10 for spectra over 6 and 10 decades, below and above P = N,
+   and for mixtures with isolated atoms.  Two log-uniform blocks far apart
+   give two intervals whose masses are the blocks' fractions of N (exact
+   separation of the sample spectrum).  */
+START_TEST(test_mass_wide)
+{
+  struct { size_t nb, n[3]; double lo[3], hi[3], P; } cs[] = {
+    { 1, { 1000 }, { 1e-3 }, { 1e3 }, 2000 },
+    { 1, { 1000 }, { 1e-3 }, { 1e3 }, 600 },
+    { 1, { 1000 }, { 1e-5 }, { 1e5 }, 500 },
+    { 1, { 1000 }, { 1e-5 }, { 1e5 }, 3000 },
+    { 3, { 200, 600, 200 }, { 1e-8, 1e-2, 1e5 }, { 1e-8, 1e2, 1e5 }, 600 },
+    { 3, { 100, 800, 100 }, { 1e-6, 1e-3, 1e4 }, { 1e-6, 1e3, 1e4 }, 5000 },
+  };
+  for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+    deq_spectrum *sp = blocks(cs[c].nb, cs[c].n, cs[c].lo, cs[c].hi);
+    deq_freeprob_support *s = NULL;
+    ck_assert_st(deq_freeprob_sample_support(&s, sp, cs[c].P), DEQ_OK);
+    double tot = s->atom0;
+    for (size_t k = 0; k < s->n; k++)
+      tot += s->mass[k];
+    ck_assert_msg(fabs(tot - 1) <= 1e-10, "case %zu (%zu intervals): total "
+                  "mass %.17g", c, s->n, tot);
+    deq_freeprob_support_free(s);
+    deq_spectrum_free(sp);
+  }
+  /* two blocks of 300 and 700 atoms over 3 decades each, 4 decades apart */
+  size_t n[2] = { 300, 700 };
+  double lo[2] = { 1e-7, 1e0 }, hi[2] = { 1e-4, 1e3 };
+  deq_spectrum *sp = blocks(2, n, lo, hi);
+  deq_freeprob_support *s = NULL;
+  ck_assert_st(deq_freeprob_sample_support(&s, sp, 2000), DEQ_OK);
+  ck_assert_uint_eq(s->n, 2);
+  ck_assert_msg(fabs(s->mass[0] - 0.3) <= 1e-10 && fabs(s->mass[1] - 0.7) <= 1e-10,
+                "masses %.17g %.17g", s->mass[0], s->mass[1]);
+  deq_freeprob_support_free(s);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* Tanh-sinh quadrature of the density over [a, b] (both ends may be
+   square-root edges), step 2^-level in t: nodes at a distance
+   d = w/(e^{2u} + 1) from the nearer end, u = (pi/2) sinh|t|.  */
+static double ts_panel(const deq_spectrum *sp, double P, double a, double b,
+                       int level)
+{
+  enum { TMAX = 4 };
+  double h = ldexp(1.0, -level), w = b - a;
+  size_t K = (size_t)(TMAX / h);
+  size_t n = 2 * K + 1;
+  double *x = malloc(n * sizeof *x), *wt = malloc(n * sizeof *wt);
+  deq_freeprob_point *o = malloc(n * sizeof *o);
+  ck_assert(x && wt && o);
+  for (size_t i = 0; i < n; i++) {
+    double t = ((double)i - (double)K) * h, u = M_PI_2 * sinh(fabs(t));
+    double e = exp(-2 * u), d = w * e / (1 + e);     /* w/(e^{2u} + 1) */
+    x[i] = t < 0 ? a + d : (t > 0 ? b - d : a + 0.5 * w);
+    /* dx/dt = (w/2) (pi/2) cosh t / cosh^2 u = w pi cosh t e/(1 + e)^2 */
+    wt[i] = h * w * M_PI * cosh(t) * e / ((1 + e) * (1 + e));
+  }
+  ck_assert_st(deq_freeprob_sample_density(o, sp, P, x, n), DEQ_OK);
+  double acc = 0;
+  for (size_t i = 0; i < n; i++)
+    acc += wt[i] * o[i].density;
+  free(x);
+  free(wt);
+  free(o);
+  return acc;
+}
+
+/* int_lo^x rho over geometric panels (ratio 2) from the lower edge.  */
+static double ts_cdf_part(const deq_spectrum *sp, double P, double lo,
+                          double x, int level)
+{
+  double acc = 0, a = lo;
+  while (a < x) {
+    double b = fmin(x, a > 0 ? 2 * a : x);
+    acc += ts_panel(sp, P, a, b, level);
+    a = b;
+  }
+  return acc;
+}
+
+/* The CDF across 6 and 10 decades (below and above P = N) against an
+   independent computation: tanh-sinh quadrature of the density on
+   geometric panels, at two step sizes that must agree to 1e-12.  */
+START_TEST(test_cdf_wide)
+{
+  struct { double lo, hi, P; } cs[] = {
+    { 1e-3, 1e3, 800 }, { 1e-5, 1e5, 250 },
+  };
+  for (size_t c = 0; c < 2; c++) {
+    deq_spectrum *sp = NULL;
+    ck_assert_st(deq_spectrum_loguniform(&sp, 400, cs[c].lo, cs[c].hi), DEQ_OK);
+    double P = cs[c].P;
+    deq_freeprob_support *s = NULL;
+    ck_assert_st(deq_freeprob_sample_support(&s, sp, P), DEQ_OK);
+    ck_assert_uint_eq(s->n, 1);
+    double lo = s->lo[0], hi = s->hi[0];
+    enum { NX = 6 };
+    double x[NX] = { lo * (1 + 1e-6), 3 * lo, 10 * cs[c].lo, 1,
+                     0.1 * cs[c].hi, hi * (1 - 1e-6) };
+    double F[NX];
+    ck_assert_st(deq_freeprob_sample_cdf(F, sp, P, x, NX, 0), DEQ_OK);
+    for (int i = 0; i < NX; i++) {
+      double r5 = ts_cdf_part(sp, P, lo, x[i], 5);
+      double r6 = ts_cdf_part(sp, P, lo, x[i], 6);
+      ck_assert_msg(fabs(r5 - r6) <= 1e-12, "reference: %.17g vs %.17g", r5, r6);
+      double ref = s->atom0 + r6;
+      ck_assert_msg(fabs(F[i] - ref) <= 1e-10, "case %zu x=%g: F %.17g vs "
+                    "quadrature %.17g", c, x[i], F[i], ref);
+    }
+    deq_freeprob_support_free(s);
+    deq_spectrum_free(sp);
+  }
+}
+END_TEST
+
 /* ---------------------------------------------------------------- S-transforms */
 
 START_TEST(test_s_transform)
@@ -504,120 +648,19 @@ END_TEST
 
 /* ---------------------------------------------------------------- MPFR references */
 
-/* Independent 200-bit references for freeprob.h's conventions, taken from
- * ridge_family.md 1.1-1.3 and the header: the S-transform in the df
- * parametrisation S(delta) = (1 - delta)/(delta lambda(delta)), lambda the
- * inverse of the normalised df (1/n) sum m s/(s + lambda); and the sample
- * covariance at z = -lambda, (1/N) tr (Sigma_hat + lambda)^-1 =
- * (kappa/lambda) (1/N) tr (Sigma + kappa)^-1 with kappa = lambda/(1 -
- * df1(kappa)/P).  Both by geometric bisection (one spectral pass per
- * step); the spectrum's doubles are taken as exact.  */
-#include <mpfr.h>
-
+/* Independent 200-bit references for freeprob.h's conventions
+ * (lib/mp.c): the S-transform in the df parametrisation S(delta) =
+ * (1 - delta)/(delta lambda(delta)), lambda the inverse of the normalised
+ * df (1/n) sum m s/(s + lambda); and the sample covariance at z = -lambda,
+ * (1/N) tr (Sigma_hat + lambda)^-1 = (kappa/lambda) (1/N) tr (Sigma +
+ * kappa)^-1 with kappa = lambda/(1 - df1(kappa)/P).  Both by geometric
+ * bisection; the spectrum's doubles are taken as exact.  */
 #define MR_PREC 200
-
-/* df1 = sum m s/(s+k) and res = sum m/(s+k) (all atoms, s = 0 included). */
-static void mr_eval(mpfr_t df1, mpfr_t res, const deq_spectrum *sp,
-                    const mpfr_t k)
-{
-  mpfr_t q, a;
-  mpfr_inits2(MR_PREC, q, a, (mpfr_ptr)0);
-  mpfr_set_zero(df1, 1);
-  mpfr_set_zero(res, 1);
-  for (size_t i = 0; i < sp->n; i++) {
-    mpfr_set_d(q, sp->s[i], MPFR_RNDN);
-    mpfr_add(q, q, k, MPFR_RNDN);
-    mpfr_d_div(a, sp->m[i], q, MPFR_RNDN);
-    mpfr_add(res, res, a, MPFR_RNDN);
-    mpfr_mul_d(a, a, sp->s[i], MPFR_RNDN);
-    mpfr_add(df1, df1, a, MPFR_RNDN);
-  }
-  mpfr_clears(q, a, (mpfr_ptr)0);
-}
-
-/* Geometric bisection on [lo, hi] for a predicate false at lo and true at
-   hi, down to relative width 2^-150; the root is left in lo.  */
-typedef int (*mr_pred)(const mpfr_t k, const void *ctx);
-
-static void mr_bisect(mpfr_t lo, mpfr_t hi, mr_pred above, const void *ctx)
-{
-  mpfr_t mid, w;
-  mpfr_inits2(MR_PREC, mid, w, (mpfr_ptr)0);
-  ck_assert(!above(lo, ctx) && above(hi, ctx));
-  for (int it = 0; it < 2000; it++) {
-    mpfr_div(w, hi, lo, MPFR_RNDN);
-    mpfr_sub_ui(w, w, 1, MPFR_RNDN);
-    if (mpfr_cmp_d(w, 0x1p-150) < 0) break;
-    mpfr_mul(mid, lo, hi, MPFR_RNDN);
-    mpfr_sqrt(mid, mid, MPFR_RNDN);
-    if (above(mid, ctx)) mpfr_set(hi, mid, MPFR_RNDN);
-    else mpfr_set(lo, mid, MPFR_RNDN);
-  }
-  ck_assert(mpfr_cmp_d(w, 0x1p-150) < 0);
-  mpfr_mul(lo, lo, hi, MPFR_RNDN);
-  mpfr_sqrt(lo, lo, MPFR_RNDN);
-  mpfr_clears(mid, w, (mpfr_ptr)0);
-}
-
-typedef struct mr_ctx {
-  const deq_spectrum *sp;
-  mpfr_t target;   /* S: delta dim (unnormalised df, exact); ridge: P */
-  double lambda;   /* ridge */
-} mr_ctx;
-
-/* S-transform: lambda at or above lambda(delta) iff df1(lambda) <= d.  */
-static int mr_above_inv(const mpfr_t k, const void *vc)
-{
-  const mr_ctx *c = vc;
-  mpfr_t df1, res;
-  mpfr_inits2(MR_PREC, df1, res, (mpfr_ptr)0);
-  mr_eval(df1, res, c->sp, k);
-  int r = mpfr_cmp(df1, c->target) <= 0;
-  mpfr_clears(df1, res, (mpfr_ptr)0);
-  return r;
-}
-
-/* Ridge: kappa(1 - df1(kappa)/P) increases on the branch df1 < P.  */
-static int mr_above_ridge(const mpfr_t k, const void *vc)
-{
-  const mr_ctx *c = vc;
-  mpfr_t df1, res;
-  mpfr_inits2(MR_PREC, df1, res, (mpfr_ptr)0);
-  mr_eval(df1, res, c->sp, k);
-  int r = mpfr_cmp(df1, c->target) < 0;
-  if (r) {
-    mpfr_div(df1, df1, c->target, MPFR_RNDN);
-    mpfr_ui_sub(df1, 1, df1, MPFR_RNDN);
-    mpfr_mul(df1, df1, k, MPFR_RNDN);
-    r = mpfr_cmp_d(df1, c->lambda) >= 0;
-  }
-  mpfr_clears(df1, res, (mpfr_ptr)0);
-  return r;
-}
 
 static double mr_s_transform(const deq_spectrum *sp, double delta)
 {
-  mr_ctx c;
-  c.sp = sp;
-  c.lambda = 0;
-  mpfr_init2(c.target, MR_PREC);
-  mpfr_set_d(c.target, delta, MPFR_RNDN);
-  mpfr_mul_d(c.target, c.target, sp->dim, MPFR_RNDN); /* exact */
-  mpfr_t lo, hi, x;
-  mpfr_inits2(MR_PREC, lo, hi, x, (mpfr_ptr)0);
-  /* df1(k) <= trace/k, so df1(2 trace/d) <= d/2 */
-  mpfr_set_d(hi, 2 * sp->trace, MPFR_RNDN);
-  mpfr_div(hi, hi, c.target, MPFR_RNDN);
-  mpfr_set(lo, hi, MPFR_RNDN);
-  while (mr_above_inv(lo, &c)) mpfr_div_2ui(lo, lo, 10, MPFR_RNDN);
-  mr_bisect(lo, hi, mr_above_inv, &c);
-  /* S = (1 - delta)/(delta lambda) */
-  mpfr_set_d(x, delta, MPFR_RNDN);
-  mpfr_mul(lo, lo, x, MPFR_RNDN);
-  mpfr_ui_sub(x, 1, x, MPFR_RNDN);
-  mpfr_div(x, x, lo, MPFR_RNDN);
-  double S = mpfr_get_d(x, MPFR_RNDN);
-  mpfr_clears(c.target, lo, hi, x, (mpfr_ptr)0);
+  double S;
+  ck_assert_st(deq_mp_s_transform(&S, sp, delta, MR_PREC), DEQ_OK);
   return S;
 }
 
@@ -626,28 +669,9 @@ typedef struct mr_sample { double g, kappa, df; } mr_sample;
 static mr_sample mr_sample_stieltjes(const deq_spectrum *sp, double P,
                                      double lambda)
 {
-  mr_ctx c;
-  c.sp = sp;
-  c.lambda = lambda;
-  mpfr_init2(c.target, MR_PREC);
-  mpfr_set_d(c.target, P, MPFR_RNDN);
-  mpfr_t lo, hi, df1, res;
-  mpfr_inits2(MR_PREC, lo, hi, df1, res, (mpfr_ptr)0);
-  /* kappa(1 - df1/P) < kappa: kappa = lambda is below the root */
-  mpfr_set_d(lo, lambda, MPFR_RNDN);
-  mpfr_set_d(hi, 2 * lambda + 1, MPFR_RNDN);
-  while (!mr_above_ridge(hi, &c)) mpfr_mul_2ui(hi, hi, 1, MPFR_RNDN);
-  mr_bisect(lo, hi, mr_above_ridge, &c);
-  mr_eval(df1, res, sp, lo);
   mr_sample o;
-  o.kappa = mpfr_get_d(lo, MPFR_RNDN);
-  o.df = mpfr_get_d(df1, MPFR_RNDN);
-  /* g = (kappa/lambda) (1/N) sum m/(s + kappa) */
-  mpfr_mul(res, res, lo, MPFR_RNDN);
-  mpfr_div_d(res, res, lambda, MPFR_RNDN);
-  mpfr_div_d(res, res, sp->dim, MPFR_RNDN);
-  o.g = mpfr_get_d(res, MPFR_RNDN);
-  mpfr_clears(c.target, lo, hi, df1, res, (mpfr_ptr)0);
+  ck_assert_st(deq_mp_sample_stieltjes(&o.g, &o.kappa, &o.df, sp, P, lambda,
+                                       MR_PREC), DEQ_OK);
   return o;
 }
 
@@ -778,6 +802,8 @@ int main(void)
   tcase_add_test(tc, test_gaps_and_two_methods);
   tcase_add_test(tc, test_moments_general);
   tcase_add_test(tc, test_cdf);
+  tcase_add_test(tc, test_mass_wide);
+  tcase_add_test(tc, test_cdf_wide);
   tcase_add_test(tc, test_s_transform);
   tcase_add_test(tc, test_chain_df_two_ways);
   tcase_add_test(tc, test_chain_density_mp);

@@ -73,6 +73,30 @@ START_TEST(test_ks_sample_shrinks)
 }
 END_TEST
 
+/* The same over six decades (log-uniform on [1e-3, 1e3]), where a CDF
+   that misses mass near the lower edge leaves a KS distance that does not
+   shrink with N.  */
+START_TEST(test_ks_sample_shrinks_wide)
+{
+  uint64_t seed = test_seed(20261202);
+  const double qs[] = { 2.0, 0.5 };
+  for (int iq = 0; iq < 2; iq++) {
+    double D[2];
+    for (int k = 0; k < 2; k++) {
+      size_t N = k ? 400 : 100;
+      deq_spectrum *sp = NULL;
+      ck_assert_st(deq_spectrum_loguniform(&sp, N, 1e-3, 1e3), DEQ_OK);
+      deq_freeprob_chain c = { sp, 0, NULL, NULL, N / qs[iq] };
+      D[k] = pooled_ks(&c, 16, seed + (uint64_t)k);
+      deq_spectrum_free(sp);
+    }
+    ck_assert_msg(D[0] < 0.02 && D[1] < 0.006 && D[1] < 0.5 * D[0],
+                  "seed %llu q=%g: KS %g (N=100), %g (N=400)",
+                  (unsigned long long)seed, qs[iq], D[0], D[1]);
+  }
+}
+END_TEST
+
 /* A chain G' Omega G with two isotropic layers and data: same test.  */
 START_TEST(test_ks_chain_shrinks)
 {
@@ -254,6 +278,7 @@ int main(void)
   TCase *tc = tcase_create("mc");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_ks_sample_shrinks);
+  tcase_add_test(tc, test_ks_sample_shrinks_wide);
   tcase_add_test(tc, test_ks_chain_shrinks);
   tcase_add_test(tc, test_second_moment_exact);
   tcase_add_test(tc, test_df_exact_product);

@@ -630,6 +630,149 @@ START_TEST(test_cross_ridge_solve_powerlaw)
 }
 END_TEST
 
+/* ------------------------------------------------------------ model twins */
+
+/* S-transform: S = 1/c for Sigma = c I at every delta; for two atoms
+   (s_i, m_i) the inverse df solves the quadratic
+   m1 s1 (s2 + l) + m2 s2 (s1 + l) = d (s1 + l)(s2 + l), d = delta dim.  */
+START_TEST(test_mp_s_transform_closed_forms)
+{
+  deq_spectrum *iso = NULL;
+  ck_assert_int_eq(deq_spectrum_iso(&iso, 40, 2.5), DEQ_OK);
+  const double deltas[] = {1e-6, 0.1, 0.5, 0.9, 0.999};
+  for (int i = 0; i < 5; i++) {
+    double S = NAN;
+    ck_assert_int_eq(deq_mp_s_transform(&S, iso, deltas[i], PREC), DEQ_OK);
+    ck_assert_rel(S, 0.4, 1e-15);
+  }
+  double s[2] = {3, 0.5}, m[2] = {10, 30};
+  deq_spectrum *two = NULL;
+  ck_assert_int_eq(deq_spectrum_from_arrays(&two, 2, s, m, NULL, NULL), DEQ_OK);
+  for (int i = 0; i < 5; i++) {
+    long double delta = deltas[i], d = delta * 40;
+    /* d l^2 + (d (s1 + s2) - m1 s1 - m2 s2) l + s1 s2 (d - m1 - m2) = 0 */
+    long double a = d, b = d * (s[0] + s[1]) - m[0] * s[0] - m[1] * s[1];
+    long double c = s[0] * s[1] * (d - m[0] - m[1]);  /* < 0 */
+    long double disc = sqrtl(b * b - 4 * a * c);
+    long double l = b >= 0 ? -2 * c / (b + disc) : (disc - b) / (2 * a);
+    long double want = (1 - delta) / (delta * l);
+    double S = NAN;
+    ck_assert_int_eq(deq_mp_s_transform(&S, two, deltas[i], PREC), DEQ_OK);
+    ck_assert_msg(test_reldiff(S, (double)want, 0) <= 1e-13,
+                  "delta=%g: %.17g vs %.17Lg", deltas[i], S, want);
+  }
+  double S;
+  ck_assert_int_eq(deq_mp_s_transform(&S, two, 1.0, PREC), DEQ_EDOM);
+  ck_assert(isnan(S));
+  ck_assert_int_eq(deq_mp_s_transform(&S, two, 0, PREC), DEQ_EDOM);
+  ck_assert_int_eq(deq_mp_s_transform(&S, two, 0.5, 40), DEQ_EINVAL);
+  ck_assert_int_eq(deq_mp_s_transform(NULL, two, 0.5, PREC), DEQ_EINVAL);
+  ck_assert_int_eq(deq_mp_s_transform(&S, NULL, 0.5, PREC), DEQ_EINVAL);
+  deq_spectrum_free(iso);
+  deq_spectrum_free(two);
+}
+END_TEST
+
+/* Marchenko-Pastur at z = -lambda: g = kappa/(lambda (1 + kappa)) with the
+   isotropic kappa of iso_closed; df = N/(1 + kappa).  */
+START_TEST(test_mp_sample_stieltjes_mp)
+{
+  const double N = 100, Ps[] = {50, 100, 137.5, 400};
+  const double lams[] = {1e-8, 0.01, 1, 100};
+  deq_spectrum *sp = make_iso(N, 1);
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) {
+      iso_ref r = iso_closed(N, Ps[i], lams[j], 1, 0);
+      long double want = r.kappa / (lams[j] * (1 + r.kappa));
+      double g, k, df;
+      ck_assert_int_eq(deq_mp_sample_stieltjes(&g, &k, &df, sp, Ps[i],
+                                               lams[j], PREC), DEQ_OK);
+      ck_assert_msg(test_reldiff(g, (double)want, 0) <= 1e-14,
+                    "P=%g lambda=%g: g %.17g vs %.17Lg", Ps[i], lams[j], g,
+                    want);
+      ck_assert_rel(k, (double)r.kappa, 1e-14);
+      ck_assert_rel(df, (double)r.df1, 1e-14);
+    }
+  double g;
+  ck_assert_int_eq(deq_mp_sample_stieltjes(&g, NULL, NULL, sp, 50, 0, PREC),
+                   DEQ_EDOM);
+  ck_assert(isnan(g));
+  ck_assert_int_eq(deq_mp_sample_stieltjes(&g, NULL, NULL, sp, -1, 1, PREC),
+                   DEQ_EDOM);
+  ck_assert_int_eq(deq_mp_sample_stieltjes(NULL, NULL, NULL, sp, 50, 1, PREC),
+                   DEQ_EINVAL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* Isotropic ridge three ways: random features with M = 1e30 features
+   (1 - df/M = 1 to 1e-28) and correlated samples with K = I (both noise
+   models) equal the isotropic closed form.  */
+START_TEST(test_mp_rf_corr_are_ridge)
+{
+  const double N = 100, Ps[] = {50, 150, 200}, lams[] = {1e-6, 0.01, 1};
+  const double w2 = 1.7, sig2 = 0.3, tol = 1e-13;
+  deq_spectrum *sp = make_iso(N, w2);
+  for (int i = 0; i < 3; i++) {
+    deq_spectrum *K = NULL;
+    ck_assert_int_eq(deq_spectrum_iso(&K, Ps[i], 1.0), DEQ_OK);
+    for (int j = 0; j < 3; j++) {
+      double P = Ps[i], lam = lams[j];
+      iso_ref r = iso_closed(N, P, lam, w2, sig2);
+      deq_rf_point f;
+      ck_assert_int_eq(deq_mp_rf1(&f, sp, 1e30, P, lam, sig2, PREC), DEQ_OK);
+      ck_assert_msg(test_reldiff(f.kappa, (double)r.kappa, 0) <= tol,
+                    "rf P=%g lam=%g kappa %.17g vs %.17Lg", P, lam, f.kappa,
+                    r.kappa);
+      ck_assert_rel(f.df, (double)r.df1, tol);
+      ck_assert_rel(f.df2, (double)r.df2, tol);
+      ck_assert_rel(f.gamma, (double)r.gamma, tol);
+      ck_assert_rel(f.one_minus_gamma, (double)r.omg, tol);
+      ck_assert_rel(f.bias, (double)r.bias, tol);
+      ck_assert_rel(f.var_noise, (double)r.var, tol);
+      ck_assert_rel(f.E_g, (double)r.Eg, tol);
+      ck_assert_rel(f.E_test, (double)r.Etest, tol);
+      ck_assert_rel(f.E_tr, (double)r.Etr, tol);
+      ck_assert(fabs(f.var_features) <= 1e-13 * r.Eg);
+      for (int m = 0; m < 2; m++) {
+        deq_corr_point c;
+        ck_assert_int_eq(deq_mp_corr(&c, sp, K, lam, sig2,
+                                     m ? DEQ_CORR_NOISE_IID : DEQ_CORR_NOISE_K,
+                                     PREC), DEQ_OK);
+        ck_assert_msg(test_reldiff(c.kappa, (double)r.kappa, 0) <= tol,
+                      "corr P=%g lam=%g m=%d kappa %.17g vs %.17Lg", P, lam,
+                      m, c.kappa, r.kappa);
+        ck_assert_rel(c.df, (double)r.df1, tol);
+        ck_assert_rel(c.gamma, (double)r.gamma, tol);
+        ck_assert_rel(c.one_minus_gamma, (double)r.omg, tol);
+        ck_assert_rel(c.dkappa_dlambda, (double)(1 / r.omg), tol);
+        ck_assert_rel(c.bias, (double)r.bias, tol);
+        ck_assert_rel(c.variance, (double)r.var, tol);
+        ck_assert_rel(c.E_g, (double)r.Eg, tol);
+        ck_assert_rel(c.E_test, (double)r.Etest, tol);
+        ck_assert_rel(c.E_tr, (double)r.Etr, tol);
+        ck_assert_rel(c.corrgcv, (double)r.Etest, tol);
+      }
+    }
+    deq_spectrum_free(K);
+  }
+  deq_rf_point f;
+  deq_corr_point c;
+  ck_assert_int_eq(deq_mp_rf1(&f, sp, 50, 100, 0, 0, PREC), DEQ_EDOM);
+  ck_assert(isnan(f.kappa) && f.status == DEQ_EDOM);
+  ck_assert_int_eq(deq_mp_rf1(&f, sp, 0, 100, 1, 0, PREC), DEQ_EDOM);
+  ck_assert_int_eq(deq_mp_rf1(NULL, sp, 50, 100, 1, 0, PREC), DEQ_EINVAL);
+  ck_assert_int_eq(deq_mp_corr(&c, sp, sp, 0, 0, DEQ_CORR_NOISE_K, PREC),
+                   DEQ_EDOM);
+  ck_assert(isnan(c.kappa));
+  ck_assert_int_eq(deq_mp_corr(&c, sp, NULL, 1, 0, DEQ_CORR_NOISE_K, PREC),
+                   DEQ_EINVAL);
+  ck_assert_int_eq(deq_mp_corr(&c, sp, sp, 1, 0, (deq_corr_noise)7, PREC),
+                   DEQ_EINVAL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 static Suite *mp_suite(void)
 {
   Suite *s = suite_create("mp");
@@ -654,6 +797,13 @@ static Suite *mp_suite(void)
   tcase_add_test(tc, test_ridge_prec_consistency);
   tcase_add_test(tc, test_ridge_powerlaw_infinite);
   tcase_add_test(tc, test_ridge_bad_input);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("models");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_mp_s_transform_closed_forms);
+  tcase_add_test(tc, test_mp_sample_stieltjes_mp);
+  tcase_add_test(tc, test_mp_rf_corr_are_ridge);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("cross");

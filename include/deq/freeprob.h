@@ -125,9 +125,10 @@ deq_status deq_freeprob_sample_moments(double *m, size_t order,
                                        const deq_spectrum *sp, double P);
 
 /* CDF of the spectral distribution of Sigma_hat (atom included) at x[0..n-1]
-   (any order), by Clenshaw-Curtis-like quadrature of the density in
-   x = (lo + hi)/2 - (hi - lo) cos(theta)/2 on each interval with `nodes`
-   nodes per interval (>= 16; 0 means 512).  */
+   (any order), by Clenshaw-Curtis quadrature of the density on pieces of
+   each support interval, cut adaptively (geometrically across decades),
+   with `nodes` nodes per piece (>= 16; 0 means 32).  Masses and CDF are
+   accurate to 1e-10 absolute (the manual, "Numerics and accuracy").  */
 deq_status deq_freeprob_sample_cdf(double *F, const deq_spectrum *sp,
                                    double P, const double *x, size_t n,
                                    size_t nodes);
