@@ -3,6 +3,7 @@
 #ifndef DEQ_H
 #define DEQ_H
 
+#include "deq/version.h"
 #include "deq/status.h"
 #include "deq/spectrum.h"
 #include "deq/resolvent.h"

@@ -15,6 +15,7 @@
 #include <lapacke.h>
 
 #include "deq/mc.h"
+#include "deq/sampler.h"
 #include "deq/spectrum.h"
 #include "deq/status.h"
 #include "rng_impl.h"
@@ -22,6 +23,18 @@
 #define DEQ_MC_MAX_DIM 1048576.0  /* 2^20 columns at most: X must be stored */
 #define DEQ_MC_ALIGN 64           /* work arrays start on a cache line */
 #define DEQ_MC_CHUNK 1024         /* trials evaluated between two reductions */
+
+/* ------------------------------------------------------------ sampler */
+
+/* deq_sampler_execute drawing from a caller's generator, so that one trial
+   stream can feed X and then the noise (mc_corr.c).
+   deq_sampler_execute(..., seed, stream) equals this with a generator
+   freshly seeded by deq_rng_seed(rng, seed, stream).  Private: users
+   cannot create a deq_rng.  */
+deq_status deq_sampler_execute_rng(double *X, size_t ldx, size_t N,
+                                   const double *col_scale,
+                                   const deq_sampler_plan *plan,
+                                   deq_rng *rng);
 
 /* ------------------------------------------------------------ memory */
 

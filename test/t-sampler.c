@@ -20,6 +20,7 @@
 
 #include <deq/sampler.h>
 #include "../lib/rng_impl.h"
+#include "../lib/mc_impl.h"  /* deq_sampler_execute_rng (private) */
 
 #define SEED 20240817u
 

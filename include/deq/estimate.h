@@ -9,7 +9,8 @@
  * With t = P lambda and the thin SVD Xc = U diag(d) V' of the (centred,
  * possibly standardised) design, the fit is yhat = H y with
  *   H = [1 1'/P] + U diag(d^2/(d^2 + t)) U'.
- * Per lambda (equations: ridge_family spec, sections 1.5 and 3.4):
+ * Per lambda (GCV: arXiv 2405.00592; CorrGCV: arXiv 2408.04607; the
+ * manual's "Estimators on data"):
  *   train   = |y - yhat|^2 / P                              (E_tr)
  *   df      = tr H = sum d^2/(d^2+t) [+ 1]    (= tr Sigma_hat (Sigma_hat
  *             + lambda)^-1, plus one for the intercept)

@@ -1,8 +1,8 @@
 /* deq/features.h -- linear random features and deep structured Gaussian
  * features: deterministic equivalent and Monte Carlo.
  *
- * Model (ridge_family.md section 2): x ~ N(0, Sigma) in R^N, y = wbar.x +
- * eps, eps ~ N(0, sigma^2); features phi(x) = G' x with G = F_1 ... F_L,
+ * Model (arXiv 2405.00592 and 2303.01372; the manual's "Random features"):
+ * x ~ N(0, Sigma) in R^N, y = wbar.x + eps, eps ~ N(0, sigma^2); features phi(x) = G' x with G = F_1 ... F_L,
  * F_l = Sigma_l^(1/2) Z_l / sqrt(N_l), Z_l (N_{l-1} x N_l) iid N(0, 1),
  * N_0 = N.  The readout v = (Phi'Phi/P + lambda)^-1 Phi'y/P on Phi = X G
  * (lambda normalised by P), w_eff = G v and

@@ -28,10 +28,26 @@
 #ifndef DEQ_FREEPROB_H
 #define DEQ_FREEPROB_H
 
-#include <complex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "deq/spectrum.h"
+
+/* deq_complex: double _Complex in C, std::complex<double> in C++.  The two
+   have the same layout (two doubles, real part first: C11 6.2.5,
+   C++11 [complex.numbers]), so results written through a deq_complex *
+   and the complex members of deq_freeprob_point read the same in both
+   languages.  Passing a complex BY VALUE is another matter: no standard
+   says a C++ class is passed like a C _Complex, so C++ never calls the
+   by-value functions below directly.  Each has a twin, suffix _zp, that
+   takes z by address; in C++ the by-value names are inline wrappers of
+   the twins, so the same source compiles as C and as C++.  */
+#ifdef __cplusplus
+#include <complex>
+typedef std::complex<double> deq_complex;
+#else
+#include <complex.h>
+typedef double _Complex deq_complex;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,8 +58,12 @@ extern "C" {
 /* g(z) = (1/N) sum m/(s - z) of the spectrum itself.  Im z = 0 is allowed
    off the atoms; z equal to an atom (a pole) is DEQ_EDOM.  Infinite
    spectra (analytic tails) use their quadrature atoms.  */
-deq_status deq_freeprob_stieltjes(double complex *g, const deq_spectrum *sp,
-                                  double complex z);
+#ifndef __cplusplus
+deq_status deq_freeprob_stieltjes(deq_complex *g, const deq_spectrum *sp,
+                                  deq_complex z);
+#endif
+deq_status deq_freeprob_stieltjes_zp(deq_complex *g, const deq_spectrum *sp,
+                                     const deq_complex *z);
 
 /* S_A(delta) of the spectrum (normalised in its dimension dim):
    (1 - delta)/(delta f(dim delta)), 0 < delta < rank/dim; DEQ_EDOM
@@ -66,16 +86,20 @@ deq_status deq_freeprob_mp_density(double *rho, double q, double scale,
                                    double x);
 /* Closed-form g(z) (branch with Im g >= 0 for Im z >= 0; real z on the
    support gives the boundary value g(x + i0)).  z = 0 is DEQ_EDOM.  */
-deq_status deq_freeprob_mp_stieltjes(double complex *g, double q,
-                                     double scale, double complex z);
+#ifndef __cplusplus
+deq_status deq_freeprob_mp_stieltjes(deq_complex *g, double q,
+                                     double scale, deq_complex z);
+#endif
+deq_status deq_freeprob_mp_stieltjes_zp(deq_complex *g, double q,
+                                        double scale, const deq_complex *z);
 
 /* ------------------------------------------------------------ results */
 
 typedef struct deq_freeprob_point {
-  double complex z;      /* where: z = x + i y, y >= 0 */
-  double complex g;      /* g(z) (y = 0: the boundary value g(x + i0)) */
-  double complex kappa;  /* renormalised argument of the input spectrum */
-  double complex df;     /* unnormalised df at lambda = -z: n (1 + z g) */
+  deq_complex z;         /* where: z = x + i y, y >= 0 */
+  deq_complex g;         /* g(z) (y = 0: the boundary value g(x + i0)) */
+  deq_complex kappa;     /* renormalised argument of the input spectrum */
+  deq_complex df;        /* unnormalised df at lambda = -z: n (1 + z g) */
   double density;        /* Im g/pi: the density of the continuous part */
   double eta;            /* imaginary part actually solved at (0: on the axis) */
   int iterations;        /* passes over the spectrum */
@@ -86,9 +110,14 @@ typedef struct deq_freeprob_point {
 
 /* g of Sigma_hat (P samples, P > 0) at z with Im z >= 0, z != 0 when there
    is an atom at 0.  Newton on kappa with continuation from far away.  */
+#ifndef __cplusplus
 deq_status deq_freeprob_sample_stieltjes(deq_freeprob_point *out,
                                          const deq_spectrum *sp, double P,
-                                         double complex z);
+                                         deq_complex z);
+#endif
+deq_status deq_freeprob_sample_stieltjes_zp(deq_freeprob_point *out,
+                                            const deq_spectrum *sp, double P,
+                                            const deq_complex *z);
 
 /* Support of the continuous part of the spectrum of Sigma_hat: disjoint
    intervals [lo_k, hi_k] in increasing order, their masses, and the atom
@@ -177,9 +206,14 @@ deq_status deq_freeprob_chain_s_transform(double *S,
 
 /* g of the product at z, Im z > 0 (or real z: the boundary value,
    reached by the continuation).  */
+#ifndef __cplusplus
 deq_status deq_freeprob_chain_stieltjes(deq_freeprob_point *out,
                                         const deq_freeprob_chain *c,
-                                        double complex z);
+                                        deq_complex z);
+#endif
+deq_status deq_freeprob_chain_stieltjes_zp(deq_freeprob_point *out,
+                                           const deq_freeprob_chain *c,
+                                           const deq_complex *z);
 
 /* Density at real x[0..n-1]: continuation in the upper half plane down
    a geometric ladder of eta (factor 4, from the grid spacing down to
@@ -239,6 +273,31 @@ deq_status deq_mc_spectrum_run(double *eig, const deq_freeprob_chain *c,
                                size_t trials, uint64_t seed, int threads);
 
 #ifdef __cplusplus
+}
+
+/* C++: the by-value forms, through the _zp twins (see deq_complex).  */
+inline deq_status deq_freeprob_stieltjes(deq_complex *g,
+                                         const deq_spectrum *sp,
+                                         deq_complex z)
+{
+  return deq_freeprob_stieltjes_zp(g, sp, &z);
+}
+inline deq_status deq_freeprob_mp_stieltjes(deq_complex *g, double q,
+                                            double scale, deq_complex z)
+{
+  return deq_freeprob_mp_stieltjes_zp(g, q, scale, &z);
+}
+inline deq_status deq_freeprob_sample_stieltjes(deq_freeprob_point *out,
+                                                const deq_spectrum *sp,
+                                                double P, deq_complex z)
+{
+  return deq_freeprob_sample_stieltjes_zp(out, sp, P, &z);
+}
+inline deq_status deq_freeprob_chain_stieltjes(deq_freeprob_point *out,
+                                               const deq_freeprob_chain *c,
+                                               deq_complex z)
+{
+  return deq_freeprob_chain_stieltjes_zp(out, c, &z);
 }
 #endif
 #endif

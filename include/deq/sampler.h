@@ -136,16 +136,6 @@ deq_status deq_sampler_execute(double *X, size_t ldx, size_t N,
                                const deq_sampler_plan *plan, uint64_t seed,
                                uint64_t stream);
 
-/* The same, drawing from a caller's generator (libdeq's private
-   lib/rng_impl.h; opaque here) so that one trial stream can feed X and
-   then the noise.  deq_sampler_execute(..., seed, stream) equals this
-   with a generator freshly seeded by deq_rng_seed(rng, seed, stream).  */
-struct deq_rng;
-deq_status deq_sampler_execute_rng(double *X, size_t ldx, size_t N,
-                                   const double *col_scale,
-                                   const deq_sampler_plan *plan,
-                                   struct deq_rng *rng);
-
 #ifdef __cplusplus
 }
 #endif
