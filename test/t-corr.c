@@ -876,6 +876,31 @@ START_TEST(grid_matches_pointwise)
 }
 END_TEST
 
+/* The grid rule: a failure beats DEQ_EDIVERGE, whichever comes first.
+   lambda = 0 at rank Sigma = rank K diverges; a NaN lambda fails with
+   DEQ_EDOM (its own point's status).  */
+START_TEST(grid_failure_beats_divergence)
+{
+  deq_spectrum *S = sigma(100), *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 100, 0.6, DEQ_CORR_EXACT), DEQ_OK);
+  const double orders[2][3] = { { 0, 0.1, NAN }, { NAN, 0.1, 0 } };
+  for (int o = 0; o < 2; o++) {
+    deq_corr_point g[3];
+    ck_assert_st(deq_corr_grid(g, S, K, orders[o], 3, 0.5, DEQ_CORR_NOISE_K),
+                 DEQ_EDOM);
+    ck_assert_int_eq(g[o == 0 ? 0 : 2].status, DEQ_EDIVERGE);
+    ck_assert_int_eq(g[o == 0 ? 2 : 0].status, DEQ_EDOM);
+    ck_assert_int_eq(g[1].status, DEQ_OK);
+  }
+  const double div_only[2] = { 0.1, 0 };
+  deq_corr_point g[2];
+  ck_assert_st(deq_corr_grid(g, S, K, div_only, 2, 0.5, DEQ_CORR_NOISE_K),
+               DEQ_EDIVERGE);
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
 /* ------------------------------------------------------------ MPFR reference
  * The coupled fixed point of corr.h / ridge_family.md 3.2-3.4 at 200 bits:
  *   df = df1^Sigma(kappa) = df1^K(kappa_K),  lambda(df) = kappa kappa_K df/P,
@@ -1199,6 +1224,7 @@ static Suite *suite(void)
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, read_files);
   tcase_add_test(tc, grid_matches_pointwise);
+  tcase_add_test(tc, grid_failure_beats_divergence);
   tcase_add_test(tc, mpfr_reference);
   suite_add_tcase(s, tc);
   return s;

@@ -83,7 +83,9 @@ typedef enum deq_corr_method {
    multiplicity P, tr K = P.  Statuses: DEQ_EINVAL (NULL), DEQ_EDOM (P < 1,
    rho outside (-1, 1), m not dividing P, c outside the positive-definite
    range, acf[0] != 1 or non-finite, a non-positive-definite K or
-   symbol), DEQ_ELAPACK, DEQ_ENOMEM.  err (may be NULL) gets a message.  */
+   symbol), DEQ_EUNSUP (EXACT acf or matrix with P > 46340: P^2 must fit
+   LAPACK's int), DEQ_ELAPACK, DEQ_ENOMEM.  err (may be NULL) gets a
+   message.  deq/estimate.h's deq_estimate_K_* are these functions.  */
 deq_status deq_corr_spectrum_ar1(deq_spectrum **K, size_t P, double rho,
                                  deq_corr_method method);
 deq_status deq_corr_spectrum_acf(deq_spectrum **K, size_t P,
@@ -160,8 +162,9 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
                           deq_corr_noise model, const deq_corr_point *warm);
 
 /* A lambda grid at one K: out[j] for lambda[j], solved in increasing
-   lambda with warm starts.  Returns the worst status (a failure beats
-   DEQ_EDIVERGE).  */
+   lambda with warm starts.  Every point carries its own status; the
+   return is the first failure (a failure beats DEQ_EDIVERGE, whatever the
+   order), else DEQ_EDIVERGE if some point diverged, else DEQ_OK.  */
 deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,
                          const deq_spectrum *K, const double *lambda,
                          size_t nlambda, double noise, deq_corr_noise model);

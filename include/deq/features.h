@@ -120,8 +120,9 @@ deq_status deq_rf_solve1(deq_rf_point *out, const deq_spectrum *omega,
                          const deq_rf_point *warm);
 
 /* Grid: out[i*nlambda + j] is (P[i], lambda[j]); solved in increasing P
-   and lambda with warm starts.  Returns the first failure (DEQ_EDIVERGE if
-   only divergences occurred); every point carries its own status.  */
+   and lambda with warm starts.  Returns the first failure (a failure
+   beats DEQ_EDIVERGE, whatever the order), else DEQ_EDIVERGE if some
+   point diverged; every point carries its own status.  */
 deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
                        const deq_rf_chain *chain, const double *P, size_t nP,
                        const double *lambda, size_t nlambda, double noise);
