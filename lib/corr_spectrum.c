@@ -17,6 +17,7 @@
 #include <lapacke.h>
 
 #include "deq/corr.h"
+#include "fftw_impl.h"
 
 #define SYMBOL_MIN_GRID 1024   /* smallest frequency grid of a symbol */
 #define SYM_TOL 1e-12          /* relative asymmetry accepted in a matrix */
@@ -196,13 +197,17 @@ static deq_status acf_symbol(deq_spectrum **K, size_t P, const double *a,
     goto done;
   }
   for (size_t h = 0; h < L; h++) x[h] = h < n ? a[h] : 0.0;
+  deq_fftw_lock();
   fftw_plan plan = fftw_plan_r2r_1d((int)L, x, y, FFTW_REDFT00, FFTW_ESTIMATE);
+  deq_fftw_unlock();
   if (!plan) {
     st = DEQ_ENOMEM;
     goto done;
   }
   fftw_execute(plan);
+  deq_fftw_lock();
   fftw_destroy_plan(plan);
+  deq_fftw_unlock();
   double fmax = 0, fmin = INFINITY;
   size_t kmin = 0;
   for (size_t k = 0; k < L; k++) {

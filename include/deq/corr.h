@@ -73,7 +73,10 @@ typedef struct deq_corr_model {
    w_j = 2 pi j/M, j = 0..M-1, each with weight P/M, where M is the
    smallest even multiple of P with M >= max(1024, 2 nacf); f is computed with
    one FFTW real DFT (closed form for AR1).  These are the eigenvalues of
-   the circulant approximation of K; they differ from EXACT by O(1/P).  */
+   the circulant approximation of K; they differ from EXACT by O(1/P).
+   Thread safety: safe; libdeq serialises its FFTW planning with one
+   internal mutex (planning of the program's own, concurrent with libdeq,
+   must be serialised by the program).  */
 typedef enum deq_corr_method {
   DEQ_CORR_EXACT = 0,
   DEQ_CORR_SYMBOL = 1
@@ -237,6 +240,7 @@ deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
                                   const deq_corr_model *model, size_t P,
                                   size_t tau, size_t nlambda, int threads);
 void deq_mc_corr_plan_free(deq_mc_corr_plan *plan);
+/* Thread safety: one execute at a time per plan; BLAS as in deq/mc.h.  */
 deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *plan,
                                const double *lambda, double noise,
                                deq_corr_noise model, size_t trials,

@@ -151,6 +151,7 @@ deq_status deq_mc_rf_plan_alloc(deq_mc_rf_plan **out,
                                 const deq_rf_chain *chain, size_t P,
                                 size_t nlambda, int threads);
 void deq_mc_rf_plan_free(deq_mc_rf_plan *plan);
+/* Thread safety: one execute at a time per plan; BLAS as in deq/mc.h.  */
 deq_status deq_mc_rf_execute(deq_mc_rf_row *rows, deq_mc_rf_plan *plan,
                              const double *lambda, double noise,
                              size_t trials, uint64_t seed);
