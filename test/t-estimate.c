@@ -649,6 +649,15 @@ START_TEST(test_estimate_matches_corr)
   deq_spectrum_free(b);
   free(Km);
 
+  /* AR(1) past P = 46340, now O(P): the same spectra and factors */
+  size_t Pbig = 50000;
+  ck_assert_st(deq_estimate_K_ar1(&a, Pbig, rho), DEQ_OK);
+  ck_assert_st(deq_corr_spectrum_ar1(&b, Pbig, rho, DEQ_CORR_EXACT), DEQ_OK);
+  assert_same_spectrum(a, b);
+  check_gcv_factors(a, Pbig, 3, 1e-12);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+
   /* past P = 46340 (P^2 > INT_MAX): the same status on both paths */
   deq_spectrum *c = NULL;
   size_t big = 46341;

@@ -83,7 +83,10 @@ typedef enum deq_corr_method {
 } deq_corr_method;
 
 /* K spectra: atoms (eigenvalue, multiplicity, target power 0), total
-   multiplicity P, tr K = P.  Statuses: DEQ_EINVAL (NULL), DEQ_EDOM (P < 1,
+   multiplicity P, tr K = P.  AR1 EXACT costs O(P): one safeguarded
+   Newton root per eigenvalue of the tridiagonal K^-1's secular equation
+   (see lib/corr_spectrum.c; 1e-13 relative, |rho| up to 1 - 1e-6).
+   Statuses: DEQ_EINVAL (NULL), DEQ_EDOM (P < 1,
    rho outside (-1, 1), m not dividing P, c outside the positive-definite
    range, acf[0] != 1 or non-finite, a non-positive-definite K or
    symbol), DEQ_EUNSUP (EXACT acf or matrix with P > 46340: P^2 must fit
