@@ -27,6 +27,7 @@
 #include <lapacke.h>
 
 #include "deq/corr.h"
+#include "corr_impl.h"
 #include "deq/ridge.h"
 #include "deq/solve.h"
 #include "grid_impl.h"
@@ -83,11 +84,12 @@ static deq_status side_inverse(side *s, double d, double cc)
      above cc/sum(m/s) in the complement form.  */
   double uhi = log(sp->trace / d) + 1e-12, ulo = uhi - 700.0;
   if (c.complement) {
-    double sinv = 0;
+    long double sinv = 0;   /* long double: 1/s overflows a double for
+                               subnormal eigenvalues */
     for (size_t i = 0; i < sp->n; i++)
-      if (sp->s[i] > 0) sinv += sp->m[i] / sp->s[i];
-    double lo = log(cc / sinv) - 1e-12;
-    if (lo > ulo && lo < uhi) ulo = lo;
+      if (sp->s[i] > 0) sinv += sp->m[i] / (long double)sp->s[i];
+    double lo = log(cc) - (double)logl(sinv) - 1e-12;
+    if (isfinite(lo) && lo < uhi) ulo = lo;   /* the root is above it */
   }
   double u0 = s->kappa > 0 ? log(s->kappa) : uhi;
   u0 = fmin(fmax(u0, ulo), uhi);
@@ -380,7 +382,10 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
                           deq_corr_noise model, const deq_corr_point *warm)
 {
   deq_status st = check_args(out, sp, K, lambda, noise, model);
-  if (st) return st;
+  if (st) {
+    if (out) out->status = st;   /* a grid point carries its own status */
+    return st;
+  }
   deq_corr_point w = { 0 };
   if (warm) w = *warm;   /* warm may alias out */
   memset(out, 0, sizeof *out);
@@ -460,17 +465,34 @@ deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,
 
 /* ------------------------------------------------------------ CorrGCV */
 
+deq_status deq_corr_kappa_K(double *kappa_K, double *b,
+                            const deq_spectrum *K, double df, double cdf)
+{
+  if (!kappa_K || !b || !K || K->n == 0) return DEQ_EINVAL;
+  if (!(df > 0) || !(df <= K->rank) || !(cdf > 0)) return DEQ_EDOM;
+  side s = { .sp = K, .rank = K->rank };
+  deq_status st = side_inverse(&s, df, cdf);
+  if (st) return st;
+  long double k = s.kappa, r2 = 0;
+  for (size_t i = 0; i < K->n; i++) {
+    long double si = K->s[i];
+    if (si > 0) r2 += K->m[i] * si / ((si + k) * (si + k));
+  }
+  *kappa_K = s.kappa;
+  *b = (double)(k * r2);
+  return DEQ_OK;
+}
+
 deq_status deq_corr_gcv_factor(double *factor, double *kappa_K,
                                const deq_spectrum *K, double df)
 {
   if (!factor || !K || K->n == 0) return DEQ_EINVAL;
   if (!(df > 0) || !(df < K->rank)) return DEQ_EDOM;
-  side s = { .sp = K, .rank = K->rank };
-  deq_status st = side_inverse(&s, df, K->rank - df);
+  double kK, b;
+  deq_status st = deq_corr_kappa_K(&kK, &b, K, df, K->rank - df);
   if (st) return st;
-  ksums ks = k_sums(K, s.kappa);
-  *factor = K->dim / (s.kappa * s.kappa * ks.r2);
-  if (kappa_K) *kappa_K = s.kappa;
+  *factor = K->dim / (kK * b);
+  if (kappa_K) *kappa_K = kK;
   return DEQ_OK;
 }
 

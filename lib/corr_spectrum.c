@@ -17,6 +17,7 @@
 #include <lapacke.h>
 
 #include "deq/corr.h"
+#include "fftw_impl.h"
 
 #define SYMBOL_MIN_GRID 1024   /* smallest frequency grid of a symbol */
 #define SYM_TOL 1e-12          /* relative asymmetry accepted in a matrix */
@@ -73,32 +74,74 @@ static size_t symbol_grid(size_t P, size_t need)
 
 /* ------------------------------------------------------------ AR(1) */
 
-/* (1 - rho^2) K^-1 is tridiagonal with diagonal 1, 1 + rho^2, ..., 1 and
-   off-diagonal -rho; its eigenvalues are well conditioned, dsterf gives
-   them to a few ulps and K's are (1 - rho^2)/mu.  */
+/* Exact AR(1) eigenvalues in O(P).  (1 - r^2) K^-1 = T is tridiagonal:
+   diagonal 1, 1 + r^2, ..., 1 + r^2, 1 and off-diagonal -r.  Its
+   eigenvectors are v_j = sin(j theta + phi), j = 1..P: the interior rows
+   give mu = 1 - 2 r cos theta + r^2, the first row asks for v_0 = r v_1,
+   i.e. tan phi = r sin theta/(1 - r cos theta), and the last row (by the
+   persymmetry of T, the same condition seen from the other end) for
+   (P + 1) theta + 2 phi = k pi.  With chi = pi/2 - phi =
+   atan2(1 - r cos theta, r sin theta) in (0, pi/2) for 0 < r < 1, the
+   k-th root solves
+       g(theta) = (P + 1) theta - (k - 1) pi - 2 chi(theta) = 0,
+   g' = P + 1 + 2 phi' > P (phi' > -r/(1 + r) > -1/2), g < 0 at
+   (k - 1) pi/(P + 1) and > 0 at k pi/(P + 1): exactly one root in each of
+   those P intervals, P distinct mu, so all of T's eigenvalues.  This form
+   has no cancellation near theta = 0 (r -> 1), where phi -> pi/2.  Then
+       lambda_k = (1 - r^2)/((1 - r)^2 + 4 r sin^2(theta_k/2)).
+   K(-r) = D K(r) D with D = diag((-1)^i): the same eigenvalues.  */
+typedef struct ar1_g {
+  double g, dg;
+} ar1_g;
+
+static ar1_g ar1_secular(double theta, size_t k, size_t P, double r)
+{
+  double sh = sin(0.5 * theta), s2 = sh * sh;
+  double x = (1.0 - r) + 2.0 * r * s2;            /* 1 - r cos theta */
+  double den = (1.0 - r) * (1.0 - r) + 4.0 * r * s2;
+  double chi = atan2(x, r * sin(theta));
+  double dphi = r * ((1.0 - r) - 2.0 * s2) / den;  /* r (cos - r)/den */
+  ar1_g o = { (double)(P + 1) * theta - (double)(k - 1) * M_PI - 2.0 * chi,
+              (double)(P + 1) + 2.0 * dphi };
+  return o;
+}
+
+/* theta_k by Newton, safeguarded by bisection in its bracket.  */
+static double ar1_theta(size_t k, size_t P, double r)
+{
+  double lo = (double)(k - 1) * M_PI / (double)(P + 1);
+  double hi = (double)k * M_PI / (double)(P + 1);
+  double theta = 0.5 * (lo + hi);
+  for (int it = 0; it < 100; it++) {
+    ar1_g v = ar1_secular(theta, k, P, r);
+    if (v.g == 0) break;
+    if (v.g < 0) lo = theta;
+    else hi = theta;
+    double next = theta - v.g / v.dg;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    double step = fabs(next - theta);
+    theta = next;
+    if (step <= 2.0 * DBL_EPSILON * theta) break;
+  }
+  return theta;
+}
+
 static deq_status ar1_exact(deq_spectrum **K, size_t P, double rho)
 {
-  double *d = malloc(P * sizeof *d), *e = malloc(P * sizeof *e);
-  deq_status st = DEQ_OK;
-  if (!d || !e) {
-    st = DEQ_ENOMEM;
-    goto done;
+  double *w = malloc(P * sizeof *w);
+  if (!w) return DEQ_ENOMEM;
+  double r = fabs(rho);
+  for (size_t k = 1; k <= P; k++) {
+    if (r == 0) {
+      w[k - 1] = 1.0;
+      continue;
+    }
+    double sh = sin(0.5 * ar1_theta(k, P, r));
+    w[k - 1] = (1.0 - r) * (1.0 + r)
+               / ((1.0 - r) * (1.0 - r) + 4.0 * r * sh * sh);
   }
-  double q = 1.0 - rho * rho;
-  for (size_t i = 0; i < P; i++) {
-    d[i] = (i == 0 || i + 1 == P) ? 1.0 : 1.0 + rho * rho;
-    e[i] = -rho;
-  }
-  if (P == 1) d[0] = q;
-  if (LAPACKE_dsterf((lapack_int)P, d, e) != 0) {
-    st = DEQ_ELAPACK;
-    goto done;
-  }
-  for (size_t i = 0; i < P; i++) d[i] = q / d[i];
-  st = from_eigs(K, P, d, NULL);
-done:
-  free(d);
-  free(e);
+  deq_status st = from_eigs(K, P, w, NULL);
+  free(w);
   return st;
 }
 
@@ -196,13 +239,17 @@ static deq_status acf_symbol(deq_spectrum **K, size_t P, const double *a,
     goto done;
   }
   for (size_t h = 0; h < L; h++) x[h] = h < n ? a[h] : 0.0;
+  deq_fftw_lock();
   fftw_plan plan = fftw_plan_r2r_1d((int)L, x, y, FFTW_REDFT00, FFTW_ESTIMATE);
+  deq_fftw_unlock();
   if (!plan) {
     st = DEQ_ENOMEM;
     goto done;
   }
   fftw_execute(plan);
+  deq_fftw_lock();
   fftw_destroy_plan(plan);
+  deq_fftw_unlock();
   double fmax = 0, fmin = INFINITY;
   size_t kmin = 0;
   for (size_t k = 0; k < L; k++) {

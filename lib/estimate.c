@@ -17,8 +17,10 @@
 #include <string.h>
 #include <cblas.h>
 #include <lapacke.h>
+#include "deq/corr.h"
 #include "deq/estimate.h"
-#include "deq/resolvent.h"
+#include "corr_impl.h"
+#include "grid_impl.h"
 
 struct deq_estimate_plan {
   size_t P, N, r;
@@ -297,69 +299,46 @@ typedef struct kspec {
   deq_spectrum *scaled;
 } kspec;
 
-/* The u > 0 with sum m u/(k + a u) = b (concave increasing from 0):
-   Newton from u = 0 approaches the root monotonically from below.  Also
-   returns q = sum m k/(k + a u)^2 at the root.  */
-static deq_status solve_complement(double *u_out, double *q_out,
-                                   const deq_spectrum *K, double a, double b)
-{
-  double u = 0.0;
-  for (int it = 0; it < 200; it++) {
-    double f = 0.0, fp = 0.0;
-    for (size_t i = 0; i < K->n; i++) {
-      double k = K->s[i], den = k + a * u;
-      f += K->m[i] * u / den;
-      fp += K->m[i] * k / (den * den);
-    }
-    double step = (b - f) / fp;
-    if (it > 0 && !(step > 4.0 * DBL_EPSILON * u)) {
-      *u_out = u;
-      *q_out = fp;
-      return DEQ_OK;
-    }
-    u += step;
-  }
-  return DEQ_ENOCONV;
-}
-
-/* corrgcv and kappa_K for one point.  full: b = g_den = sum 1/(d^2+t),
-   gnum = sum c^2/(d^2+t)^2 (so that train P = t^2 gnum); deficient:
-   s = P - df.  */
+/* corrgcv and kappa_K for one point, by corr.c's inversion of df1^K
+   (deq_corr_kappa_K: one implementation); corrgcv = train P/(kappa_K b),
+   b = df1^K - df2^K.  s = P - df without cancellation.  Full rank: gden =
+   sum 1/(d^2+t), gnum = sum c^2/(d^2+t)^2, so that P - df = t gden and
+   train P = t^2 gnum; with kappa_K = t u the factors of t cancel:
+   corrgcv = gnum/(u b/t).  At t = 0 (or t gden below the normal range),
+   u is its limit gden/tr K^-1 and b/t = u tr K^-1.  */
 static deq_status corrgcv_point(deq_estimate_point *pt,
                                 const deq_estimate_plan *p, const kspec *K,
                                 double t, double s, double gden, double gnum)
 {
   double P = (double)p->P;
-  deq_status st;
-  if (pt->df <= 0.5 * P && pt->df > 0.0) {
-    /* Small df: solve df1^K(kappa) = df directly (kappa is large).  */
-    double kappa;
-    st = deq_resolvent_inverse_df1(&kappa, K->scaled, pt->df);
-    if (st) return st;
-    deq_moments mo;
-    st = deq_resolvent_moments(&mo, K->scaled, kappa);
-    if (st) return st;
-    pt->kappa_K = kappa;
-    pt->corrgcv = P * pt->train / (kappa * mo.gap12);
-    return DEQ_OK;
-  }
   if (pt->df <= 0.0) {   /* no fitted direction at all */
     pt->kappa_K = INFINITY;
     pt->corrgcv = pt->train;
     return DEQ_OK;
   }
-  double u, q;
-  if (p->full) {
-    st = solve_complement(&u, &q, K->scaled, t, gden);
+  double kK, b;
+  if (!p->full) {
+    deq_status st = deq_corr_kappa_K(&kK, &b, K->scaled, pt->df, s);
     if (st) return st;
-    pt->kappa_K = t * u;
-    pt->corrgcv = gnum / (u * u * q);
-  } else {
-    st = solve_complement(&u, &q, K->scaled, 1.0, s);
-    if (st) return st;
-    pt->kappa_K = u;
-    pt->corrgcv = P * pt->train / (u * u * q);
+    pt->kappa_K = kK;
+    pt->corrgcv = pt->train * (P / (kK * b));
+    return DEQ_OK;
   }
+  double u, b_over_t, cdf = t * gden;
+  if (cdf >= DBL_MIN) {
+    deq_status st = deq_corr_kappa_K(&kK, &b, K->scaled, pt->df, cdf);
+    if (st) return st;
+    u = kK / t;
+    b_over_t = b / t;
+  } else {
+    long double inv = 0;
+    for (size_t i = 0; i < K->scaled->n; i++)
+      inv += (long double)K->scaled->m[i] / K->scaled->s[i];
+    u = (double)(gden / inv);
+    b_over_t = (double)(gden);   /* u tr K^-1 */
+  }
+  pt->kappa_K = t * u;
+  pt->corrgcv = gnum / (u * b_over_t);
   return DEQ_OK;
 }
 
@@ -480,14 +459,12 @@ deq_status deq_estimate_execute(deq_estimate_point *out,
     deq_spectrum_free(ks.scaled);
     return DEQ_ENOMEM;
   }
-  deq_status first = DEQ_OK;
-  for (size_t l = 0; l < nlambda; l++) {
-    deq_status s1 = one_point(&out[l], p, &ks, lambda[l], work);
-    if (s1 && !first) first = s1;
-  }
+  deq_status worst = DEQ_OK;
+  for (size_t l = 0; l < nlambda; l++)
+    worst = deq_grid_status(worst, one_point(&out[l], p, &ks, lambda[l], work));
   free(work);
   deq_spectrum_free(ks.scaled);
-  return first;
+  return worst;
 }
 
 deq_status deq_estimate_select(size_t sel[DEQ_ESTIMATE_NCRIT],
@@ -510,105 +487,22 @@ deq_status deq_estimate_select(size_t sel[DEQ_ESTIMATE_NCRIT],
   return DEQ_OK;
 }
 
-/* ------------------------------------------------------------ K spectra */
-
-static deq_status spectrum_of(deq_spectrum **out, size_t P, const double *w)
-{
-  for (size_t i = 0; i < P; i++)
-    if (!(w[i] > 0.0) || !isfinite(w[i])) return DEQ_EDOM;
-  return deq_spectrum_from_arrays(out, P, w, NULL, NULL, NULL);
-}
+/* ------------------------------------------------------------ K spectra
+   The exact K spectra of corr_spectrum.c: one implementation.  */
 
 deq_status deq_estimate_K_ar1(deq_spectrum **out, size_t P, double rho)
 {
-  if (!out) return DEQ_EINVAL;
-  *out = NULL;
-  if (P < 1 || !(fabs(rho) < 1.0)) return DEQ_EDOM;
-  if (P > (size_t)INT32_MAX) return DEQ_EINVAL;
-  /* (1 - rho^2) K^-1 is tridiagonal: diagonal 1, 1+rho^2, ..., 1+rho^2, 1
-     and off-diagonal -rho.  */
-  double *dg = malloc(P * sizeof *dg), *off = malloc(P * sizeof *off);
-  deq_status st = DEQ_OK;
-  if (!dg || !off) {
-    st = DEQ_ENOMEM;
-    goto done;
-  }
-  for (size_t i = 0; i < P; i++) {
-    dg[i] = (i == 0 || i + 1 == P) ? 1.0 : 1.0 + rho * rho;
-    off[i] = -rho;
-  }
-  if (P == 1) dg[0] = 1.0 - rho * rho;   /* K = [1] */
-  if (LAPACKE_dsterf((lapack_int)P, dg, off) != 0) {
-    st = DEQ_ELAPACK;
-    goto done;
-  }
-  for (size_t i = 0; i < P; i++) dg[i] = (1.0 - rho * rho) / dg[i];
-  st = spectrum_of(out, P, dg);
-done:
-  free(dg);
-  free(off);
-  return st;
-}
-
-/* Eigenvalues of the symmetric column-major A (destroyed).  */
-static deq_status eig_spectrum(deq_spectrum **out, size_t P, double *A)
-{
-  double *w = malloc(P * sizeof *w);
-  if (!w) return DEQ_ENOMEM;
-  deq_status st = DEQ_OK;
-  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', (lapack_int)P,
-                                   A, (lapack_int)P, w);
-  if (info != 0)
-    st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
-  else if (!(w[0] > (double)P * DBL_EPSILON * w[P - 1]))
-    st = DEQ_EDOM;   /* not (numerically) positive definite */
-  else
-    st = spectrum_of(out, P, w);
-  free(w);
-  return st;
+  return deq_corr_spectrum_ar1(out, P, rho, DEQ_CORR_EXACT);
 }
 
 deq_status deq_estimate_K_acf(deq_spectrum **out, size_t P, const double *acf,
                               size_t nacf)
 {
-  if (!out) return DEQ_EINVAL;
-  *out = NULL;
-  if (!acf || nacf < 1 || P < 1) return DEQ_EINVAL;
-  if (P > 46340) return DEQ_EINVAL;   /* P^2 must fit an int */
-  if (!(acf[0] > 0.0) || !isfinite(acf[0])) return DEQ_EDOM;
-  for (size_t h = 0; h < nacf; h++)
-    if (!isfinite(acf[h])) return DEQ_EDOM;
-  double *A = malloc(P * P * sizeof *A);
-  if (!A) return DEQ_ENOMEM;
-  for (size_t j = 0; j < P; j++)
-    for (size_t i = 0; i < P; i++) {
-      size_t h = i > j ? i - j : j - i;
-      A[j * P + i] = h < nacf ? acf[h] / acf[0] : 0.0;
-    }
-  deq_status st = eig_spectrum(out, P, A);
-  free(A);
-  return st;
+  return deq_corr_spectrum_acf(out, P, acf, nacf, DEQ_CORR_EXACT, NULL);
 }
 
 deq_status deq_estimate_K_matrix(deq_spectrum **out, size_t P,
                                  const double *K)
 {
-  if (!out) return DEQ_EINVAL;
-  *out = NULL;
-  if (!K || P < 1) return DEQ_EINVAL;
-  if (P > 46340) return DEQ_EINVAL;
-  double *A = malloc(P * P * sizeof *A);
-  if (!A) return DEQ_ENOMEM;
-  /* Row-major lower triangle = column-major upper; mirror it into the
-     column-major lower triangle that dsyevd reads.  */
-  deq_status st = DEQ_OK;
-  for (size_t i = 0; i < P && !st; i++)
-    for (size_t j = 0; j <= i; j++) {
-      double v = K[i * P + j];
-      if (!isfinite(v)) st = DEQ_EDOM;
-      A[j * P + i] = v;
-    }
-  if (!st) st = eig_spectrum(out, P, A);
-  free(A);
-  return st;
+  return deq_corr_spectrum_matrix(out, P, K, NULL);
 }

@@ -489,7 +489,10 @@ deq_status deq_rf_solve(deq_rf_point *out, const deq_spectrum *omega,
                         double noise, const deq_rf_point *warm)
 {
   deq_status st = check_args(out, omega, chain, P, lambda, noise);
-  if (st) return st;
+  if (st) {
+    if (out) out->status = st;   /* a grid point carries its own status */
+    return st;
+  }
   deq_rf_point w = {0};
   if (warm) w = *warm; /* warm may alias out */
   const deq_rf_point *wp = warm ? &w : NULL;

@@ -7,6 +7,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,24 +63,31 @@ int deq_mc_threads(int threads)
 #endif
 }
 
-int deq_mc_blas_serial(void)
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+static pthread_mutex_t blas_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int blas_users;   /* executes inside a serial bracket */
+static int blas_saved;   /* the count before the first of them */
+#endif
+
+void deq_mc_blas_serial(void)
 {
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  int saved = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-  return saved;
-#else
-  return -1;
+  pthread_mutex_lock(&blas_mutex);
+  if (blas_users++ == 0) {
+    blas_saved = openblas_get_num_threads();
+    if (blas_saved != 1) openblas_set_num_threads(1);
+  }
+  pthread_mutex_unlock(&blas_mutex);
 #endif
 }
 
-void deq_mc_blas_restore(int saved)
+void deq_mc_blas_restore(void)
 {
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  if (saved > 0)
-    openblas_set_num_threads(saved);
-#else
-  (void)saved;
+  pthread_mutex_lock(&blas_mutex);
+  if (--blas_users == 0 && blas_saved > 1)
+    openblas_set_num_threads(blas_saved);
+  pthread_mutex_unlock(&blas_mutex);
 #endif
 }
 
@@ -120,7 +128,7 @@ deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
   for (size_t j = 0; j < m; j++)
     mean[j] = m2[j] = 0.0;
 
-  int blas = deq_mc_blas_serial();
+  deq_mc_blas_serial();
   for (size_t first = 0; first < trials && status == DEQ_OK; first += chunk) {
     size_t n = trials - first < chunk ? trials - first : chunk;
     deq_mc_parallel(st, res, m, first, n, threads, run, ctx);
@@ -132,7 +140,7 @@ deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
       deq_mc_accumulate(mean, m2, res + i * m, m, (double)(first + i + 1));
     }
   }
-  deq_mc_blas_restore(blas);
+  deq_mc_blas_restore();
 done:
   free(res);
   free(st);

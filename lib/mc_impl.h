@@ -55,12 +55,14 @@ void *deq_mc_xalloc(size_t count, size_t size);
    without OpenMP.  */
 int deq_mc_threads(int threads);
 
-/* Set OpenBLAS to one thread (a threaded BLAS would round differently
-   and break thread-count invariance) and return the setting to restore
-   (-1 when there is nothing to restore).  Process-wide: do not call
-   OpenBLAS from other threads meanwhile.  */
-int deq_mc_blas_serial(void);
-void deq_mc_blas_restore(int saved);
+/* Bracket a parallel trial loop: OpenBLAS runs one thread inside (a
+   threaded BLAS would round differently and break thread-count
+   invariance).  OpenBLAS's count is process-wide, so the brackets are
+   reference counted under a mutex: the first deq_mc_blas_serial saves
+   the count and sets 1, the last deq_mc_blas_restore puts the saved count
+   back, however the executes of several threads overlap.  */
+void deq_mc_blas_serial(void);
+void deq_mc_blas_restore(void);
 
 /* One trial: writes its per-trial quantities to res, using the workspace
    of thread tid; depends on (seed, trial) only, whichever thread runs

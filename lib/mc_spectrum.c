@@ -258,10 +258,10 @@ deq_status deq_mc_spectrum_execute(double *eig, deq_mc_spectrum_plan *plan,
   if (!trial_st)
     return DEQ_ENOMEM;
   spectrum_ctx ctx = { plan, seed };
-  int blas = deq_mc_blas_serial();
+  deq_mc_blas_serial();
   deq_mc_parallel(trial_st, eig, plan->n_out, 0, trials, plan->threads,
                   run_trial, &ctx);
-  deq_mc_blas_restore(blas);
+  deq_mc_blas_restore();
   deq_status st = DEQ_OK;
   for (size_t t = 0; t < trials; t++)
     if (trial_st[t] != DEQ_OK)

@@ -16,6 +16,7 @@
 #include <lapacke.h>
 
 #include "deq/sampler.h"
+#include "fftw_impl.h"
 #include "mc_impl.h"   /* deq_mc_alloc_aligned: every FFT buffer alike */
 #include "rng_impl.h"
 
@@ -36,8 +37,11 @@ void deq_sampler_plan_free(deq_sampler_plan *plan)
 {
   if (!plan)
     return;
-  if (plan->fft)
+  if (plan->fft) {
+    deq_fftw_lock();
     fftw_destroy_plan(plan->fft);
+    deq_fftw_unlock();
+  }
   free(plan->amp);
   free(plan->L);
   free(plan);
@@ -200,12 +204,16 @@ static deq_status circulant_eigs(double *lam, double *row, double *spec,
     size_t h = k < M - k ? k : M - k;
     row[k] = acf[h];      /* h < nacf: the sizes tried guarantee it */
   }
+  deq_fftw_lock();
   fftw_plan p = fftw_plan_dft_r2c_1d((int)M, row, (fftw_complex *)spec,
                                      FFTW_ESTIMATE);
+  deq_fftw_unlock();
   if (!p)
     return DEQ_ENOMEM;
   fftw_execute(p);
+  deq_fftw_lock();
   fftw_destroy_plan(p);
+  deq_fftw_unlock();
   for (size_t k = 0; k <= M / 2; k++)
     lam[k] = spec[2 * k];   /* real part */
   return DEQ_OK;
@@ -289,9 +297,11 @@ static deq_status finish_circulant(deq_sampler_plan *plan, const double *lam,
       plan->amp[k] = sqrt(l / (double)M);
       plan->amp[(M - k) % M] = plan->amp[k];
     }
+    deq_fftw_lock();
     plan->fft = fftw_plan_dft_1d((int)M, (fftw_complex *)buf,
                                  (fftw_complex *)buf, FFTW_FORWARD,
                                  FFTW_ESTIMATE);
+    deq_fftw_unlock();
   }
   free(buf);
   if (!plan->amp || !plan->fft)

@@ -326,6 +326,171 @@ START_TEST(ar1_exact_eigenvalues)
 }
 END_TEST
 
+/* ------------------------------------------------------------ AR(1) in O(P) */
+
+/* The former O(P^2) path, kept as a reference: (1 - rho^2) K^-1 is
+   tridiagonal (diagonal 1, 1 + rho^2, ..., 1, off-diagonal -rho); dsterf
+   gives its eigenvalues mu to eps ||T|| and K's are (1 - rho^2)/mu,
+   descending.  */
+static void ar1_dsterf(double *w, size_t P, double rho)
+{
+  double *e = malloc(P * sizeof *e), q = 1.0 - rho * rho;
+  for (size_t i = 0; i < P; i++) {
+    w[i] = (i == 0 || i + 1 == P) ? 1.0 : 1.0 + rho * rho;
+    e[i] = -rho;
+  }
+  if (P == 1) w[0] = q;
+  ck_assert_int_eq(LAPACKE_dsterf((lapack_int)P, w, e), 0);
+  for (size_t i = 0; i < P; i++) w[i] = q / w[i];
+  free(e);
+}
+
+/* Each eigenvalue from the better-conditioned dense reference: K's large
+   ones from dsyevd of K, its small ones from dsterf of T ~ K^-1; either
+   is accurate to about eps (1 + |rho|)/(1 - |rho|) relative.  */
+static void ar1_dense_reference(double *w, size_t P, double rho)
+{
+  double *acf = malloc(P * sizeof *acf), *t = malloc(P * sizeof *t);
+  for (size_t h = 0; h < P; h++) acf[h] = pow(rho, (double)h);
+  toeplitz_eigs(w, P, acf, P);
+  qsort(w, P, sizeof *w, cmp_desc);
+  ar1_dsterf(t, P, rho);
+  for (size_t i = 0; i < P; i++)
+    if (w[i] < 1) w[i] = t[i];
+  free(acf);
+  free(t);
+}
+
+/* The secular-equation eigenvalues against dense LAPACK for small P,
+   to 1e-13 relative, for |rho| <= 0.9 (where the dense references are
+   good to ~19 eps).  */
+START_TEST(ar1_fast_matches_dense)
+{
+  static const size_t Ps[] = { 1, 2, 3, 10, 200 };
+  static const double rhos[] = { 0, 1e-3, 0.5, -0.7, 0.9, -0.9 };
+  for (size_t a = 0; a < sizeof Ps / sizeof *Ps; a++)
+    for (size_t b = 0; b < sizeof rhos / sizeof *rhos; b++) {
+      size_t P = Ps[a];
+      double *w = malloc(P * sizeof *w);
+      ar1_dense_reference(w, P, rhos[b]);
+      deq_spectrum *K = NULL;
+      ck_assert_st(deq_corr_spectrum_ar1(&K, P, rhos[b], DEQ_CORR_EXACT),
+                   DEQ_OK);
+      /* merged atoms (equal eigenvalues, rho = 0) expand back to P */
+      size_t i = 0;
+      for (size_t j = 0; j < K->n; j++)
+        for (double m = 0; m < K->m[j]; m++, i++)
+          ck_assert_msg(test_reldiff(K->s[j], w[i], 0) <= 1e-13,
+                        "P %zu rho %g: lambda_%zu = %.17g vs %.17g", P,
+                        rhos[b], i, K->s[j], w[i]);
+      ck_assert_uint_eq(i, P);
+      deq_spectrum_free(K);
+      free(w);
+    }
+}
+END_TEST
+
+/* Against the former dsterf path at P = 2000 (its accuracy eps
+   (1+|rho|)/(1-|rho|) = 3 eps at rho = 0.5).  */
+START_TEST(ar1_fast_matches_old_path)
+{
+  size_t P = 2000;
+  double *w = malloc(P * sizeof *w);
+  for (int sgn = -1; sgn <= 1; sgn += 2) {
+    double rho = 0.5 * sgn;
+    ar1_dsterf(w, P, rho);
+    deq_spectrum *K = NULL;
+    ck_assert_st(deq_corr_spectrum_ar1(&K, P, rho, DEQ_CORR_EXACT), DEQ_OK);
+    ck_assert_uint_eq(K->n, P);
+    for (size_t i = 0; i < P; i++)
+      ck_assert_msg(test_reldiff(K->s[i], w[i], 0) <= 1e-13,
+                    "rho %g: lambda_%zu = %.17g vs %.17g", rho, i, K->s[i],
+                    w[i]);
+    deq_spectrum_free(K);
+  }
+  free(w);
+}
+END_TEST
+
+/* Strong correlation (|rho| -> 1, where dense LAPACK loses
+   (1+|rho|)/(1-|rho|) eps): against a 256-bit Sturm-sequence bisection of
+   T = (1 - rho^2) K^-1, to 1e-13 relative.  */
+#include <mpfr.h>
+
+static void ar1_mpfr_reference(double *w, size_t P, double rho)
+{
+  mpfr_t r2, d, x, q, t, lo, hi, num;
+  mpfr_inits2(256, r2, d, x, q, t, lo, hi, num, (mpfr_ptr)0);
+  mpfr_set_d(r2, rho, MPFR_RNDN);
+  mpfr_sqr(r2, r2, MPFR_RNDN);              /* rho^2, exact */
+  mpfr_ui_sub(num, 1, r2, MPFR_RNDN);       /* 1 - rho^2 */
+  for (size_t k = 0; k < P; k++) {          /* mu_k ascending */
+    mpfr_set_ui(lo, 0, MPFR_RNDN);
+    mpfr_set_ui(hi, 4, MPFR_RNDN);
+    for (int it = 0; it < 120; it++) {
+      mpfr_add(x, lo, hi, MPFR_RNDN);
+      mpfr_div_2ui(x, x, 1, MPFR_RNDN);
+      size_t below = 0;                     /* Sturm count of T - x */
+      for (size_t i = 0; i < P; i++) {
+        if (P == 1) mpfr_set(d, num, MPFR_RNDN);
+        else if (i == 0 || i + 1 == P) mpfr_set_ui(d, 1, MPFR_RNDN);
+        else mpfr_add_ui(d, r2, 1, MPFR_RNDN);
+        mpfr_sub(d, d, x, MPFR_RNDN);
+        if (i > 0) {
+          mpfr_div(t, r2, q, MPFR_RNDN);
+          mpfr_sub(d, d, t, MPFR_RNDN);
+        }
+        if (mpfr_zero_p(d)) mpfr_set_d(d, -1e-300, MPFR_RNDN);
+        mpfr_set(q, d, MPFR_RNDN);
+        below += mpfr_sgn(q) < 0;
+      }
+      if (below > k) mpfr_set(hi, x, MPFR_RNDN);
+      else mpfr_set(lo, x, MPFR_RNDN);
+    }
+    mpfr_div(t, num, lo, MPFR_RNDN);
+    w[k] = mpfr_get_d(t, MPFR_RNDN);        /* lambda, descending */
+  }
+  mpfr_clears(r2, d, x, q, t, lo, hi, num, (mpfr_ptr)0);
+}
+
+START_TEST(ar1_fast_strong_correlation)
+{
+  static const double rhos[] = { 0.99, 0.9999, -0.999999 };
+  static const size_t Ps[] = { 1, 7, 40 };
+  for (size_t a = 0; a < 3; a++)
+    for (size_t b = 0; b < 3; b++) {
+      size_t P = Ps[a];
+      double w[40];
+      ar1_mpfr_reference(w, P, rhos[b]);
+      deq_spectrum *K = NULL;
+      ck_assert_st(deq_corr_spectrum_ar1(&K, P, rhos[b], DEQ_CORR_EXACT),
+                   DEQ_OK);
+      ck_assert_uint_eq(K->n, P);
+      for (size_t i = 0; i < P; i++)
+        ck_assert_msg(test_reldiff(K->s[i], w[i], 0) <= 1e-13,
+                      "P %zu rho %g: lambda_%zu = %.17g vs %.17g", P,
+                      rhos[b], i, K->s[i], w[i]);
+      deq_spectrum_free(K);
+    }
+}
+END_TEST
+
+/* O(P) in practice: P = 64000 (issue 8 item 15: over 30 s with the
+   O(P^2) path) in well under a second, tr K = P, and the extreme
+   eigenvalues near the symbol's range [(1-rho)/(1+rho), (1+rho)/(1-rho)]. */
+START_TEST(ar1_fast_large_P)
+{
+  size_t P = 64000;
+  double rho = 0.5;
+  deq_spectrum *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, P, rho, DEQ_CORR_EXACT), DEQ_OK);
+  ck_assert_rel(K->trace, (double)P, 1e-12);
+  ck_assert(K->s[0] < 3.0 && K->s[0] > 3.0 * (1 - 1e-6));
+  ck_assert(K->s[K->n - 1] > 1.0 / 3 && K->s[K->n - 1] < (1.0 / 3) * (1 + 1e-6));
+  deq_spectrum_free(K);
+}
+END_TEST
+
 /* The symbol by FFT (acf = rho^h) equals the closed-form AR(1) symbol, and
    for a short acf (MA(2)) the closed form 1 + 2 a1 cos w + 2 a2 cos 2w.  */
 START_TEST(symbol_by_fft)
@@ -883,6 +1048,31 @@ START_TEST(grid_matches_pointwise)
 }
 END_TEST
 
+/* The grid rule: a failure beats DEQ_EDIVERGE, whichever comes first.
+   lambda = 0 at rank Sigma = rank K diverges; a NaN lambda fails with
+   DEQ_EDOM (its own point's status).  */
+START_TEST(grid_failure_beats_divergence)
+{
+  deq_spectrum *S = sigma(100), *K = NULL;
+  ck_assert_st(deq_corr_spectrum_ar1(&K, 100, 0.6, DEQ_CORR_EXACT), DEQ_OK);
+  const double orders[2][3] = { { 0, 0.1, NAN }, { NAN, 0.1, 0 } };
+  for (int o = 0; o < 2; o++) {
+    deq_corr_point g[3];
+    ck_assert_st(deq_corr_grid(g, S, K, orders[o], 3, 0.5, DEQ_CORR_NOISE_K),
+                 DEQ_EDOM);
+    ck_assert_int_eq(g[o == 0 ? 0 : 2].status, DEQ_EDIVERGE);
+    ck_assert_int_eq(g[o == 0 ? 2 : 0].status, DEQ_EDOM);
+    ck_assert_int_eq(g[1].status, DEQ_OK);
+  }
+  const double div_only[2] = { 0.1, 0 };
+  deq_corr_point g[2];
+  ck_assert_st(deq_corr_grid(g, S, K, div_only, 2, 0.5, DEQ_CORR_NOISE_K),
+               DEQ_EDIVERGE);
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
 /* ------------------------------------------------------------ MPFR reference
  * The coupled fixed point of corr.h / ridge_family.md 3.2-3.4 at 200 bits:
  * deq_mp_corr (lib/mp.c), bisection on df with lambda(df) = kappa kappa_K
@@ -979,6 +1169,10 @@ static Suite *suite(void)
   tcase_add_test(tc, equi_bulk_is_rescaled_ridge);
   tcase_add_test(tc, equi_spike_is_order_one_over_P);
   tcase_add_test(tc, ar1_exact_eigenvalues);
+  tcase_add_test(tc, ar1_fast_matches_dense);
+  tcase_add_test(tc, ar1_fast_matches_old_path);
+  tcase_add_test(tc, ar1_fast_strong_correlation);
+  tcase_add_test(tc, ar1_fast_large_P);
   tcase_add_test(tc, symbol_by_fft);
   tcase_add_test(tc, symbol_vs_exact_gap);
   tcase_add_test(tc, blocks_and_equi_atoms);
@@ -992,6 +1186,7 @@ static Suite *suite(void)
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, read_files);
   tcase_add_test(tc, grid_matches_pointwise);
+  tcase_add_test(tc, grid_failure_beats_divergence);
   tcase_add_test(tc, mpfr_reference);
   suite_add_tcase(s, tc);
   return s;

@@ -15,8 +15,10 @@
  * out-of-sample risk |w - wbar|^2 + sigma^2 within |z| < 4, naive GCV is
  * optimistic as section 3.4 of the spec predicts.  */
 #include <config.h>
+#include <deq/corr.h>
 #include <deq/estimate.h>
 #include <deq/spectrum.h>
+#include <float.h>
 #include <cblas.h>
 #include <lapacke.h>
 #include "testutil.h"
@@ -323,9 +325,8 @@ START_TEST(test_ar1_spectrum)
     ck_assert_uint_eq(a->n, P);
     double inv = 0;
     for (size_t i = 0; i < P; i++) {
-      /* dsterf and dsyevd both return ascending order of their matrix;
-         K's eigenvalues from K^-1 come out descending.  */
-      ck_assert_rel(a->s[i], b->s[P - 1 - i], 1e-10);
+      /* both spectra list their atoms in decreasing order */
+      ck_assert_rel(a->s[i], b->s[i], 1e-10);
       inv += 1.0 / a->s[i];
     }
     ck_assert_rel(a->trace, (double)P, 1e-12);
@@ -572,6 +573,106 @@ START_TEST(test_select)
 }
 END_TEST
 
+/* ------------------------------------------------------------ estimate x corr */
+
+static void assert_same_spectrum(const deq_spectrum *a, const deq_spectrum *b)
+{
+  ck_assert_uint_eq(a->n, b->n);
+  ck_assert(a->dim == b->dim && a->trace == b->trace);
+  for (size_t i = 0; i < a->n; i++)
+    ck_assert(a->s[i] == b->s[i] && a->m[i] == b->m[i]);
+}
+
+/* CorrGCV of deq_estimate_execute = train deq_corr_gcv_factor(K, df), and
+   its kappa_K, on a P x N Gaussian design (deficient when P > N + 1, full
+   when P <= N); the factor's rank - df and the estimate's complement
+   differ by rounding only.  */
+static void check_gcv_factors(const deq_spectrum *K, size_t P, size_t N,
+                              double tol)
+{
+  deq_rng rng;
+  deq_rng_seed(&rng, test_seed(11), P + N);
+  double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+  deq_estimate_plan *p = make_plan(X, y, P, N, 1, 0);
+  double lam[4] = {1e-6, 1e-3, 0.1, 10};
+  deq_estimate_point pt[4];
+  ck_assert_st(deq_estimate_execute(pt, p, 4, lam, K), DEQ_OK);
+  for (int l = 0; l < 4; l++) {
+    double f, kK;
+    ck_assert_st(deq_corr_gcv_factor(&f, &kK, K, pt[l].df), DEQ_OK);
+    /* the factor's own rank - df loses eps P/(P - df) relative in kappa_K,
+       twice that in the factor ~ 1/kappa_K^2 */
+    double t = tol + 8 * DBL_EPSILON * (double)P / ((double)P - pt[l].df);
+    ck_assert_rel(pt[l].kappa_K, kK, t);
+    ck_assert_rel(pt[l].corrgcv, pt[l].train * f, t);
+  }
+  deq_estimate_plan_free(p);
+  free(X);
+  free(y);
+}
+
+/* The estimate path (deq_estimate_K_*, deq_estimate_execute) and the corr
+   path (deq_corr_spectrum_*, deq_corr_gcv_factor) agree: identical K
+   spectra for ar1, acf and matrix (column-major, as deq_corr_matrix
+   builds it), identical statuses past P = 46340, the same CorrGCV
+   factors.  */
+START_TEST(test_estimate_matches_corr)
+{
+  size_t P = 300;
+  double rho = 0.6;
+  deq_corr_model ar1 = { .kind = DEQ_CORR_AR1, .rho = rho };
+  deq_spectrum *a = NULL, *b = NULL;
+  ck_assert_st(deq_estimate_K_ar1(&a, P, rho), DEQ_OK);
+  ck_assert_st(deq_corr_spectrum_ar1(&b, P, rho, DEQ_CORR_EXACT), DEQ_OK);
+  assert_same_spectrum(a, b);
+  check_gcv_factors(a, P, 40, 1e-12);
+  check_gcv_factors(a, P, 400, 1e-12);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+
+  double acf[3] = {1.0, 0.5, 0.2};
+  ck_assert_st(deq_estimate_K_acf(&a, P, acf, 3), DEQ_OK);
+  ck_assert_st(deq_corr_spectrum_acf(&b, P, acf, 3, DEQ_CORR_EXACT, NULL),
+               DEQ_OK);
+  assert_same_spectrum(a, b);
+  check_gcv_factors(a, P, 40, 1e-12);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+
+  /* a non-Toeplitz K: AR(1) plus a rank-one bump */
+  double *Km = NULL;
+  ck_assert_st(deq_corr_matrix(&Km, &ar1, P), DEQ_OK);
+  for (size_t j = 0; j < P; j++)
+    for (size_t i = 0; i < P; i++)
+      Km[i + j * P] += 0.3 * sin(0.1 * (double)i) * sin(0.1 * (double)j);
+  ck_assert_st(deq_estimate_K_matrix(&a, P, Km), DEQ_OK);
+  ck_assert_st(deq_corr_spectrum_matrix(&b, P, Km, NULL), DEQ_OK);
+  assert_same_spectrum(a, b);
+  check_gcv_factors(a, P, 40, 1e-12);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+  free(Km);
+
+  /* AR(1) past P = 46340, now O(P): the same spectra and factors */
+  size_t Pbig = 50000;
+  ck_assert_st(deq_estimate_K_ar1(&a, Pbig, rho), DEQ_OK);
+  ck_assert_st(deq_corr_spectrum_ar1(&b, Pbig, rho, DEQ_CORR_EXACT), DEQ_OK);
+  assert_same_spectrum(a, b);
+  check_gcv_factors(a, Pbig, 3, 1e-12);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+
+  /* past P = 46340 (P^2 > INT_MAX): the same status on both paths */
+  deq_spectrum *c = NULL;
+  size_t big = 46341;
+  deq_status s1 = deq_estimate_K_acf(&c, big, acf, 3);
+  deq_status s2 = deq_corr_spectrum_acf(&c, big, acf, 3, DEQ_CORR_EXACT, NULL);
+  ck_assert_int_eq(s1, s2);
+  ck_assert_int_eq(s1, DEQ_EUNSUP);
+  ck_assert_int_eq(deq_estimate_K_matrix(&c, big, acf), DEQ_EUNSUP);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("estimate");
@@ -582,6 +683,7 @@ int main(void)
   tcase_add_test(tc, test_row_order);
   tcase_add_test(tc, test_identity_K);
   tcase_add_test(tc, test_ar1_spectrum);
+  tcase_add_test(tc, test_estimate_matches_corr);
   tcase_add_test(tc, test_corrgcv_reference);
   tcase_add_test(tc, test_predict);
   tcase_add_test(tc, test_bad_input);

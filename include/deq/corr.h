@@ -73,17 +73,25 @@ typedef struct deq_corr_model {
    w_j = 2 pi j/M, j = 0..M-1, each with weight P/M, where M is the
    smallest even multiple of P with M >= max(1024, 2 nacf); f is computed with
    one FFTW real DFT (closed form for AR1).  These are the eigenvalues of
-   the circulant approximation of K; they differ from EXACT by O(1/P).  */
+   the circulant approximation of K; they differ from EXACT by O(1/P).
+   Thread safety: safe; libdeq serialises its FFTW planning with one
+   internal mutex (planning of the program's own, concurrent with libdeq,
+   must be serialised by the program).  */
 typedef enum deq_corr_method {
   DEQ_CORR_EXACT = 0,
   DEQ_CORR_SYMBOL = 1
 } deq_corr_method;
 
 /* K spectra: atoms (eigenvalue, multiplicity, target power 0), total
-   multiplicity P, tr K = P.  Statuses: DEQ_EINVAL (NULL), DEQ_EDOM (P < 1,
+   multiplicity P, tr K = P.  AR1 EXACT costs O(P): one safeguarded
+   Newton root per eigenvalue of the tridiagonal K^-1's secular equation
+   (see lib/corr_spectrum.c; 1e-13 relative, |rho| up to 1 - 1e-6).
+   Statuses: DEQ_EINVAL (NULL), DEQ_EDOM (P < 1,
    rho outside (-1, 1), m not dividing P, c outside the positive-definite
    range, acf[0] != 1 or non-finite, a non-positive-definite K or
-   symbol), DEQ_ELAPACK, DEQ_ENOMEM.  err (may be NULL) gets a message.  */
+   symbol), DEQ_EUNSUP (EXACT acf or matrix with P > 46340: P^2 must fit
+   LAPACK's int), DEQ_ELAPACK, DEQ_ENOMEM.  err (may be NULL) gets a
+   message.  deq/estimate.h's deq_estimate_K_* are these functions.  */
 deq_status deq_corr_spectrum_ar1(deq_spectrum **K, size_t P, double rho,
                                  deq_corr_method method);
 deq_status deq_corr_spectrum_acf(deq_spectrum **K, size_t P,
@@ -160,8 +168,9 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
                           deq_corr_noise model, const deq_corr_point *warm);
 
 /* A lambda grid at one K: out[j] for lambda[j], solved in increasing
-   lambda with warm starts.  Returns the worst status (a failure beats
-   DEQ_EDIVERGE).  */
+   lambda with warm starts.  Every point carries its own status; the
+   return is the first failure (a failure beats DEQ_EDIVERGE, whatever the
+   order), else DEQ_EDIVERGE if some point diverged, else DEQ_OK.  */
 deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,
                          const deq_spectrum *K, const double *lambda,
                          size_t nlambda, double noise, deq_corr_noise model);
@@ -234,6 +243,7 @@ deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
                                   const deq_corr_model *model, size_t P,
                                   size_t tau, size_t nlambda, int threads);
 void deq_mc_corr_plan_free(deq_mc_corr_plan *plan);
+/* Thread safety: one execute at a time per plan; BLAS as in deq/mc.h.  */
 deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *plan,
                                const double *lambda, double noise,
                                deq_corr_noise model, size_t trials,

@@ -75,9 +75,12 @@ size_t deq_estimate_rank(const deq_estimate_plan *plan);
 
 /* Evaluate nlambda ridges lambda[l] >= 0.  K: the spectrum of the sample
    correlation matrix (dimension P, every eigenvalue > 0; rescaled to
-   tr K = P internally), or NULL to skip CorrGCV.  O(P r) per lambda.
-   Returns the first non-OK point status (DEQ_EDIVERGE: some loo is
-   +Inf), every point carries its own.  */
+   tr K = P internally), or NULL to skip CorrGCV.  kappa_K is found by
+   deq/corr.h's inversion (corrgcv = train deq_corr_gcv_factor(K, df)).
+   O(P r) per lambda.  Every point carries its own status; the return is
+   the grid rule of every deq grid: the first failure if any point failed
+   (a failure beats DEQ_EDIVERGE), else DEQ_EDIVERGE if some loo is +Inf,
+   else DEQ_OK.  */
 deq_status deq_estimate_execute(deq_estimate_point *out,
                                 const deq_estimate_plan *plan, size_t nlambda,
                                 const double *lambda, const deq_spectrum *K);
@@ -103,21 +106,24 @@ deq_status deq_estimate_select(size_t sel[DEQ_ESTIMATE_NCRIT],
                                const deq_estimate_point *pts, size_t nlambda);
 
 /* ---------------------------------------------------------------- K spectra
- * Exact eigenvalues (multiplicity 1 each) of P x P correlation matrices,
- * for CorrGCV.  */
+ * Exact eigenvalues of P x P correlation matrices, for CorrGCV: the same
+ * functions as deq/corr.h's deq_corr_spectrum_* with DEQ_CORR_EXACT (one
+ * implementation; atoms in decreasing order, equal eigenvalues merged).
+ * Statuses as there: DEQ_EDOM (not a correlation, not positive definite),
+ * DEQ_EUNSUP (P > 46340 for the dense acf and matrix forms).  */
 
-/* AR(1): K_ij = rho^|i-j|, |rho| < 1.  Uses the tridiagonal inverse of K
-   (LAPACK dsterf, O(P^2)).  */
+/* AR(1): K_ij = rho^|i-j|, |rho| < 1; O(P) (deq_corr_spectrum_ar1).  */
 deq_status deq_estimate_K_ar1(deq_spectrum **out, size_t P, double rho);
 
 /* Stationary: K_ij = acf[|i-j|] / acf[0], acf of length >= 1 (lags beyond
-   the given ones are 0), dense eigendecomposition (dsyevd, O(P^3)).
-   DEQ_EDOM if acf[0] <= 0 or K is not positive definite.  */
+   the given ones are 0, |acf[h]| <= acf[0]), dense eigendecomposition
+   (dsyevd, O(P^3)).  */
 deq_status deq_estimate_K_acf(deq_spectrum **out, size_t P, const double *acf,
                               size_t nacf);
 
-/* Explicit symmetric K (row-major P x P; only the lower triangle is read),
-   dsyevd.  DEQ_EDOM if not positive definite.  */
+/* Explicit symmetric positive definite K: column-major P x P (the
+   library's one matrix layout; symmetric to 1e-12 relative, so row-major
+   gives the same), rescaled to tr K = P; dsyevd.  */
 deq_status deq_estimate_K_matrix(deq_spectrum **out, size_t P,
                                  const double *K);
 

@@ -120,8 +120,9 @@ deq_status deq_rf_solve1(deq_rf_point *out, const deq_spectrum *omega,
                          const deq_rf_point *warm);
 
 /* Grid: out[i*nlambda + j] is (P[i], lambda[j]); solved in increasing P
-   and lambda with warm starts.  Returns the first failure (DEQ_EDIVERGE if
-   only divergences occurred); every point carries its own status.  */
+   and lambda with warm starts.  Returns the first failure (a failure
+   beats DEQ_EDIVERGE, whatever the order), else DEQ_EDIVERGE if some
+   point diverged; every point carries its own status.  */
 deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
                        const deq_rf_chain *chain, const double *P, size_t nP,
                        const double *lambda, size_t nlambda, double noise);
@@ -150,6 +151,7 @@ deq_status deq_mc_rf_plan_alloc(deq_mc_rf_plan **out,
                                 const deq_rf_chain *chain, size_t P,
                                 size_t nlambda, int threads);
 void deq_mc_rf_plan_free(deq_mc_rf_plan *plan);
+/* Thread safety: one execute at a time per plan; BLAS as in deq/mc.h.  */
 deq_status deq_mc_rf_execute(deq_mc_rf_row *rows, deq_mc_rf_plan *plan,
                              const double *lambda, double noise,
                              size_t trials, uint64_t seed);

@@ -11,9 +11,18 @@
  *
  * Trial t draws from a random stream derived from (seed, t) only, and
  * trials are reduced in order, so results are bitwise identical for any
- * number of threads.  OpenBLAS is set to one thread during an execute
- * (openblas_set_num_threads is process-wide; the previous value is
- * restored on return).  */
+ * number of threads.
+ *
+ * Thread safety (every deq_mc_* execute, here and in corr.h, features.h,
+ * freeprob.h): a plan holds per-thread workspace, so one execute at a
+ * time per plan; executes on distinct plans may run concurrently.  An
+ * execute sets OpenBLAS's process-wide thread count to 1 while it runs;
+ * overlapping executes are reference counted and the last one to return
+ * restores the count it found.  Meanwhile BLAS/LAPACK calls made by other
+ * threads (the program's own, and libdeq's dense decompositions in plan
+ * and spectrum constructors) run single-threaded, so their last bits may
+ * differ from a run without concurrent executes; do not change the count
+ * while executes run.  */
 #ifndef DEQ_MC_H
 #define DEQ_MC_H
 
@@ -49,7 +58,8 @@ deq_status deq_mc_ridge_plan_alloc(deq_mc_ridge_plan **out,
 void deq_mc_ridge_plan_free(deq_mc_ridge_plan *plan);
 
 /* Run `trials` trials (>= 2) with lambda[0..nlambda-1] >= 0 and noise
-   sigma^2 >= 0; rows has nlambda entries.  */
+   sigma^2 >= 0; rows has nlambda entries.  Thread safety: one execute at
+   a time per plan (see above).  */
 deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
                                 const double *lambda, double noise,
                                 size_t trials, uint64_t seed);

@@ -49,8 +49,10 @@
  * own scratch (M complex numbers for CIRCULANT, nothing otherwise), so any
  * number of threads may execute the same plan at once on distinct
  * outputs (FFTW's new-array execute is thread-safe).  Plan allocation and
- * freeing call FFTW's planner, which is not thread-safe: make them from
- * one thread at a time (not concurrently with other FFTW planning).  The
+ * freeing call FFTW's planner, which is not thread-safe; libdeq
+ * serialises all its planner calls with one internal mutex, so plans may
+ * be made and freed from any threads at once (FFTW planning done by the
+ * program itself, concurrently, must be serialised by the program).  The
  * CHOLESKY method calls BLAS dtrmm; inside parallel trials run BLAS
  * single-threaded (deq_mc_* executes do so).  */
 #ifndef DEQ_SAMPLER_H
