@@ -14,6 +14,7 @@
  * then carried to the final kappa by one Taylor step, whose error,
  * O(step^2), is below rounding.  */
 #include "config.h"
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,47 @@ static double lambda_of_kappa(const opt_ctx *o, double kappa)
   return kappa * (moments_and_complement(&m, o, kappa) / o->P);
 }
 
+/* The optimum is the limit lambda -> infinity (w = 0, the null
+   predictor): fill the limit values, keeping kappa0 from the ridgeless
+   point at0.  */
+static deq_status fill_null_predictor(deq_ridge_point *out,
+                                      const deq_spectrum *sp,
+                                      const deq_ridge_point *at0)
+{
+  double P = at0->P, noise = at0->noise;
+  memset(out, 0, sizeof *out);
+  out->P = P;
+  out->noise = noise;
+  out->lambda = out->kappa = INFINITY;
+  out->kappa0 = at0->kappa0;
+  out->kappa0_exponent = at0->kappa0_exponent;
+  out->one_minus_gamma = out->dkappa_dlambda = 1;
+  out->bias = out->E_g = sp->signal;
+  out->E_test = out->E_tr = out->gcv = sp->signal + noise;
+  out->iterations = at0->iterations;
+  return out->status = DEQ_OK;
+}
+
+/* Best local minimum of E_g in (u0, u1), where the slope changes sign
+   from - to +: refine by Brent and keep it if lower than *best_E.  */
+static deq_status try_minimum(double *best_u, double *best_E, int *passes,
+                              const opt_ctx *o, double u0, double u1)
+{
+  deq_root r;
+  deq_status st = deq_solve_brent(&r, opt_slope, (void *)o, u0, u1, 1e-13,
+                                  0, 200);
+  *passes += r.iterations;
+  if (st) return st;
+  deq_ridge_point pt;
+  double lam = lambda_of_kappa(o, exp(r.x));
+  if (deq_ridge_solve(&pt, o->sp, o->P, lam, o->noise, NULL) == DEQ_OK &&
+      pt.E_g < *best_E) {
+    *best_E = pt.E_g;
+    *best_u = r.x;
+  }
+  return DEQ_OK;
+}
+
 deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
                              double P, double noise)
 {
@@ -437,6 +479,15 @@ deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
   double k0;
   st = deq_ridge_kappa0(&k0, sp, P);
   if (st) return st;
+  /* The boundary lambda = 0: at the interpolation peak it is a valid
+     candidate only without noise (E_g -> 0 there; its status stays
+     DEQ_EDIVERGE, as from deq_ridge_solve).  */
+  deq_ridge_point at0;
+  deq_status st0 = deq_ridge_solve(&at0, sp, P, 0, noise, NULL);
+  int at0_ok = st0 == DEQ_OK || (st0 == DEQ_EDIVERGE && isfinite(at0.E_g));
+  /* Without signal E_g = sigma^2 gamma/(1 - gamma) decreases in lambda all
+     the way to 0: the optimum is lambda = infinity.  */
+  if (sp->signal == 0 && noise > 0) return fill_null_predictor(out, sp, &at0);
   opt_ctx o = {sp, P, noise, k0};
   double smax = 0;
   for (size_t i = 0; i < sp->n; i++) smax = fmax(smax, sp->s[i]);
@@ -451,28 +502,31 @@ deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
     double u = ulo + (uhi - ulo) * j / NSCAN, N = opt_slope(u, &o);
     passes++;
     if (prev_N < 0 && N >= 0) {
-      deq_root r;
-      st = deq_solve_brent(&r, opt_slope, &o, prev_u, u, 1e-13, 0, 200);
-      passes += r.iterations;
+      st = try_minimum(&best_u, &best_E, &passes, &o, prev_u, u);
       if (st) return st;
-      deq_ridge_point pt;
-      double lam = lambda_of_kappa(&o, exp(r.x));
-      if (deq_ridge_solve(&pt, sp, P, lam, noise, NULL) == DEQ_OK &&
-          pt.E_g < best_E) {
-        best_E = pt.E_g;
-        best_u = r.x;
-      }
     }
     prev_u = u;
     prev_N = N;
   }
-  /* The boundary lambda = 0 is a candidate when E increases from it.  */
-  deq_ridge_point at0;
-  deq_status st0 = deq_ridge_solve(&at0, sp, P, 0, noise, NULL);
+  /* E_g still decreasing beyond the scan (a weak signal in strong noise
+     has its minimum at kappa ~ sigma^2 tr Sigma^2/(P sum v s)): go on in
+     steps of 1e3 while kappa stays finite.  */
+  const double step = log(1e3), umax = log(DBL_MAX) - step;
+  while (prev_N < 0 && prev_u < umax) {
+    double u = prev_u + step, N = opt_slope(u, &o);
+    passes++;
+    if (N > 0) {
+      st = try_minimum(&best_u, &best_E, &passes, &o, prev_u, u);
+      if (st) return st;
+      break;
+    }
+    prev_u = u;
+    prev_N = N;
+  }
   double lam = 0;
-  if (!(st0 == DEQ_OK && at0.E_g <= best_E) && isfinite(best_u))
+  if (!(at0_ok && at0.E_g <= best_E) && isfinite(best_u))
     lam = lambda_of_kappa(&o, exp(best_u));
-  else if (st0 != DEQ_OK && !isfinite(best_u))
+  else if (!at0_ok && !isfinite(best_u))
     return DEQ_ENOCONV;
   st = deq_ridge_solve(out, sp, P, lam, noise, NULL);
   out->iterations += passes;
