@@ -63,6 +63,18 @@ static int rank_exceeds(const deq_spectrum *sp, double P)
   return sp->rank > P;
 }
 
+/* tr/P, the scale of kappa: kappa <= lambda + tr/P and kappa0 <= tr/P.
+   Formed as smax (sum m s/smax)/P when tr itself overflows; +Inf only if
+   tr/P does.  */
+static double trace_over_P(const deq_spectrum *sp, double P)
+{
+  if (isfinite(sp->trace)) return sp->trace / P;
+  double smax = 0, t = 0;
+  for (size_t i = 0; i < sp->n; i++) smax = fmax(smax, sp->s[i]);
+  for (size_t i = 0; i < sp->n; i++) t += sp->m[i] * (sp->s[i] / smax);
+  return smax * (t / P);
+}
+
 /* P - df1 from moments when rank <= P (the cdf1 form).  */
 static double complement_plain(const deq_spectrum *sp, double P,
                                const deq_moments *m)
@@ -150,7 +162,13 @@ static deq_status solve_kappa0(ridge_ctx *c, double guess)
   const deq_spectrum *sp = c->sp;
   k0_ctx k = {c, isfinite(sp->rank) && c->P > 0.5 * sp->rank};
   /* df1(k) <= tr/k: kappa0 <= tr/P.  Below, df1 -> rank > P.  */
-  double khi = sp->trace / c->P;
+  double khi = trace_over_P(sp, c->P);
+  if (!isfinite(khi)) { /* is kappa0 itself beyond DBL_MAX? */
+    khi = DBL_MAX;
+    deq_moments_pass(&c->mom, NULL, sp, khi, 0);
+    c->passes++;
+    if (c->mom.df1 > c->P) return DEQ_EUNSUP;
+  }
   c->unit = unit_near(khi);
   double uhi = to_log(c, khi), ulo = uhi - 700.0;
   double u0 = (guess > 0 && isfinite(guess)) ? to_log(c, guess) : uhi;
@@ -230,7 +248,11 @@ static double predict_kappa(const deq_ridge_point *w, double P, double lambda)
 
 static deq_status solve_plain(ridge_ctx *c, double guess)
 {
-  double lo = c->lambda, hi = c->lambda + c->sp->trace / c->P;
+  double lo = c->lambda, hi = c->lambda + trace_over_P(c->sp, c->P);
+  /* lambda = kappa (P - df1)/P >= kappa (P - rank)/P */
+  if (!isfinite(hi) && c->sp->rank < c->P)
+    hi = c->lambda * (c->P / (c->P - c->sp->rank));
+  if (!isfinite(hi)) return DEQ_EUNSUP; /* kappa may exceed DBL_MAX */
   double x0 = (guess > lo && guess < hi) ? guess : hi;
   deq_root root;
   c->unit = unit_near(hi);
@@ -251,8 +273,11 @@ static deq_status solve_anchored(ridge_ctx *c, double guess)
   /* kappa <= lambda + tr/P, and G is convex in delta with G'(0) = 1 -
      gamma0, so delta <= lambda/(1 - gamma0), with equality to first order
      in lambda: the start when no better guess is known.  */
-  double hi = c->lambda + c->sp->trace / c->P - c->kappa0;
+  double hi = c->lambda + trace_over_P(c->sp, c->P) - c->kappa0;
+  /* (lambda + tr/P) - kappa0 cancels when kappa0 ~ tr/P >> lambda.  */
+  if (!(hi > 0) || !isfinite(hi)) hi = INFINITY;
   if (c->gap0 > 0) hi = fmin(hi, c->lambda * (c->P / c->gap0));
+  if (!isfinite(hi)) return DEQ_EUNSUP; /* kappa may exceed DBL_MAX */
   double d0 = guess - c->kappa0;
   if (!(d0 > 0 && d0 < hi)) d0 = hi;
   deq_root root;
@@ -494,7 +519,8 @@ deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
   /* Scan kappa from just above kappa_min to far beyond the spectrum.  */
   enum { NSCAN = 96 };
   double ulo = log(k0 > 0 ? k0 * (1 + 1e-9) : 1e-14 * smax);
-  double uhi = log(1e6 * (smax + sp->trace / P + noise));
+  double uhi = log(1e6 * (smax + trace_over_P(sp, P) + noise));
+  if (!isfinite(uhi)) uhi = log(DBL_MAX);
   double best_u = NAN, best_E = INFINITY, prev_u = ulo, prev_N = opt_slope(ulo, &o);
   int passes = 1;
   /* Every sign change - to + of N is a local minimum; keep the lowest.  */

@@ -1000,6 +1000,45 @@ START_TEST(test_huge_lambda)
 }
 END_TEST
 
+/* Huge valid dimensions: N = 1e17 isotropic against the MP closed form,
+   P from 1 to 1e18 (kappa0 = N/P - 1 up to 1e17, where lambda + tr/P -
+   kappa0 cancels).  */
+START_TEST(test_huge_dimension)
+{
+  const double N = 1e17, norm2 = 1, noise = 0.5;
+  const double Ps[] = { 1, 1e10, 1e16, 1e18 }, lambdas[] = { 0, 1e-3, 1 };
+  deq_spectrum *sp = iso(N, norm2);
+  int failures = 0;
+  for (size_t i = 0; i < 4; i++)
+    for (size_t j = 0; j < 3; j++) {
+      deq_ridge_point pt = solve(sp, Ps[i], lambdas[j], noise);
+      struct rpoint r = mp_closed_form(N, Ps[i], lambdas[j], norm2, noise);
+      failures += compare_point(&pt, &r, REL, "N = 1e17") != 0;
+    }
+  deq_spectrum_free(sp);
+  ck_assert_msg(failures == 0, "%d points off (see output)", failures);
+}
+END_TEST
+
+/* A trace that overflows (ten eigenvalues 1e308): P = 100 > rank has a
+   finite kappa, the root of 0.9 k^2 - 0.11 k - 1 = 0 (df1 = 10 +
+   1/(1+k) to rounding); P = 1 needs kappa0 ~ 9e308, beyond the double
+   range: DEQ_EUNSUP, not a wrong number.  */
+START_TEST(test_overflowing_trace)
+{
+  const double s[] = { 1e308, 1 }, m[] = { 10, 1 };
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 2, s, m, NULL, NULL), DEQ_OK);
+  ck_assert(isinf(sp->trace));
+  deq_ridge_point pt = solve(sp, 100, 1, 0.5);
+  ck_assert_rel(pt.kappa, (0.11 + sqrt(0.11 * 0.11 + 3.6)) / 1.8, 1e-14);
+  ck_assert_rel(pt.df1, 10 + 1 / (1 + pt.kappa), 1e-15);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 1, 1, 0.5, NULL), DEQ_EUNSUP);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 1, 0, 0.5, NULL), DEQ_EUNSUP);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* sp with every eigenvalue and target power multiplied by c.  */
 static deq_spectrum *scaled(const deq_spectrum *sp, double c)
 {
@@ -1133,6 +1172,8 @@ static Suite *ridge_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_huge_lambda);
   tcase_add_test(tc, test_scaling_invariance);
+  tcase_add_test(tc, test_huge_dimension);
+  tcase_add_test(tc, test_overflowing_trace);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("optimal");

@@ -57,7 +57,8 @@ typedef struct deq_ridge_point {
 
 /* Solve at one (P, lambda).  P > 0 (need not be an integer), lambda >= 0,
    noise >= 0.  warm may be NULL or a nearby solved point (used as the
-   starting guess).  */
+   starting guess).  DEQ_EUNSUP when kappa may exceed DBL_MAX (only when
+   tr/P overflows, e.g. eigenvalues near DBL_MAX).  */
 deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
                            double P, double lambda, double noise,
                            const deq_ridge_point *warm);
