@@ -277,6 +277,7 @@ deq_status deq_resolvent_inverse_df1(double *kappa, const deq_spectrum *sp,
   inv_params p = {sp, d, isfinite(sp->rank) && d > 0.5 * sp->rank};
   /* df1(k) <= tr/k, so df1(2 tr/d) <= d/2 < d; shrink lo until df1 > d.  */
   double hi = 2.0 * sp->trace / d, lo = hi, f, df;
+  if (!isfinite(hi)) return DEQ_EUNSUP; /* the trace overflows */
   for (int i = 0; i < 4000; i++) {
     lo *= 1e-3;
     inv_fdf(lo, &p, &f, &df);

@@ -14,6 +14,7 @@
  * then carried to the final kappa by one Taylor step, whose error,
  * O(step^2), is below rounding.  */
 #include "config.h"
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,18 @@ static double to_log(const ridge_ctx *c, double x)
 static int rank_exceeds(const deq_spectrum *sp, double P)
 {
   return sp->rank > P;
+}
+
+/* tr/P, the scale of kappa: kappa <= lambda + tr/P and kappa0 <= tr/P.
+   Formed as smax (sum m s/smax)/P when tr itself overflows; +Inf only if
+   tr/P does.  */
+static double trace_over_P(const deq_spectrum *sp, double P)
+{
+  if (isfinite(sp->trace)) return sp->trace / P;
+  double smax = 0, t = 0;
+  for (size_t i = 0; i < sp->n; i++) smax = fmax(smax, sp->s[i]);
+  for (size_t i = 0; i < sp->n; i++) t += sp->m[i] * (sp->s[i] / smax);
+  return smax * (t / P);
 }
 
 /* P - df1 from moments when rank <= P (the cdf1 form).  */
@@ -149,7 +162,13 @@ static deq_status solve_kappa0(ridge_ctx *c, double guess)
   const deq_spectrum *sp = c->sp;
   k0_ctx k = {c, isfinite(sp->rank) && c->P > 0.5 * sp->rank};
   /* df1(k) <= tr/k: kappa0 <= tr/P.  Below, df1 -> rank > P.  */
-  double khi = sp->trace / c->P;
+  double khi = trace_over_P(sp, c->P);
+  if (!isfinite(khi)) { /* is kappa0 itself beyond DBL_MAX? */
+    khi = DBL_MAX;
+    deq_moments_pass(&c->mom, NULL, sp, khi, 0);
+    c->passes++;
+    if (c->mom.df1 > c->P) return DEQ_EUNSUP;
+  }
   c->unit = unit_near(khi);
   double uhi = to_log(c, khi), ulo = uhi - 700.0;
   double u0 = (guess > 0 && isfinite(guess)) ? to_log(c, guess) : uhi;
@@ -229,7 +248,11 @@ static double predict_kappa(const deq_ridge_point *w, double P, double lambda)
 
 static deq_status solve_plain(ridge_ctx *c, double guess)
 {
-  double lo = c->lambda, hi = c->lambda + c->sp->trace / c->P;
+  double lo = c->lambda, hi = c->lambda + trace_over_P(c->sp, c->P);
+  /* lambda = kappa (P - df1)/P >= kappa (P - rank)/P */
+  if (!isfinite(hi) && c->sp->rank < c->P)
+    hi = c->lambda * (c->P / (c->P - c->sp->rank));
+  if (!isfinite(hi)) return DEQ_EUNSUP; /* kappa may exceed DBL_MAX */
   double x0 = (guess > lo && guess < hi) ? guess : hi;
   deq_root root;
   c->unit = unit_near(hi);
@@ -250,8 +273,11 @@ static deq_status solve_anchored(ridge_ctx *c, double guess)
   /* kappa <= lambda + tr/P, and G is convex in delta with G'(0) = 1 -
      gamma0, so delta <= lambda/(1 - gamma0), with equality to first order
      in lambda: the start when no better guess is known.  */
-  double hi = c->lambda + c->sp->trace / c->P - c->kappa0;
+  double hi = c->lambda + trace_over_P(c->sp, c->P) - c->kappa0;
+  /* (lambda + tr/P) - kappa0 cancels when kappa0 ~ tr/P >> lambda.  */
+  if (!(hi > 0) || !isfinite(hi)) hi = INFINITY;
   if (c->gap0 > 0) hi = fmin(hi, c->lambda * (c->P / c->gap0));
+  if (!isfinite(hi)) return DEQ_EUNSUP; /* kappa may exceed DBL_MAX */
   double d0 = guess - c->kappa0;
   if (!(d0 > 0 && d0 < hi)) d0 = hi;
   deq_root root;
@@ -427,6 +453,47 @@ static double lambda_of_kappa(const opt_ctx *o, double kappa)
   return kappa * (moments_and_complement(&m, o, kappa) / o->P);
 }
 
+/* The optimum is the limit lambda -> infinity (w = 0, the null
+   predictor): fill the limit values, keeping kappa0 from the ridgeless
+   point at0.  */
+static deq_status fill_null_predictor(deq_ridge_point *out,
+                                      const deq_spectrum *sp,
+                                      const deq_ridge_point *at0)
+{
+  double P = at0->P, noise = at0->noise;
+  memset(out, 0, sizeof *out);
+  out->P = P;
+  out->noise = noise;
+  out->lambda = out->kappa = INFINITY;
+  out->kappa0 = at0->kappa0;
+  out->kappa0_exponent = at0->kappa0_exponent;
+  out->one_minus_gamma = out->dkappa_dlambda = 1;
+  out->bias = out->E_g = sp->signal;
+  out->E_test = out->E_tr = out->gcv = sp->signal + noise;
+  out->iterations = at0->iterations;
+  return out->status = DEQ_OK;
+}
+
+/* Best local minimum of E_g in (u0, u1), where the slope changes sign
+   from - to +: refine by Brent and keep it if lower than *best_E.  */
+static deq_status try_minimum(double *best_u, double *best_E, int *passes,
+                              const opt_ctx *o, double u0, double u1)
+{
+  deq_root r;
+  deq_status st = deq_solve_brent(&r, opt_slope, (void *)o, u0, u1, 1e-13,
+                                  0, 200);
+  *passes += r.iterations;
+  if (st) return st;
+  deq_ridge_point pt;
+  double lam = lambda_of_kappa(o, exp(r.x));
+  if (deq_ridge_solve(&pt, o->sp, o->P, lam, o->noise, NULL) == DEQ_OK &&
+      pt.E_g < *best_E) {
+    *best_E = pt.E_g;
+    *best_u = r.x;
+  }
+  return DEQ_OK;
+}
+
 deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
                              double P, double noise)
 {
@@ -435,13 +502,23 @@ deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
   double k0;
   st = deq_ridge_kappa0(&k0, sp, P);
   if (st) return st;
+  /* The boundary lambda = 0: at the interpolation peak it is a valid
+     candidate only without noise (E_g -> 0 there; its status stays
+     DEQ_EDIVERGE, as from deq_ridge_solve).  */
+  deq_ridge_point at0;
+  deq_status st0 = deq_ridge_solve(&at0, sp, P, 0, noise, NULL);
+  int at0_ok = st0 == DEQ_OK || (st0 == DEQ_EDIVERGE && isfinite(at0.E_g));
+  /* Without signal E_g = sigma^2 gamma/(1 - gamma) decreases in lambda all
+     the way to 0: the optimum is lambda = infinity.  */
+  if (sp->signal == 0 && noise > 0) return fill_null_predictor(out, sp, &at0);
   opt_ctx o = {sp, P, noise, k0};
   double smax = 0;
   for (size_t i = 0; i < sp->n; i++) smax = fmax(smax, sp->s[i]);
   /* Scan kappa from just above kappa_min to far beyond the spectrum.  */
   enum { NSCAN = 96 };
   double ulo = log(k0 > 0 ? k0 * (1 + 1e-9) : 1e-14 * smax);
-  double uhi = log(1e6 * (smax + sp->trace / P + noise));
+  double uhi = log(1e6 * (smax + trace_over_P(sp, P) + noise));
+  if (!isfinite(uhi)) uhi = log(DBL_MAX);
   double best_u = NAN, best_E = INFINITY, prev_u = ulo, prev_N = opt_slope(ulo, &o);
   int passes = 1;
   /* Every sign change - to + of N is a local minimum; keep the lowest.  */
@@ -449,28 +526,31 @@ deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
     double u = ulo + (uhi - ulo) * j / NSCAN, N = opt_slope(u, &o);
     passes++;
     if (prev_N < 0 && N >= 0) {
-      deq_root r;
-      st = deq_solve_brent(&r, opt_slope, &o, prev_u, u, 1e-13, 0, 200);
-      passes += r.iterations;
+      st = try_minimum(&best_u, &best_E, &passes, &o, prev_u, u);
       if (st) return st;
-      deq_ridge_point pt;
-      double lam = lambda_of_kappa(&o, exp(r.x));
-      if (deq_ridge_solve(&pt, sp, P, lam, noise, NULL) == DEQ_OK &&
-          pt.E_g < best_E) {
-        best_E = pt.E_g;
-        best_u = r.x;
-      }
     }
     prev_u = u;
     prev_N = N;
   }
-  /* The boundary lambda = 0 is a candidate when E increases from it.  */
-  deq_ridge_point at0;
-  deq_status st0 = deq_ridge_solve(&at0, sp, P, 0, noise, NULL);
+  /* E_g still decreasing beyond the scan (a weak signal in strong noise
+     has its minimum at kappa ~ sigma^2 tr Sigma^2/(P sum v s)): go on in
+     steps of 1e3 while kappa stays finite.  */
+  const double step = log(1e3), umax = log(DBL_MAX) - step;
+  while (prev_N < 0 && prev_u < umax) {
+    double u = prev_u + step, N = opt_slope(u, &o);
+    passes++;
+    if (N > 0) {
+      st = try_minimum(&best_u, &best_E, &passes, &o, prev_u, u);
+      if (st) return st;
+      break;
+    }
+    prev_u = u;
+    prev_N = N;
+  }
   double lam = 0;
-  if (!(st0 == DEQ_OK && at0.E_g <= best_E) && isfinite(best_u))
+  if (!(at0_ok && at0.E_g <= best_E) && isfinite(best_u))
     lam = lambda_of_kappa(&o, exp(best_u));
-  else if (st0 != DEQ_OK && !isfinite(best_u))
+  else if (!at0_ok && !isfinite(best_u))
     return DEQ_ENOCONV;
   st = deq_ridge_solve(out, sp, P, lam, noise, NULL);
   out->iterations += passes;

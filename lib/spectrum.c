@@ -107,8 +107,10 @@ deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
   /* An infinite power law stays infinite: its atoms are quadrature nodes.  */
   sp->dim = infinite ? INFINITY : deq_sum_get(&dim);
   sp->rank = infinite ? INFINITY : deq_sum_get(&rank);
-  sp->trace = deq_sum_get(&trace);
-  sp->signal = deq_sum_get(&signal);
+  /* An overflowing sum is +Inf (the compensation term would make it NaN):
+     the spectrum is still valid, only its trace is not representable.  */
+  sp->trace = isfinite(trace.s) ? deq_sum_get(&trace) : INFINITY;
+  sp->signal = isfinite(signal.s) ? deq_sum_get(&signal) : INFINITY;
   sp->exact = exact && !infinite && sp->exact;
   if (!(sp->trace > 0)) {
     if (err) {
@@ -184,7 +186,7 @@ static void update_signal(deq_spectrum *sp)
   deq_sum a;
   deq_sum_init(&a);
   for (size_t i = 0; i < sp->n; i++) deq_sum_add(&a, sp->v[i]);
-  sp->signal = deq_sum_get(&a);
+  sp->signal = isfinite(a.s) ? deq_sum_get(&a) : INFINITY;
 }
 
 deq_status deq_spectrum_target_iso(deq_spectrum *sp, double norm2)

@@ -908,6 +908,68 @@ START_TEST(test_optimal_is_minimum)
 }
 END_TEST
 
+/* Noiseless interpolation peak (P = rank): lambda = 0 gives E_g = 0, the
+   least possible value; the point keeps the peak's DEQ_EDIVERGE status
+   (dkappa/dlambda is infinite), as deq_ridge_solve reports it.  */
+START_TEST(test_optimal_noiseless_peak)
+{
+  deq_spectrum *sp = iso(10, 1);
+  deq_ridge_point opt;
+  ck_assert_st(deq_ridge_optimal(&opt, sp, 10, 0), DEQ_EDIVERGE);
+  ck_assert(opt.lambda == 0 && opt.E_g == 0 && opt.E_test == 0);
+  ck_assert_int_eq(opt.status, DEQ_EDIVERGE);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* No signal: E_g = sigma^2 gamma/(1 - gamma) decreases to 0 as lambda
+   grows, so the optimum is lambda = +Inf with the null predictor's
+   values; every finite lambda is worse.  Without noise either, E_g = 0
+   everywhere and lambda* = 0.  */
+START_TEST(test_optimal_no_signal)
+{
+  deq_spectrum *is = iso(100, 0), *lu = loguniform(100, 0);
+  ck_assert_st(deq_spectrum_target_iso(lu, 0), DEQ_OK);
+  deq_spectrum *sps[] = { is, lu };
+  const double Ps[] = { 10, 50, 100, 200 };
+  for (size_t b = 0; b < 2; b++) {
+    for (size_t i = 0; i < 4; i++) {
+      deq_ridge_point opt, at;
+      ck_assert_st(deq_ridge_optimal(&opt, sps[b], Ps[i], 0.1), DEQ_OK);
+      ck_assert(isinf(opt.lambda) && opt.lambda > 0 && isinf(opt.kappa));
+      ck_assert(opt.E_g == 0 && opt.bias == 0 && opt.variance == 0);
+      ck_assert(opt.df1 == 0 && opt.gamma == 0 && opt.one_minus_gamma == 1);
+      ck_assert(opt.E_test == 0.1 && opt.E_tr == 0.1 && opt.gcv == 0.1);
+      ck_assert(opt.P == Ps[i] && opt.noise == 0.1);
+      deq_status st = deq_ridge_solve(&at, sps[b], Ps[i], 1e3, 0.1, NULL);
+      ck_assert(st == DEQ_OK && at.E_g > opt.E_g);
+      ck_assert_st(deq_ridge_optimal(&opt, sps[b], Ps[i], 0),
+                   Ps[i] == 100 ? DEQ_EDIVERGE : DEQ_OK);
+      ck_assert(opt.lambda == 0 && opt.E_g == 0);
+    }
+  }
+  deq_spectrum_free(is);
+  deq_spectrum_free(lu);
+}
+END_TEST
+
+/* A weak signal in strong noise: the isotropic optimum sigma^2 N/(P
+   norm2) lies far beyond the spectrum (1e8 .. 1e14).  */
+START_TEST(test_optimal_weak_signal)
+{
+  const double norms[] = { 1e-6, 1e-12 }, Ps[] = { 50, 400 };
+  for (size_t a = 0; a < 2; a++) {
+    deq_spectrum *sp = iso(100, norms[a]);
+    for (size_t i = 0; i < 2; i++) {
+      deq_ridge_point opt;
+      ck_assert_st(deq_ridge_optimal(&opt, sp, Ps[i], 1), DEQ_OK);
+      ck_assert_rel(opt.lambda, 100 / (Ps[i] * norms[a]), 1e-8);
+    }
+    deq_spectrum_free(sp);
+  }
+}
+END_TEST
+
 /* ------------------------------------------------------------ extremes */
 
 /* lambda -> infinity: w -> 0, the null predictor, so E_g -> the signal
@@ -935,6 +997,45 @@ START_TEST(test_huge_lambda)
   }
   deq_spectrum_free(is);
   deq_spectrum_free(pl);
+}
+END_TEST
+
+/* Huge valid dimensions: N = 1e17 isotropic against the MP closed form,
+   P from 1 to 1e18 (kappa0 = N/P - 1 up to 1e17, where lambda + tr/P -
+   kappa0 cancels).  */
+START_TEST(test_huge_dimension)
+{
+  const double N = 1e17, norm2 = 1, noise = 0.5;
+  const double Ps[] = { 1, 1e10, 1e16, 1e18 }, lambdas[] = { 0, 1e-3, 1 };
+  deq_spectrum *sp = iso(N, norm2);
+  int failures = 0;
+  for (size_t i = 0; i < 4; i++)
+    for (size_t j = 0; j < 3; j++) {
+      deq_ridge_point pt = solve(sp, Ps[i], lambdas[j], noise);
+      struct rpoint r = mp_closed_form(N, Ps[i], lambdas[j], norm2, noise);
+      failures += compare_point(&pt, &r, REL, "N = 1e17") != 0;
+    }
+  deq_spectrum_free(sp);
+  ck_assert_msg(failures == 0, "%d points off (see output)", failures);
+}
+END_TEST
+
+/* A trace that overflows (ten eigenvalues 1e308): P = 100 > rank has a
+   finite kappa, the root of 0.9 k^2 - 0.11 k - 1 = 0 (df1 = 10 +
+   1/(1+k) to rounding); P = 1 needs kappa0 ~ 9e308, beyond the double
+   range: DEQ_EUNSUP, not a wrong number.  */
+START_TEST(test_overflowing_trace)
+{
+  const double s[] = { 1e308, 1 }, m[] = { 10, 1 };
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 2, s, m, NULL, NULL), DEQ_OK);
+  ck_assert(isinf(sp->trace));
+  deq_ridge_point pt = solve(sp, 100, 1, 0.5);
+  ck_assert_rel(pt.kappa, (0.11 + sqrt(0.11 * 0.11 + 3.6)) / 1.8, 1e-14);
+  ck_assert_rel(pt.df1, 10 + 1 / (1 + pt.kappa), 1e-15);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 1, 1, 0.5, NULL), DEQ_EUNSUP);
+  ck_assert_st(deq_ridge_solve(&pt, sp, 1, 0, 0.5, NULL), DEQ_EUNSUP);
+  deq_spectrum_free(sp);
 }
 END_TEST
 
@@ -1075,6 +1176,8 @@ static Suite *ridge_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_huge_lambda);
   tcase_add_test(tc, test_scaling_invariance);
+  tcase_add_test(tc, test_huge_dimension);
+  tcase_add_test(tc, test_overflowing_trace);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("optimal");
@@ -1082,6 +1185,9 @@ static Suite *ridge_suite(void)
   tcase_add_test(tc, test_optimal_isotropic);
   tcase_add_test(tc, test_optimal_noiseless);
   tcase_add_test(tc, test_optimal_is_minimum);
+  tcase_add_test(tc, test_optimal_noiseless_peak);
+  tcase_add_test(tc, test_optimal_no_signal);
+  tcase_add_test(tc, test_optimal_weak_signal);
   tcase_add_test(tc, test_bad_input);
   suite_add_tcase(s, tc);
   return s;

@@ -164,6 +164,22 @@ START_TEST(test_from_arrays_fields)
 }
 END_TEST
 
+/* A trace or signal beyond DBL_MAX is +Inf, and the spectrum is valid
+   (it has positive eigenvalues); a huge finite dimension is exact.  */
+START_TEST(test_overflowing_sums)
+{
+  const double s[] = { 1e308, 1 }, m[] = { 10, 1 }, v[] = { 1e308, 1e308 };
+  deq_spectrum *sp = make(2, s, m, v);
+  ck_assert(isinf(sp->trace) && sp->trace > 0);
+  ck_assert(isinf(sp->signal) && sp->signal > 0);
+  ck_assert(sp->rank == 11 && sp->dim == 11);
+  deq_spectrum_free(sp);
+  ck_assert_st(deq_spectrum_iso(&sp, 1e17, 1e300), DEQ_OK);
+  ck_assert(sp->dim == 1e17 && sp->rank == 1e17 && sp->trace == 1e17 * 1e300);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* A non-integer multiplicity cannot be sampled: exact must be 0.  */
 START_TEST(test_exact_flag)
 {
@@ -1017,6 +1033,7 @@ static Suite *spectrum_suite(void)
   tcase_add_test(tc, test_copy_is_deep);
   tcase_add_test(tc, test_from_arrays_fields);
   tcase_add_test(tc, test_exact_flag);
+  tcase_add_test(tc, test_overflowing_sums);
   tcase_add_test(tc, test_from_arrays_invalid);
   tcase_add_test(tc, test_validation_table);
   tcase_add_test(tc, test_validation_first_bad);

@@ -43,7 +43,8 @@ deq_status deq_resolvent_anchor(double *A, const deq_spectrum *sp,
                                 double k0, double d);
 
 /* Inverse degrees of freedom: the kappa > 0 with df1(kappa) = d, for
-   0 < d < rank.  d >= rank gives DEQ_EDOM.  Newton in the
+   0 < d < rank.  d >= rank gives DEQ_EDOM; DEQ_EUNSUP when 2 tr/d
+   overflows.  Newton in the
    cancellation-free form when d is close to the rank.  */
 deq_status deq_resolvent_inverse_df1(double *kappa, const deq_spectrum *sp,
                                      double d);

@@ -13,7 +13,12 @@
  *     gcv      = E_tr/(1 - df1/P)^2 -> E_test  (the asymptotic GCV value)
  * lambda = 0 is allowed: kappa -> kappa0 with df1(kappa0) = P when
  * rank > P, kappa -> 0 when rank <= P; at P = rank the variance diverges
- * (DEQ_EDIVERGE, E_g = +Inf when sigma^2 > 0).  */
+ * (DEQ_EDIVERGE, E_g = +Inf when sigma^2 > 0).
+ * Scaling every eigenvalue, target power, lambda and sigma^2 by c > 0
+ * scales kappa and the risks by c and leaves df1, df2, gamma unchanged;
+ * the solver keeps this to ~1e-14 relative for c over the whole double
+ * range (tested at 1e+-150 and 1e+-300), and lambda may be as large as
+ * DBL_MAX.  */
 #ifndef DEQ_RIDGE_H
 #define DEQ_RIDGE_H
 
@@ -52,7 +57,8 @@ typedef struct deq_ridge_point {
 
 /* Solve at one (P, lambda).  P > 0 (need not be an integer), lambda >= 0,
    noise >= 0.  warm may be NULL or a nearby solved point (used as the
-   starting guess).  */
+   starting guess).  DEQ_EUNSUP when kappa may exceed DBL_MAX (only when
+   tr/P overflows, e.g. eigenvalues near DBL_MAX).  */
 deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
                            double P, double lambda, double noise,
                            const deq_ridge_point *warm);
@@ -69,7 +75,17 @@ deq_status deq_ridge_grid(deq_ridge_point *out, const deq_spectrum *sp,
 deq_status deq_ridge_learned(double *frac, const deq_spectrum *sp, double kappa);
 
 /* The ridge lambda* >= 0 that minimises E_g at sample size P, and the
-   point there.  lambda* = 0 when E_g increases from lambda = 0.  */
+   point there.  lambda* = 0 when E_g increases from lambda = 0; at the
+   noiseless interpolation peak (P = rank, noise = 0) that point has E_g =
+   0 and keeps its DEQ_EDIVERGE status (dkappa/dlambda is infinite), which
+   is returned.
+   lambda* = +Inf: without signal (sp->signal = 0) and with noise > 0,
+   E_g = sigma^2 gamma/(1 - gamma) decreases to 0 as lambda grows, so the
+   infimum is the limit lambda -> infinity, the null predictor w = 0.
+   The status is then DEQ_OK and out holds the limit values: lambda =
+   kappa = +Inf, df1 = df2 = gamma = 0, one_minus_gamma = dkappa_dlambda
+   = 1, bias = E_g = signal (0), variance = 0, E_test = E_tr = gcv =
+   sigma^2; test isinf(out->lambda).  */
 deq_status deq_ridge_optimal(deq_ridge_point *out, const deq_spectrum *sp,
                              double P, double noise);
 

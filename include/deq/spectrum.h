@@ -28,8 +28,8 @@ typedef struct deq_spectrum {
   double *v;      /* target powers v_i >= 0 */
   double dim;     /* N = sum m_i, or INFINITY for an infinite power law */
   double rank;    /* sum of m_i over s_i > 0, or INFINITY */
-  double trace;   /* tr Sigma = sum m_i s_i */
-  double signal;  /* sum v_i */
+  double trace;   /* tr Sigma = sum m_i s_i (+Inf if beyond DBL_MAX) */
+  double signal;  /* sum v_i (+Inf if beyond DBL_MAX) */
   int exact;      /* 1: every atom is a true eigenvalue with an integer
                      multiplicity (Monte Carlo can sample it);
                      0: contains quadrature atoms of an analytic tail */
@@ -44,7 +44,10 @@ deq_status deq_spectrum_copy(deq_spectrum **out, const deq_spectrum *sp);
 /* Validate every atom and recompute dim, rank, trace, signal, exact.
    DEQ_EDOM names the first bad atom in err (line = atom index + 1,
    column = its field: 1 eigenvalue, 2 target power, 3 multiplicity); a
-   spectrum without a positive eigenvalue (trace 0) is DEQ_EDOM too.  */
+   spectrum without a positive eigenvalue (trace 0) is DEQ_EDOM too.  A
+   trace or signal that overflows is stored as +Inf; the spectrum is
+   valid (solvers whose solution itself leaves the double range return
+   DEQ_EUNSUP).  */
 deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err);
 
 /* From arrays; m == NULL means multiplicity 1, v == NULL means v = 0.  */
