@@ -201,7 +201,7 @@ static deq_status read_header(deq_table *t, int *delimited, reader *r,
     /* A repeated name would make deq_table_column ambiguous.  */
     for (size_t i = 0; i < j; i++)
       if (strcmp(t->names[i], name) == 0) {
-        char what[64];
+        char what[96];
         snprintf(what, sizeof what,
                  "duplicate column name (columns %zu and %zu)", i + 1, j + 1);
         return parse_error(r->err, r->lineno, (long)j + 1, what, name);
