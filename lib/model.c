@@ -150,7 +150,8 @@ static double reldiff(double a, double b)
   return fabs(a - b) / fmax(fabs(a), fabs(b));
 }
 
-deq_status deq_model_certify(double *maxrel, size_t *worst_point,
+deq_status deq_model_certify(double *maxrel, size_t *ncertified,
+                             size_t *worst_point,
                              size_t *worst_column, const deq_model_type *t,
                              const double *x, const void *const *obj,
                              const deq_model_axis *axes, const void *points,
@@ -166,6 +167,7 @@ deq_status deq_model_certify(double *maxrel, size_t *worst_point,
   void *ref = calloc(1, t->point_size);
   deq_status st = xv && a && b && ref ? DEQ_OK : DEQ_ENOMEM;
   *maxrel = 0;
+  size_t ncert = 0;
   if (worst_point) *worst_point = 0;
   if (worst_column) *worst_column = 0;
   if (st == DEQ_OK) memcpy(xv, x, t->nparam * sizeof *xv);
@@ -177,10 +179,12 @@ deq_status deq_model_certify(double *maxrel, size_t *worst_point,
       rest /= axes[a_].n;
     }
     deq_status rs = t->mp(ref, xv, obj, prec);
+    if (rs == DEQ_EUNSUP) continue;
     if (rs != DEQ_OK && rs != DEQ_EDIVERGE) {
       st = rs;
       break;
     }
+    ncert++;
     t->row(a, (const char *)points + k * t->point_size);
     t->row(b, ref);
     for (size_t j = 0; j < t->ncolumn; j++) {
@@ -196,6 +200,8 @@ deq_status deq_model_certify(double *maxrel, size_t *worst_point,
   free(a);
   free(b);
   free(ref);
+  if (ncertified) *ncertified = ncert;
+  if (st == DEQ_OK && ncert == 0) st = DEQ_EUNSUP;
   return st;
 }
 

@@ -10,6 +10,7 @@
 
 #include "deq/model.h"
 #include "deq/corr.h"
+#include "deq/mp.h"
 
 enum { C_SPECTRUM, C_CORR, C_NOISE, C_NOISE_MODEL, C_P, C_LAMBDA, C_HORIZON,
        C_KSPECTRUM, C_NPARAM };
@@ -183,6 +184,33 @@ static deq_status corr_solve(void *point, void *ws, const double *x,
   return st;
 }
 
+/* The MPFR twin covers lambda > 0 (deq_mp_corr); K and the forecast are
+   built as for the solve, and E_forecast is the forecast factor (a closed
+   form in double precision) at the twin's kappa_K.  */
+static deq_status corr_mp(void *point, const double *x, const void *const *obj,
+                          long prec)
+{
+  corr_point *pt = point;
+  if (!(x[C_LAMBDA] > 0)) return DEQ_EUNSUP;
+  void *ws = NULL;
+  deq_error err;
+  deq_error_clear(&err);
+  deq_status st = corr_ws_alloc(&ws, x, obj, &err);
+  if (st == DEQ_OK) st = corr_at(ws, x, obj, &err);
+  const corr_ws *w = ws;
+  deq_corr_noise model = (deq_corr_noise)x[C_NOISE_MODEL];
+  if (st == DEQ_OK)
+    st = deq_mp_corr(&pt->p, obj[C_SPECTRUM], w->K, x[C_LAMBDA], x[C_NOISE],
+                     model, prec);
+  pt->p.P = x[C_P];
+  pt->p.lambda = x[C_LAMBDA];
+  pt->E_forecast = NAN;
+  if (st == DEQ_OK && w->f && model == DEQ_CORR_NOISE_K)
+    deq_corr_forecast_risk(&pt->E_forecast, w->f, &pt->p);
+  corr_ws_free(ws);
+  return st;
+}
+
 static void corr_row(double *row, const void *point)
 {
   const corr_point *q = point;
@@ -249,6 +277,7 @@ const deq_model_type deq_model_corr = {
   .solve = corr_solve,
   .row = corr_row,
   .plot_y = "E_test",
+  .mp = corr_mp,
   .mc_quantities = corr_mc_q,
   .nmc = 6,
   .mc_columns = corr_mc_columns,

@@ -10,6 +10,7 @@
 
 #include "deq/model.h"
 #include "deq/features.h"
+#include "deq/mp.h"
 
 enum { F_SPECTRUM, F_NOISE, F_FEATURES, F_WIDTHS, F_LAYERS, F_P, F_LAMBDA,
        F_NPARAM };
@@ -168,6 +169,22 @@ static deq_status rf_solve(void *point, void *ws, const double *x,
   return st;
 }
 
+/* The MPFR twin covers one layer at lambda > 0 (deq_mp_rf1).  */
+static deq_status rf_mp(void *point, const double *x, const void *const *obj,
+                        long prec)
+{
+  rf_point *pt = point;
+  if (obj[F_WIDTHS] || !(x[F_LAMBDA] > 0) || isinf(x[F_FEATURES]))
+    return DEQ_EUNSUP;
+  pt->M = x[F_FEATURES];
+  deq_status st = deq_mp_rf1(&pt->p, obj[F_SPECTRUM], x[F_FEATURES], x[F_P],
+                             x[F_LAMBDA], x[F_NOISE], prec);
+  pt->p.P = x[F_P];
+  pt->p.lambda = x[F_LAMBDA];
+  pt->p.gcv = pt->p.E_test;   /* the limit of GCV is E_test by definition */
+  return st;
+}
+
 static void rf_row(double *row, const void *point)
 {
   const rf_point *q = point;
@@ -229,6 +246,7 @@ const deq_model_type deq_model_rf = {
   .solve = rf_solve,
   .row = rf_row,
   .plot_y = "E_g",
+  .mp = rf_mp,
   .mc_quantities = rf_mc_q,
   .nmc = 4,
   .mc_columns = rf_mc_columns,

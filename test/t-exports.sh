@@ -32,6 +32,13 @@ for h in "$srcdir"/include/deq/*.h; do
   grep '^/\* [^ ]*include/deq/[^ ]*\.h:' "$tmp/aux" |
     sed -n 's/.*[^A-Za-z0-9_]\(deq_[A-Za-z0-9_]*\) (.*/\1/p'
 done | sort -u > "$tmp/declared"
+# Data: -aux-info lists functions only; public objects are the
+# "extern const deq_... deq_name;" declarations (the model types).
+if [ -s "$tmp/declared" ]; then
+  sed -n 's/^extern const [A-Za-z0-9_]* \(deq_[A-Za-z0-9_]*\);.*/\1/p' \
+    "$srcdir"/include/deq/*.h >> "$tmp/declared"
+  sort -u -o "$tmp/declared" "$tmp/declared"
+fi
 if [ ! -s "$tmp/declared" ]; then
   echo "note: $CC has no -aux-info; using lib/exports.sh"
   sh "$srcdir/lib/exports.sh" "$srcdir"/include/deq/*.h > "$tmp/declared"

@@ -248,20 +248,71 @@ START_TEST(test_certify)
   ck_assert_int_eq(deq_model_grid(pts, t, x, obj, axes, NULL), DEQ_EDIVERGE);
   double maxrel;
   size_t k, j;
-  ck_assert_st(deq_model_certify(&maxrel, &k, &j, t, x, obj, axes, pts, 200),
-               DEQ_OK);
+  size_t ncert;
+  ck_assert_st(deq_model_certify(&maxrel, &ncert, &k, &j, t, x, obj, axes,
+                                 pts, 200), DEQ_OK);
+  ck_assert_uint_eq(ncert, 9);
   ck_assert_msg(maxrel < 1e-12, "max rel %g at point %zu column %s", maxrel,
                 k, t->columns[j].name);
   pts[7].E_g *= 1 + 1e-6;        /* P = 80, lambda = 1e-8 */
-  ck_assert_st(deq_model_certify(&maxrel, &k, &j, t, x, obj, axes, pts, 200),
-               DEQ_OK);
+  ck_assert_st(deq_model_certify(&maxrel, NULL, &k, &j, t, x, obj, axes, pts,
+                                 200), DEQ_OK);
   ck_assert_uint_eq(k, 7);
   ck_assert_str_eq(t->columns[j].name, "E_g");
   ck_assert(maxrel > 0.9e-6 && maxrel < 1.1e-6);
   /* The optimal ridge has no twin.  */
   x[deq_model_param(t, "optimal-lambda")] = 1;
-  ck_assert_st(deq_model_certify(&maxrel, NULL, NULL, t, x, obj, axes, pts,
-                                 200), DEQ_EUNSUP);
+  ck_assert_st(deq_model_certify(&maxrel, NULL, NULL, NULL, t, x, obj, axes,
+                                 pts, 200), DEQ_EUNSUP);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* The rf and corr twins: lambda > 0 is certified, lambda = 0 skipped.  */
+START_TEST(test_certify_rf_corr)
+{
+  deq_spectrum *sp = logu(60, 1.0);
+  double lambda[] = { 0, 0.05, 1.0 }, maxrel;
+  size_t ncert, k, j;
+  {
+    const deq_model_type *t = &deq_model_rf;
+    double M[] = { 30, INFINITY }, P[] = { 40, 90 };
+    unsigned char buf[12 * 512];
+    double x[8];
+    const void *obj[8];
+    defaults(t, x, obj);
+    obj[deq_model_param(t, "spectrum")] = sp;
+    x[deq_model_param(t, "noise")] = 0.2;
+    deq_model_axis axes[3] = { { M, 2 }, { P, 2 }, { lambda, 3 } };
+    deq_status gs = deq_model_grid(buf, t, x, obj, axes, NULL);
+    ck_assert(gs == DEQ_OK || gs == DEQ_EDIVERGE);
+    ck_assert_st(deq_model_certify(&maxrel, &ncert, &k, &j, t, x, obj, axes,
+                                   buf, 200), DEQ_OK);
+    ck_assert_uint_eq(ncert, 4);   /* M = 30 at lambda > 0; M = inf is ridge */
+    ck_assert_msg(maxrel < 1e-12, "rf: %g at point %zu column %s", maxrel, k,
+                  t->columns[j].name);
+  }
+  {
+    const deq_model_type *t = &deq_model_corr;
+    deq_corr_model m = { .kind = DEQ_CORR_AR1, .rho = 0.5 };
+    double P[] = { 50, 120 };
+    unsigned char buf[6 * 512];
+    double x[12];
+    const void *obj[12];
+    defaults(t, x, obj);
+    obj[deq_model_param(t, "spectrum")] = sp;
+    obj[deq_model_param(t, "corr")] = &m;
+    x[deq_model_param(t, "noise")] = 0.3;
+    x[deq_model_param(t, "horizon")] = 2;
+    deq_model_axis axes[2] = { { P, 2 }, { lambda, 3 } };
+    deq_status gs = deq_model_grid(buf, t, x, obj, axes, NULL);
+    ck_assert(gs == DEQ_OK || gs == DEQ_EDIVERGE);
+    ck_assert_st(deq_model_certify(&maxrel, &ncert, &k, &j, t, x, obj, axes,
+                                   buf, 200), DEQ_OK);
+    ck_assert_uint_eq(ncert, 4);
+    ck_assert_msg(maxrel < 1e-12, "corr: %g at point %zu column %s", maxrel,
+                  k, t->columns[j].name);
+  }
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -303,6 +354,7 @@ int main(void)
   tcase_add_test(tc, test_grid_status_rule);
   tcase_add_test(tc, test_mc_seeds);
   tcase_add_test(tc, test_certify);
+  tcase_add_test(tc, test_certify_rf_corr);
   tcase_add_test(tc, test_bad_arguments);
   suite_add_tcase(s, tc);
   return test_run(s);

@@ -727,8 +727,8 @@ static int write_mc(const run *r, const void *pts, size_t npts,
 static int certify(const run *r, const void *pts)
 {
   double maxrel;
-  size_t k, j;
-  deq_status ds = deq_model_certify(&maxrel, &k, &j, r->t, r->x, r->obj,
+  size_t n, k, j;
+  deq_status ds = deq_model_certify(&maxrel, &n, &k, &j, r->t, r->x, r->obj,
                                     r->axes, pts, CERTIFY_BITS);
   if (ds != DEQ_OK) {
     cli_error(r->cmd, "--certify: %s", ds == DEQ_EUNSUP
@@ -736,8 +736,9 @@ static int certify(const run *r, const void *pts)
     return cli_status_exit(ds);
   }
   char where[256];
-  fprintf(stderr, "# deq %s: MPFR check (%d bits): largest relative "
-          "difference %.3g (column %s at %s)\n", r->cmd, CERTIFY_BITS, maxrel,
+  fprintf(stderr, "# deq %s: MPFR check (%d bits) of %zu of %zu points: "
+          "largest relative difference %.3g (column %s at %s)\n", r->cmd,
+          CERTIFY_BITS, n, deq_model_npoints(r->t, r->axes), maxrel,
           r->t->columns[j].name, point_name(where, sizeof where, r, k));
   return CLI_OK;
 }

@@ -191,9 +191,12 @@ deq_status deq_model_mc(deq_mc_estimate *est, size_t *failed,
    *maxrel is the largest relative difference |a - b|/max(|a|, |b|) over
    every column of every point (equal values, infinities included, count
    0; a NaN against a number counts +Inf), *worst_point and *worst_column
-   where it occurs (may be NULL).  Points that did not solve are skipped.
-   DEQ_EUNSUP if the type has no twin or the twin does not cover a point.  */
-deq_status deq_model_certify(double *maxrel, size_t *worst_point,
+   where it occurs (may be NULL).  Points that did not solve, and points
+   the twin does not cover (it returns DEQ_EUNSUP, e.g. lambda = 0), are
+   skipped; *ncertified (may be NULL) counts the others.  DEQ_EUNSUP if
+   the type has no twin or no point was covered.  */
+deq_status deq_model_certify(double *maxrel, size_t *ncertified,
+                             size_t *worst_point,
                              size_t *worst_column, const deq_model_type *t,
                              const double *x, const void *const *obj,
                              const deq_model_axis *axes, const void *points,

@@ -259,9 +259,18 @@ fi
 
 # ---------------------------------------------------------------- --certify
 if ok "certify" ridge --spectrum loguniform:n=50,lo=0.1,hi=10 --target iso --noise 0.1 --P 25,50,100 --lambda 0,1e-3 --certify; then
-  check "certify reports" grep -q 'MPFR check (256 bits): largest relative difference' "$ERR"
+  check "certify reports" grep -q 'MPFR check (256 bits) of 6 of 6 points: largest relative difference' "$ERR"
   d=$(sed -n 's/.*largest relative difference \([^ ]*\) .*/\1/p' "$ERR")
   check "certified to 1e-12 (got $d)" awk -v d="$d" 'BEGIN { exit !(d < 1e-12) }'
+fi
+if ok "certify rf" rf --spectrum loguniform:n=50,lo=0.1,hi=10 --target iso --noise 0.1 --features 20,inf --P 30 --lambda 0,0.01 --certify; then
+  check "rf certify: finite M, lambda > 0 only" grep -q 'of 1 of 4 points' "$ERR"
+  d=$(sed -n 's/.*largest relative difference \([^ ]*\) .*/\1/p' "$ERR")
+  check "rf certified to 1e-12 (got $d)" awk -v d="$d" 'BEGIN { exit !(d < 1e-12) }'
+fi
+if ok "certify corr" corr --spectrum loguniform:n=50,lo=0.1,hi=10 --target iso --noise 0.1 --corr ar1:rho=0.4 --P 40,80 --lambda 0.01 --certify; then
+  d=$(sed -n 's/.*largest relative difference \([^ ]*\) .*/\1/p' "$ERR")
+  check "corr certified to 1e-12 (got $d)" awk -v d="$d" 'BEGIN { exit !(d < 1e-12) }'
 fi
 error "certify the optimal ridge" 1 "--certify: the MPFR twin does not cover" \
   ridge --spectrum iso:n=10 --target iso --noise 0.1 --P 20 --optimal-lambda --certify
