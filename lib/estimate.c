@@ -57,20 +57,14 @@ void deq_estimate_plan_free(deq_estimate_plan *p)
   free(p);
 }
 
-/* Column means and scales; the centred/scaled copy of X goes to A
-   (column-major P x N).  X is transposed first so that every later pass
-   runs down contiguous columns.  */
+/* Column means and scales; the centred/scaled copy of X (column-major
+   P x N, like A) goes to A.  */
 static deq_status prepare_columns(deq_estimate_plan *p, double *A,
                                   const double *X, int standardize,
                                   deq_error *err)
 {
   size_t P = p->P, N = p->N;
-  const size_t B = 64;   /* cache blocks for the transpose */
-  for (size_t i0 = 0; i0 < P; i0 += B)
-    for (size_t j0 = 0; j0 < N; j0 += B)
-      for (size_t i = i0; i < i0 + B && i < P; i++)
-        for (size_t j = j0; j < j0 + B && j < N; j++)
-          A[j * P + i] = X[i * N + j];
+  memcpy(A, X, P * N * sizeof *A);
   for (size_t j = 0; j < N; j++) {
     double *a = A + j * P, sum = 0.0, amax = 0.0;
     for (size_t i = 0; i < P; i++) {
@@ -261,7 +255,7 @@ deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
   }
   for (size_t i = 0; i < M; i++) {
     double s = b;
-    for (size_t j = 0; j < N; j++) s += Xnew[i * N + j] * w[j];
+    for (size_t j = 0; j < N; j++) s += Xnew[i + j * M] * w[j];
     yhat[i] = s;
   }
   free(w);

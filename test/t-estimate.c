@@ -136,13 +136,25 @@ static brute brute_all(const double *X0, const double *y, size_t P, size_t N,
   return r;
 }
 
+/* The column-major copy the library takes of a row-major P x N X (the
+   references here index rows).  */
+static double *colmajor(const double *X, size_t P, size_t N)
+{
+  double *A = malloc(P * N * sizeof *A);
+  for (size_t i = 0; i < P; i++)
+    for (size_t j = 0; j < N; j++) A[i + j * P] = X[i * N + j];
+  return A;
+}
+
 static deq_estimate_plan *make_plan(const double *X, const double *y,
                                     size_t P, size_t N, int ic, int stdz)
 {
   deq_estimate_opts o = {ic, stdz};
   deq_estimate_plan *p = NULL;
   deq_error err;
-  ck_assert_st(deq_estimate_plan_alloc(&p, P, N, X, y, &o, &err), DEQ_OK);
+  double *A = colmajor(X, P, N);
+  ck_assert_st(deq_estimate_plan_alloc(&p, P, N, A, y, &o, &err), DEQ_OK);
+  free(A);
   return p;
 }
 
@@ -402,7 +414,9 @@ START_TEST(test_predict)
   deq_estimate_plan *p = make_plan(X, y, P, N, 1, 1);
   double e[25], f[25];
   ck_assert_st(deq_estimate_residuals(e, p, 0.2), DEQ_OK);
-  ck_assert_st(deq_estimate_predict(f, p, 0.2, P, X), DEQ_OK);
+  double *A = colmajor(X, P, N);
+  ck_assert_st(deq_estimate_predict(f, p, 0.2, P, A), DEQ_OK);
+  free(A);
   for (size_t i = 0; i < P; i++)
     ck_assert(fabs(y[i] - f[i] - e[i]) < 1e-12 * (1 + fabs(y[i])));
   deq_estimate_plan_free(p);
@@ -475,7 +489,8 @@ END_TEST
 
 START_TEST(test_bad_input)
 {
-  double X[12] = {1, 2, 1, 3, 1, 4, 1, 5, 1, 7, 1, 11}, y[6] = {1, 2, 3, 4, 5, 6};
+  /* column-major 6 x 2: feature 1 constant, feature 2 = 2 3 4 5 7 11 */
+  double X[12] = {1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 7, 11}, y[6] = {1, 2, 3, 4, 5, 6};
   deq_estimate_plan *p = NULL;
   deq_error err;
   deq_estimate_opts std = {1, 1}, plain = {1, 0};
@@ -486,12 +501,12 @@ START_TEST(test_bad_input)
   ck_assert_st(deq_estimate_plan_alloc(&p, 2, 2, X, y, &plain, &err),
                DEQ_EDOM);
   ck_assert(strstr(err.message, "rows") != NULL);
-  X[7] = NAN;
+  X[3 + 6] = NAN;   /* sample 4, feature 2 */
   ck_assert_st(deq_estimate_plan_alloc(&p, 6, 2, X, y, &plain, &err),
                DEQ_EDOM);
   ck_assert_int_eq(err.line, 4);
   ck_assert_int_eq(err.column, 2);
-  X[7] = 5;
+  X[3 + 6] = 5;
   y[2] = INFINITY;
   ck_assert_st(deq_estimate_plan_alloc(&p, 6, 2, X, y, &plain, &err),
                DEQ_EDOM);
@@ -517,7 +532,7 @@ START_TEST(test_bad_input)
   ck_assert(K == NULL);
   /* an exact fit leaves no residual to estimate rho from */
   double rho;
-  double X2[3 * 5] = {1, 0, 0, 2, 1, 0, 1, 0, 0, 3, 0, 0, 1, 0, 5};
+  double X2[3 * 5] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0, 0, 1, 3, 5};
   deq_estimate_plan *q = NULL;
   deq_estimate_opts none = {0, 0};
   ck_assert_st(deq_estimate_plan_alloc(&q, 3, 5, X2, y, &none, &err), DEQ_OK);

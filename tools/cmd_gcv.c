@@ -268,7 +268,7 @@ static int read_data(deq_table **t, const char *path)
 
 typedef struct design {
   size_t P, N, M;          /* training rows, features, held-out rows */
-  double *X, *y;           /* (P + M) x N row-major, P + M labels */
+  double *X, *y;           /* P x N then M x N, column-major; P + M labels */
   const char **names;      /* N feature names (for messages) */
   char **lagnames;
 } design;
@@ -377,13 +377,17 @@ static int build_design(design *d, const deq_table *t, const gcv_opts *o)
     d->lagnames[nf + l] = strdup(buf);
     d->names[nf + l] = d->lagnames[nf + l] ? d->lagnames[nf + l] : o->y;
   }
+  /* The library takes matrices column-major: the training block
+     (P x N) first, then the held-out one (M x N).  */
   for (size_t i = 0; i < rows; i++) {
     size_t src = i + skip;
     const double *row = t->data + src * t->ncol;
-    double *x = d->X + i * d->N;
-    for (size_t j = 0; j < nf; j++) x[j] = row[cols[j]];
+    int train = i < d->P;
+    size_t ld = train ? d->P : d->M, r = train ? i : i - d->P;
+    double *x = d->X + (train ? 0 : d->P * d->N) + r;
+    for (size_t j = 0; j < nf; j++) x[j * ld] = row[cols[j]];
     for (size_t l = 0; l < p; l++)
-      x[nf + l] = t->data[(src - h - l) * t->ncol + ycol];
+      x[(nf + l) * ld] = t->data[(src - h - l) * t->ncol + ycol];
     d->y[i] = row[ycol];
   }
   free(cols);

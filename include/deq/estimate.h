@@ -59,8 +59,8 @@ typedef struct deq_estimate_point {
 enum { DEQ_ESTIMATE_GCV, DEQ_ESTIMATE_LOO, DEQ_ESTIMATE_CORRGCV,
        DEQ_ESTIMATE_NCRIT };
 
-/* Plan: X row-major P x N (row i = sample i, leading dimension N), y of
-   length P.  Needs P >= 3 and N >= 1 and finite entries (DEQ_EDOM
+/* Plan: X column-major P x N (X[i + j P] is sample i, feature j: the
+   library's one matrix layout), y of length P.  Needs P >= 3 and N >= 1 and finite entries (DEQ_EDOM
    otherwise, with err->line = row + 1 or err->column = feature + 1 and a
    message).  Costs one dgesdd of the P x N matrix.  */
 deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
@@ -89,7 +89,7 @@ deq_status deq_estimate_execute(deq_estimate_point *out,
 deq_status deq_estimate_residuals(double *r, const deq_estimate_plan *plan,
                                   double lambda);
 
-/* Predictions for M new rows Xnew (row-major M x N, raw units: the
+/* Predictions for M new rows Xnew (column-major M x N, raw units: the
    plan's centring and scaling are applied) at one lambda.  */
 deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *plan,
                                 double lambda, size_t M, const double *Xnew);
