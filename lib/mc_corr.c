@@ -259,39 +259,28 @@ deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *p,
                                deq_corr_noise model, size_t trials,
                                uint64_t seed)
 {
-  if (!rows || !p || !lambda || trials < 2) return DEQ_EINVAL;
+  if (!rows || !p || !lambda) return DEQ_EINVAL;
   if (model != DEQ_CORR_NOISE_K && model != DEQ_CORR_NOISE_IID)
     return DEQ_EINVAL;
-  if (!(noise >= 0) || !isfinite(noise)) return DEQ_EDOM;
-  size_t nl = p->nlambda, m = nl * NQ;
-  for (size_t l = 0; l < nl; l++)
-    if (!(lambda[l] >= 0) || !isfinite(lambda[l] * (double)p->P))
-      return DEQ_EDOM;
-  double *t = malloc(nl * sizeof *t);
-  double *mean = calloc(m, sizeof *mean), *m2 = calloc(m, sizeof *m2);
-  deq_status st = DEQ_OK;
-  if (!t || !mean || !m2) {
-    st = DEQ_ENOMEM;
-    goto done;
-  }
-  for (size_t l = 0; l < nl; l++) t[l] = (double)p->P * lambda[l];
-  corr_ctx ctx = {p, t, sqrt(noise), model == DEQ_CORR_NOISE_IID, seed};
-  st = deq_mc_run_trials(mean, m2, m, trials, p->threads, run_trial, &ctx);
-  if (st) goto done;
-  for (size_t l = 0; l < nl; l++) {
-    const double *mu = mean + l * NQ, *v = m2 + l * NQ;
+  size_t nl = p->nlambda;
+  deq_mc_estimate *est = malloc(nl * NQ * sizeof *est);
+  if (!est) return DEQ_ENOMEM;
+  corr_ctx ctx = {p, NULL, sqrt(fmax(noise, 0.0)),
+                  model == DEQ_CORR_NOISE_IID, seed};
+  deq_status st = deq_mc_lambda_execute(est, NQ, p->P, lambda, nl, noise,
+                                        trials, p->threads, &ctx.t,
+                                        run_trial, &ctx);
+  for (size_t l = 0; st == DEQ_OK && l < nl; l++) {
+    const deq_mc_estimate *e = est + l * NQ;
     rows[l].lambda = lambda[l];
-    rows[l].E_g = deq_mc_estimate_of(mu[Q_EG], v[Q_EG], trials);
-    rows[l].E_tr = deq_mc_estimate_of(mu[Q_ETR], v[Q_ETR], trials);
-    rows[l].gcv_naive = deq_mc_estimate_of(mu[Q_GCV], v[Q_GCV], trials);
-    rows[l].corrgcv = deq_mc_estimate_of(mu[Q_CGCV], v[Q_CGCV], trials);
-    rows[l].df = deq_mc_estimate_of(mu[Q_DF], v[Q_DF], trials);
-    rows[l].E_forecast = deq_mc_estimate_of(mu[Q_FC], v[Q_FC], trials);
+    rows[l].E_g = e[Q_EG];
+    rows[l].E_tr = e[Q_ETR];
+    rows[l].gcv_naive = e[Q_GCV];
+    rows[l].corrgcv = e[Q_CGCV];
+    rows[l].df = e[Q_DF];
+    rows[l].E_forecast = e[Q_FC];
   }
-done:
-  free(t);
-  free(mean);
-  free(m2);
+  free(est);
   return st;
 }
 

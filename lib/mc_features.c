@@ -279,35 +279,23 @@ deq_status deq_mc_rf_execute(deq_mc_rf_row *rows, deq_mc_rf_plan *plan,
                              const double *lambda, double noise,
                              size_t trials, uint64_t seed)
 {
-  if (!rows || !plan || !lambda || trials < 2) return DEQ_EINVAL;
-  if (!(noise >= 0) || !isfinite(noise)) return DEQ_EDOM;
-  for (size_t l = 0; l < plan->nlambda; l++)
-    if (!(lambda[l] >= 0) || !isfinite(lambda[l] * (double)plan->P))
-      return DEQ_EDOM;
-  deq_status st = DEQ_OK;
-  size_t nl = plan->nlambda, m = nl * NQ;
-  double *t = malloc(nl * sizeof *t);
-  double *mean = calloc(m, sizeof *mean), *m2 = calloc(m, sizeof *m2);
-  if (!t || !mean || !m2) {
-    st = DEQ_ENOMEM;
-    goto done;
-  }
-  for (size_t l = 0; l < nl; l++) t[l] = (double)plan->P * lambda[l];
-  rf_ctx ctx = {plan, t, sqrt(noise), seed};
-  st = deq_mc_run_trials(mean, m2, m, trials, plan->threads, run_trial, &ctx);
-  if (st) goto done;
-  for (size_t l = 0; l < nl; l++) {
-    const double *mu = mean + l * NQ, *v = m2 + l * NQ;
+  if (!rows || !plan || !lambda) return DEQ_EINVAL;
+  size_t nl = plan->nlambda;
+  deq_mc_estimate *est = malloc(nl * NQ * sizeof *est);
+  if (!est) return DEQ_ENOMEM;
+  rf_ctx ctx = {plan, NULL, sqrt(fmax(noise, 0.0)), seed};
+  deq_status st = deq_mc_lambda_execute(est, NQ, plan->P, lambda, nl, noise,
+                                        trials, plan->threads, &ctx.t,
+                                        run_trial, &ctx);
+  for (size_t l = 0; st == DEQ_OK && l < nl; l++) {
+    const deq_mc_estimate *e = est + l * NQ;
     rows[l].lambda = lambda[l];
-    rows[l].E_g = deq_mc_estimate_of(mu[Q_EG], v[Q_EG], trials);
-    rows[l].E_tr = deq_mc_estimate_of(mu[Q_ETR], v[Q_ETR], trials);
-    rows[l].gcv = deq_mc_estimate_of(mu[Q_GCV], v[Q_GCV], trials);
-    rows[l].df = deq_mc_estimate_of(mu[Q_DF], v[Q_DF], trials);
+    rows[l].E_g = e[Q_EG];
+    rows[l].E_tr = e[Q_ETR];
+    rows[l].gcv = e[Q_GCV];
+    rows[l].df = e[Q_DF];
   }
-done:
-  free(t);
-  free(mean);
-  free(m2);
+  free(est);
   return st;
 }
 

@@ -220,21 +220,6 @@ static deq_status run_trial(double *res, void *vctx, int tid, uint64_t trial)
 
 /* ---------------------------------------------------------------- execute */
 
-static deq_status check_execute_args(const deq_mc_ridge_row *rows,
-                                     const deq_mc_ridge_plan *plan,
-                                     const double *lambda, double noise,
-                                     size_t trials)
-{
-  if (!rows || !plan || !lambda || trials < 2)
-    return DEQ_EINVAL;
-  if (!(noise >= 0.0) || !isfinite(noise))
-    return DEQ_EDOM;
-  for (size_t l = 0; l < plan->nlambda; l++)
-    if (!(lambda[l] >= 0.0) || !isfinite(lambda[l] * (double)plan->P))
-      return DEQ_EDOM;
-  return DEQ_OK;
-}
-
 /* OpenBLAS runs single-threaded during execute (deq_mc_run_trials), and
    the previous setting is restored on return; do not call OpenBLAS from
    other threads meanwhile.  */
@@ -242,35 +227,25 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
                                 const double *lambda, double noise,
                                 size_t trials, uint64_t seed)
 {
-  deq_status st = check_execute_args(rows, plan, lambda, noise, trials);
-  if (st != DEQ_OK)
-    return st;
-  size_t nl = plan->nlambda, m = nl * NQ;
-  double *t = malloc(nl * sizeof *t);
-  double *mean = calloc(m, sizeof *mean);
-  double *m2 = calloc(m, sizeof *m2);
-  if (!t || !mean || !m2) {
-    st = DEQ_ENOMEM;
-    goto done;
-  }
-  for (size_t l = 0; l < nl; l++)
-    t[l] = (double)plan->P * lambda[l];
-  ridge_ctx ctx = { plan, t, sqrt(noise), seed };
-  st = deq_mc_run_trials(mean, m2, m, trials, plan->threads, run_trial, &ctx);
-  if (st != DEQ_OK)
-    goto done;
-  for (size_t l = 0; l < nl; l++) {
-    const double *mu = mean + l * NQ, *v = m2 + l * NQ;
+  if (!rows || !plan || !lambda)
+    return DEQ_EINVAL;
+  size_t nl = plan->nlambda;
+  deq_mc_estimate *est = malloc(nl * NQ * sizeof *est);
+  if (!est)
+    return DEQ_ENOMEM;
+  ridge_ctx ctx = { plan, NULL, sqrt(fmax(noise, 0.0)), seed };
+  deq_status st = deq_mc_lambda_execute(est, NQ, plan->P, lambda, nl, noise,
+                                        trials, plan->threads, &ctx.t,
+                                        run_trial, &ctx);
+  for (size_t l = 0; st == DEQ_OK && l < nl; l++) {
+    const deq_mc_estimate *e = est + l * NQ;
     rows[l].lambda = lambda[l];
-    rows[l].E_g = deq_mc_estimate_of(mu[Q_EG], v[Q_EG], trials);
-    rows[l].E_tr = deq_mc_estimate_of(mu[Q_ETR], v[Q_ETR], trials);
-    rows[l].gcv = deq_mc_estimate_of(mu[Q_GCV], v[Q_GCV], trials);
-    rows[l].df1 = deq_mc_estimate_of(mu[Q_DF1], v[Q_DF1], trials);
+    rows[l].E_g = e[Q_EG];
+    rows[l].E_tr = e[Q_ETR];
+    rows[l].gcv = e[Q_GCV];
+    rows[l].df1 = e[Q_DF1];
   }
-done:
-  free(t);
-  free(mean);
-  free(m2);
+  free(est);
   return st;
 }
 

@@ -5,6 +5,7 @@
  * at most, one extra mode (cli_model_cmd).  */
 #include <config.h>
 
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -122,7 +123,10 @@ static char *make_help(const cli_model_cmd *c, int mc)
     }
   }
   put(&h, " [OPTIONS]\n");
-  put(&h, "%s%s", mc ? "Monte Carlo of " : "", t->summary);
+  if (mc)
+    put(&h, "Monte Carlo of %s", t->summary);
+  else   /* the summary is a phrase: capitalise it as a sentence */
+    put(&h, "%c%s", toupper((unsigned char)t->summary[0]), t->summary + 1);
   put(&h, "%s%s%s.\n\n", t->reference ? " (" : "",
       t->reference ? t->reference : "", t->reference ? ")" : "");
   char name[64];
