@@ -19,7 +19,6 @@
  * r3 = e/kappa_K^2 for a full-rank K), finite at kappa_K = 0.  */
 #include "config.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

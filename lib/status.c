@@ -1,6 +1,5 @@
 /* status.c -- status codes, error records and the version string.  */
 #include "config.h"
-#include <string.h>
 #include "deq/status.h"
 
 const char *deq_strerror(deq_status status)

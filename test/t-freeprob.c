@@ -332,6 +332,34 @@ START_TEST(test_mass_wide)
 }
 END_TEST
 
+/* Each point alone (Newton from the nearer edge's expansion, decades
+   away) against the upper-half-plane continuation of the chain code: on a
+   sparse spectrum over 6 decades Newton can land on one of the real roots
+   of the axis equation (Im kappa at rounding level, density ~1e-17),
+   which must be rejected.  */
+START_TEST(test_density_single_points_wide)
+{
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_loguniform(&sp, 100, 1e-3, 1e3), DEQ_OK);
+  double P = 200;
+  deq_freeprob_support *s = NULL;
+  ck_assert_st(deq_freeprob_sample_support(&s, sp, P), DEQ_OK);
+  double l0 = log(s->lo[0]), l1 = log(s->hi[0]);
+  deq_freeprob_chain c = { sp, 0, NULL, NULL, P };
+  for (int i = 0; i < 300; i++) {
+    double x = exp(l0 + (l1 - l0) * (i + 0.5) / 300);
+    deq_freeprob_point o, r;
+    ck_assert_st(deq_freeprob_sample_density(&o, sp, P, &x, 1), DEQ_OK);
+    ck_assert_st(deq_freeprob_chain_density(&r, &c, &x, 1), DEQ_OK);
+    ck_assert_msg(fabs(o.density - r.density) <= 1e-8 * r.density,
+                  "x=%.17g: density %.17g vs continuation %.17g", x,
+                  o.density, r.density);
+  }
+  deq_freeprob_support_free(s);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* Tanh-sinh quadrature of the density over [a, b] (both ends may be
    square-root edges), step 2^-level in t: nodes at a distance
    d = w/(e^{2u} + 1) from the nearer end, u = (pi/2) sinh|t|.  */
@@ -804,6 +832,7 @@ int main(void)
   tcase_add_test(tc, test_cdf);
   tcase_add_test(tc, test_mass_wide);
   tcase_add_test(tc, test_cdf_wide);
+  tcase_add_test(tc, test_density_single_points_wide);
   tcase_add_test(tc, test_s_transform);
   tcase_add_test(tc, test_chain_df_two_ways);
   tcase_add_test(tc, test_chain_density_mp);

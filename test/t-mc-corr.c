@@ -9,6 +9,7 @@
 #include <config.h>
 #include <deq/spectrum.h>
 #include <deq/corr.h>
+#include <deq/mc.h>
 #include "testutil.h"
 
 static deq_spectrum *sigma(size_t N)

@@ -9,6 +9,7 @@
 #include <config.h>
 #include <deq/spectrum.h>
 #include <deq/features.h>
+#include <deq/mc.h>
 #include "testutil.h"
 
 static deq_spectrum *loguniform(size_t N)

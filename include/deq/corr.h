@@ -33,10 +33,7 @@
 #define DEQ_CORR_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include "deq/spectrum.h"
-#include "deq/resolvent.h"
-#include "deq/mc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -213,46 +210,6 @@ deq_status deq_corr_forecast_risk(double *E_star, const deq_corr_forecast *f,
 /* alpha (P values) and s^2, as used by Monte Carlo.  */
 deq_status deq_corr_forecast_alpha(double *alpha, double *s2,
                                    const deq_corr_forecast *f);
-
-/* ------------------------------------------------------------ Monte Carlo */
-
-/* Per trial: X = K^{1/2} Z Sigma^{1/2} drawn by the row sampler
-   (deq/sampler.h: AR(1) recursion, circulant embedding for ACF, Cholesky
-   for BLOCKS, EQUI, MATRIX) in Sigma's eigenbasis, then the noise
-   (sigma K^{1/2} g by the same sampler, or sigma g), y = X wbar + eps; one
-   dgesdd serves every lambda.  Per lambda: E_g = (w - wbar)' Sigma
-   (w - wbar), E_tr = |y - Xw|^2/P, df = tr S (S + lambda)^-1 (S = X'X/P),
-   gcv_naive = E_tr/(1 - df/P)^2, corrgcv = E_tr * deq_corr_gcv_factor(K,
-   df) (NaN when df >= P), and, with a horizon tau > 0 (AR1 and ACF), the
-   conditional forecast risk E[(y_* - w.x_*)^2 | training set] =
-   (alpha' r)^2 + s^2 (E_g + sigma^2), r = y - Xw, for a test point and
-   its noise correlated with the training set (noise model K only; NaN for
-   iid).  Trials run in parallel with streams (seed, t) and are reduced in
-   order: bitwise identical for any thread count.  */
-typedef struct deq_mc_corr_row {
-  double lambda;
-  deq_mc_estimate E_g, E_tr, gcv_naive, corrgcv, df, E_forecast;
-} deq_mc_corr_row;
-
-typedef struct deq_mc_corr_plan deq_mc_corr_plan;
-
-/* sp: exact spectrum with integer multiplicities (dim <= 2^20); P >= 2;
-   tau = 0 for no forecast.  threads <= 0: one per core.  */
-deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
-                                  const deq_spectrum *sp,
-                                  const deq_corr_model *model, size_t P,
-                                  size_t tau, size_t nlambda, int threads);
-void deq_mc_corr_plan_free(deq_mc_corr_plan *plan);
-/* Thread safety: one execute at a time per plan; BLAS as in deq/mc.h.  */
-deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *plan,
-                               const double *lambda, double noise,
-                               deq_corr_noise model, size_t trials,
-                               uint64_t seed);
-deq_status deq_mc_corr_run(deq_mc_corr_row *rows, const deq_spectrum *sp,
-                           const deq_corr_model *model, size_t P, size_t tau,
-                           const double *lambda, size_t nlambda, double noise,
-                           deq_corr_noise noise_model, size_t trials,
-                           uint64_t seed, int threads);
 
 #ifdef __cplusplus
 }

@@ -48,10 +48,7 @@
 #define DEQ_FEATURES_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include "deq/spectrum.h"
-#include "deq/resolvent.h"
-#include "deq/mc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -126,39 +123,6 @@ deq_status deq_rf_solve1(deq_rf_point *out, const deq_spectrum *omega,
 deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
                        const deq_rf_chain *chain, const double *P, size_t nP,
                        const double *lambda, size_t nlambda, double noise);
-
-/* ------------------------------------------------------------ Monte Carlo
- * Per trial: X (P x N) with rows ~ N(0, Omega) in Omega's eigenbasis, y =
- * X wbar + sigma eps (wbar_k^2 = v_i/(m_i s_i)), FRESH layers F_1 (Sigma_1 =
- * I: Omega already holds it) and F_l = Sigma_l^(1/2) Z_l/sqrt(N_l) with
- * Sigma_l diagonal (rotation invariance of Z), G = F_1 ... F_L, Phi = X G
- * and one thin SVD of Phi for every lambda.  Per lambda: E_g = (G v -
- * wbar)' Omega (G v - wbar) exactly, E_tr = |y - Phi v|^2/P, df =
- * tr Phi_hat (Phi_hat + lambda)^-1 (Phi_hat = Phi'Phi/P) and gcv =
- * E_tr/(1 - df/P)^2.  Trial t uses stream (seed, t); trials run in
- * parallel and are reduced in order: bitwise identical for any thread
- * count.  Widths must be integers, layer spectra must have m_i N_{l-1}/dim
- * integral (DEQ_EUNSUP otherwise).  */
-typedef struct deq_mc_rf_row {
-  double lambda;
-  deq_mc_estimate E_g, E_tr, gcv, df;
-} deq_mc_rf_row;
-
-typedef struct deq_mc_rf_plan deq_mc_rf_plan;
-
-deq_status deq_mc_rf_plan_alloc(deq_mc_rf_plan **out,
-                                const deq_spectrum *omega,
-                                const deq_rf_chain *chain, size_t P,
-                                size_t nlambda, int threads);
-void deq_mc_rf_plan_free(deq_mc_rf_plan *plan);
-/* Thread safety: one execute at a time per plan; BLAS as in deq/mc.h.  */
-deq_status deq_mc_rf_execute(deq_mc_rf_row *rows, deq_mc_rf_plan *plan,
-                             const double *lambda, double noise,
-                             size_t trials, uint64_t seed);
-deq_status deq_mc_rf_run(deq_mc_rf_row *rows, const deq_spectrum *omega,
-                         const deq_rf_chain *chain, size_t P,
-                         const double *lambda, size_t nlambda, double noise,
-                         size_t trials, uint64_t seed, int threads);
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,6 @@
 #define DEQ_FREEPROB_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include "deq/spectrum.h"
 
 /* deq_complex: double _Complex in C, std::complex<double> in C++.  The two
@@ -244,33 +243,6 @@ deq_status deq_freeprob_chain_cdf(double *F, const deq_freeprob_chain *c,
    (NULL: continuous, equal to F).  Ties are handled.  */
 deq_status deq_freeprob_ks(double *D, const double *x, const double *F,
                            const double *Fleft, size_t n);
-
-/* ------------------------------------------------------------ Monte Carlo */
-
-/* Eigenvalues of finite samples of the chain (lib/mc_spectrum.c):
-   A = G' Omega^1/2 W Omega^1/2 G with W = Z_0'Z_0/P (omitted when P = 0),
-   Omega diagonal (its eigenbasis), F_l = Sigma_l^1/2 Z_l/sqrt(N_l) with
-   Sigma_l diagonal (no loss: the Gaussian Z_{l-1} before it is rotation
-   invariant).  One dgesdd (singular values only) of the P x N_L (or
-   N x N_L) matrix Z_0 Omega^1/2 F_1 ... F_L/sqrt(P) per trial; the
-   eigenvalues are its squared singular values, padded with exact zeros to
-   n_out; values below n_out eps times the largest are set to 0.
-   Requirements: exact spectra with integer multiplicities, integer
-   widths and P, layer spectra of dimension N_{l-1}.  Trial t draws from
-   stream (seed, t); bitwise identical for any thread count.  */
-typedef struct deq_mc_spectrum_plan deq_mc_spectrum_plan;
-
-deq_status deq_mc_spectrum_plan_alloc(deq_mc_spectrum_plan **out,
-                                      const deq_freeprob_chain *c,
-                                      int threads);
-void deq_mc_spectrum_plan_free(deq_mc_spectrum_plan *plan);
-/* n_out: eigenvalues per trial.  */
-size_t deq_mc_spectrum_size(const deq_mc_spectrum_plan *plan);
-/* eig[t n_out .. (t+1) n_out - 1] = trial t's eigenvalues, ascending.  */
-deq_status deq_mc_spectrum_execute(double *eig, deq_mc_spectrum_plan *plan,
-                                   size_t trials, uint64_t seed);
-deq_status deq_mc_spectrum_run(double *eig, const deq_freeprob_chain *c,
-                               size_t trials, uint64_t seed, int threads);
 
 #ifdef __cplusplus
 }

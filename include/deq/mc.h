@@ -1,5 +1,7 @@
 /* deq/mc.h -- Monte Carlo experiments that sample the finite-size random
- * matrices behind each deterministic equivalent.
+ * matrices behind each deterministic equivalent: every deq_mc_*
+ * declaration (ridge, random features, correlated samples, spectra); the
+ * models' types come from deq/features.h, deq/corr.h and deq/freeprob.h.
  *
  * Ridge: X (P x N) has rows x ~ N(0, Sigma), sampled in Sigma's eigenbasis
  * (iid N(0,1) entries, column i scaled by sqrt(s_i)); wbar has, in that
@@ -29,6 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "deq/spectrum.h"
+#include "deq/features.h"
+#include "deq/corr.h"
+#include "deq/freeprob.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +74,106 @@ deq_status deq_mc_ridge_run(deq_mc_ridge_row *rows, const deq_spectrum *sp,
                             size_t P, const double *lambda, size_t nlambda,
                             double noise, size_t trials, uint64_t seed,
                             int threads);
+
+/* ------------------------------------------------------------ random features (deq/features.h)
+ * Per trial: X (P x N) with rows ~ N(0, Omega) in Omega's eigenbasis, y =
+ * X wbar + sigma eps (wbar_k^2 = v_i/(m_i s_i)), FRESH layers F_1 (Sigma_1 =
+ * I: Omega already holds it) and F_l = Sigma_l^(1/2) Z_l/sqrt(N_l) with
+ * Sigma_l diagonal (rotation invariance of Z), G = F_1 ... F_L, Phi = X G
+ * and one thin SVD of Phi for every lambda.  Per lambda: E_g = (G v -
+ * wbar)' Omega (G v - wbar) exactly, E_tr = |y - Phi v|^2/P, df =
+ * tr Phi_hat (Phi_hat + lambda)^-1 (Phi_hat = Phi'Phi/P) and gcv =
+ * E_tr/(1 - df/P)^2.  Trial t uses stream (seed, t); trials run in
+ * parallel and are reduced in order: bitwise identical for any thread
+ * count.  Widths must be integers, layer spectra must have m_i N_{l-1}/dim
+ * integral (DEQ_EUNSUP otherwise).  */
+typedef struct deq_mc_rf_row {
+  double lambda;
+  deq_mc_estimate E_g, E_tr, gcv, df;
+} deq_mc_rf_row;
+
+typedef struct deq_mc_rf_plan deq_mc_rf_plan;
+
+deq_status deq_mc_rf_plan_alloc(deq_mc_rf_plan **out,
+                                const deq_spectrum *omega,
+                                const deq_rf_chain *chain, size_t P,
+                                size_t nlambda, int threads);
+void deq_mc_rf_plan_free(deq_mc_rf_plan *plan);
+/* Thread safety: one execute at a time per plan; BLAS as above.  */
+deq_status deq_mc_rf_execute(deq_mc_rf_row *rows, deq_mc_rf_plan *plan,
+                             const double *lambda, double noise,
+                             size_t trials, uint64_t seed);
+deq_status deq_mc_rf_run(deq_mc_rf_row *rows, const deq_spectrum *omega,
+                         const deq_rf_chain *chain, size_t P,
+                         const double *lambda, size_t nlambda, double noise,
+                         size_t trials, uint64_t seed, int threads);
+
+/* ------------------------------------------------------------ correlated samples (deq/corr.h) */
+
+/* Per trial: X = K^{1/2} Z Sigma^{1/2} drawn by the row sampler
+   (deq/sampler.h: AR(1) recursion, circulant embedding for ACF, Cholesky
+   for BLOCKS, EQUI, MATRIX) in Sigma's eigenbasis, then the noise
+   (sigma K^{1/2} g by the same sampler, or sigma g), y = X wbar + eps; one
+   dgesdd serves every lambda.  Per lambda: E_g = (w - wbar)' Sigma
+   (w - wbar), E_tr = |y - Xw|^2/P, df = tr S (S + lambda)^-1 (S = X'X/P),
+   gcv_naive = E_tr/(1 - df/P)^2, corrgcv = E_tr * deq_corr_gcv_factor(K,
+   df) (NaN when df >= P), and, with a horizon tau > 0 (AR1 and ACF), the
+   conditional forecast risk E[(y_* - w.x_*)^2 | training set] =
+   (alpha' r)^2 + s^2 (E_g + sigma^2), r = y - Xw, for a test point and
+   its noise correlated with the training set (noise model K only; NaN for
+   iid).  Trials run in parallel with streams (seed, t) and are reduced in
+   order: bitwise identical for any thread count.  */
+typedef struct deq_mc_corr_row {
+  double lambda;
+  deq_mc_estimate E_g, E_tr, gcv_naive, corrgcv, df, E_forecast;
+} deq_mc_corr_row;
+
+typedef struct deq_mc_corr_plan deq_mc_corr_plan;
+
+/* sp: exact spectrum with integer multiplicities (dim <= 2^20); P >= 2;
+   tau = 0 for no forecast.  threads <= 0: one per core.  */
+deq_status deq_mc_corr_plan_alloc(deq_mc_corr_plan **out,
+                                  const deq_spectrum *sp,
+                                  const deq_corr_model *model, size_t P,
+                                  size_t tau, size_t nlambda, int threads);
+void deq_mc_corr_plan_free(deq_mc_corr_plan *plan);
+/* Thread safety: one execute at a time per plan; BLAS as above.  */
+deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *plan,
+                               const double *lambda, double noise,
+                               deq_corr_noise model, size_t trials,
+                               uint64_t seed);
+deq_status deq_mc_corr_run(deq_mc_corr_row *rows, const deq_spectrum *sp,
+                           const deq_corr_model *model, size_t P, size_t tau,
+                           const double *lambda, size_t nlambda, double noise,
+                           deq_corr_noise noise_model, size_t trials,
+                           uint64_t seed, int threads);
+
+/* ------------------------------------------------------------ spectra (deq/freeprob.h) */
+
+/* Eigenvalues of finite samples of the chain (lib/mc_spectrum.c):
+   A = G' Omega^1/2 W Omega^1/2 G with W = Z_0'Z_0/P (omitted when P = 0),
+   Omega diagonal (its eigenbasis), F_l = Sigma_l^1/2 Z_l/sqrt(N_l) with
+   Sigma_l diagonal (no loss: the Gaussian Z_{l-1} before it is rotation
+   invariant).  One dgesdd (singular values only) of the P x N_L (or
+   N x N_L) matrix Z_0 Omega^1/2 F_1 ... F_L/sqrt(P) per trial; the
+   eigenvalues are its squared singular values, padded with exact zeros to
+   n_out; values below n_out eps times the largest are set to 0.
+   Requirements: exact spectra with integer multiplicities, integer
+   widths and P, layer spectra of dimension N_{l-1}.  Trial t draws from
+   stream (seed, t); bitwise identical for any thread count.  */
+typedef struct deq_mc_spectrum_plan deq_mc_spectrum_plan;
+
+deq_status deq_mc_spectrum_plan_alloc(deq_mc_spectrum_plan **out,
+                                      const deq_freeprob_chain *c,
+                                      int threads);
+void deq_mc_spectrum_plan_free(deq_mc_spectrum_plan *plan);
+/* n_out: eigenvalues per trial.  */
+size_t deq_mc_spectrum_size(const deq_mc_spectrum_plan *plan);
+/* eig[t n_out .. (t+1) n_out - 1] = trial t's eigenvalues, ascending.  */
+deq_status deq_mc_spectrum_execute(double *eig, deq_mc_spectrum_plan *plan,
+                                   size_t trials, uint64_t seed);
+deq_status deq_mc_spectrum_run(double *eig, const deq_freeprob_chain *c,
+                               size_t trials, uint64_t seed, int threads);
 
 #ifdef __cplusplus
 }
