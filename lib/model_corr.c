@@ -28,12 +28,14 @@ static const deq_param corr_params[C_NPARAM] = {
                 "label noise variance sigma^2 >= 0" },
   [C_NOISE_MODEL] = { "noise-model", DEQ_PARAM_CHOICE, 0, 0, 0, 1, noise_models,
                       "K|iid", "K: noise ~ N(0, S2 K); iid: N(0, S2 I)" },
-  [C_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED, 0, 2,
+  [C_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
+            | DEQ_PARAM_INTEGER, 0, 2,
             1e7, NULL, "GRID", "sample sizes (integers in [2, 1e7]; K is "
             "P x P)" },
   [C_LAMBDA] = { "lambda", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_SHARED,
                  0, 0, INFINITY, NULL, "GRID", "ridges >= 0, normalised by P" },
-  [C_HORIZON] = { "horizon", DEQ_PARAM_COUNT, 0, 0, 1, 1073741824, NULL, "H",
+  [C_HORIZON] = { "horizon", DEQ_PARAM_COUNT, DEQ_PARAM_INTEGER, 0, 1,
+                  1073741824, NULL, "H",
                   "forecast a test point H >= 1 steps after the last sample "
                   "(ar1 and acf; noise model K): E_forecast" },
   [C_KSPECTRUM] = { "k-spectrum", DEQ_PARAM_CHOICE, 0, 0, 0, 1, k_methods,

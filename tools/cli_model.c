@@ -319,20 +319,21 @@ static int on_option(void *ctx, int code, const char *arg)
   return CLI_EUSAGE;
 }
 
-/* Whether a value of a numeric parameter is out of its range: why.  */
-static const char *range_problem(const deq_param *p, double x, int integer)
+/* Whether a value of a numeric parameter is out of its range: why (in
+   why[96] when it names the range).  */
+static const char *range_problem(char *why, const deq_param *p, double x,
+                                 int integer)
 {
-  static char why[96];
   char lo[32], hi[32];
   if (isinf(x) && integer) return "must be a finite integer";
   if (isinf(x) && x > 0 && (p->flags & DEQ_PARAM_INF)) return NULL;
   int below = (p->flags & DEQ_PARAM_OPEN_MIN) ? !(x > p->min) : !(x >= p->min);
   if (below || !(x <= p->max) || (isinf(x) && !(p->flags & DEQ_PARAM_INF))) {
     if (isinf(p->max))
-      snprintf(why, sizeof why, "must be %s %s", (p->flags & DEQ_PARAM_OPEN_MIN)
+      snprintf(why, 96, "must be %s %s", (p->flags & DEQ_PARAM_OPEN_MIN)
                ? ">" : ">=", cli_num(lo, p->min));
     else
-      snprintf(why, sizeof why, "is outside [%s, %s]", cli_num(lo, p->min),
+      snprintf(why, 96, "is outside [%s, %s]", cli_num(lo, p->min),
                cli_num(hi, p->max));
     return why;
   }
@@ -346,7 +347,8 @@ static int parse_numeric(run *r, size_t i, const char *text)
   const deq_param *p = &r->t->params[i];
   char opt[64];
   snprintf(opt, sizeof opt, "--%s", p->name);
-  int integer = p->kind == DEQ_PARAM_COUNT && (r->mc || p->min >= 1);
+  int integer = (p->flags & DEQ_PARAM_INTEGER)
+                || (p->kind == DEQ_PARAM_COUNT && r->mc);
   int cons = ((p->flags & DEQ_PARAM_INF) ? CLI_INF : 0)
              | (integer ? CLI_ROUND : 0);
   cli_grid g = { 0, NULL };
@@ -364,7 +366,8 @@ static int parse_numeric(run *r, size_t i, const char *text)
     }
   }
   for (size_t k = 0; st == CLI_OK && k < g.n; k++) {
-    const char *why = range_problem(p, g.v[k], integer);
+    char buf[96];
+    const char *why = range_problem(buf, p, g.v[k], integer);
     if (why) {
       char b[32];
       cli_error(r->cmd, "%s '%s': value %s %s", opt, text, cli_num(b, g.v[k]),

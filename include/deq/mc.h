@@ -15,8 +15,7 @@
  * trials are reduced in order, so results are bitwise identical for any
  * number of threads.
  *
- * Thread safety (every deq_mc_* execute, here and in corr.h, features.h,
- * freeprob.h): a plan holds per-thread workspace, so one execute at a
+ * Thread safety (every deq_mc_* execute below): a plan holds per-thread workspace, so one execute at a
  * time per plan; executes on distinct plans may run concurrently.  An
  * execute sets OpenBLAS's process-wide thread count to 1 while it runs;
  * overlapping executes are reference counted and the last one to return

@@ -59,8 +59,11 @@ enum {
   DEQ_PARAM_REQUIRED = 2u,  /* must be given */
   DEQ_PARAM_INF = 4u,       /* +Inf is a valid value */
   DEQ_PARAM_OPEN_MIN = 8u,  /* the minimum itself is excluded */
-  DEQ_PARAM_SHARED = 16u    /* Monte Carlo: one sample serves every value
+  DEQ_PARAM_SHARED = 16u,   /* Monte Carlo: one sample serves every value
                                of this axis (the ridge lambda) */
+  DEQ_PARAM_INTEGER = 32u   /* an integer even in theory (a matrix
+                               dimension); DEQ_PARAM_COUNT alone is an
+                               integer only where a matrix is sampled */
 };
 
 typedef struct deq_param {
