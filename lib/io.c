@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/io.h"
+#if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
+#include <zlib.h>
+#define DEQ_IO_ZLIB 1
+#endif
 
 /* Longest piece of offending text quoted in an error message.  */
 #define QUOTE_MAX 64
@@ -175,6 +179,44 @@ static deq_status next_line(reader *r, int *got)
   }
 }
 
+typedef struct named {
+  const char *name;
+  size_t col;
+} named;
+
+static int by_name_then_column(const void *a, const void *b)
+{
+  const named *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+/* A repeated name would make deq_table_column ambiguous: report the
+   earliest second occurrence, with its first.  Sorting keeps this
+   O(n log n) for tables of many columns.  */
+static deq_status check_unique_names(const deq_table *t, reader *r)
+{
+  named *a = malloc(t->ncol * sizeof *a);
+  if (!a) return DEQ_ENOMEM;
+  for (size_t j = 0; j < t->ncol; j++) a[j] = (named){t->names[j], j};
+  qsort(a, t->ncol, sizeof *a, by_name_then_column);
+  size_t first = 0, second = SIZE_MAX;
+  for (size_t k = 1; k < t->ncol; k++)
+    if (strcmp(a[k].name, a[k - 1].name) == 0 &&
+        (k < 2 || strcmp(a[k].name, a[k - 2].name) != 0) &&
+        a[k].col < second) { /* a[k-1] is its group's first occurrence */
+      first = a[k - 1].col;
+      second = a[k].col;
+    }
+  free(a);
+  if (second == SIZE_MAX) return DEQ_OK;
+  char what[80];
+  snprintf(what, sizeof what, "duplicate column name (columns %zu and %zu)",
+           first + 1, second + 1);
+  return parse_error(r->err, r->lineno, (long)second + 1, what,
+                     t->names[second]);
+}
+
 static deq_status read_header(deq_table *t, int *delimited, reader *r,
                               fields *fs)
 {
@@ -197,7 +239,7 @@ static deq_status read_header(deq_table *t, int *delimited, reader *r,
     t->names[j] = strdup(name);
     if (!t->names[j]) return DEQ_ENOMEM;
   }
-  return DEQ_OK;
+  return check_unique_names(t, r);
 }
 
 /* Append one row of ncol numbers, growing t->data geometrically.  */
@@ -281,4 +323,121 @@ long deq_table_column(const deq_table *t, const char *name)
   for (size_t j = 0; j < t->ncol; j++)
     if (t->names[j] && strcmp(t->names[j], name) == 0) return (long)j;
   return -1;
+}
+
+/* ------------------------------------------------------------ files */
+
+static deq_status file_error(deq_error *err, deq_status st, const char *path,
+                             const char *what)
+{
+  if (err) {
+    err->line = err->column = 0;
+    snprintf(err->message, sizeof err->message, "%s: %s", path, what);
+  }
+  return st;
+}
+
+/* Does the file start with the gzip magic bytes 1f 8b?  */
+static int is_gzip(FILE *f)
+{
+  unsigned char magic[2] = {0, 0};
+  size_t got = fread(magic, 1, 2, f);
+  rewind(f);
+  return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+#ifdef DEQ_IO_ZLIB
+/* The whole decompressed content of a gzip file.  A stream that ends
+   early or fails its check is an error: zlib reports it through gzerror
+   or gzclose, never through a short read alone.  */
+static deq_status gunzip_all(char **buf, size_t *len, const char *path,
+                             deq_error *err)
+{
+  *buf = NULL;
+  *len = 0;
+  gzFile gz = gzopen(path, "rb");
+  if (!gz) return file_error(err, DEQ_EIO, path, strerror(errno ? errno : ENOMEM));
+  size_t cap = 0;
+  deq_status st = DEQ_OK;
+  const char *why = NULL;
+  for (;;) {
+    if (cap - *len < 65536) {
+      char *b = cap > SIZE_MAX / 4 ? NULL : realloc(*buf, 2 * cap + 65536);
+      if (!b) {
+        st = DEQ_ENOMEM;
+        break;
+      }
+      *buf = b;
+      cap = 2 * cap + 65536;
+    }
+    int n = gzread(gz, *buf + *len, (unsigned)(cap - *len));
+    int zerr = Z_OK;
+    const char *m = gzerror(gz, &zerr);
+    if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+      st = DEQ_EIO;
+      why = m;
+      break;
+    }
+    if (n == 0) break;
+    *len += (size_t)n;
+  }
+  const char *msg = "truncated or corrupt gzip data";
+  int zc = gzclose(gz);
+  if (st == DEQ_OK && zc != Z_OK) {
+    st = DEQ_EIO;
+    why = msg;
+  }
+  if (st == DEQ_EIO)
+    file_error(err, st, path, why && *why ? why : msg);
+  if (st) {
+    free(*buf);
+    *buf = NULL;
+  }
+  return st;
+}
+#endif
+
+deq_status deq_table_read_file(deq_table **out, const char *path,
+                               deq_error *err)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  deq_error_clear(err);
+  if (!path) return DEQ_EINVAL;
+  FILE *f = fopen(path, "rb");
+  if (!f) return file_error(err, DEQ_EIO, path, strerror(errno));
+  int gz = is_gzip(f);
+  if (!gz) {
+    deq_status st = deq_table_read(out, f, err);
+    if (fclose(f) != 0 && st == DEQ_OK) {
+      deq_table_free(*out);
+      *out = NULL;
+      return file_error(err, DEQ_EIO, path, "read error");
+    }
+    return st;
+  }
+  fclose(f);
+#ifdef DEQ_IO_ZLIB
+  char *buf;
+  size_t len;
+  deq_status st = gunzip_all(&buf, &len, path, err);
+  if (st) return st;
+  if (len == 0) {
+    free(buf);
+    return parse_error(err, 0, 0, "empty input: no header line of column names",
+                       NULL);
+  }
+  FILE *m = fmemopen(buf, len, "r");
+  if (!m) {
+    free(buf);
+    return file_error(err, DEQ_EIO, path, strerror(errno));
+  }
+  st = deq_table_read(out, m, err);
+  fclose(m);
+  free(buf);
+  return st;
+#else
+  return file_error(err, DEQ_EUNSUP, path,
+                    "gzip-compressed, and deq was built without zlib");
+#endif
 }

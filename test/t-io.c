@@ -220,8 +220,9 @@ END_TEST
 START_TEST(test_column_lookup)
 {
   deq_table *t;
-  ck_assert_int_eq(read_text(&t, "P lambda E_g P\n1 2 3 4\n", NULL), DEQ_OK);
-  ck_assert_int_eq(deq_table_column(t, "P"), 0);  /* first of duplicates */
+  ck_assert_int_eq(read_text(&t, "P lambda E_g p\n1 2 3 4\n", NULL), DEQ_OK);
+  ck_assert_int_eq(deq_table_column(t, "P"), 0);
+  ck_assert_int_eq(deq_table_column(t, "p"), 3);
   ck_assert_int_eq(deq_table_column(t, "lambda"), 1);
   ck_assert_int_eq(deq_table_column(t, "E_g"), 2);
   ck_assert_int_eq(deq_table_column(t, "e_g"), -1);  /* case matters */
@@ -380,11 +381,67 @@ START_TEST(test_error_unreadable_stream)
 }
 END_TEST
 
+/* A header that names a column twice would make deq_table_column pick
+   one silently: an error at the second occurrence, naming both.  */
+START_TEST(test_error_duplicate_column)
+{
+  expect_error("y,x2,x2,y\n1,2,3,4\n", 1, 3, "duplicate column name (columns 2 and 3): 'x2'");
+  expect_error("# c\na b a\n1 2 3\n", 2, 3, "duplicate column name (columns 1 and 3): 'a'");
+  expect_error("\"a\",a\n1,2\n", 1, 2, "'a'");
+  expect_error("b,a,c,a,b,a\n1,2,3,4,5,6\n", 1, 4, "(columns 2 and 4): 'a'");
+}
+END_TEST
+
+/* deq_table_read_file: test/data/real/diabetes.csv.gz (442 rows of 11
+   columns, see its README) reads whole; a copy cut to its first 400 bytes
+   (about 13 rows of text) is an I/O error naming the file, not a table of
+   those rows.  */
+START_TEST(test_read_file_gzip)
+{
+  const char *dir = getenv("DEQ_DATA");
+  char path[4096], cut[] = "/tmp/deq-t-io-XXXXXX";
+  snprintf(path, sizeof path, "%s/real/diabetes.csv.gz", dir ? dir : "test/data");
+  deq_table *t = NULL;
+  deq_error err;
+  ck_assert_st(deq_table_read_file(&t, path, &err), DEQ_OK);
+  ck_assert_uint_eq(t->nrow, 442);
+  ck_assert_uint_eq(t->ncol, 11);
+  ck_assert_int_eq(deq_table_column(t, "y"), 10);
+  deq_table_free(t);
+
+  FILE *in = fopen(path, "rb");
+  ck_assert_ptr_nonnull(in);
+  char head[400];
+  ck_assert_uint_eq(fread(head, 1, sizeof head, in), sizeof head);
+  fclose(in);
+  int fd = mkstemp(cut);
+  ck_assert_int_ge(fd, 0);
+  FILE *out = fdopen(fd, "wb");
+  ck_assert_uint_eq(fwrite(head, 1, sizeof head, out), sizeof head);
+  fclose(out);
+  t = (deq_table *)&t;
+  deq_status st = deq_table_read_file(&t, cut, &err);
+  ck_assert_ptr_null(t);
+#if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
+  ck_assert_st(st, DEQ_EIO);
+  ck_assert_msg(strncmp(err.message, cut, strlen(cut)) == 0,
+                "message '%s' does not name %s", err.message, cut);
+#else
+  ck_assert_st(st, DEQ_EUNSUP);
+#endif
+  remove(cut);
+  ck_assert_st(deq_table_read_file(&t, "/nonexistent/deq.csv", &err), DEQ_EIO);
+  ck_assert(strstr(err.message, "/nonexistent/deq.csv") != NULL);
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
   Suite *s = suite_create("io");
   TCase *tc = tcase_create("read");
   tcase_add_test(tc, test_roundtrip_tsv_17g);
+  tcase_add_test(tc, test_error_duplicate_column);
+  tcase_add_test(tc, test_read_file_gzip);
   tcase_add_test(tc, test_csv_with_spaces);
   tcase_add_test(tc, test_whitespace_runs);
   tcase_add_test(tc, test_comments_and_blank_lines);
