@@ -101,7 +101,8 @@ deq_status deq_spectrum_compress(deq_spectrum *sp);
    [multiplicity]]", '#' starts a comment, blank lines ignored.  A missing
    target power is 0, a missing multiplicity 1.  Errors carry the 1-based
    line and field number in err.  Fields may be separated by blanks, tabs
-   or commas.  */
+   or a comma (with blanks around it); an empty field ("4,,2", or a
+   trailing comma) is an error.  A UTF-8 byte order mark is skipped.  */
 deq_status deq_spectrum_read(deq_spectrum **out, FILE *f, deq_error *err);
 deq_status deq_spectrum_read_file(deq_spectrum **out, const char *path,
                                   deq_error *err);
