@@ -357,6 +357,33 @@ START_TEST(test_loguniform_symmetry)
 }
 END_TEST
 
+/* Ranges near the ends of the double range, where lo*hi under- or
+   overflows: every eigenvalue against long-double logs (64-bit mantissa,
+   exponent range 1e+-4932).  The accuracy contract is a few ulps times
+   log(hi/lo) (the exponent's rounding).  */
+START_TEST(test_loguniform_extreme)
+{
+  const struct { size_t n; double lo, hi; } cases[] = {
+    { 100, 1e-162, 1e-160 }, { 101, 1e150, 1e160 }, { 7, 1e-300, 1e300 },
+    { 50, 1e-307, 1e-306 }, { 9, 1e300, 1e308 }, { 400, 0.1, 10 },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    size_t n = cases[c].n;
+    long double llo = logl(cases[c].lo), lhi = logl(cases[c].hi);
+    double tol = 4 * DBL_EPSILON * fmax(1.0, (double)(lhi - llo));
+    deq_spectrum *sp = NULL;
+    ck_assert_st(deq_spectrum_loguniform(&sp, n, cases[c].lo, cases[c].hi), DEQ_OK);
+    for (size_t i = 1; i <= n; i++) {
+      long double want = expl(lhi - ((long double)i - 0.5L) / n * (lhi - llo));
+      ck_assert_msg(test_reldiff(sp->s[i - 1], (double)want, 0) <= tol,
+                    "[%g, %g] atom %zu: %.17g vs %.17Lg", cases[c].lo,
+                    cases[c].hi, i, sp->s[i - 1], want);
+    }
+    deq_spectrum_free(sp);
+  }
+}
+END_TEST
+
 START_TEST(test_loguniform_bad)
 {
   deq_spectrum *sp = NULL;
@@ -1054,6 +1081,7 @@ static Suite *spectrum_suite(void)
   tcase_add_test(tc, test_iso_bad);
   tcase_add_test(tc, test_loguniform_values);
   tcase_add_test(tc, test_loguniform_symmetry);
+  tcase_add_test(tc, test_loguniform_extreme);
   tcase_add_test(tc, test_loguniform_bad);
   tcase_add_test(tc, test_powerlaw_init);
   tcase_add_test(tc, test_powerlaw_exact);
