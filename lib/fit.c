@@ -29,8 +29,63 @@ static void points_free(points *p)
   free(p->w);
 }
 
+/* P(|T| < t) for Student's t with nu >= 1 integer degrees of freedom:
+   the finite series in theta = atan(t/sqrt(nu)) (Abramowitz & Stegun
+   26.7.3-4).  */
+static double t_two_sided(double t, int nu)
+{
+  double th = atan(t / sqrt((double)nu)), c = cos(th), c2 = c * c;
+  double term = 1, sum = 1;
+  if (nu % 2 == 0) {
+    for (int k = 2; k <= nu - 2; k += 2) {
+      term *= c2 * (k - 1) / k;
+      sum += term;
+    }
+    return sin(th) * sum;
+  }
+  if (nu == 1) return 2 / M_PI * th;
+  for (int k = 3; k <= nu - 2; k += 2) {
+    term *= c2 * (k - 1) / k;
+    sum += term;
+  }
+  return 2 / M_PI * (th + sin(th) * c * sum);
+}
+
+/* The 97.5% quantile of Student's t with dof degrees of freedom (the
+   factor of a two-sided 95% interval): bisection on the exact CDF, and
+   the Cornish-Fisher expansion (error < 1e-12) beyond 1000 dof.  */
+static double t_quantile_975(double dof)
+{
+  const double z = 1.959963984540054;
+  if (!(dof >= 1)) return NAN;
+  if (dof > 1000) {
+    double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+    return z + (z3 + z) / (4 * dof) + (5 * z5 + 16 * z3 + 3 * z) / (96 * dof * dof)
+           + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * dof * dof * dof);
+  }
+  int nu = (int)dof;
+  double lo = z, hi = 13; /* t_{0.975} is 12.71 at 1 dof, > z always */
+  for (int it = 0; it < 200 && hi - lo > 4 * DBL_EPSILON * hi; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (t_two_sided(mid, nu) < 0.95) lo = mid; else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* Half-width of the 95% interval for b: the normal quantile when the
+   given errors fix the scale, Student's t when it was estimated from the
+   residuals (the standard error is then itself uncertain: with 8 points
+   1.96 b_se covers only ~90%).  */
+static double ci95(const deq_fit *f, int weighted)
+{
+  int estimated = !weighted || f->birge > 1;
+  return (estimated ? t_quantile_975(f->dof) : 1.959963984540054) * f->b_se;
+}
+
 static void fit_reset(deq_fit *out)
 {
+  out->dof = 0;
+  out->b_ci95 = NAN;
   out->b = out->b_se = NAN;
   out->c = out->c_se = NAN;
   out->floor = out->floor_se = 0.0;
@@ -153,6 +208,7 @@ deq_status deq_fit_powerlaw(deq_fit *out, size_t n, const double *x,
   if (out->n == 2) return fit_done(out, DEQ_OK);  /* exact line, no errors */
 
   double dof = (double)out->n - 2;
+  out->dof = dof;
   out->chi2_dof = L.chi2 / dof;
   /* Weighted: errors from the weights, inflated by the Birge ratio when
      the scatter exceeds them.  Unweighted: from the residual variance.  */
@@ -169,6 +225,7 @@ deq_status deq_fit_powerlaw(deq_fit *out, size_t n, const double *x,
   double var_logc = scale / L.W + L.ubar * L.ubar * var_slope;
   out->b_se = sqrt(var_slope);
   out->c_se = out->c * sqrt(var_logc);  /* delta method: dc = c dlog c */
+  out->b_ci95 = ci95(out, se != NULL);
   return fit_done(out, DEQ_OK);
 }
 
@@ -329,6 +386,7 @@ deq_status deq_fit_powerlaw_floor(deq_fit *out, size_t n, const double *x,
   out->c = vp.c1 * exp(b * vp.u0);  /* c x^-b = c1 (x/x0)^-b */
 
   double dof = (double)p.n - 3;
+  out->dof = dof;
   out->chi2_dof = sse / dof;
   double scale;
   if (se) {
@@ -345,6 +403,7 @@ deq_status deq_fit_powerlaw_floor(deq_fit *out, size_t n, const double *x,
     out->floor_se = sqrt(scale * cov[0][0]);
     out->c_se = sqrt(scale * fmax(var_c, 0.0));
     out->b_se = sqrt(scale * cov[2][2]);
+    out->b_ci95 = ci95(out, se != NULL);
   } else {
     out->floor_se = out->c_se = out->b_se = NAN;
   }

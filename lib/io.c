@@ -179,6 +179,44 @@ static deq_status next_line(reader *r, int *got)
   }
 }
 
+typedef struct named {
+  const char *name;
+  size_t col;
+} named;
+
+static int by_name_then_column(const void *a, const void *b)
+{
+  const named *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+/* A repeated name would make deq_table_column ambiguous: report the
+   earliest second occurrence, with its first.  Sorting keeps this
+   O(n log n) for tables of many columns.  */
+static deq_status check_unique_names(const deq_table *t, reader *r)
+{
+  named *a = malloc(t->ncol * sizeof *a);
+  if (!a) return DEQ_ENOMEM;
+  for (size_t j = 0; j < t->ncol; j++) a[j] = (named){t->names[j], j};
+  qsort(a, t->ncol, sizeof *a, by_name_then_column);
+  size_t first = 0, second = SIZE_MAX;
+  for (size_t k = 1; k < t->ncol; k++)
+    if (strcmp(a[k].name, a[k - 1].name) == 0 &&
+        (k < 2 || strcmp(a[k].name, a[k - 2].name) != 0) &&
+        a[k].col < second) { /* a[k-1] is its group's first occurrence */
+      first = a[k - 1].col;
+      second = a[k].col;
+    }
+  free(a);
+  if (second == SIZE_MAX) return DEQ_OK;
+  char what[80];
+  snprintf(what, sizeof what, "duplicate column name (columns %zu and %zu)",
+           first + 1, second + 1);
+  return parse_error(r->err, r->lineno, (long)second + 1, what,
+                     t->names[second]);
+}
+
 static deq_status read_header(deq_table *t, int *delimited, reader *r,
                               fields *fs)
 {
@@ -209,7 +247,7 @@ static deq_status read_header(deq_table *t, int *delimited, reader *r,
     t->names[j] = strdup(name);
     if (!t->names[j]) return DEQ_ENOMEM;
   }
-  return DEQ_OK;
+  return check_unique_names(t, r);
 }
 
 /* Append one row of ncol numbers, growing t->data geometrically.  */

@@ -55,8 +55,10 @@ double deq_mc_z(const deq_mc_estimate *e, double theory)
   double gap = e->mean - theory;
   if (gap == 0.0)
     return 0.0;
+  /* Every trial gave the same value: the spread is unknown, not zero,
+     so a gap cannot be measured in standard errors.  */
   if (e->se == 0.0)
-    return gap > 0 ? INFINITY : -INFINITY;
+    return NAN;
   return gap / e->se;
 }
 

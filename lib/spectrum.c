@@ -155,6 +155,23 @@ deq_status deq_spectrum_iso(deq_spectrum **out, double n, double scale)
   return deq_spectrum_from_arrays(out, 1, &scale, &n, NULL, NULL);
 }
 
+/* base * exp(x) without a spurious under- or overflow of exp(x) alone.  */
+static double times_exp(double base, double x)
+{
+  double e = exp(x);
+  if (isnormal(e)) return base * e;
+  double h = exp(0.5 * x);
+  return base * h * h;
+}
+
+/* log(hi/lo) from the ratio when it is in range (exact to rounding), else
+   from the logs.  */
+static double log_span(double lo, double hi)
+{
+  double r = hi / lo;
+  return isnormal(r) ? log(r) : log(hi) - log(lo);
+}
+
 deq_status deq_spectrum_loguniform(deq_spectrum **out, size_t n, double lo,
                                    double hi)
 {
@@ -165,12 +182,30 @@ deq_status deq_spectrum_loguniform(deq_spectrum **out, size_t n, double lo,
   deq_spectrum *sp;
   deq_status st = deq_spectrum_alloc(&sp, n);
   if (st) return st;
-  double lhi = log(hi), span = log(hi / lo);
-  for (size_t i = 0; i < n; i++)
-    sp->s[i] = exp(lhi - ((double)i + 0.5) / (double)n * span);
-  /* Make the s -> lo*hi/s symmetry exact where rounding would break it.  */
-  for (size_t i = 0; i < n / 2; i++) sp->s[n - 1 - i] = lo * hi / sp->s[i];
-  if (n % 2) sp->s[n / 2] = sqrt(lo * hi);
+  double prod = lo * hi;
+  if (isnormal(prod) && isnormal(hi / lo)) {
+    double lhi = log(hi), span = log(hi / lo);
+    for (size_t i = 0; i < n; i++)
+      sp->s[i] = exp(lhi - ((double)i + 0.5) / (double)n * span);
+    /* Make the s -> lo*hi/s symmetry exact where rounding would break it.  */
+    for (size_t i = 0; i < n / 2; i++) sp->s[n - 1 - i] = prod / sp->s[i];
+    if (n % 2) sp->s[n / 2] = sqrt(prod);
+  } else {
+    /* lo*hi or hi/lo under- or overflows: s_i = hi exp(-t span)
+       = lo exp((1 - t) span), t = (i + 1/2)/n, each from the nearer end
+       so that the exponent stays below span/2; t <-> 1 - t keeps the
+       symmetry to rounding.  */
+    double span = log_span(lo, hi);
+    for (size_t i = 0; i < n; i++) {
+      double t = ((double)i + 0.5) / (double)n;
+      if (2 * i + 1 < n)
+        sp->s[i] = times_exp(hi, -t * span);
+      else if (2 * i + 1 > n)
+        sp->s[i] = times_exp(lo, (1 - t) * span);
+      else
+        sp->s[i] = sqrt(lo) * sqrt(hi); /* the middle atom */
+    }
+  }
   st = deq_spectrum_update(sp, NULL);
   if (st) {
     deq_spectrum_free(sp);

@@ -21,16 +21,47 @@ static deq_status parse_error(deq_error *err, long line, long field,
   return DEQ_EPARSE;
 }
 
+static int is_space(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static char *skip_space(char *p)
+{
+  while (is_space(*p)) p++;
+  return p;
+}
+
 /* Split `line` in place into at most `max` fields; comments are cut off.
-   Returns the number of fields, or max + 1 if there are more.  */
-static int split_fields(char *line, char **field, int max)
+   Fields are separated by a comma (blanks around it allowed) or by a run
+   of blanks; a comma with no field before or after it is an empty field,
+   never skipped (strtok would merge "4,,2" into two fields).  Returns the
+   number of fields, max + 1 if there are more, or -1 with *empty = the
+   1-based number of an empty field.  */
+static int split_fields(char *line, char **field, int max, int *empty)
 {
   char *hash = strchr(line, '#');
   if (hash) *hash = '\0';
+  char *p = skip_space(line);
   int n = 0;
-  for (char *tok = strtok(line, " \t\r\n,"); tok; tok = strtok(NULL, " \t\r\n,")) {
+  while (*p) {
+    if (*p == ',') {
+      *empty = n + 1;
+      return -1;
+    }
+    char *tok = p;
+    while (*p && !is_space(*p) && *p != ',') p++;
+    char *end = p;
+    p = skip_space(p);
+    int comma = *p == ',';
+    if (comma) p = skip_space(p + 1);
+    *end = '\0';
     if (n == max) return max + 1;
     field[n++] = tok;
+    if (comma && !*p) { /* trailing comma */
+      *empty = n + 1;
+      return -1;
+    }
   }
   return n;
 }
@@ -75,8 +106,15 @@ static deq_status read_rows(growable *cols, growable *lines, int mincols,
   deq_status st = DEQ_OK;
   while (getline(&line, &cap, f) >= 0) {
     lineno++;
+    char *text = line;
+    if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+      text += 3; /* UTF-8 byte order mark */
     char *field[4];
-    int nf = split_fields(line, field, maxcols);
+    int empty = 0, nf = split_fields(text, field, maxcols, &empty);
+    if (nf < 0) {
+      st = parse_error(err, lineno, empty, "empty field%s", "");
+      break;
+    }
     if (nf == 0) continue;
     if (nf > maxcols) {
       st = parse_error(err, lineno, maxcols + 1, "too many fields (at most %s)",

@@ -343,6 +343,64 @@ START_TEST(test_powerlaw_coverage_unweighted)
 }
 END_TEST
 
+/* The 95% half-width of an unweighted fit is t_{0.975, n-2} b_se, the
+   Student quantile from standard tables (1, 2, 6, 30, 1000 dof; quoted to
+   10 digits).  */
+START_TEST(test_powerlaw_ci95_quantile)
+{
+  const struct { int n; double t; } table[] = {
+    { 3, 12.70620474 }, { 4, 4.302652730 }, { 8, 2.446911851 },
+    { 32, 2.042272456 }, { 1002, 1.962339081 },
+  };
+  uint64_t s = 99;
+  for (size_t k = 0; k < 5; k++) {
+    int n = table[k].n;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    logspace(x, n, 1, 1e3);
+    for (int i = 0; i < n; i++) y[i] = pow(x[i], -0.5) * exp(0.1 * gauss(&s));
+    deq_fit f;
+    ck_assert_int_eq(deq_fit_powerlaw(&f, n, x, y, NULL, 0, INFINITY), DEQ_OK);
+    ck_assert(f.dof == n - 2);
+    ck_assert_rel(f.b_ci95 / f.b_se, table[k].t, 1e-9);
+    free(x);
+    free(y);
+  }
+  /* two points: an exact line, no interval */
+  const double x2[] = { 1, 2 }, y2[] = { 1, 0.5 };
+  deq_fit f;
+  ck_assert_int_eq(deq_fit_powerlaw(&f, 2, x2, y2, NULL, 0, INFINITY), DEQ_OK);
+  ck_assert(f.dof == 0 && isnan(f.b_ci95));
+}
+END_TEST
+
+/* With 8 points the Student interval must cover the true exponent 95% of
+   the time (1.96 b_se covers ~89.5%).  Log-normal noise makes the log fit
+   an exact Gaussian linear model, so the coverage is exactly 0.95;
+   R = 20000 replicates give a binomial sd of 0.0015, so the 95 +- 1%
+   band is 6.5 sd wide either way and the 1.96 interval misses it by 36
+   sd.  */
+START_TEST(test_powerlaw_ci95_coverage)
+{
+  uint64_t seed = test_seed(20261202), s = seed;
+  enum { n = 8, REPS = 20000 };
+  double x[n], y[n];
+  logspace(x, n, 1, 1e2);
+  int in = 0, in_normal = 0;
+  for (int rep = 0; rep < REPS; rep++) {
+    for (int i = 0; i < n; i++) y[i] = 2 * pow(x[i], -0.8) * exp(0.2 * gauss(&s));
+    deq_fit f;
+    ck_assert_int_eq(deq_fit_powerlaw(&f, n, x, y, NULL, 0, INFINITY), DEQ_OK);
+    in += fabs(f.b - 0.8) <= f.b_ci95;
+    in_normal += fabs(f.b - 0.8) <= 1.959963984540054 * f.b_se;
+  }
+  double cov = (double)in / REPS, cov_normal = (double)in_normal / REPS;
+  printf("ci95 coverage with %d points: %.4f (1.96 b_se: %.4f), seed %llu\n",
+         n, cov, cov_normal, (unsigned long long)seed);
+  ck_assert_msg(fabs(cov - 0.95) <= 0.01, "coverage %.4f (seed %llu)", cov,
+                (unsigned long long)seed);
+}
+END_TEST
+
 /* ------------------------------------------------------------ floor fit */
 
 /* Brent stops at 1e-10 relative in b; floor and c move with b by at most
@@ -931,6 +989,8 @@ static Suite *fit_suite(void)
   tcase_add_test(tp, test_powerlaw_bad_input);
   tcase_add_test(tp, test_powerlaw_coverage_weighted);
   tcase_add_test(tp, test_powerlaw_coverage_unweighted);
+  tcase_add_test(tp, test_powerlaw_ci95_quantile);
+  tcase_add_test(tp, test_powerlaw_ci95_coverage);
   suite_add_tcase(s, tp);
   TCase *tf = tcase_create("floor");
   tcase_add_test(tf, test_floor_exact_unweighted);

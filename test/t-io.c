@@ -388,6 +388,7 @@ START_TEST(test_error_duplicate_column)
   expect_error("y,x2,x2,y\n1,2,3,4\n", 1, 3, "duplicate column name (columns 2 and 3): 'x2'");
   expect_error("# c\na b a\n1 2 3\n", 2, 3, "duplicate column name (columns 1 and 3): 'a'");
   expect_error("\"a\",a\n1,2\n", 1, 2, "'a'");
+  expect_error("b,a,c,a,b,a\n1,2,3,4,5,6\n", 1, 4, "(columns 2 and 4): 'a'");
 }
 END_TEST
 

@@ -359,8 +359,11 @@ START_TEST(mc_z_values)
   ck_assert_double_eq(deq_mc_z(&e, 1.5), 0.0);
   deq_mc_estimate z = { 1.5, 0.0 };
   ck_assert_double_eq(deq_mc_z(&z, 1.5), 0.0);
-  ck_assert(isinf(deq_mc_z(&z, 1.0)) && deq_mc_z(&z, 1.0) > 0);
-  ck_assert(isinf(deq_mc_z(&z, 2.0)) && deq_mc_z(&z, 2.0) < 0);
+  /* se = 0 and a gap: undefined, not +-Inf */
+  ck_assert(isnan(deq_mc_z(&z, 1.0)));
+  ck_assert(isnan(deq_mc_z(&z, 2.0)));
+  deq_mc_estimate nan_se = { 1.5, NAN };
+  ck_assert(isnan(deq_mc_z(&nan_se, 1.0)));
   ck_assert(isnan(deq_mc_z(NULL, 1.0)));
 }
 END_TEST

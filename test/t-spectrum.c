@@ -360,6 +360,33 @@ START_TEST(test_loguniform_symmetry)
 }
 END_TEST
 
+/* Ranges near the ends of the double range, where lo*hi under- or
+   overflows: every eigenvalue against long-double logs (64-bit mantissa,
+   exponent range 1e+-4932).  The accuracy contract is a few ulps times
+   log(hi/lo) (the exponent's rounding).  */
+START_TEST(test_loguniform_extreme)
+{
+  const struct { size_t n; double lo, hi; } cases[] = {
+    { 100, 1e-162, 1e-160 }, { 101, 1e150, 1e160 }, { 7, 1e-300, 1e300 },
+    { 50, 1e-307, 1e-306 }, { 9, 1e300, 1e308 }, { 400, 0.1, 10 },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    size_t n = cases[c].n;
+    long double llo = logl(cases[c].lo), lhi = logl(cases[c].hi);
+    double tol = 4 * DBL_EPSILON * fmax(1.0, (double)(lhi - llo));
+    deq_spectrum *sp = NULL;
+    ck_assert_st(deq_spectrum_loguniform(&sp, n, cases[c].lo, cases[c].hi), DEQ_OK);
+    for (size_t i = 1; i <= n; i++) {
+      long double want = expl(lhi - ((long double)i - 0.5L) / n * (lhi - llo));
+      ck_assert_msg(test_reldiff(sp->s[i - 1], (double)want, 0) <= tol,
+                    "[%g, %g] atom %zu: %.17g vs %.17Lg", cases[c].lo,
+                    cases[c].hi, i, sp->s[i - 1], want);
+    }
+    deq_spectrum_free(sp);
+  }
+}
+END_TEST
+
 START_TEST(test_loguniform_bad)
 {
   deq_spectrum *sp = NULL;
@@ -892,6 +919,29 @@ START_TEST(test_read_good)
 }
 END_TEST
 
+/* Commas with blanks around them separate fields like blanks do; a UTF-8
+   byte order mark (as spreadsheets write) starts the file.  */
+START_TEST(test_read_commas_and_bom)
+{
+  deq_spectrum *sp;
+  deq_error err;
+  ck_assert_st(read_text(&sp, &err, "\xEF\xBB\xBF" "4,2\n3 , 1 , 2\n1,\t0\n"),
+               DEQ_OK);
+  ck_assert_int_eq(sp->n, 3);
+  ck_assert(sp->s[0] == 4 && sp->v[0] == 2 && sp->m[0] == 1);
+  ck_assert(sp->s[1] == 3 && sp->v[1] == 1 && sp->m[1] == 2);
+  ck_assert(sp->s[2] == 1 && sp->v[2] == 0 && sp->m[2] == 1);
+  deq_spectrum_free(sp);
+  double *col;
+  size_t n;
+  FILE *f = text_file("\xEF\xBB\xBF" "0.5\n0.25\n");
+  ck_assert_st(deq_read_column(&col, &n, f, &err), DEQ_OK);
+  fclose(f);
+  ck_assert(n == 2 && col[0] == 0.5 && col[1] == 0.25);
+  free(col);
+}
+END_TEST
+
 START_TEST(test_read_file_path)
 {
   char path[] = "/tmp/deq-t-spectrum-XXXXXX";
@@ -950,6 +1000,11 @@ START_TEST(test_read_errors)
     { "0 0.5\n", 1, 1, 0, "target power on a zero eigenvalue" },
     { "", 1, -1, 0, "empty file" },
     { "# only\n\n   \n# comments\n", 1, -1, 0, "comments only" },
+    { "1\n4,,2\n", 0, 2, 2, "empty field between commas" },
+    { "4, ,2\n", 0, 1, 2, "blank field between commas" },
+    { "4,0.5,\n", 0, 1, 3, "trailing comma" },
+    { ",4\n", 0, 1, 1, "leading comma" },
+    { "4 , , 2\n", 0, 1, 2, "spaced empty field" },
   };
   int failures = 0;
   for (size_t t = 0; t < sizeof table / sizeof table[0]; t++) {
@@ -1044,6 +1099,7 @@ static Suite *spectrum_suite(void)
   tcase_add_test(tc, test_iso_bad);
   tcase_add_test(tc, test_loguniform_values);
   tcase_add_test(tc, test_loguniform_symmetry);
+  tcase_add_test(tc, test_loguniform_extreme);
   tcase_add_test(tc, test_loguniform_bad);
   tcase_add_test(tc, test_powerlaw_init);
   tcase_add_test(tc, test_powerlaw_exact);
@@ -1065,6 +1121,7 @@ static Suite *spectrum_suite(void)
 
   tc = tcase_create("files");
   tcase_add_test(tc, test_read_good);
+  tcase_add_test(tc, test_read_commas_and_bom);
   tcase_add_test(tc, test_read_file_path);
   tcase_add_test(tc, test_read_errors);
   tcase_add_test(tc, test_read_column);

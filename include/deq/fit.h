@@ -23,6 +23,13 @@ typedef struct deq_fit {
   int weighted;            /* 1 if standard errors of y were used */
   int iterations;          /* for the floor fit */
   deq_status status;
+  double dof;              /* residual degrees of freedom, n - 2 (n - 3
+                              with a floor); 0 when there are none */
+  double b_ci95;           /* half-width of the 95% interval for b:
+                              t_{0.975, dof} b_se when the error scale is
+                              estimated from the residuals (unweighted, or
+                              Birge ratio > 1), 1.96 b_se when the given se
+                              fix it; NAN when b_se is */
 } deq_fit;
 
 /* Weighted least squares of log y on log x over points with

@@ -43,7 +43,10 @@ typedef struct deq_mc_estimate {
   double se;     /* standard error of the mean (sd/sqrt(trials)) */
 } deq_mc_estimate;
 
-/* z-score (mean - theory)/se; 0 if mean == theory, +-Inf if se == 0.  */
+/* z-score (mean - theory)/se; 0 if mean == theory.  NaN (undefined) if
+   se == 0 and mean != theory: every trial gave the same value, so the
+   spread is unknown and the gap cannot be measured in standard errors
+   (and NaN if e is NULL or mean or se is NaN).  */
 double deq_mc_z(const deq_mc_estimate *e, double theory);
 
 typedef struct deq_mc_ridge_row {

@@ -59,7 +59,10 @@ deq_status deq_spectrum_from_arrays(deq_spectrum **out, size_t n,
 deq_status deq_spectrum_iso(deq_spectrum **out, double n, double scale);
 
 /* Log-uniform on [lo, hi]: s_i = exp(log hi - (i - 1/2)/n * log(hi/lo)),
-   i = 1..n.  0 < lo <= hi.  Symmetric under s -> lo*hi/s.  */
+   i = 1..n.  0 < lo <= hi.  Symmetric under s -> lo*hi/s.  When lo*hi or
+   hi/lo leaves the normal range, computed in logs from the nearer end
+   (lo*hi is never formed), so any range inside the double range works;
+   relative accuracy a few ulps times max(1, log(hi/lo)).  */
 deq_status deq_spectrum_loguniform(deq_spectrum **out, size_t n,
                                    double lo, double hi);
 
@@ -104,7 +107,8 @@ deq_status deq_spectrum_compress(deq_spectrum *sp);
    [multiplicity]]", '#' starts a comment, blank lines ignored.  A missing
    target power is 0, a missing multiplicity 1.  Errors carry the 1-based
    line and field number in err.  Fields may be separated by blanks, tabs
-   or commas.  */
+   or a comma (with blanks around it); an empty field ("4,,2", or a
+   trailing comma) is an error.  A UTF-8 byte order mark is skipped.  */
 deq_status deq_spectrum_read(deq_spectrum **out, FILE *f, deq_error *err);
 deq_status deq_spectrum_read_file(deq_spectrum **out, const char *path,
                                   deq_error *err);
