@@ -9,10 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
-#include <zlib.h>
-#define GCV_ZLIB 1
-#endif
 
 #include "cli.h"
 
@@ -145,122 +141,20 @@ static int gcv_option(void *ctx, int code, const char *arg)
 
 /* ------------------------------------------------------------ reading */
 
-/* The whole file in memory: through zlib when available (plain files
-   pass through gzread unchanged), else gzip -dc for compressed files.  */
-static int slurp(char **buf, size_t *len, const char *path)
-{
-  *buf = NULL;
-  *len = 0;
-  size_t cap = 0;
-#ifdef GCV_ZLIB
-  gzFile gz = gzopen(path, "rb");
-  if (!gz) {
-    cli_error(CMD, "--data %s: %s", path, strerror(errno ? errno : ENOENT));
-    return CLI_EUSAGE;
-  }
-  for (;;) {
-    if (cap - *len < 65536) {
-      char *b = realloc(*buf, cap = 2 * cap + 65536);
-      if (!b) {
-        gzclose(gz);
-        cli_error(CMD, "--data %s: out of memory", path);
-        return CLI_ENUM;
-      }
-      *buf = b;
-    }
-    int n = gzread(gz, *buf + *len, (unsigned)(cap - *len - 1));
-    if (n < 0) {
-      int zerr;
-      const char *m = gzerror(gz, &zerr);
-      cli_error(CMD, "--data %s: %s", path, m);
-      gzclose(gz);
-      return CLI_EUSAGE;
-    }
-    if (n == 0) break;
-    *len += (size_t)n;
-  }
-  gzclose(gz);
-#else
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    cli_error(CMD, "--data %s: %s", path, strerror(errno));
-    return CLI_EUSAGE;
-  }
-  unsigned char magic[2] = {0, 0};
-  size_t got = fread(magic, 1, 2, f);
-  fclose(f);
-  int gz = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-  if (gz) {
-    /* Quote the path for the shell: '...' with ' as '\''.  */
-    size_t n = strlen(path);
-    char *cmd = malloc(4 * n + 32);
-    if (!cmd) return CLI_ENUM;
-    char *q = cmd + sprintf(cmd, "gzip -dc -- '");
-    for (const char *p = path; *p; p++) {
-      if (*p == '\'') { memcpy(q, "'\\''", 4); q += 4; }
-      else *q++ = *p;
-    }
-    strcpy(q, "'");
-    f = popen(cmd, "r");
-    free(cmd);
-  } else {
-    f = fopen(path, "rb");
-  }
-  if (!f) {
-    cli_error(CMD, "--data %s: %s", path, strerror(errno));
-    return CLI_EUSAGE;
-  }
-  for (;;) {
-    if (cap - *len < 65536) {
-      char *b = realloc(*buf, cap = 2 * cap + 65536);
-      if (!b) {
-        gz ? pclose(f) : fclose(f);
-        return CLI_ENUM;
-      }
-      *buf = b;
-    }
-    size_t n = fread(*buf + *len, 1, cap - *len - 1, f);
-    *len += n;
-    if (n == 0) break;
-  }
-  int bad = ferror(f);
-  int rc = gz ? pclose(f) : fclose(f);
-  if (bad || (gz && rc != 0)) {
-    cli_error(CMD, "--data %s: %s", path,
-              gz ? "gzip -dc failed (is the file a valid gzip file?)"
-                 : "read error");
-    return CLI_EUSAGE;
-  }
-#endif
-  if (*len == 0) {
-    cli_error(CMD, "--data %s: empty file", path);
-    return CLI_EUSAGE;
-  }
-  return CLI_OK;
-}
-
+/* The data file (gzip too) through the library's reader, which rejects
+   truncated or corrupt compressed data.  */
 static int read_data(deq_table **t, const char *path)
 {
-  char *buf;
-  size_t len;
-  int rc = slurp(&buf, &len, path);
-  if (rc != CLI_OK) {
-    free(buf);
-    return rc;
-  }
-  FILE *f = fmemopen(buf, len, "r");
-  if (!f) {
-    free(buf);
-    cli_error(CMD, "--data %s: %s", path, strerror(errno));
-    return CLI_ENUM;
-  }
   deq_error err;
   deq_error_clear(&err);
-  deq_status st = deq_table_read(t, f, &err);
-  fclose(f);
-  free(buf);
+  deq_status st = deq_table_read_file(t, path, &err);
   if (st == DEQ_OK) return CLI_OK;
   *t = NULL;
+  if (st == DEQ_EIO || st == DEQ_EUNSUP) {   /* the message names the file */
+    cli_error(CMD, "--data: %s", err.message[0] ? err.message
+                                                 : deq_strerror(st));
+    return CLI_EUSAGE;
+  }
   return cli_file_error(CMD, "--data", path, err.line, err.column, st, &err);
 }
 

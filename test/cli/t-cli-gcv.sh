@@ -164,4 +164,9 @@ printf '1\n0.9\n' >"$TMP/acf.txt"
 error "acf not positive definite" 1 "positive definite" \
   gcv --data "$R/sunspots.csv" --y SUNACTIVITY --lags 2 --lambda 1 --corr "acf:file=$TMP/acf.txt"
 
+# A truncated gzip file is an error, never the rows before the damage.
+head -c 400 "$R/diabetes.csv.gz" > "$TMP/trunc.csv.gz"
+error "truncated gzip data" 1 "trunc.csv.gz" \
+  gcv --data "$TMP/trunc.csv.gz" --y y --lambda 1
+
 finish
