@@ -3,7 +3,6 @@
  * lambda each criterion selects.  */
 #include <config.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
