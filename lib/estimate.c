@@ -29,7 +29,12 @@ struct deq_estimate_plan {
   double *mean;      /* N column means (0 without intercept) */
   double *scale;     /* N column scales (1 without standardize) */
   double ybar;       /* mean of y (0 without intercept) */
-  double *yc;        /* P centred labels */
+  /* The SVD and every sum run on X/xs and y/ys (largest entries of size
+     1), so that data near the ends of the double range neither overflow
+     nor underflow; ridge t = P lambda becomes t/xs^2, risks scale by
+     ys^2.  */
+  double xs, ys;
+  double *yc;        /* P centred labels, over ys */
   double *d;         /* r singular values */
   double *U;         /* P x r, column-major */
   double *U2;        /* U .* U */
@@ -57,6 +62,16 @@ void deq_estimate_plan_free(deq_estimate_plan *p)
   free(p);
 }
 
+/* The power of two at or above |x|max (1 for 0): dividing by it is exact,
+   so scaled sums round as the unscaled ones would.  */
+static double pow2_above(double amax)
+{
+  int e;
+  if (!(amax > 0)) return 1.0;
+  frexp(amax, &e);
+  return ldexp(1.0, e);
+}
+
 /* Column means and scales; the centred/scaled copy of X (column-major
    P x N, like A) goes to A.  */
 static deq_status prepare_columns(deq_estimate_plan *p, double *A,
@@ -66,7 +81,7 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
   size_t P = p->P, N = p->N;
   memcpy(A, X, P * N * sizeof *A);
   for (size_t j = 0; j < N; j++) {
-    double *a = A + j * P, sum = 0.0, amax = 0.0;
+    double *a = A + j * P, amax = 0.0;
     for (size_t i = 0; i < P; i++) {
       if (!isfinite(a[i])) {
         char msg[96];
@@ -74,12 +89,19 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
                  i + 1, j + 1);
         return bad_input(err, (long)i + 1, (long)j + 1, msg);
       }
-      sum += a[i];
       amax = fmax(amax, fabs(a[i]));
     }
-    double mean = sum / (double)P, ss = 0.0;
-    for (size_t i = 0; i < P; i++) ss += (a[i] - mean) * (a[i] - mean);
-    double sd = sqrt(ss / (double)P), scale = 1.0;
+    /* Sums over a/2^k (2^k >= amax): no overflow near DBL_MAX, and the
+       same rounding as unscaled sums.  */
+    double s2 = pow2_above(amax), mean = 0.0, ss = 0.0;
+    for (size_t i = 0; i < P; i++) mean += a[i] / s2;
+    mean /= (double)P;
+    for (size_t i = 0; i < P; i++) {
+      double u = a[i] / s2 - mean;
+      ss += u * u;
+    }
+    mean *= s2;
+    double sd = s2 * sqrt(ss / (double)P), scale = 1.0;
     if (standardize) {
       /* Identical values can leave a rounding-level spread.  */
       if (!(sd > 1e-12 * amax)) {
@@ -94,7 +116,26 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
     p->scale[j] = scale;
     for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
   }
+  /* One scale for the whole design (a common factor keeps the ridge
+     problem equivalent: lambda becomes lambda/xs^2).  */
+  double xs = 0.0;
+  for (size_t i = 0; i < P * N; i++) xs = fmax(xs, fabs(A[i]));
+  p->xs = pow2_above(xs);
+  for (size_t i = 0; i < P * N; i++) A[i] /= p->xs;
   return DEQ_OK;
+}
+
+/* The unnormalised ridge P lambda in the scaled units of the SVD.  */
+static double scaled_t(const deq_estimate_plan *p, double lambda)
+{
+  return (double)p->P * lambda / p->xs / p->xs;
+}
+
+/* A squared-label quantity back in the data's units (v ys^2, which may
+   overflow to +Inf only if the true value is beyond the double range).  */
+static double unscale2(const deq_estimate_plan *p, double v)
+{
+  return v * p->ys * p->ys;
 }
 
 deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
@@ -139,10 +180,16 @@ deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
   }
   st = prepare_columns(p, A, X, opts && opts->standardize, err);
   if (st) goto done;
-  double ysum = 0.0;
-  for (size_t i = 0; i < P; i++) ysum += y[i];
-  p->ybar = p->intercept ? ysum / (double)P : 0.0;
+  double ymax = 0.0, ysum = 0.0;
+  for (size_t i = 0; i < P; i++) ymax = fmax(ymax, fabs(y[i]));
+  double y2 = pow2_above(ymax);
+  for (size_t i = 0; i < P; i++) ysum += y[i] / y2;
+  p->ybar = p->intercept ? ysum / (double)P * y2 : 0.0;
   for (size_t i = 0; i < P; i++) p->yc[i] = y[i] - p->ybar;
+  double ys = 0.0;
+  for (size_t i = 0; i < P; i++) ys = fmax(ys, fabs(p->yc[i]));
+  p->ys = pow2_above(ys);
+  for (size_t i = 0; i < P; i++) p->yc[i] /= p->ys;
 
   lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)P,
                                    (lapack_int)N, A, (lapack_int)P, p->d, Uk,
@@ -229,7 +276,8 @@ deq_status deq_estimate_residuals(double *e, const deq_estimate_plan *p,
   if (!(lambda >= 0.0) || !isfinite(lambda)) return DEQ_EDOM;
   double *tmp = malloc((p->r ? p->r : 1) * sizeof *tmp);
   if (!tmp) return DEQ_ENOMEM;
-  residual(e, p, (double)p->P * lambda, tmp);
+  residual(e, p, scaled_t(p, lambda), tmp);
+  for (size_t i = 0; i < p->P; i++) e[i] *= p->ys;
   free(tmp);
   return DEQ_OK;
 }
@@ -240,7 +288,7 @@ deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
   if (!yhat || !p || (M && !Xnew)) return DEQ_EINVAL;
   if (!(lambda >= 0.0) || !isfinite(lambda)) return DEQ_EDOM;
   size_t N = p->N, r = p->r;
-  double t = (double)p->P * lambda;
+  double t = scaled_t(p, lambda);
   double *w = calloc(N + r + 1, sizeof *w), *g = w + N;
   if (!w) return DEQ_ENOMEM;
   /* w = V diag(d/(d^2+t)) c in standardised units, then raw units.  */
@@ -250,7 +298,7 @@ deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
                      (int)r, g, 1, 0.0, w, 1);
   double b = p->ybar;
   for (size_t j = 0; j < N; j++) {
-    w[j] /= p->scale[j];
+    w[j] = w[j] / p->xs * p->ys / p->scale[j];
     b -= p->mean[j] * w[j];
   }
   for (size_t i = 0; i < M; i++) {
@@ -269,7 +317,11 @@ deq_status deq_estimate_ar1_rho(double *rho, const deq_estimate_plan *p,
   *rho = NAN;
   double *e = malloc(p->P * sizeof *e);
   if (!e) return DEQ_ENOMEM;
-  deq_status st = deq_estimate_residuals(e, p, lambda);
+  double *tmp = malloc((p->r ? p->r : 1) * sizeof *tmp);
+  deq_status st = !tmp ? DEQ_ENOMEM
+                  : !(lambda >= 0.0) || !isfinite(lambda) ? DEQ_EDOM : DEQ_OK;
+  if (st == DEQ_OK) residual(e, p, scaled_t(p, lambda), tmp);   /* over ys */
+  free(tmp);
   if (st == DEQ_OK) {
     double num = 0.0, den = e[0] * e[0];
     for (size_t i = 1; i < p->P; i++) {
@@ -364,7 +416,7 @@ static deq_status one_point(deq_estimate_point *pt,
                             double lambda, double *work)
 {
   size_t P = p->P, r = p->r;
-  double Pd = (double)P, t = Pd * lambda;
+  double Pd = (double)P, t = scaled_t(p, lambda);
   double *e = work, *hv = e + P, *va = hv + P, *vb = va + (r ? r : 1);
   double df = p->intercept ? 1.0 : 0.0, fsum = 0.0, gden = 0.0, gnum = 0.0;
   for (size_t a = 0; a < r; a++) {
@@ -431,6 +483,11 @@ static deq_status one_point(deq_estimate_point *pt,
     deq_status st = corrgcv_point(pt, p, K, t, s, gden, gnum);
     if (st) pt->status = st;
   }
+  /* Computed on y/ys: back to the data's units.  */
+  pt->train = unscale2(p, pt->train);
+  pt->gcv = unscale2(p, pt->gcv);
+  pt->loo = unscale2(p, pt->loo);
+  pt->corrgcv = unscale2(p, pt->corrgcv);
   return pt->status;
 }
 

@@ -206,6 +206,66 @@ END_TEST
 /* P < N, no intercept, lambda -> 0: GCV(0) = P |(XX')^-1 y|^2 /
    (tr (XX')^-1)^2 and LOO(0) = (1/P) sum ([(XX')^-1 y]_i / [(XX')^-1]_ii)^2,
    and lambda = 1e-13 agrees with lambda = 0 (no 0/0 anywhere).  */
+/* Data near the ends of the double range (issue 8): scaling the design by
+   a and the labels by b gives the same df at lambda/a^2 and the risks
+   times b^2 (bitwise for powers of two), with a, b from 2^-500 to 1e160
+   (where the unscaled sums of squares would overflow or underflow).  */
+START_TEST(test_scale_invariance)
+{
+  const size_t P = 30, N = 8;
+  deq_rng rng;
+  deq_rng_seed(&rng, test_seed(21), 0);
+  double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+  for (size_t i = 0; i < P; i++) y[i] += X[i * N] + 1.0;
+  static const double scales[][2] = {
+    {0x1p500, 0x1p400}, {0x1p-500, 0x1p-480}, {1e160, 1e150}, {1e-160, 1e-150},
+    {1e160, 1.0}};
+  static const double lambdas[] = {0.0, 1e-3, 0.5};
+  for (int stdz = 0; stdz <= 1; stdz++) {
+    deq_estimate_plan *p0 = make_plan(X, y, P, N, 1, stdz);
+    deq_estimate_point ref[3];
+    ck_assert_st(deq_estimate_execute(ref, p0, 3, lambdas, NULL), DEQ_OK);
+    for (size_t c = 0; c < sizeof scales / sizeof scales[0]; c++) {
+      double a = scales[c][0], b = scales[c][1];
+      double *Xs = malloc(P * N * sizeof *Xs), *ys = malloc(P * sizeof *ys);
+      for (size_t i = 0; i < P * N; i++) Xs[i] = X[i] * a;
+      for (size_t i = 0; i < P; i++) ys[i] = y[i] * b;
+      deq_estimate_plan *p = make_plan(Xs, ys, P, N, 1, stdz);
+      /* Standardised columns are scale-free; raw ones need lambda a^2,
+         which leaves the normal range for a = 1e+-160 unless lambda = 0
+         (those ridges fall back to the reference lambda 0).  */
+      double lam[3];
+      int same[3];
+      for (int l = 0; l < 3; l++) {
+        lam[l] = stdz ? lambdas[l] : lambdas[l] * a * a;
+        int normal = lam[l] == 0 || fpclassify(lam[l]) == FP_NORMAL;
+        same[l] = normal ? l : 0;
+        if (!normal) lam[l] = 0.0;
+      }
+      deq_estimate_point pt[3];
+      ck_assert_st(deq_estimate_execute(pt, p, 3, lam, NULL), DEQ_OK);
+      int exact = frexp(a, &(int){0}) == 0.5 && frexp(b, &(int){0}) == 0.5;
+      double tol = exact ? 0.0 : 1e-12;
+      for (int l = 0; l < 3; l++) {
+        const deq_estimate_point *r = &ref[same[l]];
+        ck_assert_msg(test_reldiff(pt[l].df, r->df, 0) <= tol,
+                      "scale %zu stdz %d lambda %d: df %.17g vs %.17g", c,
+                      stdz, l, pt[l].df, r->df);
+        ck_assert_rel(pt[l].train / b / b, r->train, tol + 1e-300);
+        ck_assert_rel(pt[l].gcv / b / b, r->gcv, tol + 1e-300);
+        ck_assert_rel(pt[l].loo / b / b, r->loo, tol + 1e-300);
+      }
+      deq_estimate_plan_free(p);
+      free(Xs);
+      free(ys);
+    }
+    deq_estimate_plan_free(p0);
+  }
+  free(X);
+  free(y);
+}
+END_TEST
+
 START_TEST(test_ridgeless_interpolation)
 {
   size_t P = 12, N = 30;
@@ -695,6 +755,7 @@ int main(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_brute_force);
   tcase_add_test(tc, test_ridgeless_interpolation);
+  tcase_add_test(tc, test_scale_invariance);
   tcase_add_test(tc, test_row_order);
   tcase_add_test(tc, test_identity_K);
   tcase_add_test(tc, test_ar1_spectrum);

@@ -465,6 +465,14 @@ int cmd_gcv(int argc, char **argv)
       rc = CLI_ENUM;
       goto done;
     }
+  for (size_t l = 0; l < nl; l++)   /* finite data, risks beyond DBL_MAX */
+    if (isinf(pts[l].train)) {
+      cli_error(CMD, "lambda %g: the training error exceeds the double range "
+                "(labels too large for squared errors): rescale --y",
+                o.lambda.v[l]);
+      rc = CLI_ENUM;
+      goto done;
+    }
   double *hold = calloc(nl, sizeof *hold);
   if (!hold) {
     rc = CLI_ENUM;

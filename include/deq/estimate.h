@@ -62,7 +62,11 @@ enum { DEQ_ESTIMATE_GCV, DEQ_ESTIMATE_LOO, DEQ_ESTIMATE_CORRGCV,
 /* Plan: X column-major P x N (X[i + j P] is sample i, feature j: the
    library's one matrix layout), y of length P.  Needs P >= 3 and N >= 1 and finite entries (DEQ_EDOM
    otherwise, with err->line = row + 1 or err->column = feature + 1 and a
-   message).  Costs one dgesdd of the P x N matrix.  */
+   message).  Costs one dgesdd of the P x N matrix.  Entries may be
+   anywhere in the double range: the plan works on X and y divided by
+   powers of two (exact), so df and every ratio are scale-free, and
+   train, gcv, loo and corrgcv are +Inf only when their true value
+   exceeds DBL_MAX.  */
 deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
                                    size_t N, const double *X, const double *y,
                                    const deq_estimate_opts *opts,

@@ -169,4 +169,25 @@ head -c 400 "$R/diabetes.csv.gz" > "$TMP/trunc.csv.gz"
 error "truncated gzip data" 1 "trunc.csv.gz" \
   gcv --data "$TMP/trunc.csv.gz" --y y --lambda 1
 
+# Data near the ends of the double range (issue 8): the estimators are
+# invariant under scaling the design, and scale with the labels squared.
+zcat "$R/diabetes.csv.gz" 2>/dev/null | awk -F, -v OFS=, 'NR == 1 { print; next }
+  { for (i = 1; i <= NF; i++) $i = $i * 1e150; print }' > "$TMP/big150.csv"
+if [ -s "$TMP/big150.csv" ] &&
+   ok "diabetes scaled by 1e150" gcv --data "$TMP/big150.csv" --y y --standardize --lambda 0; then
+  close "scaled df1 = 11" "$(col df1)" 11 1e-12
+  close "scaled E_tr = 1e300 E_tr" "$(col E_tr)" 2.8596963475867501e+303 1e-12
+  close "scaled loo" "$(col loo)" 3.0017528469994304e+303 1e-12
+fi
+zcat "$R/diabetes.csv.gz" 2>/dev/null | awk -F, -v OFS=, 'NR == 1 { print; next }
+  { $1 = $1 * 1e-160; $2 = $2 * 1e160; print }' > "$TMP/mixed.csv"
+if [ -s "$TMP/mixed.csv" ] &&
+   ok "columns at 1e-160 and 1e160, standardised" gcv --data "$TMP/mixed.csv" --y y --columns age,sex --standardize --lambda 0; then
+  close "standardised df1 = 3" "$(col df1)" 3 1e-12
+fi
+zcat "$R/diabetes.csv.gz" 2>/dev/null | awk -F, -v OFS=, 'NR == 1 { print; next }
+  { $NF = $NF * 1e160; print }' > "$TMP/bigy.csv"
+[ -s "$TMP/bigy.csv" ] && error "squared labels beyond the double range" 2 "exceeds the double range" \
+  gcv --data "$TMP/bigy.csv" --y y --lambda 1
+
 finish
