@@ -29,7 +29,11 @@ static const char fit_help[] =
   "  -h, --help       print this help\n\n"
   "Columns: exponent exponent_se amplitude amplitude_se floor floor_se\n"
   "chi2_dof birge n x_lo x_hi local_min local_max (the range of the local\n"
-  "exponents over the fitted points); with --local: x y local_exponent.\n";
+  "exponents over the fitted points) dof exponent_ci95 (the residual\n"
+  "degrees of freedom and the half-width of the 95% interval of the\n"
+  "exponent: Student t with dof degrees of freedom when the error scale is\n"
+  "estimated, 1.96 when the given errors fix it); with --local: x y\n"
+  "local_exponent.\n";
 
 static const struct option fit_options[] = {
   { "x", required_argument, NULL, OPT_X },
@@ -198,14 +202,14 @@ static int write_fit(const deq_fit *f, const double *x, const double *y,
   static const char *const cols[] = {
     "exponent", "exponent_se", "amplitude", "amplitude_se", "floor",
     "floor_se", "chi2_dof", "birge", "n", "x_lo", "x_hi", "local_min",
-    "local_max" };
+    "local_max", "dof", "exponent_ci95" };
   double lmin, lmax;
   local_range(&lmin, &lmax, x, y, n);
-  double row[13] = { f->b, f->b_se, f->c, f->c_se, f->floor, f->floor_se,
+  double row[15] = { f->b, f->b_se, f->c, f->c_se, f->floor, f->floor_se,
                      f->chi2_dof, f->birge, (double)f->n, f->x_lo, f->x_hi,
-                     lmin, lmax };
+                     lmin, lmax, f->dof, f->b_ci95 };
   cli_table t;
-  cli_table_init(&t, 13, cols);
+  cli_table_init(&t, 15, cols);
   int st = cli_table_add(&t, "fit", row);
   if (st == CLI_OK)
     st = cli_table_write(&t, &o->out, NULL);

@@ -4,7 +4,7 @@
 # the predicted exponents.
 . "$(dirname "$0")/lib.sh"
 
-HEADER="exponent exponent_se amplitude amplitude_se floor floor_se chi2_dof birge n x_lo x_hi local_min local_max"
+HEADER="exponent exponent_se amplitude amplitude_se floor floor_se chi2_dof birge n x_lo x_hi local_min local_max dof exponent_ci95"
 
 run fit --help
 check "fit --help exits 0" [ "$RC" -eq 0 ]
@@ -124,5 +124,13 @@ fi
 printf 'P\tvar_noise\n10\t1\n100\t0.1\n1000\t0.01\n' > "$TMP/new.tsv"
 ok "fit reads a new column under its old name" fit --y variance --se none "$TMP/new.tsv" &&
   close "new table exponent" "$(col exponent)" 1 1e-12
+
+# The 95% interval of an unweighted fit uses Student's t (issue 8): with 8
+# points, dof = 6 and exponent_ci95 = t_{0.975,6} exponent_se, t = 2.4469118511.
+printf 'P\tE\n1\t1.1\n2\t0.48\n4\t0.26\n8\t0.12\n16\t0.066\n32\t0.03\n64\t0.0162\n128\t0.0077\n' > "$TMP/eight.tsv"
+if ok "unweighted fit of 8 points" fit --x P --y E --se none "$TMP/eight.tsv"; then
+  close "dof = n - 2" "$(col dof)" 6 0
+  close "exponent_ci95 = t(6) se" "$(col exponent_ci95)" "$(calc "2.4469118511449692 * $(col exponent_se)")" 1e-9
+fi
 
 finish
