@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "deq/fit.h"
+#include "student_impl.h"
 #include "deq/solve.h"
 
 /* ------------------------------------------------------------ points */
@@ -32,7 +33,7 @@ static void points_free(points *p)
 /* P(|T| < t) for Student's t with nu >= 1 integer degrees of freedom:
    the finite series in theta = atan(t/sqrt(nu)) (Abramowitz & Stegun
    26.7.3-4).  */
-static double t_two_sided(double t, int nu)
+double deq_t_two_sided(double t, int nu)
 {
   double th = atan(t / sqrt((double)nu)), c = cos(th), c2 = c * c;
   double term = 1, sum = 1;
@@ -67,7 +68,7 @@ static double t_quantile_975(double dof)
   double lo = z, hi = 13; /* t_{0.975} is 12.71 at 1 dof, > z always */
   for (int it = 0; it < 200 && hi - lo > 4 * DBL_EPSILON * hi; it++) {
     double mid = 0.5 * (lo + hi);
-    if (t_two_sided(mid, nu) < 0.95) lo = mid; else hi = mid;
+    if (deq_t_two_sided(mid, nu) < 0.95) lo = mid; else hi = mid;
   }
   return 0.5 * (lo + hi);
 }

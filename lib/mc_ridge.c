@@ -20,6 +20,7 @@
 
 #include "deq/mc.h"
 #include "mc_impl.h"
+#include "student_impl.h"
 
 /* Per-trial quantities, in this order, for each lambda.  */
 enum { Q_EG, Q_ETR, Q_GCV, Q_DF1, NQ };
@@ -47,6 +48,14 @@ struct deq_mc_ridge_plan {
   lapack_int lwork;
   mc_ridge_ws *ws;    /* one per thread */
 };
+
+double deq_mc_z_tail(double x, size_t trials)
+{
+  if (trials < 2 || !(x >= 0)) return NAN;
+  if (isinf(x)) return 0.0;
+  if (trials - 1 > 1000) return erfc(x / M_SQRT2);
+  return 1.0 - deq_t_two_sided(x, (int)(trials - 1));
+}
 
 double deq_mc_z(const deq_mc_estimate *e, double theory)
 {

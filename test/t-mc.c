@@ -368,6 +368,26 @@ START_TEST(mc_z_values)
 }
 END_TEST
 
+/* The chance of |z| > 2 with T trials: Student's t with T - 1 degrees of
+   freedom.  References by Simpson quadrature of the t density (2e5
+   panels, independent of the library's series), and erfc for the normal
+   limit.  */
+START_TEST(mc_z_tail_values)
+{
+  /* one degree of freedom: Cauchy, 1 - (2/pi) atan 2 */
+  ck_assert_rel(deq_mc_z_tail(2.0, 2), 0.2951672353008665, 1e-12);
+  ck_assert_rel(deq_mc_z_tail(2.0, 4), 0.13932596855884014, 1e-12);
+  ck_assert_rel(deq_mc_z_tail(2.0, 10), 0.07655282377069979, 1e-12);
+  ck_assert_rel(deq_mc_z_tail(2.0, 40), 0.05249901534385241, 1e-12);
+  ck_assert_rel(deq_mc_z_tail(2.0, 100000000), 0.04550026389635844, 1e-12);
+  ck_assert(deq_mc_z_tail(0.0, 10) == 1.0);
+  ck_assert(deq_mc_z_tail(INFINITY, 10) == 0.0);
+  ck_assert(isnan(deq_mc_z_tail(2.0, 1)));
+  ck_assert(isnan(deq_mc_z_tail(-1.0, 10)));
+  ck_assert(isnan(deq_mc_z_tail(NAN, 10)));
+}
+END_TEST
+
 START_TEST(bad_input)
 {
   deq_spectrum *sp = loguniform_problem(10);
@@ -1066,6 +1086,7 @@ static Suite *mc_suite(void)
 
   tc = tcase_create("rng");
   tcase_add_test(tc, rng_xoshiro_reference_vector);
+  tcase_add_test(tc, mc_z_tail_values);
   tcase_add_test(tc, rng_seed_uses_splitmix64);
   tcase_add_test(tc, rng_uniform_open_interval_and_moments);
   tcase_add_test(tc, rng_normal_moments_and_tail);

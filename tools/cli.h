@@ -266,6 +266,10 @@ void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
 #define CLI_MC_MAX_THREADS 4096u
 int cli_mc_option(uint64_t *trials, uint64_t *seed, int *threads,
                   const char *cmd, int code, const char *arg);
+/* The stderr line every deq mc command starts with: seed, trials,
+   threads, and how often |z| > 2 by chance with that many trials.  */
+void cli_mc_banner(const char *cmd, uint64_t seed, uint64_t trials,
+                   int threads);
 /* The thread count the library will use for `threads` (0: one per core).  */
 int cli_mc_threads(int threads);
 

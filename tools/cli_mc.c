@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli.h"
 
@@ -28,6 +29,17 @@ void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
   row[0] = e->mean;
   row[1] = e->se;
   row[2] = deq_mc_z(e, theory);
+}
+
+void cli_mc_banner(const char *cmd, uint64_t seed, uint64_t trials,
+                   int threads)
+{
+  fprintf(stderr, "# deq %s: seed=%llu trials=%llu threads=%d; z is Student's "
+          "t with %llu degrees of freedom: |z| > 2 in %.1f%% of cells by "
+          "chance\n", cmd, (unsigned long long)seed,
+          (unsigned long long)trials, cli_mc_threads(threads),
+          (unsigned long long)trials - 1,
+          100 * deq_mc_z_tail(2.0, (size_t)trials));
 }
 
 int cli_mc_threads(int threads)

@@ -760,9 +760,7 @@ static int simulate(const run *r, const void *pts, size_t npts)
     cli_error(r->cmd, "out of memory");
     return CLI_ENUM;
   }
-  fprintf(stderr, "# deq %s: seed=%llu trials=%llu threads=%d\n", r->cmd,
-          (unsigned long long)r->seed, (unsigned long long)r->trials,
-          cli_mc_threads(r->threads));
+  cli_mc_banner(r->cmd, r->seed, r->trials, r->threads);
   size_t failed = 0;
   deq_error err;
   deq_error_clear(&err);

@@ -127,9 +127,7 @@ int mc_spectrum_write(const deq_freeprob_chain *c, uint64_t trials,
     st = CLI_ENUM;
     goto done;
   }
-  fprintf(stderr, "# deq %s: seed=%llu trials=%llu threads=%d\n", cmd,
-          (unsigned long long)seed, (unsigned long long)trials,
-          cli_mc_threads(threads));
+  cli_mc_banner(cmd, seed, trials, threads);
   ds = deq_mc_spectrum_execute(eig, plan, (size_t)trials, seed);
   if (ds != DEQ_OK) {
     cli_error(cmd, "Monte Carlo failed: %s", deq_strerror(ds));

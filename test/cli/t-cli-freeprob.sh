@@ -109,4 +109,21 @@ error "mc non-integer width" 1 "cannot sample" mc spectrum --spectrum iso:n=5 --
 error "mc without model" 1 "needs --samples" mc spectrum --spectrum iso:n=5
 error "mc trials" 1 "--trials" mc spectrum --spectrum iso:n=5 --samples 3 --trials 1
 
+# Density z-scores with few trials are Student's t with T - 1 degrees of
+# freedom (their standard errors are estimated from the T trials): with
+# T = 10 the fraction of |z| > 2 over 6 x 60 bins must match t_9's
+# 7.66% within 4 binomial standard deviations (about 0.056), and the
+# banner says so.
+fz=0; nz=0
+for s in 1 2 3 4 5 6; do
+  run mc spectrum --spectrum loguniform:n=200,lo=0.1,hi=10 --samples 400 --trials 10 --bins 60 --seed $s
+  [ "$RC" -eq 0 ] || break
+  set -- $(awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "density_z") c = i; next }
+    $c != "nan" { n++; if ($c > 2 || $c < -2) k++ } END { print k + 0, n + 0 }' "$OUT")
+  fz=$((fz + $1)); nz=$((nz + $2))
+done
+check "density z calibrated as t_9 ($fz of $nz bins beyond 2)" \
+  awk -v k="$fz" -v n="$nz" 'BEGIN { p = 0.0765528; exit !(n > 300 && (k/n - p)^2 < 16 * p * (1 - p) / n) }'
+check "the banner names the t distribution" grep -q "Student's t with 9 degrees of freedom: |z| > 2 in 7.7% of cells" "$ERR"
+
 finish
