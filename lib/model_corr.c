@@ -218,8 +218,8 @@ static void corr_row(double *row, const void *point)
   const corr_point *q = point;
   const deq_corr_point *p = &q->p;
   double r[C_NCOL] = {
-    p->P, p->lambda, p->kappa, p->kappa_K, p->df, p->gamma, p->bias,
-    p->variance, p->E_g, p->E_test, p->E_tr, p->gcv_naive, p->corrgcv,
+    p->P, p->lambda, p->kappa, p->kappa_K, p->df1, p->gamma, p->bias,
+    p->var_noise, p->E_g, p->E_test, p->E_tr, p->gcv, p->corrgcv,
     q->E_forecast, p->dkappa_dlambda };
   for (size_t j = 0; j < C_NCOL; j++) row[j] = r[j];
 }
@@ -252,9 +252,9 @@ static deq_status corr_mc(deq_mc_estimate *est, void *ws, const double *x,
     deq_mc_estimate *e = est + 6 * j;
     e[0] = rows[j].E_g;
     e[1] = rows[j].E_tr;
-    e[2] = rows[j].gcv_naive;
+    e[2] = rows[j].gcv;
     e[3] = rows[j].corrgcv;
-    e[4] = rows[j].df;
+    e[4] = rows[j].df1;
     e[5] = rows[j].E_forecast;
   }
   free(rows);

@@ -190,7 +190,7 @@ static void rf_row(double *row, const void *point)
   const rf_point *q = point;
   const deq_rf_point *p = &q->p;
   double r[F_NCOL] = {
-    p->P, p->lambda, q->M, p->kappa, p->kappa_f, p->df, p->rho, p->gamma,
+    p->P, p->lambda, q->M, p->kappa, p->kappa_f, p->df1, p->rho, p->gamma,
     p->E_pop, p->E_g, p->bias, p->var_noise, p->var_features, p->E_cross,
     p->E_test, p->E_tr, p->gcv };
   for (size_t j = 0; j < F_NCOL; j++) row[j] = r[j];
@@ -221,7 +221,7 @@ static deq_status rf_mc(deq_mc_estimate *est, void *ws, const double *x,
     est[4 * j] = rows[j].E_g;
     est[4 * j + 1] = rows[j].E_tr;
     est[4 * j + 2] = rows[j].gcv;
-    est[4 * j + 3] = rows[j].df;
+    est[4 * j + 3] = rows[j].df1;
   }
   free(rows);
   return st;

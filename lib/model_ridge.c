@@ -92,7 +92,7 @@ static void ridge_row(double *row, const void *point)
 {
   const deq_ridge_point *p = point;
   double r[R_NCOL] = { p->P, p->lambda, p->kappa, p->df1, p->df2, p->gamma,
-                       p->bias, p->variance, p->E_g, p->E_test, p->E_tr,
+                       p->bias, p->var_noise, p->E_g, p->E_test, p->E_tr,
                        p->gcv, p->dkappa_dlambda };
   for (size_t j = 0; j < R_NCOL; j++) row[j] = r[j];
 }

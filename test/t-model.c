@@ -386,6 +386,25 @@ START_TEST(test_scaling_invariance_rf_corr)
 }
 END_TEST
 
+/* The library's fields carry the vocabulary's names; 0.1's names are
+   aliases of the same storage for one release.  */
+START_TEST(test_field_aliases)
+{
+  deq_ridge_point r = { .var_noise = 1.5 };
+  ck_assert(r.variance == 1.5);
+  deq_corr_point c = { .df1 = 2, .var_noise = 3, .gcv = 4 };
+  ck_assert(c.df == 2 && c.variance == 3 && c.gcv_naive == 4);
+  deq_rf_point f = { .df1 = 5 };
+  ck_assert(f.df == 5);
+  deq_mc_rf_row mr = { .df1 = { 6, 7 } };
+  ck_assert(mr.df.mean == 6 && mr.df.se == 7);
+  deq_mc_corr_row mc = { .gcv = { 8, 9 }, .df1 = { 10, 11 } };
+  ck_assert(mc.gcv_naive.mean == 8 && mc.df.se == 11);
+  deq_estimate_point e = { .E_tr = 12, .df1 = 13 };
+  ck_assert(e.train == 12 && e.df == 13);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
   const deq_model_type *t = &deq_model_ridge;
@@ -425,6 +444,7 @@ int main(void)
   tcase_add_test(tc, test_certify);
   tcase_add_test(tc, test_certify_rf_corr);
   tcase_add_test(tc, test_scaling_invariance_rf_corr);
+  tcase_add_test(tc, test_field_aliases);
   tcase_add_test(tc, test_bad_arguments);
   suite_add_tcase(s, tc);
   return test_run(s);

@@ -466,7 +466,7 @@ int cmd_gcv(int argc, char **argv)
       goto done;
     }
   for (size_t l = 0; l < nl; l++)   /* finite data, risks beyond DBL_MAX */
-    if (isinf(pts[l].train)) {
+    if (isinf(pts[l].E_tr)) {
       cli_error(CMD, "lambda %g: the training error exceeds the double range "
                 "(labels too large for squared errors): rescale --y",
                 o.lambda.v[l]);
@@ -488,8 +488,8 @@ int cmd_gcv(int argc, char **argv)
       }
       hold[l] = s / (double)d.M;
     }
-    double row[8] = {pts[l].lambda, pts[l].train, pts[l].gcv, pts[l].loo,
-                     pts[l].corrgcv, pts[l].df, pts[l].kappa_K, hold[l]};
+    double row[8] = {pts[l].lambda, pts[l].E_tr, pts[l].gcv, pts[l].loo,
+                     pts[l].corrgcv, pts[l].df1, pts[l].kappa_K, hold[l]};
     rc = cli_table_add(&tab, CMD, row);
     if (rc) {
       free(hold);

@@ -133,16 +133,21 @@ typedef struct deq_corr_point {
   double P, lambda, noise;   /* P = K's dimension; noise = sigma^2 */
   deq_corr_noise model;
   /* fixed point */
-  double kappa, kappa_K, df;
+  double kappa, kappa_K;
+  union { double df1; double df; };  /* df1^Sigma(kappa); `df`: 0.1's name */
   double df2, df2_K;         /* df2^Sigma(kappa), df2^K(kappa_K) */
   double gamma, one_minus_gamma;
   double dkappa_dlambda;     /* P b/((1 - gamma) kappa_K df^2) */
   /* risks */
   double B;                  /* kappa^2 wbar' Sigma (Sigma+kappa)^-2 wbar */
-  double bias, variance;     /* E_g = bias + variance, bias = B/(1-gamma) */
+  double bias;               /* B/(1 - gamma) */
+  union { double var_noise; double variance; };  /* E_g - bias; `variance`:
+                                                    0.1's name */
   double E_g, E_test, E_tr;
   double train_ratio;        /* kappa_K b/P: E_tr/E_test for noise K */
-  double gcv_naive, corrgcv;
+  union { double gcv; double gcv_naive; };  /* E_tr/(1 - df1/P)^2, the
+                                 usual GCV's limit; `gcv_naive`: 0.1's name */
+  double corrgcv;
   /* diagnostics */
   int iterations;            /* outer function evaluations */
   double residual;           /* |log(lambda(df)/lambda)| at the root */

@@ -46,8 +46,10 @@ typedef struct deq_estimate_plan deq_estimate_plan;
 /* One row of results.  */
 typedef struct deq_estimate_point {
   double lambda;
-  double train;     /* E_tr */
-  double df;        /* tr H (includes 1 for the intercept) */
+  union { double E_tr; double train; };  /* |y - yhat|^2/P; `train`: 0.1's
+                                            name (0.3 drops it) */
+  union { double df1; double df; };      /* tr H (includes 1 for the
+                                            intercept); `df`: 0.1's name */
   double gcv;
   double loo;       /* +Inf (DEQ_EDIVERGE) if some H_ii = 1 */
   double corrgcv;   /* NaN when no K was given */

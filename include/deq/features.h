@@ -77,7 +77,8 @@ typedef struct deq_rf_point {
   double kappa;          /* kappa_Omega (kappa_2 of the one-layer sheet) */
   double kappa0;         /* its ridgeless value: df1(kappa0) = d_max, or 0 */
   double kappa_f;        /* lambda/(1 - df/P): the ridge seen by the readout */
-  double df;             /* df1^Omega(kappa), the shared df */
+  union { double df1; double df; };  /* df1^Omega(kappa), the shared df;
+                                        `df`: 0.1's name (0.3 drops it) */
   double df_max;         /* d_max = min(rank Omega, N_1..N_L, P) */
   int bottleneck;        /* DEQ_RF_BOTTLENECK_* or l for width N_l */
   double df2;            /* df2^Omega(kappa) */

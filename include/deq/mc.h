@@ -98,7 +98,8 @@ deq_status deq_mc_ridge_run(deq_mc_ridge_row *rows, const deq_spectrum *sp,
  * integral (DEQ_EUNSUP otherwise).  */
 typedef struct deq_mc_rf_row {
   double lambda;
-  deq_mc_estimate E_g, E_tr, gcv, df;
+  deq_mc_estimate E_g, E_tr, gcv;
+  union { deq_mc_estimate df1; deq_mc_estimate df; };  /* `df`: 0.1's name */
 } deq_mc_rf_row;
 
 typedef struct deq_mc_rf_plan deq_mc_rf_plan;
@@ -134,7 +135,11 @@ deq_status deq_mc_rf_run(deq_mc_rf_row *rows, const deq_spectrum *omega,
    order: bitwise identical for any thread count.  */
 typedef struct deq_mc_corr_row {
   double lambda;
-  deq_mc_estimate E_g, E_tr, gcv_naive, corrgcv, df, E_forecast;
+  deq_mc_estimate E_g, E_tr;
+  union { deq_mc_estimate gcv; deq_mc_estimate gcv_naive; };  /* 0.1: gcv_naive */
+  deq_mc_estimate corrgcv;
+  union { deq_mc_estimate df1; deq_mc_estimate df; };  /* 0.1: df */
+  deq_mc_estimate E_forecast;
 } deq_mc_corr_row;
 
 typedef struct deq_mc_corr_plan deq_mc_corr_plan;

@@ -43,7 +43,10 @@ typedef struct deq_ridge_point {
   double one_minus_gamma;       /* 1 - gamma, computed without cancellation */
   double dkappa_dlambda;        /* 1/(1 - gamma) */
   /* risks */
-  double bias, variance;
+  double bias;
+  union { double var_noise; double variance; };  /* sigma^2 gamma/(1 -
+                                gamma); `variance` is 0.1's name (0.3 drops
+                                it) */
   double E_g, E_test, E_tr, gcv;
   /* diagnostics */
   int iterations;               /* spectrum passes used by the solve */
