@@ -166,18 +166,18 @@ deq_mc_estimate deq_mc_estimate_of(double mean, double m2, size_t trials)
   return e;
 }
 
-deq_status deq_mc_lambda_execute(deq_mc_estimate *est, size_t nq, size_t P,
-                                 const double *lambda, size_t nlambda,
-                                 double noise, size_t trials, int threads,
-                                 const double **t, deq_mc_trial_fn run,
-                                 void *ctx)
+deq_status deq_mc_lambda_execute(void *rows, const deq_mc_row_layout *row,
+                                 size_t P, const double *lambda,
+                                 size_t nlambda, double noise, size_t trials,
+                                 int threads, const double **t,
+                                 deq_mc_trial_fn run, void *ctx)
 {
   if (trials < 2) return DEQ_EINVAL;
   if (!(noise >= 0) || !isfinite(noise)) return DEQ_EDOM;
   for (size_t l = 0; l < nlambda; l++)
     if (!(lambda[l] >= 0) || !isfinite(lambda[l] * (double)P))
       return DEQ_EDOM;
-  size_t m = nlambda * nq;
+  size_t nq = row->nq, m = nlambda * nq;
   double *tl = malloc(nlambda * sizeof *tl);
   double *mean = calloc(m, sizeof *mean), *m2 = calloc(m, sizeof *m2);
   deq_status st = tl && mean && m2 ? DEQ_OK : DEQ_ENOMEM;
@@ -187,8 +187,15 @@ deq_status deq_mc_lambda_execute(deq_mc_estimate *est, size_t nq, size_t P,
     st = deq_mc_run_trials(mean, m2, m, trials, threads, run, ctx);
     *t = NULL;
   }
-  for (size_t i = 0; st == DEQ_OK && i < m; i++)
-    est[i] = deq_mc_estimate_of(mean[i], m2[i], trials);
+  for (size_t l = 0; st == DEQ_OK && l < nlambda; l++) {
+    char *r = (char *)rows + l * row->size;
+    memcpy(r + row->lambda, &lambda[l], sizeof lambda[l]);
+    for (size_t q = 0; q < nq; q++) {
+      deq_mc_estimate e = deq_mc_estimate_of(mean[l * nq + q], m2[l * nq + q],
+                                             trials);
+      memcpy(r + row->q[q], &e, sizeof e);
+    }
+  }
   free(tl);
   free(mean);
   free(m2);

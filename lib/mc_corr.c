@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -253,6 +254,16 @@ static deq_status run_trial(double *res, void *vctx, int tid, uint64_t trial)
 
 /* ------------------------------------------------------------ execute */
 
+/* Where the execute writes each estimate (deq_mc_lambda_execute).  */
+static const deq_mc_row_layout corr_row = {
+  sizeof(deq_mc_corr_row), offsetof(deq_mc_corr_row, lambda), NQ,
+  { [Q_EG] = offsetof(deq_mc_corr_row, E_g),
+    [Q_ETR] = offsetof(deq_mc_corr_row, E_tr),
+    [Q_GCV] = offsetof(deq_mc_corr_row, gcv),
+    [Q_CGCV] = offsetof(deq_mc_corr_row, corrgcv),
+    [Q_DF] = offsetof(deq_mc_corr_row, df1),
+    [Q_FC] = offsetof(deq_mc_corr_row, E_forecast) } };
+
 /* OpenBLAS runs single-threaded meanwhile (deq_mc_run_trials).  */
 deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *p,
                                const double *lambda, double noise,
@@ -262,26 +273,11 @@ deq_status deq_mc_corr_execute(deq_mc_corr_row *rows, deq_mc_corr_plan *p,
   if (!rows || !p || !lambda) return DEQ_EINVAL;
   if (model != DEQ_CORR_NOISE_K && model != DEQ_CORR_NOISE_IID)
     return DEQ_EINVAL;
-  size_t nl = p->nlambda;
-  deq_mc_estimate *est = malloc(nl * NQ * sizeof *est);
-  if (!est) return DEQ_ENOMEM;
   corr_ctx ctx = {p, NULL, sqrt(fmax(noise, 0.0)),
                   model == DEQ_CORR_NOISE_IID, seed};
-  deq_status st = deq_mc_lambda_execute(est, NQ, p->P, lambda, nl, noise,
-                                        trials, p->threads, &ctx.t,
-                                        run_trial, &ctx);
-  for (size_t l = 0; st == DEQ_OK && l < nl; l++) {
-    const deq_mc_estimate *e = est + l * NQ;
-    rows[l].lambda = lambda[l];
-    rows[l].E_g = e[Q_EG];
-    rows[l].E_tr = e[Q_ETR];
-    rows[l].gcv_naive = e[Q_GCV];
-    rows[l].corrgcv = e[Q_CGCV];
-    rows[l].df = e[Q_DF];
-    rows[l].E_forecast = e[Q_FC];
-  }
-  free(est);
-  return st;
+  return deq_mc_lambda_execute(rows, &corr_row, p->P, lambda, p->nlambda,
+                               noise, trials, p->threads, &ctx.t, run_trial,
+                               &ctx);
 }
 
 deq_status deq_mc_corr_run(deq_mc_corr_row *rows, const deq_spectrum *sp,

@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -274,29 +275,24 @@ static deq_status run_trial(double *res, void *vctx, int tid, uint64_t trial)
 
 /* ------------------------------------------------------------ execute */
 
+/* Where the execute writes each estimate (deq_mc_lambda_execute).  */
+static const deq_mc_row_layout rf_row = {
+  sizeof(deq_mc_rf_row), offsetof(deq_mc_rf_row, lambda), NQ,
+  { [Q_EG] = offsetof(deq_mc_rf_row, E_g),
+    [Q_ETR] = offsetof(deq_mc_rf_row, E_tr),
+    [Q_GCV] = offsetof(deq_mc_rf_row, gcv),
+    [Q_DF] = offsetof(deq_mc_rf_row, df1) } };
+
 /* OpenBLAS runs single-threaded meanwhile (deq_mc_run_trials).  */
 deq_status deq_mc_rf_execute(deq_mc_rf_row *rows, deq_mc_rf_plan *plan,
                              const double *lambda, double noise,
                              size_t trials, uint64_t seed)
 {
   if (!rows || !plan || !lambda) return DEQ_EINVAL;
-  size_t nl = plan->nlambda;
-  deq_mc_estimate *est = malloc(nl * NQ * sizeof *est);
-  if (!est) return DEQ_ENOMEM;
   rf_ctx ctx = {plan, NULL, sqrt(fmax(noise, 0.0)), seed};
-  deq_status st = deq_mc_lambda_execute(est, NQ, plan->P, lambda, nl, noise,
-                                        trials, plan->threads, &ctx.t,
-                                        run_trial, &ctx);
-  for (size_t l = 0; st == DEQ_OK && l < nl; l++) {
-    const deq_mc_estimate *e = est + l * NQ;
-    rows[l].lambda = lambda[l];
-    rows[l].E_g = e[Q_EG];
-    rows[l].E_tr = e[Q_ETR];
-    rows[l].gcv = e[Q_GCV];
-    rows[l].df = e[Q_DF];
-  }
-  free(est);
-  return st;
+  return deq_mc_lambda_execute(rows, &rf_row, plan->P, lambda, plan->nlambda,
+                               noise, trials, plan->threads, &ctx.t,
+                               run_trial, &ctx);
 }
 
 deq_status deq_mc_rf_run(deq_mc_rf_row *rows, const deq_spectrum *omega,

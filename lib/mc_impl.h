@@ -85,16 +85,24 @@ deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
                              size_t trials, int threads, deq_mc_trial_fn run,
                              void *ctx);
 
+/* Where a module's result row keeps its lambda and its nq estimates
+   (offsetof), and the row's size.  */
+typedef struct deq_mc_row_layout {
+  size_t size, lambda, nq;
+  size_t q[8];
+} deq_mc_row_layout;
+
 /* The execute of every Monte Carlo over a ridge grid: checks trials >= 2
    (DEQ_EINVAL), noise >= 0 and every lambda >= 0 with P lambda finite
    (DEQ_EDOM); points *t at t[l] = P lambda[l] (the unnormalised ridges)
-   while the trials run (deq_mc_run_trials); then est[l*nq + q] is the
-   estimate of quantity q at lambda[l].  */
-deq_status deq_mc_lambda_execute(deq_mc_estimate *est, size_t nq, size_t P,
-                                 const double *lambda, size_t nlambda,
-                                 double noise, size_t trials, int threads,
-                                 const double **t, deq_mc_trial_fn run,
-                                 void *ctx);
+   while the trials run (deq_mc_run_trials, each trial writing nq
+   quantities per lambda); then fills row l (lambda and the estimates of
+   quantity q at row->q[q]).  */
+deq_status deq_mc_lambda_execute(void *rows, const deq_mc_row_layout *row,
+                                 size_t P, const double *lambda,
+                                 size_t nlambda, double noise, size_t trials,
+                                 int threads, const double **t,
+                                 deq_mc_trial_fn run, void *ctx);
 
 /* ------------------------------------------------------------ statistics */
 

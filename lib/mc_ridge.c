@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -231,6 +232,14 @@ static deq_status run_trial(double *res, void *vctx, int tid, uint64_t trial)
 
 /* ---------------------------------------------------------------- execute */
 
+/* Where the execute writes each estimate (deq_mc_lambda_execute).  */
+static const deq_mc_row_layout ridge_row = {
+  sizeof(deq_mc_ridge_row), offsetof(deq_mc_ridge_row, lambda), NQ,
+  { [Q_EG] = offsetof(deq_mc_ridge_row, E_g),
+    [Q_ETR] = offsetof(deq_mc_ridge_row, E_tr),
+    [Q_GCV] = offsetof(deq_mc_ridge_row, gcv),
+    [Q_DF1] = offsetof(deq_mc_ridge_row, df1) } };
+
 /* OpenBLAS runs single-threaded during execute (deq_mc_run_trials), and
    the previous setting is restored on return; do not call OpenBLAS from
    other threads meanwhile.  */
@@ -240,24 +249,10 @@ deq_status deq_mc_ridge_execute(deq_mc_ridge_row *rows, deq_mc_ridge_plan *plan,
 {
   if (!rows || !plan || !lambda)
     return DEQ_EINVAL;
-  size_t nl = plan->nlambda;
-  deq_mc_estimate *est = malloc(nl * NQ * sizeof *est);
-  if (!est)
-    return DEQ_ENOMEM;
   ridge_ctx ctx = { plan, NULL, sqrt(fmax(noise, 0.0)), seed };
-  deq_status st = deq_mc_lambda_execute(est, NQ, plan->P, lambda, nl, noise,
-                                        trials, plan->threads, &ctx.t,
-                                        run_trial, &ctx);
-  for (size_t l = 0; st == DEQ_OK && l < nl; l++) {
-    const deq_mc_estimate *e = est + l * NQ;
-    rows[l].lambda = lambda[l];
-    rows[l].E_g = e[Q_EG];
-    rows[l].E_tr = e[Q_ETR];
-    rows[l].gcv = e[Q_GCV];
-    rows[l].df1 = e[Q_DF1];
-  }
-  free(est);
-  return st;
+  return deq_mc_lambda_execute(rows, &ridge_row, plan->P, lambda,
+                               plan->nlambda, noise, trials, plan->threads,
+                               &ctx.t, run_trial, &ctx);
 }
 
 deq_status deq_mc_ridge_run(deq_mc_ridge_row *rows, const deq_spectrum *sp,
