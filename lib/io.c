@@ -367,7 +367,8 @@ static deq_status gunzip_all(char **buf, size_t *len, const char *path,
   if (!gz) return file_error(err, DEQ_EIO, path, strerror(errno ? errno : ENOMEM));
   size_t cap = 0;
   deq_status st = DEQ_OK;
-  const char *why = NULL;
+  /* zlib's message lives in the gz state, freed by gzclose: keep a copy. */
+  char why[128] = "";
   for (;;) {
     if (cap - *len < 65536) {
       char *b = cap > SIZE_MAX / 4 ? NULL : realloc(*buf, 2 * cap + 65536);
@@ -383,7 +384,7 @@ static deq_status gunzip_all(char **buf, size_t *len, const char *path,
     const char *m = gzerror(gz, &zerr);
     if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
       st = DEQ_EIO;
-      why = m;
+      snprintf(why, sizeof why, "%s", m ? m : "");
       break;
     }
     if (n == 0) break;
@@ -391,12 +392,10 @@ static deq_status gunzip_all(char **buf, size_t *len, const char *path,
   }
   const char *msg = "truncated or corrupt gzip data";
   int zc = gzclose(gz);
-  if (st == DEQ_OK && zc != Z_OK) {
+  if (st == DEQ_OK && zc != Z_OK)
     st = DEQ_EIO;
-    why = msg;
-  }
   if (st == DEQ_EIO)
-    file_error(err, st, path, why && *why ? why : msg);
+    file_error(err, st, path, *why ? why : msg);
   if (st) {
     free(*buf);
     *buf = NULL;

@@ -14,6 +14,10 @@ set -u
 LC_ALL=C
 export LC_ALL
 : "${srcdir:=.}" "${MAKE:=make}" "${CC:=cc}" "${CXX:=}" "${PKG_CONFIG:=pkg-config}"
+# The flags deq itself was built with (make check exports them): a program
+# linked with a library built under -fsanitize=... must link the same
+# runtime first.  Empty for an ordinary build.
+: "${DEQ_BUILD_CFLAGS:=}" "${DEQ_BUILD_LDFLAGS:=}"
 command -v "${PKG_CONFIG%% *}" >/dev/null 2>&1 || { echo "SKIP: no pkg-config"; exit 77; }
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -55,13 +59,15 @@ run() {
 }
 
 echo "C: $CC prog.c $cflags $libs"
-$CC -o "$tmp/prog" "$tmp/prog.c" $cflags $libs || fail "C build"
+$CC $DEQ_BUILD_CFLAGS -o "$tmp/prog" "$tmp/prog.c" $cflags $libs \
+  $DEQ_BUILD_LDFLAGS || fail "C build"
 run "$tmp/prog"
 
 if [ -n "$CXX" ] && command -v "${CXX%% *}" >/dev/null 2>&1; then
   cp "$tmp/prog.c" "$tmp/prog.cc"
   echo "C++: $CXX prog.cc $cflags $libs"
-  $CXX -o "$tmp/prog-cxx" "$tmp/prog.cc" $cflags $libs || fail "C++ build"
+  $CXX $DEQ_BUILD_CFLAGS -o "$tmp/prog-cxx" "$tmp/prog.cc" $cflags $libs \
+    $DEQ_BUILD_LDFLAGS || fail "C++ build"
   run "$tmp/prog-cxx"
 else
   echo "no C++ compiler: C++ variant skipped"
@@ -71,7 +77,8 @@ if [ -f "$libdir/libdeq.a" ]; then
   slibs=$($PKG_CONFIG --static --libs deq | sed 's/-ldeq\( \|$\)/-l:libdeq.a\1/') ||
     fail "pkg-config --static --libs deq"
   echo "static: $CC prog.c $cflags $slibs"
-  $CC -o "$tmp/prog-static" "$tmp/prog.c" $cflags $slibs || fail "static build"
+  $CC $DEQ_BUILD_CFLAGS -o "$tmp/prog-static" "$tmp/prog.c" $cflags $slibs \
+    $DEQ_BUILD_LDFLAGS || fail "static build"
   run "$tmp/prog-static"
 else
   echo "no libdeq.a (--disable-static): static link skipped"
