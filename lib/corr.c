@@ -19,6 +19,7 @@
  * r3 = e/kappa_K^2 for a full-rank K), finite at kappa_K = 0.  */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ static deq_status side_inverse(side *s, double d, double cc)
   inv_ctx c = { s, d, cc, isfinite(s->rank) && d > 0.5 * s->rank };
   /* df1(k) <= tr/k, so the root is <= tr/d; cdf1(k) <= k sum m/s puts it
      above cc/sum(m/s) in the complement form.  */
-  double uhi = log(sp->trace / d) + 1e-12, ulo = uhi - 700.0;
+  double uhi = log(sp->trace) - log(d) + 1e-12, ulo = uhi - 700.0;
+  if (uhi > log(DBL_MAX)) return DEQ_EUNSUP;   /* kappa beyond DBL_MAX */
   if (c.complement) {
     long double sinv = 0;   /* long double: 1/s overflows a double for
                                subnormal eigenvalues */
@@ -183,9 +185,15 @@ static deq_status solve_positive(corr_ctx *c, double warm_df, double *resid)
       step = 0.5;
     }
   }
+  /* The smallest df the search tries (a huge lambda puts the root far
+     down; doubling steps must not overshoot the double range): DBL_MIN,
+     and no lower than keeps both kappas, at most tr/df, below DBL_MAX.  */
+  const double umin = fmax(log(DBL_MIN),
+                           fmax(log(c->S.sp->trace), log(c->K.sp->trace))
+                           - log(DBL_MAX) + 1e-6);
   for (int i = 0; isnan(ulo); i++) {
-    double u = uhi - step;
-    if (i > 80 || u < -745) return DEQ_ENOCONV;
+    double u = fmax(uhi - step, umin);
+    if (i > 80 || uhi <= umin) return DEQ_ENOCONV;
     double f = F_at(c, u, &st);
     if (st) return st;
     if (dir * f <= 0) ulo = u;
@@ -206,9 +214,11 @@ static deq_status solve_positive(corr_ctx *c, double warm_df, double *resid)
 
 /* ------------------------------------------------------------ risks */
 
-/* K-side sums at kappa_K >= 0 over atoms with s > 0 (long double).  */
+/* K-side sums at kappa_K >= 0 over atoms with s > 0, kept in long double:
+   at a huge lambda (kappa_K ~ P/df ~ 1e300) r2 and r3 are below the
+   double range while the risks built from them are of order 1.  */
 typedef struct ksums {
-  double df1, df2, r1, r2, r3;
+  long double df1, df2, r1, r2, r3;
 } ksums;
 
 static ksums k_sums(const deq_spectrum *K, double k)
@@ -224,7 +234,7 @@ static ksums k_sums(const deq_spectrum *K, double k)
     r2 += m * s * q * q;
     r3 += m * q * q;
   }
-  ksums r = { (double)df1, (double)df2, (double)r1, (double)r2, (double)r3 };
+  ksums r = { df1, df2, r1, r2, r3 };
   return r;
 }
 
@@ -232,49 +242,57 @@ static ksums k_sums(const deq_spectrum *K, double k)
    Sigma's moments at kappa in *mS.  */
 static void fill_point(deq_corr_point *out, const deq_moments *mS,
                        const deq_spectrum *K, double kappa, double kK,
-                       double df, double P)
+                       double df_, double P_)
 {
+  /* Long double throughout: df^2, r2 and kappa_K^2 r2 leave the double
+     range at a huge lambda (df ~ 1e-298) while every result is finite.  */
   ksums ks = k_sums(K, kK);
-  double s2 = out->noise;
-  double def = P - K->rank;                 /* rank deficit of K */
-  if (fabs(def) <= RANK_TOL * P) def = 0;
-  double a = mS->gap12, d2S = mS->df2, b = kK * ks.r2, d2K = ks.df2;
-  double D = a * d2K + b * df;
-  double cP = def + kK * ks.r1;              /* P - df */
-  double omg = D / (df * df);
+  long double s2 = out->noise, df = df_, P = P_, k = kK;
+  long double def = P - K->rank;            /* rank deficit of K */
+  if (fabsl(def) <= RANK_TOL * P) def = 0;
+  long double a = mS->gap12, d2S = mS->df2, b = k * ks.r2, d2K = ks.df2;
+  long double D = a * d2K + b * df;
+  long double cP = def + k * ks.r1;         /* P - df */
+  long double omg = D / (df * df);
+  long double bias = mS->bias / omg;
+  long double gamma = d2S * d2K / (df * df);
+  long double E_g, E_test = (mS->bias + s2) / omg;   /* noise K; iid below */
+  long double red, extra = 0;
+  /* E_tr = kK^2 red + extra, with extra = 0 for a full-rank K.  */
+  if (out->model == DEQ_CORR_NOISE_K) {
+    E_g = (mS->bias + s2 * gamma) / omg;
+    red = ks.r2 / P * E_test;
+  } else {
+    E_g = bias + s2 * d2S * ks.r2 / D;
+    E_test = E_g + s2;
+    red = ks.r2 / P * bias
+          + s2 * (ks.r1 * ks.r2 * d2S + ks.r3 * df * a) / (P * D);
+    if (def > 0) extra = s2 * def * (k * ks.r2 * d2S + df * a) / (P * D);
+  }
+  long double E_tr = k * k * red + extra;
   out->kappa = kappa;
   out->kappa_K = kK;
-  out->df = df;
-  out->df2 = d2S;
-  out->df2_K = d2K;
-  out->gamma = d2S * d2K / (df * df);
-  out->one_minus_gamma = omg;
-  out->dkappa_dlambda = P * ks.r2 / D;
+  out->df1 = df_;
+  out->df2 = mS->df2;
+  out->df2_K = (double)d2K;
+  out->gamma = (double)gamma;
+  out->one_minus_gamma = (double)omg;
+  out->dkappa_dlambda = (double)(P * ks.r2 / D);
   out->B = mS->bias;
-  out->bias = mS->bias / omg;
-  out->E_test = (mS->bias + s2) / omg;   /* noise K; iid below */
-  out->train_ratio = kK * kK * ks.r2 / P;
-  /* E_tr = kK^2 red + extra, with extra = 0 for a full-rank K.  */
-  double red, extra = 0;
-  if (out->model == DEQ_CORR_NOISE_K) {
-    out->E_g = (mS->bias + s2 * out->gamma) / omg;
-    red = ks.r2 / P * out->E_test;
-  } else {
-    out->E_g = out->bias + s2 * d2S * ks.r2 / D;
-    out->E_test = out->E_g + s2;
-    red = ks.r2 / P * out->bias
-          + s2 * (ks.r1 * ks.r2 * d2S + ks.r3 * df * a) / (P * D);
-    if (def > 0) extra = s2 * def * (kK * ks.r2 * d2S + df * a) / (P * D);
-  }
-  out->variance = out->E_g - out->bias;
-  out->E_tr = kK * kK * red + extra;
+  out->bias = (double)bias;
+  out->E_g = (double)E_g;
+  out->E_test = (double)E_test;
+  out->train_ratio = (double)(k * k * ks.r2 / P);
+  out->var_noise = (double)(E_g - bias);
+  out->E_tr = (double)E_tr;
   if (def == 0) {
-    out->gcv_naive = P * P * red / (ks.r1 * ks.r1);
-    out->corrgcv = P * red / ks.r2;
+    out->gcv = (double)(P * P * red / (ks.r1 * ks.r1));
+    out->corrgcv = (double)(P * red / ks.r2);
   } else {
-    out->gcv_naive = P * P * out->E_tr / (cP * cP);
+    out->gcv = (double)(P * P * E_tr / (cP * cP));
     out->corrgcv = extra > 0 && kK == 0 ? INFINITY
-                   : P * red / ks.r2 + (extra > 0 ? P * extra / (kK * kK * ks.r2) : 0);
+                   : (double)(P * red / ks.r2
+                              + (extra > 0 ? P * extra / (k * k * ks.r2) : 0));
   }
 }
 

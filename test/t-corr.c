@@ -1158,6 +1158,34 @@ START_TEST(mpfr_reference)
 }
 END_TEST
 
+/* A huge ridge (issue 8: lambda = 1e300 "did not converge"): kappa and
+   kappa_K near the top of the double range, df near its bottom; the
+   predictor is null, so E_g is the signal, E_test = E_g + sigma^2 and
+   E_tr = E_test, to the 1e-12 contract, and nothing is NaN.  */
+START_TEST(huge_lambda)
+{
+  deq_spectrum *S = sigma(60), *K = NULL;
+  ck_assert_st(deq_corr_spectrum_equi(&K, 40, 0.3), DEQ_OK);
+  static const double lambdas[] = { 1e200, 1e300, 1.7e308 };
+  for (int nm = 0; nm < 2; nm++)
+    for (int l = 0; l < 3; l++) {
+      deq_corr_point pt;
+      ck_assert_st(deq_corr_solve(&pt, S, K, lambdas[l], 0.1,
+                                  nm ? DEQ_CORR_NOISE_IID : DEQ_CORR_NOISE_K,
+                                  NULL), DEQ_OK);
+      ck_assert(pt.kappa >= lambdas[l] * (1 - 1e-12));
+      ck_assert_rel(pt.E_g, S->signal, 1e-12);
+      ck_assert_rel(pt.E_test, S->signal + 0.1, 1e-12);
+      ck_assert_rel(pt.E_tr, pt.E_test, 1e-12);
+      ck_assert(isfinite(pt.gcv) && isfinite(pt.corrgcv)
+                && isfinite(pt.dkappa_dlambda) && isfinite(pt.var_noise));
+    }
+  deq_spectrum_free(S);
+  deq_spectrum_free(K);
+}
+END_TEST
+
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("corr");
@@ -1188,6 +1216,7 @@ static Suite *suite(void)
   tcase_add_test(tc, grid_matches_pointwise);
   tcase_add_test(tc, grid_failure_beats_divergence);
   tcase_add_test(tc, mpfr_reference);
+  tcase_add_test(tc, huge_lambda);
   suite_add_tcase(s, tc);
   return s;
 }

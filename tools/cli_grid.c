@@ -186,9 +186,15 @@ static int parse_range(cli_grid *g, const char *cmd, const char *opt,
   int st = grid_alloc(g, cmd, n);
   if (st != CLI_OK)
     return st;
+  /* b/a (or b - a) can leave the double range (1e-300:1e300): then the
+     points come from logs (or halves), which stay in range.  */
+  int wide = logscale ? !(isfinite(b / a) && b / a > 0) : !isfinite(b - a);
   for (size_t i = 0; i < n; i++) {
     double t = n > 1 ? (double)i / (double)(n - 1) : 0.0;
-    g->v[i] = logscale ? a * pow(b / a, t) : a + t * (b - a);
+    if (logscale)
+      g->v[i] = wide ? exp(log(a) + t * (log(b) - log(a))) : a * pow(b / a, t);
+    else
+      g->v[i] = wide ? a * (1 - t) + b * t : a + t * (b - a);
   }
   g->v[0] = a;
   if (n > 1)

@@ -275,4 +275,12 @@ fi
 error "certify the optimal ridge" 1 "--certify: the MPFR twin does not cover" \
   ridge --spectrum iso:n=10 --target iso --noise 0.1 --P 20 --optimal-lambda --certify
 
+# A log grid across the whole double range (b/a overflows): every point
+# finite, the ends exact (issue 8).
+if ok "log grid 1e-300:1e300" ridge --spectrum iso:n=100 --target iso:norm=1 --P 50 --lambda 1e-300:1e300:3:log; then
+  same "grid ends" "$(col lambda 1) $(col lambda 3)" "1e-300 1.0000000000000001e+300"
+  close "grid middle" "$(col lambda 2)" 1 1e-13
+  close "lambda = 1e300: E_g = signal" "$(col E_g 3)" 1 1e-14
+fi
+
 finish
