@@ -564,6 +564,12 @@ START_TEST(test_chain_structured_scaling)
   ck_assert_st(deq_freeprob_chain_stieltjes(&pa, &cs, 3.0 + 0.7 * I), DEQ_OK);
   ck_assert_st(deq_freeprob_chain_stieltjes(&pb, &ci, 1.0 + 0.7 / 3 * I), DEQ_OK);
   ck_assert(cabs(pa.g - pb.g / 3) <= 1e-10 * cabs(pa.g));
+  /* z by address (the C++-callable twin): the same point, bitwise */
+  deq_freeprob_point pz;
+  deq_complex z = 3.0 + 0.7 * I;
+  ck_assert_st(deq_freeprob_chain_stieltjes_zp(&pz, &cs, &z), DEQ_OK);
+  ck_assert(memcmp(&pz.g, &pa.g, sizeof pz.g) == 0);
+  ck_assert_st(deq_freeprob_chain_stieltjes_zp(&pz, &cs, NULL), DEQ_EINVAL);
   deq_spectrum_free(om);
   deq_spectrum_free(lay);
 }
