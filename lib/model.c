@@ -141,6 +141,17 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
   return deq_grid_run(points, &g, err);
 }
 
+/* The values of the first naxes axes at row-major index k of those axes
+   into x (the parameter slots param[]).  */
+static void set_point(double *x, const size_t *param, size_t naxes,
+                      const deq_model_axis *axes, size_t k)
+{
+  for (size_t a = naxes; a-- > 0;) {
+    x[param[a]] = axes[a].v[k % axes[a].n];
+    k /= axes[a].n;
+  }
+}
+
 /* ------------------------------------------------------------ MPFR */
 
 static double reldiff(double a, double b)
@@ -174,10 +185,7 @@ deq_status deq_model_certify(double *maxrel, size_t *ncertified,
   for (size_t k = 0; st == DEQ_OK && k < npts; k++) {
     deq_status ps = deq_model_point_status(t, points, k);
     if (ps != DEQ_OK && ps != DEQ_EDIVERGE) continue;
-    for (size_t a_ = na, rest = k; a_-- > 0;) {
-      xv[param[a_]] = axes[a_].v[rest % axes[a_].n];
-      rest /= axes[a_].n;
-    }
+    set_point(xv, param, na, axes, k);
     deq_status rs = t->mp(ref, xv, obj, prec);
     if (rs == DEQ_EUNSUP) continue;
     if (rs != DEQ_OK && rs != DEQ_EDIVERGE) {
@@ -234,11 +242,7 @@ deq_status deq_model_mc(deq_mc_estimate *est, size_t *failed,
     if (t->ws_alloc) st = t->ws_alloc(&ws, x, obj, err);
   }
   for (size_t i = 0; st == DEQ_OK && i < npts / ns; i++) {
-    size_t rest = i;          /* the outer axes' values of point i */
-    for (size_t a = shared; a-- > 0;) {
-      xv[param[a]] = axes[a].v[rest % axes[a].n];
-      rest /= axes[a].n;
-    }
+    set_point(xv, param, shared, axes, i);   /* the outer axes' values */
     deq_error e;
     deq_error_clear(&e);
     st = t->mc(est + i * ns * t->nmc, ws, xv, obj, axes[shared].v, ns,

@@ -12,10 +12,9 @@
 
 #include "cli.h"
 
-static int file_error(const char *cmd, const char *text, const char *path,
-                      deq_status st, const deq_error *err)
+static int file_error(const char *cmd, const char *path, deq_status st,
+                      const deq_error *err)
 {
-  (void)text;
   cli_file_error(cmd, "--corr", path, err->line, err->column, st, err);
   return CLI_EUSAGE;
 }
@@ -79,14 +78,14 @@ int cli_corr_parse(cli_corr *out, const char *cmd, const char *text,
     if (!path) return bad(cmd, text, "want acf:file=PATH");
     m->kind = DEQ_CORR_ACF;
     deq_status st = deq_corr_read_acf(&out->data, &m->nacf, path, &err);
-    if (st) return file_error(cmd, text, path, st, &err);
+    if (st) return file_error(cmd, path, st, &err);
     m->acf = out->data;
     return CLI_OK;
   }
   if (strcmp(kind, "file") == 0 && body && *body) {
     m->kind = DEQ_CORR_MATRIX;
     deq_status st = deq_corr_read_matrix(&out->data, &m->size, body, &err);
-    if (st) return file_error(cmd, text, body, st, &err);
+    if (st) return file_error(cmd, body, st, &err);
     m->K = out->data;
     return CLI_OK;
   }
@@ -94,7 +93,7 @@ int cli_corr_parse(cli_corr *out, const char *cmd, const char *text,
     const char *path = file_key(body);
     if (!path) return bad(cmd, text, "want eigs:file=PATH");
     deq_status st = deq_spectrum_read_file(&out->eigs, path, &err);
-    if (st) return file_error(cmd, text, path, st, &err);
+    if (st) return file_error(cmd, path, st, &err);
     return CLI_OK;
   }
   cli_error(cmd, "--corr '%s': unknown correlation (ar1:rho=R, "
