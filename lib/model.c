@@ -132,6 +132,8 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
 {
   if (!points || !t || !x || !obj || !axes) return DEQ_EINVAL;
   if (deq_model_npoints(t, axes) == 0) return DEQ_EINVAL;
+  deq_status cs = deq_model_check(t, x, axes, 0, err);
+  if (cs != DEQ_OK) return cs;
   model_grid m = { .t = t, .x = x, .obj = obj };
   m.naxes = grid_params(t, m.param);
   deq_grid_spec g = { .point_size = t->point_size, .naxes = m.naxes,
@@ -234,6 +236,8 @@ deq_status deq_model_mc(deq_mc_estimate *est, size_t *failed,
   if (shared + 1 != na) return DEQ_EUNSUP;
   size_t npts = deq_model_npoints(t, axes), ns = axes[shared].n;
   if (npts == 0) return DEQ_EINVAL;
+  deq_status cs = deq_model_check(t, x, axes, 1, err);
+  if (cs != DEQ_OK) return cs;
   double *xv = malloc(t->nparam * sizeof *xv);
   void *ws = NULL;
   deq_status st = xv ? DEQ_OK : DEQ_ENOMEM;

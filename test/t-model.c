@@ -430,6 +430,53 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* The engine's range check: one rule and message for every caller.  */
+START_TEST(test_range_check)
+{
+  const deq_model_type *t = &deq_model_ridge;
+  int iP = deq_model_param(t, "P"), il = deq_model_param(t, "lambda");
+  int in = deq_model_param(t, "noise");
+  deq_error err;
+  deq_error_clear(&err);
+  ck_assert_int_eq(deq_model_check_value(t, iP, 0, 0, &err), DEQ_EDOM);
+  ck_assert_str_eq(err.message, "P: value 0 must be > 0");
+  ck_assert_int_eq(deq_model_check_value(t, iP, 10.5, 0, NULL), DEQ_OK);
+  ck_assert_int_eq(deq_model_check_value(t, iP, 10.5, 1, &err), DEQ_EDOM);
+  ck_assert_str_eq(err.message, "P: value 10.5 must be an integer");
+  ck_assert_int_eq(deq_model_check_value(t, iP, INFINITY, 1, &err), DEQ_EDOM);
+  ck_assert_int_eq(deq_model_check_value(t, il, -1, 0, &err), DEQ_EDOM);
+  ck_assert_str_eq(err.message, "lambda: value -1 must be >= 0");
+  ck_assert_int_eq(deq_model_check_value(t, il, INFINITY, 0, &err), DEQ_EDOM);
+  ck_assert_int_eq(deq_model_check_value(t, in, NAN, 0, &err), DEQ_EDOM);
+  ck_assert_int_eq(deq_model_check_value(t, in, INFINITY, 0, NULL), DEQ_EDOM);
+  ck_assert_int_eq(deq_model_check_value(t, 99, 0, 0, NULL), DEQ_EINVAL);
+  /* an optional parameter's default passes even outside its range */
+  const deq_model_type *c = &deq_model_corr;
+  int ih = deq_model_param(c, "horizon");
+  ck_assert_int_eq(deq_model_check_value(c, ih, c->params[ih].def, 0, NULL),
+                   DEQ_OK);
+  ck_assert_int_eq(deq_model_check_value(c, ih, -3, 0, NULL), DEQ_EDOM);
+  /* deq_model_grid and deq_model_mc check before solving */
+  deq_spectrum *sp = logu(40, 1.0);
+  double x[12], P[] = { 20, -5 }, lambda[] = { 0.1 };
+  const void *obj[12];
+  defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  deq_model_axis axes[2] = { { P, 2 }, { lambda, 1 } };
+  unsigned char buf[2 * 512];
+  deq_error_clear(&err);
+  ck_assert_int_eq(deq_model_grid(buf, t, x, obj, axes, &err), DEQ_EDOM);
+  ck_assert_str_eq(err.message, "P: value -5 must be > 0");
+  P[1] = 30.5;
+  ck_assert_int_eq(deq_model_grid(buf, t, x, obj, axes, &err), DEQ_OK);
+  deq_mc_estimate est[2 * 4];
+  ck_assert_int_eq(deq_model_mc(est, NULL, t, x, obj, axes, buf, 4, 1, 1,
+                                &err), DEQ_EDOM);
+  ck_assert_str_eq(err.message, "P: value 30.5 must be an integer");
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("model");
@@ -446,6 +493,7 @@ int main(void)
   tcase_add_test(tc, test_scaling_invariance_rf_corr);
   tcase_add_test(tc, test_field_aliases);
   tcase_add_test(tc, test_bad_arguments);
+  tcase_add_test(tc, test_range_check);
   suite_add_tcase(s, tc);
   return test_run(s);
 }

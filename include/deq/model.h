@@ -205,6 +205,22 @@ deq_status deq_model_certify(double *maxrel, size_t *ncertified,
                              const deq_model_axis *axes, const void *points,
                              long prec);
 
+/* Whether value x of parameter i is in its declared range (min, max,
+   DEQ_PARAM_OPEN_MIN, DEQ_PARAM_INF; an integer for DEQ_PARAM_INTEGER,
+   and for DEQ_PARAM_COUNT when `sampled`, i.e. for Monte Carlo): DEQ_OK,
+   or DEQ_EDOM with "NAME: value X must be ..." in err (may be NULL).
+   Kinds other than REAL and COUNT always pass, and so does the default
+   of an optional parameter (its "not given": a NaN for an unused axis,
+   or a value outside the range such as corr's horizon 0).  */
+deq_status deq_model_check_value(const deq_model_type *t, size_t i, double x,
+                                 int sampled, deq_error *err);
+/* The same for every non-grid value x[i] and every axis value;
+   deq_model_grid (sampled = 0) and deq_model_mc (sampled = 1) call it
+   first.  */
+deq_status deq_model_check(const deq_model_type *t, const double *x,
+                           const deq_model_axis *axes, int sampled,
+                           deq_error *err);
+
 /* The seed of outer point i: seed + i 2^32.  */
 uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
 

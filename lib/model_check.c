@@ -1,0 +1,78 @@
+/* lib/model_check.c -- the range check every caller of the model engine
+ * gets: the command line, the Python package and direct library users
+ * see one rule and one message per parameter.  */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+
+#include "deq/model.h"
+
+/* "1e+06" style without trailing zeros.  */
+static const char *num(char *buf, size_t len, double x)
+{
+  snprintf(buf, len, "%.17g", x);
+  return buf;
+}
+
+deq_status deq_model_check_value(const deq_model_type *t, size_t i, double x,
+                                 int sampled, deq_error *err)
+{
+  if (!t || i >= t->nparam) return DEQ_EINVAL;
+  const deq_param *p = &t->params[i];
+  if (p->kind != DEQ_PARAM_REAL && p->kind != DEQ_PARAM_COUNT) return DEQ_OK;
+  /* The default of an optional parameter is the descriptor's own "not
+     given" (a NaN, or a 0 outside the range such as corr's horizon): it
+     always passes.  */
+  if (!(p->flags & DEQ_PARAM_REQUIRED)
+      && (x == p->def || (isnan(x) && isnan(p->def))))
+    return DEQ_OK;
+  int integer = (p->flags & DEQ_PARAM_INTEGER)
+                || (p->kind == DEQ_PARAM_COUNT && sampled);
+  char a[32], b[32], v[32];
+  const char *why = NULL;
+  char range[80];
+  int below = (p->flags & DEQ_PARAM_OPEN_MIN) ? !(x > p->min) : !(x >= p->min);
+  if (isinf(x) && x > 0 && (p->flags & DEQ_PARAM_INF) && !integer) {
+    return DEQ_OK;
+  } else if (isinf(x) && integer) {
+    why = "must be a finite integer";
+  } else if (isnan(x) || below || !(x <= p->max)
+             || (isinf(x) && !(p->flags & DEQ_PARAM_INF))) {
+    if (isinf(p->max))
+      snprintf(range, sizeof range, "must be %s %s",
+               (p->flags & DEQ_PARAM_OPEN_MIN) ? ">" : ">=",
+               num(a, sizeof a, p->min));
+    else
+      snprintf(range, sizeof range, "is outside [%s, %s]",
+               num(a, sizeof a, p->min), num(b, sizeof b, p->max));
+    why = range;
+  } else if (integer && x != floor(x)) {
+    why = "must be an integer";
+  }
+  if (!why) return DEQ_OK;
+  if (err)
+    snprintf(err->message, sizeof err->message, "%s: value %s %s", p->name,
+             num(v, sizeof v, x), why);
+  return DEQ_EDOM;
+}
+
+deq_status deq_model_check(const deq_model_type *t, const double *x,
+                           const deq_model_axis *axes, int sampled,
+                           deq_error *err)
+{
+  if (!t || !x || !axes) return DEQ_EINVAL;
+  size_t a = 0;
+  for (size_t i = 0; i < t->nparam; i++) {
+    deq_status st = DEQ_OK;
+    if (t->params[i].flags & DEQ_PARAM_GRID) {
+      const deq_model_axis *ax = &axes[a++];
+      for (size_t k = 0; st == DEQ_OK && k < ax->n; k++)
+        st = deq_model_check_value(t, i, ax->v[k], sampled, err);
+    } else {
+      st = deq_model_check_value(t, i, x[i], sampled, err);
+    }
+    if (st != DEQ_OK) return st;
+  }
+  return DEQ_OK;
+}
