@@ -439,6 +439,10 @@ static Suite *io_suite(void)
 {
   Suite *s = suite_create("io");
   TCase *tc = tcase_create("read");
+  /* test_long_lines reads lines of several megabytes: above Check's
+     default 4 s on a loaded machine (it timed out with a load of 16 on 2
+     cores), like the other suites' long cases.  */
+  tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_roundtrip_tsv_17g);
   tcase_add_test(tc, test_error_duplicate_column);
   tcase_add_test(tc, test_read_file_gzip);

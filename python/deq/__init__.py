@@ -22,7 +22,8 @@ from ._deq import (DivergenceError, Error, InputError, NumericalError,
 from .spectrum import Corr, Spectrum
 from .models import certify, describe, model_names, theory_function
 from .estimators import RidgeGCV, gcv
-from . import fit, mc
+from .freeprob import sample_eigenvalues, spectrum_density, spectrum_edges
+from . import fit, mc, plot
 
 __version__ = _deq.version()
 
@@ -30,7 +31,9 @@ for _name in _deq.model_names():
     globals()[_name.replace("-", "_")] = theory_function(_name)
 del _name
 
-__all__ = ["Spectrum", "Corr", "gcv", "RidgeGCV", "fit", "mc", "certify",
+__all__ = ["Spectrum", "Corr", "gcv", "RidgeGCV", "fit", "mc", "plot",
+           "certify", "spectrum_density", "spectrum_edges",
+           "sample_eigenvalues",
            "describe", "model_names", "Error", "InputError", "NumericalError",
            "DivergenceError", "UnsupportedError"] + \
           [n.replace("-", "_") for n in _deq.model_names()]

@@ -111,7 +111,8 @@ PyMODINIT_FUNC PyInit__deq(void)
   if (!m) return NULL;
   if (add_methods(m, base_methods) || add_methods(m, pydeq_spectrum_methods)
       || add_methods(m, pydeq_model_methods)
-      || add_methods(m, pydeq_estimate_methods))
+      || add_methods(m, pydeq_estimate_methods)
+      || add_methods(m, pydeq_freeprob_methods))
     return NULL;
   if (PyType_Ready(&pydeq_spectrum_type) < 0
       || PyType_Ready(&pydeq_corr_type) < 0

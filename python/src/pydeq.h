@@ -41,5 +41,6 @@ extern PyTypeObject pydeq_plan_type;   /* deq_estimate_plan */
 extern PyMethodDef pydeq_spectrum_methods[];
 extern PyMethodDef pydeq_model_methods[];
 extern PyMethodDef pydeq_estimate_methods[];
+extern PyMethodDef pydeq_freeprob_methods[];
 
 #endif
