@@ -252,6 +252,28 @@ START_TEST(test_boundary_optimum)
 }
 END_TEST
 
+/* M = inf: the optimum of an ensemble of ridges is deq_ridge_optimal's
+   (an independent method: a scan of the analytic slope in kappa).  */
+START_TEST(test_optimal_ridge_limit)
+{
+  deq_spectrum *sps[] = {powerlaw(2000), loguniform(300)};
+  double Ps[] = {100, 600}, noise[] = {0.01, 0.3};
+  for (int s = 0; s < 2; s++)
+    for (int p = 0; p < 2; p++)
+      for (int n = 0; n < 2; n++) {
+        deq_ensemble_rf_point o;
+        deq_ridge_point r;
+        ck_assert_st(deq_ensemble_rf_optimal(&o, sps[s], 3, INFINITY, Ps[p],
+                                             noise[n]), DEQ_OK);
+        ck_assert_st(deq_ridge_optimal(&r, sps[s], Ps[p], noise[n]), DEQ_OK);
+        ck_assert_rel(o.E_ens, r.E_g, 1e-12);
+        ck_assert_rel(o.lambda, r.lambda, 1e-5);
+        ck_assert_int_eq(o.at_boundary, 0);
+      }
+  for (int s = 0; s < 2; s++) deq_spectrum_free(sps[s]);
+}
+END_TEST
+
 /* No signal, only noise: lambda* = +Inf, the null predictor.  */
 START_TEST(test_null_predictor)
 {
@@ -523,6 +545,7 @@ static Suite *suite(void)
   tcase_add_test(tc, test_divergence);
   tcase_add_test(tc, test_optimal_against_scan);
   tcase_add_test(tc, test_boundary_optimum);
+  tcase_add_test(tc, test_optimal_ridge_limit);
   tcase_add_test(tc, test_null_predictor);
   tcase_add_test(tc, test_spec_no_free_lunch);
   tcase_add_test(tc, test_no_free_lunch_monotone);
