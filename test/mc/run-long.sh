@@ -56,7 +56,7 @@ fi
 # largest, +2.5% at N = 100) shrinking by at least 1.5x from N = 100 to 400.
 first=
 for N in 100 200 400; do
-  trials=$(( N >= 400 ? 600 : 1000 ))
+  trials=1000
   "$DEQ" mc ensemble --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1 \
     --noise 0.25 --P $((N / 2)) --members 4 --features $((N / 4)) --lambda 0.02 \
     --trials "$trials" --seed "$seed" > "$tmp/ens.tsv" 2>/dev/null
