@@ -5,13 +5,22 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "deq/model.h"
 
-/* "1e+06" style without trailing zeros.  */
+/* The shortest text that reads back as x (integers in full), as the
+   command line prints numbers.  */
 static const char *num(char *buf, size_t len, double x)
 {
-  snprintf(buf, len, "%.17g", x);
+  if (x == floor(x) && fabs(x) < 1e15) {
+    snprintf(buf, len, "%.0f", x);
+    return buf;
+  }
+  for (int prec = 6; prec <= 17; prec++) {
+    snprintf(buf, len, "%.*g", prec, x);
+    if (strtod(buf, NULL) == x || isnan(x)) break;
+  }
   return buf;
 }
 
@@ -29,14 +38,16 @@ deq_status deq_model_check_value(const deq_model_type *t, size_t i, double x,
     return DEQ_OK;
   int integer = (p->flags & DEQ_PARAM_INTEGER)
                 || (p->kind == DEQ_PARAM_COUNT && sampled);
+  /* an integer parameter that takes inf (the ensemble's members) keeps it */
+  int int_inf = (p->flags & DEQ_PARAM_INTEGER) && (p->flags & DEQ_PARAM_INF);
   char a[32], b[32], v[32];
   const char *why = NULL;
   char range[80];
   int below = (p->flags & DEQ_PARAM_OPEN_MIN) ? !(x > p->min) : !(x >= p->min);
-  if (isinf(x) && x > 0 && (p->flags & DEQ_PARAM_INF) && !integer) {
-    return DEQ_OK;
-  } else if (isinf(x) && integer) {
+  if (isinf(x) && integer && !(int_inf && x > 0)) {
     why = "must be a finite integer";
+  } else if (isinf(x) && x > 0 && (p->flags & DEQ_PARAM_INF)) {
+    return DEQ_OK;
   } else if (isnan(x) || below || !(x <= p->max)
              || (isinf(x) && !(p->flags & DEQ_PARAM_INF))) {
     if (isinf(p->max))

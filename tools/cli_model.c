@@ -319,28 +319,6 @@ static int on_option(void *ctx, int code, const char *arg)
   return CLI_EUSAGE;
 }
 
-/* Whether a value of a numeric parameter is out of its range: why (in
-   why[96] when it names the range).  */
-static const char *range_problem(char *why, const deq_param *p, double x,
-                                 int integer)
-{
-  char lo[32], hi[32];
-  if (isinf(x) && integer) return "must be a finite integer";
-  if (isinf(x) && x > 0 && (p->flags & DEQ_PARAM_INF)) return NULL;
-  int below = (p->flags & DEQ_PARAM_OPEN_MIN) ? !(x > p->min) : !(x >= p->min);
-  if (below || !(x <= p->max) || (isinf(x) && !(p->flags & DEQ_PARAM_INF))) {
-    if (isinf(p->max))
-      snprintf(why, 96, "must be %s %s", (p->flags & DEQ_PARAM_OPEN_MIN)
-               ? ">" : ">=", cli_num(lo, p->min));
-    else
-      snprintf(why, 96, "is outside [%s, %s]", cli_num(lo, p->min),
-               cli_num(hi, p->max));
-    return why;
-  }
-  if (integer && x != floor(x)) return "must be an integer";
-  return NULL;
-}
-
 /* Parse one numeric parameter (a grid or one value) and check its range. */
 static int parse_numeric(run *r, size_t i, const char *text)
 {
@@ -366,12 +344,16 @@ static int parse_numeric(run *r, size_t i, const char *text)
     }
   }
   for (size_t k = 0; st == CLI_OK && k < g.n; k++) {
-    char buf[96];
-    const char *why = range_problem(buf, p, g.v[k], integer);
-    if (why) {
-      char b[32];
-      cli_error(r->cmd, "%s '%s': value %s %s", opt, text, cli_num(b, g.v[k]),
-                why);
+    /* the library's rule and message ("NAME: value X must be ..."),
+       with the option and its text in place of the name */
+    deq_error err;
+    deq_error_clear(&err);
+    if (deq_model_check_value(r->t, i, g.v[k], r->mc, &err)
+        != DEQ_OK) {
+      const char *why = err.message;
+      size_t len = strlen(p->name);
+      if (strncmp(why, p->name, len) == 0 && why[len] == ':') why += len + 2;
+      cli_error(r->cmd, "%s '%s': %s", opt, text, why);
       st = CLI_EUSAGE;
     }
   }
@@ -482,7 +464,13 @@ static int make_axes(run *r)
   r->naxes = 0;
   for (size_t i = 0; i < t->nparam; i++) {
     if (!(t->params[i].flags & DEQ_PARAM_GRID)) continue;
-    if (r->grid[i].n == 0) {
+    size_t gen = r->grid[i].n == 0 && t->axis
+                 ? t->axis(NULL, 0, i, r->x, r->obj, r->given) : 0;
+    if (gen > 0) {   /* an axis the other parameters imply */
+      cli_grid *g = &r->grid[i];
+      if (!(g->v = malloc(gen * sizeof *g->v))) return CLI_ENUM;
+      g->n = t->axis(g->v, gen, i, r->x, r->obj, r->given);
+    } else if (r->grid[i].n == 0) {
       cli_grid *g = &r->grid[i];
       if (!(g->v = malloc(sizeof *g->v))) return CLI_ENUM;
       g->v[0] = t->params[i].def;
@@ -631,21 +619,31 @@ static int check_points(const run *r, deq_status ret, const void *pts,
 
 /* ------------------------------------------------------------ output */
 
+/* The column that holds a parameter's value.  */
+static const char *param_column(const deq_param *p)
+{
+  return p->column ? p->column : p->name;
+}
+
 /* The plot: y against the first continuation axis, one curve per value
    of the outermost other axis that has several values.  */
 static cli_plot make_plot(const run *r, const cli_table *tab, int mc)
 {
   const deq_model_type *t = r->t;
-  /* x: the axis just outside the innermost (shared) one: P.  */
+  /* x: the axis just outside the innermost (shared) one: P; when it has
+     a single value, the innermost axis that has several (the members
+     of deq ensemble --no-free-lunch).  */
   size_t xa = r->naxes >= 2 ? r->naxes - 2 : 0;
+  for (size_t a = r->naxes; r->axes[xa].n == 1 && a-- > 0;)
+    if (r->axes[a].n > 1) xa = a;
   int series = -1;
   for (size_t a = 0; a < r->naxes && series < 0; a++)
     if (a != xa && r->axes[a].n > 1)
-      series = cli_table_column(tab, t->params[r->axis_param[a]].name);
+      series = cli_table_column(tab, param_column(&t->params[r->axis_param[a]]));
   char y_mc[64], y_se[64];
   snprintf(y_mc, sizeof y_mc, "%s_mc", t->plot_y);
   snprintf(y_se, sizeof y_se, "%s_se", t->plot_y);
-  cli_plot p = { cli_table_column(tab, t->params[r->axis_param[xa]].name),
+  cli_plot p = { cli_table_column(tab, param_column(&t->params[r->axis_param[xa]])),
                  cli_table_column(tab, t->plot_y),
                  mc ? cli_table_column(tab, y_mc) : -1,
                  mc ? cli_table_column(tab, y_se) : -1, series };

@@ -75,6 +75,9 @@ typedef struct deq_param {
   const char *const *choices; /* DEQ_PARAM_CHOICE: NULL-terminated words */
   const char *meta;         /* the value's placeholder in help: "GRID", "S2" */
   const char *help;         /* meaning, normalisation included */
+  const char *column;       /* the output column that holds this
+                               parameter's value when it is not named
+                               `name` ("K" for "members"), or NULL */
 } deq_param;
 
 typedef struct deq_column {
@@ -144,6 +147,15 @@ typedef struct deq_model_type {
                    const void *const *obj, const double *shared,
                    size_t nshared, const void *points, size_t trials,
                    uint64_t seed, int threads, deq_error *err);
+  /* ---- generated axes (NULL: none).  For a grid parameter `param` that
+     the caller was not given values for, the values that other
+     parameters imply (e.g. the divisors of --no-free-lunch TOTAL for the
+     ensemble's members): writes at most cap of them to v (v may be NULL
+     when cap = 0) and returns how many there are; 0: none (the default
+     value applies).  Callers that build grids (the command line) ask
+     this before falling back to the default.  */
+  size_t (*axis)(double *v, size_t cap, size_t param, const double *x,
+                 const void *const *obj, const unsigned char *given);
 } deq_model_type;
 
 /* Every model type, NULL-terminated; and one by name (NULL if none).  */
@@ -207,7 +219,8 @@ deq_status deq_model_certify(double *maxrel, size_t *ncertified,
 
 /* Whether value x of parameter i is in its declared range (min, max,
    DEQ_PARAM_OPEN_MIN, DEQ_PARAM_INF; an integer for DEQ_PARAM_INTEGER,
-   and for DEQ_PARAM_COUNT when `sampled`, i.e. for Monte Carlo): DEQ_OK,
+   and for DEQ_PARAM_COUNT when `sampled`, i.e. for Monte Carlo; +Inf
+   stays valid for an integer parameter with DEQ_PARAM_INF): DEQ_OK,
    or DEQ_EDOM with "NAME: value X must be ..." in err (may be NULL).
    Kinds other than REAL and COUNT always pass, and so does the default
    of an optional parameter (its "not given": a NaN for an unused axis,
@@ -228,6 +241,7 @@ uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
 extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
+extern const deq_model_type deq_model_ensemble;
 
 #ifdef __cplusplus
 }

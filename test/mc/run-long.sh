@@ -51,5 +51,32 @@ if awk -v m="$1" -v s="$2" -v d="$de" 'BEGIN { z = (m - d) / s; exit !(z > 3 || 
   echo "  FAIL: Monte Carlo exponent more than 3 standard errors from theory"; fail=1
 fi
 
+# Random-feature ensembles (K = 4, M = N/4, P = N/2): |z| < 4 for E_diag,
+# E_cross and E_ens at N = 400, and the finite-size gap of E_diag (the
+# largest, +2.5% at N = 100) shrinking by at least 1.5x from N = 100 to 400.
+first=
+for N in 100 200 400; do
+  trials=1000
+  "$DEQ" mc ensemble --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1 \
+    --noise 0.25 --P $((N / 2)) --members 4 --features $((N / 4)) --lambda 0.02 \
+    --trials "$trials" --seed "$seed" > "$tmp/ens.tsv" 2>/dev/null
+  line=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { gap = ($c["E_diag_mc"] - $c["E_diag"]) / $c["E_diag"]; if (gap < 0) gap = -gap;
+      printf "%s %s %s %.3e", $c["E_diag_z"], $c["E_cross_z"], $c["E_ens_z"], gap }' "$tmp/ens.tsv")
+  set -- $line
+  echo "ensemble N=$N trials=$trials: z(E_diag)=$1 z(E_cross)=$2 z(E_ens)=$3 E_diag gap=$4"
+  if [ "$N" = 400 ]; then
+    for z in "$1" "$2" "$3"; do
+      if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+        echo "  FAIL: |z| >= 4"; fail=1
+      fi
+    done
+    if awk -v a="$first" -v b="$4" 'BEGIN { exit !(b * 1.5 > a) }'; then
+      echo "  FAIL: E_diag gap did not shrink by 1.5x ($first -> $4)"; fail=1
+    fi
+  fi
+  [ -n "$first" ] || first=$4
+done
+
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
 exit "$fail"
