@@ -6,6 +6,10 @@
 #     self-averaging df1 shrinking by at least 1.5x per doubling of N.
 #  2. The fitted Monte Carlo exponent of a ridgeless power-law curve
 #     against the exponent of the theory curve on the same window.
+#  3. Two-point functions at N = 100, 200, 400 (q = 0.5 and 2, z1 = 0.05,
+#     z2 = 0.5, A = I and A = Sigma): |z| < 4 for the target form, and
+#     the relative gap of the self-averaging trace shrinking by at least
+#     1.5x per doubling of N.
 set -eu
 : "${DEQ:?set DEQ to the deq binary}"
 seed=${DEQ_TEST_SEED:-20261128}
@@ -50,6 +54,30 @@ echo "power law exponent: Monte Carlo $1 +- $2, theory curve $de (asymptote 1.2)
 if awk -v m="$1" -v s="$2" -v d="$de" 'BEGIN { z = (m - d) / s; exit !(z > 3 || z < -3) }'; then
   echo "  FAIL: Monte Carlo exponent more than 3 standard errors from theory"; fail=1
 fi
+
+for q in 0.5 2; do
+  for w in identity sigma; do
+    prev=
+    for N in 100 200 400; do
+      P=$(awk -v n="$N" -v q="$q" 'BEGIN { printf "%d", n / q }')
+      "$DEQ" mc twopoint --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1 \
+        --weights "$w" --P "$P" --z1 0.05 --z2 0.5 --trials 200 --seed "$seed" \
+        > "$tmp/tp.tsv" 2>/dev/null
+      line=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { gap = ($c["trace_mc"] - $c["trace"]) / $c["trace"]; if (gap < 0) gap = -gap;
+          printf "%s %s %.3e", $c["form_z"], $c["trace_z"], gap }' "$tmp/tp.tsv")
+      set -- $line
+      echo "twopoint q=$q A=$w N=$N P=$P: z(form)=$1 z(trace)=$2 trace gap=$3"
+      if awk -v z="$1" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+        echo "  FAIL: |z| >= 4"; fail=1
+      fi
+      if [ -n "$prev" ] && awk -v a="$prev" -v b="$3" 'BEGIN { exit !(b * 1.5 > a) }'; then
+        echo "  FAIL: trace gap did not shrink by 1.5x ($prev -> $3)"; fail=1
+      fi
+      prev=$3
+    done
+  done
+done
 
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
 exit "$fail"
