@@ -80,7 +80,8 @@ typedef struct deq_twopoint_cpoint {
 
 /* Real z1, z2 >= 0 (finite), P > 0, weights a[0..sp->n-1] (one per atom,
    finite; NULL: A = I; pass sp->s for A = Sigma).  warm: a solved point
-   at nearby (z1, z2) and the same P, or NULL.  DEQ_EDOM for z < 0, P <= 0
+   at nearby (z1, z2) and the same P, or NULL (then kappa_i is bitwise
+   deq_ridge_solve's; a warm start may move it by an ulp).  DEQ_EDOM for z < 0, P <= 0
    or a non-finite weight.  */
 deq_status deq_twopoint_solve(deq_twopoint_point *out, const deq_spectrum *sp,
                               double P, double z1, double z2, const double *a,
