@@ -20,5 +20,6 @@
 #include "deq/estimate.h"
 #include "deq/model.h"
 #include "deq/ensemble.h"
+#include "deq/twopoint.h"
 
 #endif

@@ -421,6 +421,41 @@ static int parse_spectra(run *r, size_t i)
   return CLI_OK;
 }
 
+/* A DEQ_PARAM_REALS list from a file: one number per line, '#' comments
+   (deq_read_column); messages name the file and line.  */
+static int parse_list_file(cli_grid *g, const char *cmd, const char *opt,
+                           const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    cli_error(cmd, "%s: cannot open '%s'", opt, path);
+    return CLI_EUSAGE;
+  }
+  deq_error err;
+  deq_error_clear(&err);
+  double *v = NULL;
+  size_t n = 0;
+  deq_status st = deq_read_column(&v, &n, f, &err);
+  fclose(f);
+  if (st == DEQ_OK && n == 0) st = DEQ_EPARSE;
+  for (size_t k = 0; st == DEQ_OK && k < n; k++)
+    if (!isfinite(v[k])) st = DEQ_EDOM;
+  if (st != DEQ_OK) {
+    free(v);
+    if (err.line > 0)
+      cli_error(cmd, "%s: %s line %ld: %s", opt, path, (long)err.line,
+                err.message[0] ? err.message : deq_strerror(st));
+    else
+      cli_error(cmd, "%s: %s: %s", opt, path,
+                n == 0 && st == DEQ_EPARSE ? "no numbers" : deq_strerror(st));
+    return CLI_EUSAGE;
+  }
+  cli_grid_free(g);
+  g->v = v;
+  g->n = n;
+  return CLI_OK;
+}
+
 static int parse_param(run *r, size_t i)
 {
   const deq_param *p = &r->t->params[i];
@@ -447,8 +482,11 @@ static int parse_param(run *r, size_t i)
   case DEQ_PARAM_LIST: {
     char opt[64];
     snprintf(opt, sizeof opt, "--%s", p->name);
-    int st = cli_grid_parse(&r->grid[i], r->cmd, opt, text,
-                            CLI_POSITIVE | (r->mc ? CLI_INTEGER : 0));
+    int reals = (p->flags & DEQ_PARAM_REALS) != 0;
+    int st = reals && strncmp(text, "file:", 5) == 0
+             ? parse_list_file(&r->grid[i], r->cmd, opt, text + 5)
+             : cli_grid_parse(&r->grid[i], r->cmd, opt, text, reals ? 0
+                              : CLI_POSITIVE | (r->mc ? CLI_INTEGER : 0));
     r->list[i] = (deq_model_list){ r->grid[i].v, r->grid[i].n };
     r->obj[i] = &r->list[i];
     return st;

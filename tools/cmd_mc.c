@@ -15,6 +15,7 @@ static const char mc_help[] =
   "  rf        linear random features and deep features\n"
   "  corr      ridge with correlated samples\n"
   "  ensemble  random-feature ensembles\n"
+  "  twopoint  two-point functions z1 z2 (S + z1)^-1 A (S + z2)^-1\n"
   "  spectrum  eigenvalues of sample covariances and matrix products\n\n"
   "Every model takes the options of its theory command plus --trials T,\n"
   "--seed S and --threads K.\n";
@@ -38,7 +39,7 @@ int cmd_mc(int argc, char **argv)
   if (model[0] == '-')
     cli_error("mc", "missing model before '%s' (deq mc ridge ...)", model);
   else
-    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, spectrum)",
+    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, twopoint, spectrum)",
               model);
   return CLI_EUSAGE;
 }

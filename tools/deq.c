@@ -26,8 +26,9 @@ static const command commands[] = {
   { "rf", NULL, "linear random features and deep structured features" },
   { "corr", NULL, "ridge with correlated samples, GCV and CorrGCV" },
   { "ensemble", NULL, "random-feature ensembles, optimal ridge, no free lunch" },
+  { "twopoint", NULL, "two-point functions z1 z2 (S+z1)^-1 A (S+z2)^-1" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
-  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|spectrum" },
+  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },
   { "spectrum", cmd_spectrum, "spectra, sample-covariance densities, S-transforms" },
 };

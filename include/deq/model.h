@@ -61,9 +61,12 @@ enum {
   DEQ_PARAM_OPEN_MIN = 8u,  /* the minimum itself is excluded */
   DEQ_PARAM_SHARED = 16u,   /* Monte Carlo: one sample serves every value
                                of this axis (the ridge lambda) */
-  DEQ_PARAM_INTEGER = 32u   /* an integer even in theory (a matrix
+  DEQ_PARAM_INTEGER = 32u,  /* an integer even in theory (a matrix
                                dimension); DEQ_PARAM_COUNT alone is an
                                integer only where a matrix is sampled */
+  DEQ_PARAM_REALS = 64u     /* DEQ_PARAM_LIST of arbitrary finite reals
+                               (weights), not sizes: neither forced
+                               positive nor integral; also file:PATH */
 };
 
 typedef struct deq_param {
@@ -242,6 +245,7 @@ extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
 extern const deq_model_type deq_model_ensemble;
+extern const deq_model_type deq_model_twopoint;
 
 #ifdef __cplusplus
 }

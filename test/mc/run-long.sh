@@ -6,6 +6,11 @@
 #     self-averaging df1 shrinking by at least 1.5x per doubling of N.
 #  2. The fitted Monte Carlo exponent of a ridgeless power-law curve
 #     against the exponent of the theory curve on the same window.
+#  3. Two-point functions at N = 100, 200, 400 (q = 0.5 and 2, z1 = 0.05,
+#     z2 = 0.5, A = I and A = Sigma): |z| < 4 for the target form, and
+#     the relative gap of the self-averaging trace shrinking with every
+#     doubling of N and at least 2x from N = 100 to 400 (trials 2000, 800,
+#     200, so that the gap is resolved at every N).
 set -eu
 : "${DEQ:?set DEQ to the deq binary}"
 seed=${DEQ_TEST_SEED:-20261128}
@@ -76,6 +81,35 @@ for N in 100 200 400; do
     fi
   fi
   [ -n "$first" ] || first=$4
+done
+
+for q in 0.5 2; do
+  for w in identity sigma; do
+    prev= first=
+    for N in 100 200 400; do
+      P=$(awk -v n="$N" -v q="$q" 'BEGIN { printf "%d", n / q }')
+      case $N in 100) trials=2000 ;; 200) trials=800 ;; *) trials=200 ;; esac
+      "$DEQ" mc twopoint --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1 \
+        --weights "$w" --P "$P" --z1 0.05 --z2 0.5 --trials "$trials" --seed "$seed" \
+        > "$tmp/tp.tsv" 2>/dev/null
+      line=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { gap = ($c["trace_mc"] - $c["trace"]) / $c["trace"]; if (gap < 0) gap = -gap;
+          printf "%s %s %.3e", $c["form_z"], $c["trace_z"], gap }' "$tmp/tp.tsv")
+      set -- $line
+      echo "twopoint q=$q A=$w N=$N P=$P: z(form)=$1 z(trace)=$2 trace gap=$3"
+      if awk -v z="$1" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+        echo "  FAIL: |z| >= 4"; fail=1
+      fi
+      if [ -n "$prev" ] && awk -v a="$prev" -v b="$3" 'BEGIN { exit !(b >= a) }'; then
+        echo "  FAIL: trace gap did not shrink ($prev -> $3)"; fail=1
+      fi
+      if [ "$N" -eq 400 ] && awk -v a="$first" -v b="$3" 'BEGIN { exit !(b * 2 > a) }'; then
+        echo "  FAIL: trace gap did not shrink 2x from N = 100 to 400 ($first -> $3)"; fail=1
+      fi
+      [ -z "$first" ] && first=$3
+      prev=$3
+    done
+  done
 done
 
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
