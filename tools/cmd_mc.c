@@ -14,6 +14,7 @@ static const char mc_help[] =
   "  ridge     ridge regression (see 'deq mc ridge --help')\n"
   "  rf        linear random features and deep features\n"
   "  corr      ridge with correlated samples\n"
+  "  icl       linear-attention in-context learning (pretraining + test)\n"
   "  spectrum  eigenvalues of sample covariances and matrix products\n\n"
   "Every model takes the options of its theory command plus --trials T,\n"
   "--seed S and --threads K.\n";
@@ -37,7 +38,7 @@ int cmd_mc(int argc, char **argv)
   if (model[0] == '-')
     cli_error("mc", "missing model before '%s' (deq mc ridge ...)", model);
   else
-    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, spectrum)",
+    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, icl, spectrum)",
               model);
   return CLI_EUSAGE;
 }

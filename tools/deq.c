@@ -25,8 +25,9 @@ static const command commands[] = {
   { "ridge", NULL, "ridge learning curves (deterministic equivalent)" },
   { "rf", NULL, "linear random features and deep structured features" },
   { "corr", NULL, "ridge with correlated samples, GCV and CorrGCV" },
+  { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
-  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|spectrum" },
+  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|icl|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },
   { "spectrum", cmd_spectrum, "spectra, sample-covariance densities, S-transforms" },
 };

@@ -61,9 +61,15 @@ enum {
   DEQ_PARAM_OPEN_MIN = 8u,  /* the minimum itself is excluded */
   DEQ_PARAM_SHARED = 16u,   /* Monte Carlo: one sample serves every value
                                of this axis (the ridge lambda) */
-  DEQ_PARAM_INTEGER = 32u   /* an integer even in theory (a matrix
+  DEQ_PARAM_INTEGER = 32u,  /* an integer even in theory (a matrix
                                dimension); DEQ_PARAM_COUNT alone is an
                                integer only where a matrix is sampled */
+  DEQ_PARAM_MC_ONLY = 64u,  /* a Monte Carlo setting (the simulated
+                               dimension): deq mc only, ignored by the
+                               theory */
+  DEQ_PARAM_ORDERED = 128u  /* DEQ_PARAM_SPECTRUM: atoms keep the order
+                               given (not merged and sorted), so that
+                               direction j of two spectra can be paired */
 };
 
 typedef struct deq_param {
@@ -212,6 +218,7 @@ uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
 extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
+extern const deq_model_type deq_model_icl;
 
 #ifdef __cplusplus
 }
