@@ -84,6 +84,16 @@ if ok "json" icl --alpha 1 --tau 2 --format json; then
   json_ok "json" icl
 fi
 
+# ---------------------------------------------------------------- plots
+# The x axis is the grid that varies (kappa here), not the single tau.
+if ok "kappa plot" icl --alpha 1e4 --tau 1e4 --noise 0.1 --kappa 0.1:4:20 --plot "$TMP/k.svg"; then
+  if grep -q 'not found' "$ERR"; then
+    echo "note: gnuplot not installed; plot file not checked"
+  else
+    check "plot against kappa" grep -q '>kappa<' "$TMP/k.svg"
+  fi
+fi
+
 # ---------------------------------------------------------------- errors
 error "alpha 0" 1 "--alpha" icl --alpha 0 --tau 2
 error "alpha negative" 1 "--alpha" icl --alpha -1 --tau 2
