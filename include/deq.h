@@ -21,5 +21,6 @@
 #include "deq/model.h"
 #include "deq/ensemble.h"
 #include "deq/twopoint.h"
+#include "deq/icl.h"
 
 #endif

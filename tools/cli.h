@@ -150,6 +150,10 @@ int cli_spec_parse(cli_spec *out, const char *cmd, const char *spectrum,
                    const char *target, int target_required);
 /* Build the spectrum (with its target), then compress it.  */
 int cli_spec_build(deq_spectrum **out, const char *cmd, const cli_spec *spec);
+/* The same; keep_order: the atoms stay in the order given (no merging or
+   sorting), for spectra whose directions are paired with another's.  */
+int cli_spec_build_order(deq_spectrum **out, const char *cmd,
+                         const cli_spec *spec, int keep_order);
 
 /* ------------------------------------------------------------ --corr */
 /* The --corr option (tools/cli_corr.c), the same in deq corr and deq gcv.  */

@@ -132,6 +132,7 @@ static char *make_help(const cli_model_cmd *c, int mc)
   char name[64];
   for (size_t i = 0; i < t->nparam; i++) {
     const deq_param *p = &t->params[i];
+    if ((p->flags & DEQ_PARAM_MC_ONLY) && !mc) continue;
     if (p->kind == DEQ_PARAM_FLAG)
       snprintf(name, sizeof name, "--%s", p->name);
     else
@@ -389,7 +390,8 @@ static int parse_spectrum(run *r, size_t i, const char *text)
   int st = cli_spec_parse(&r->spec[i], r->cmd, text,
                           main_spec ? r->target : "none", need_target);
   if (st != CLI_OK || (r->extra && r->c->extra_needs_no_grid)) return st;
-  st = cli_spec_build(&r->sp[i], r->cmd, &r->spec[i]);
+  st = cli_spec_build_order(&r->sp[i], r->cmd, &r->spec[i],
+                            (r->t->params[i].flags & DEQ_PARAM_ORDERED) != 0);
   r->obj[i] = r->sp[i];
   if (st == CLI_OK && r->mc && main_spec)
     st = cli_mc_check_sampleable(r->sp[i], r->cmd, text);
@@ -537,6 +539,7 @@ static int parse_args(run *r, int argc, char **argv)
   size_t k = 0;
   for (size_t i = 0; st == CLI_OK && i < n; i++) {
     const deq_param *p = &t->params[i];
+    if ((p->flags & DEQ_PARAM_MC_ONLY) && !r->mc) continue;
     opts[k++] = (struct option){ p->name, p->kind == DEQ_PARAM_FLAG
                                  ? no_argument : required_argument, NULL,
                                  OPT_PARAM + (int)i };
@@ -672,7 +675,8 @@ static cli_plot make_plot(const run *r, const cli_table *tab, int mc)
      a single value, the innermost axis that has several (the members
      of deq ensemble --no-free-lunch).  */
   size_t xa = r->naxes >= 2 ? r->naxes - 2 : 0;
-  for (size_t a = r->naxes; r->axes[xa].n == 1 && a-- > 0;)
+  /* a single value there: the innermost axis that has several */
+  for (size_t a = r->naxes; r->naxes && r->axes[xa].n < 2 && a-- > 0;)
     if (r->axes[a].n > 1) xa = a;
   int series = -1;
   for (size_t a = 0; a < r->naxes && series < 0; a++)

@@ -426,12 +426,18 @@ static int build_base(deq_spectrum **out, const char *cmd, const cli_spec *s)
 
 int cli_spec_build(deq_spectrum **out, const char *cmd, const cli_spec *s)
 {
+  return cli_spec_build_order(out, cmd, s, 0);
+}
+
+int cli_spec_build_order(deq_spectrum **out, const char *cmd,
+                         const cli_spec *s, int keep_order)
+{
   deq_spectrum *sp = NULL;
   *out = NULL;
   int ret = build_base(&sp, cmd, s);
   if (ret == CLI_OK)
     ret = apply_target(sp, cmd, s);
-  if (ret == CLI_OK) {
+  if (ret == CLI_OK && !keep_order) {
     deq_status st = deq_spectrum_compress(sp);
     if (st != DEQ_OK)
       ret = build_error(cmd, "--spectrum", s->text, st, NULL);

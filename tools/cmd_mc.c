@@ -7,18 +7,37 @@
 
 #include "cli.h"
 
-static const char mc_help[] =
-  "Usage: deq mc MODEL [OPTIONS]\n"
-  "Monte Carlo simulation of a model next to its deterministic equivalent.\n\n"
-  "Models:\n"
-  "  ridge     ridge regression (see 'deq mc ridge --help')\n"
-  "  rf        linear random features and deep features\n"
-  "  corr      ridge with correlated samples\n"
-  "  ensemble  random-feature ensembles\n"
-  "  twopoint  two-point functions z1 z2 (S + z1)^-1 A (S + z2)^-1\n"
-  "  spectrum  eigenvalues of sample covariances and matrix products\n\n"
-  "Every model takes the options of its theory command plus --trials T,\n"
-  "--seed S and --threads K.\n";
+/* The help and the list of models come from the model types, so that a
+   new model with a Monte Carlo appears here by itself.  */
+static void mc_help(void)
+{
+  fputs("Usage: deq mc MODEL [OPTIONS]\n"
+        "Monte Carlo simulation of a model next to its deterministic "
+        "equivalent.\n\nModels:\n", stdout);
+  for (const deq_model_type *const *t = deq_model_types(); *t; t++)
+    if ((*t)->mc) {   /* the summary up to its first colon: one line */
+      const char *colon = strstr((*t)->summary, ": ");
+      int len = colon ? (int)(colon - (*t)->summary) : (int)strlen((*t)->summary);
+      printf("  %-10s %.*s\n", (*t)->name, len, (*t)->summary);
+    }
+  fputs("  spectrum   eigenvalues of sample covariances and matrix products\n\n"
+        "Every model takes the options of its theory command plus --trials T,\n"
+        "--seed S and --threads K (see 'deq mc MODEL --help').\n", stdout);
+}
+
+/* "ridge, rf, ..., spectrum" into buf.  */
+static const char *mc_models(char *buf, size_t len)
+{
+  buf[0] = '\0';
+  for (const deq_model_type *const *t = deq_model_types(); *t; t++)
+    if ((*t)->mc) {
+      size_t used = strlen(buf);
+      snprintf(buf + used, len - used, "%s, ", (*t)->name);
+    }
+  size_t used = strlen(buf);
+  snprintf(buf + used, len - used, "spectrum");
+  return buf;
+}
 
 int cmd_mc(int argc, char **argv)
 {
@@ -28,7 +47,7 @@ int cmd_mc(int argc, char **argv)
   }
   const char *model = argv[1];
   if (strcmp(model, "--help") == 0 || strcmp(model, "-h") == 0) {
-    fputs(mc_help, stdout);
+    mc_help();
     return CLI_OK;
   }
   if (strcmp(model, "spectrum") == 0)
@@ -38,8 +57,10 @@ int cmd_mc(int argc, char **argv)
     return cli_model_main(c, 1, argc - 1, argv + 1);
   if (model[0] == '-')
     cli_error("mc", "missing model before '%s' (deq mc ridge ...)", model);
-  else
-    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, twopoint, spectrum)",
-              model);
+  else {
+    char names[512];
+    cli_error("mc", "unknown model '%s' (models: %s)", model,
+              mc_models(names, sizeof names));
+  }
   return CLI_EUSAGE;
 }

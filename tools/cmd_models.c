@@ -57,6 +57,7 @@ static const cli_model_cmd commands[] = {
   { &deq_model_corr, "mc corr", NULL, NULL, 0, NULL },
   { &deq_model_ensemble, "mc ensemble", NULL, NULL, 0, NULL },
   { &deq_model_twopoint, "mc twopoint", NULL, NULL, 0, NULL },
+  { &deq_model_icl, "mc icl", NULL, NULL, 0, NULL },
 };
 
 const cli_model_cmd *cli_model_command(const char *name)

@@ -29,6 +29,9 @@ static const command commands[] = {
   { "twopoint", NULL, "two-point functions z1 z2 (S+z1)^-1 A (S+z2)^-1" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
+  { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },
+  { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
+  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|icl|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },
   { "spectrum", cmd_spectrum, "spectra, sample-covariance densities, S-transforms" },
 };

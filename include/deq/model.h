@@ -64,7 +64,13 @@ enum {
   DEQ_PARAM_INTEGER = 32u,  /* an integer even in theory (a matrix
                                dimension); DEQ_PARAM_COUNT alone is an
                                integer only where a matrix is sampled */
-  DEQ_PARAM_REALS = 64u     /* DEQ_PARAM_LIST of arbitrary finite reals
+  DEQ_PARAM_MC_ONLY = 64u,  /* a Monte Carlo setting (the simulated
+                               dimension): deq mc only, ignored by the
+                               theory */
+  DEQ_PARAM_ORDERED = 128u, /* DEQ_PARAM_SPECTRUM: atoms keep the order
+                               given (not merged and sorted), so that
+                               direction j of two spectra can be paired */
+  DEQ_PARAM_REALS = 256u    /* DEQ_PARAM_LIST of arbitrary finite reals
                                (weights), not sizes: neither forced
                                positive nor integral; also file:PATH */
 };
@@ -246,6 +252,7 @@ extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
 extern const deq_model_type deq_model_ensemble;
 extern const deq_model_type deq_model_twopoint;
+extern const deq_model_type deq_model_icl;
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,11 @@
 #     the relative gap of the self-averaging trace shrinking with every
 #     doubling of N and at least 2x from N = 100 to 400 (trials 2000, 800,
 #     200, so that the gap is resolved at every N).
+#  4. Linear-attention ICL pretraining (deq mc icl) at d = 25, 50, 100:
+#     the gap of e_ICL and e_IDG to theory shrinking with d, and the
+#     extrapolation to d = inf, quadratic in 1/d through the three sizes
+#     ((8 e(100) - 6 e(50) + e(25))/3: the gap is a/d + b/d^2 with b
+#     visible at this accuracy), within 4 standard errors.
 set -eu
 : "${DEQ:?set DEQ to the deq binary}"
 seed=${DEQ_TEST_SEED:-20261128}
@@ -110,6 +115,34 @@ for q in 0.5 2; do
       prev=$3
     done
   done
+done
+
+# 4. ICL: five-level pretraining tasks (each level on d/5 directions, so
+# d = 25, 50, 100 all fit), the reversed levels as test tasks, tau < 1
+# (kernel path, n = d^2/2 contexts) and a small ridge.
+printf '1.8 0 1\n1.4 0 1\n1 0 1\n0.6 0 1\n0.2 0 1\n' > "$tmp/tr.txt"
+printf '0.2 0 1\n0.6 0 1\n1 0 1\n1.4 0 1\n1.8 0 1\n' > "$tmp/anti.txt"
+for d in 25 50 100; do
+  "$DEQ" mc icl --alpha 1 --kappa 0.5 --tau 0.5 --noise 0.1 --lambda 0.1 \
+    --task-spectrum "file:$tmp/tr.txt" --test-task-spectrum "file:$tmp/anti.txt" \
+    --d "$d" --trials 40 --seed "$seed" > "$tmp/icl$d.tsv" 2>/dev/null
+done
+for q in e_ICL e_IDG; do
+  line=$(for d in 25 50 100; do
+    awk -F'\t' -v q="$q" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+      { printf "%s %s %s ", $c[q], $c[q "_mc"], $c[q "_se"] }' "$tmp/icl$d.tsv"
+  done)
+  set -- $line
+  echo "icl $q: theory $1; d=25 $2 +- $3, d=50 $5 +- $6, d=100 $8 +- $9"
+  if ! awk -v t="$1" -v a="$2" -v b="$5" -v c="$8" -v sa="$3" -v sb="$6" -v sc="$9" 'BEGIN {
+      ga = a - t; gb = b - t; gc = c - t
+      if (ga < 0) ga = -ga; if (gb < 0) gb = -gb; if (gc < 0) gc = -gc
+      ext = (8 * c - 6 * b + a) / 3
+      se = sqrt(64 * sc * sc + 36 * sb * sb + sa * sa) / 3; z = (ext - t) / se
+      printf "  gaps %.4f %.4f %.4f; extrapolated %.5f +- %.5f, z = %.2f\n", ga, gb, gc, ext, se, z
+      exit !(gb < ga + 2 * sb && gc < gb + 2 * sc && z < 4 && z > -4) }'; then
+    echo "  FAIL: gap not shrinking or |z| >= 4"; fail=1
+  fi
 done
 
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
