@@ -38,9 +38,10 @@ static const char lcurve_help[] =
   "  -h, --help           print this help\n\n"
   "Columns: P lambda E_test E_test_mc E_test_se E_test_z (E_test: the\n"
   "theory, test error of the centred label including the noise).  On\n"
-  "stderr: the noise, and the exponents b of E_test ~ P^-b fitted to the\n"
-  "measured points (weighted by their errors) and to the theory over the\n"
-  "whole grid.  Trial t at size P draws from stream (S, P 2^32 + t), so\n"
+  "stderr: the noise, and the exponents b of E_test - noise ~ P^-b (the\n"
+  "excess risk E_g) fitted to the measured points (weighted by their\n"
+  "errors; points at or below the noise are left out) and to the theory\n"
+  "over the whole grid.  Trial t at size P draws from stream (S, P 2^32 + t), so\n"
   "the sizes are independent of one another.\n";
 
 enum { OPT_DATA = 1000, OPT_COLUMNS, OPT_KERNEL, OPT_STANDARDIZE,
@@ -117,20 +118,31 @@ static int check(const lc_opts *o)
   return CLI_OK;
 }
 
-/* The exponent of E_test ~ P^-b over the grid (stderr).  */
+/* The exponents of E_g = E_test - noise ~ P^-b over the grid (stderr):
+   the known floor is subtracted before the logs (scaling_dynamics.md
+   1.5.3); for the linear kernel E_test - noise is exactly the excess
+   risk over the best linear predictor.  */
 static void report_exponents(const double *P, const double *theory,
-                             const double *mc, const double *se, size_t n)
+                             const double *mc, const double *se, size_t n,
+                             double noise)
 {
-  deq_fit fm, ft;
-  if (n < 3) return;
-  deq_status a = deq_fit_powerlaw(&fm, n, P, mc, se, 0, INFINITY);
-  deq_status b = deq_fit_powerlaw(&ft, n, P, theory, NULL, 0, INFINITY);
-  if (a == DEQ_OK)
-    fprintf(stderr, "# exponent measured: b = %.4f +- %.4f (WLS, P %g..%g)\n",
-            fm.b, fm.b_se, fm.x_lo, fm.x_hi);
-  if (b == DEQ_OK)
-    fprintf(stderr, "# exponent theory:   b = %.4f (least squares, P %g..%g)"
-            "\n", ft.b, ft.x_lo, ft.x_hi);
+  double *gt = malloc(n * sizeof *gt), *gm = malloc(n * sizeof *gm);
+  if (n >= 3 && gt && gm) {
+    for (size_t i = 0; i < n; i++) {
+      gt[i] = theory[i] - noise;
+      gm[i] = mc[i] - noise;
+    }
+    deq_fit fm, ft;
+    if (deq_fit_powerlaw(&fm, n, P, gm, se, 0, INFINITY) == DEQ_OK)
+      fprintf(stderr, "# exponent of E_test - noise, measured: b = %.4f +- "
+              "%.4f (weighted least squares, P %g..%g)\n", fm.b, fm.b_se,
+              fm.x_lo, fm.x_hi);
+    if (deq_fit_powerlaw(&ft, n, P, gt, NULL, 0, INFINITY) == DEQ_OK)
+      fprintf(stderr, "# exponent of E_test - noise, theory:   b = %.4f "
+              "(least squares, P %g..%g)\n", ft.b, ft.x_lo, ft.x_hi);
+  }
+  free(gt);
+  free(gm);
 }
 
 static int run(const lc_opts *o, const cli_data *d)
@@ -180,7 +192,7 @@ static int run(const lc_opts *o, const cli_data *d)
     if ((rc = cli_table_add(&t, CMD, row)) != CLI_OK) goto done;
     cli_table_set_status(&t, i, pt.status);
   }
-  report_exponents(o->P.v, th, mc, se, n);
+  report_exponents(o->P.v, th, mc, se, n, info.noise);
   cli_plot plot = { 0, 2, 3, 4, -1 };
   rc = cli_table_write(&t, &o->out, &plot);
 done:

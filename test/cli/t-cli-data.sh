@@ -50,18 +50,22 @@ fi
 
 # --- the learning curve ----------------------------------------------------
 LC="--data $R/digits.csv.gz --y digit --kernel rbf:gamma=0.001 --max-rows 300 --lambda 1e-3 --trials 4 --seed 3"
-if ok "learning curve" gcv --learning-curve 10,40 $LC --threads 1; then
+if ok "learning curve" gcv --learning-curve 10,20,40 $LC --threads 1; then
   same "curve header" "$(header)" "P lambda E_test E_test_mc E_test_se E_test_z"
-  same "curve rows" "$(rows)" 2
+  same "curve rows" "$(rows)" 3
+  CHECKS=$((CHECKS + 1))
+  grep -q '^# exponent of E_test - noise, measured: b = ' "$ERR" &&
+    grep -q '^# exponent of E_test - noise, theory: ' "$ERR" ||
+    fail "curve exponents on stderr: $(cat "$ERR")"
   cp "$OUT" "$TMP/lc1"
   # the theory column is deq ridge on the spectrum file with its noise
   noise=$(sed -n 's/^# noise: //p' "$TMP/dig.spec")
   if ok "theory by deq ridge" ridge --spectrum "file:$TMP/dig.spec" \
-      --P 10,40 --lambda 1e-3 --noise "$noise"; then
+      --P 10,20,40 --lambda 1e-3 --noise "$noise"; then
     close "theory P=10" "$(col E_test 1 "$TMP/lc1")" "$(col E_test 1)" 1e-12
-    close "theory P=40" "$(col E_test 2 "$TMP/lc1")" "$(col E_test 2)" 1e-12
+    close "theory P=40" "$(col E_test 3 "$TMP/lc1")" "$(col E_test 3)" 1e-12
   fi
-  if ok "learning curve, 2 threads" gcv --learning-curve 10,40 $LC --threads 2; then
+  if ok "learning curve, 2 threads" gcv --learning-curve 10,20,40 $LC --threads 2; then
     same "bitwise for any thread count" "$(cat "$OUT")" "$(cat "$TMP/lc1")"
   fi
 fi
