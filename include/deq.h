@@ -22,5 +22,6 @@
 #include "deq/ensemble.h"
 #include "deq/twopoint.h"
 #include "deq/icl.h"
+#include "deq/data.h"
 
 #endif

@@ -25,6 +25,12 @@ int cmd_mc(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_gcv(int argc, char **argv);       /* tools/cmd_gcv.c */
 int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_spectrum.c */
+int cmd_spectrum_data(int argc, char **argv); /* deq spectrum --data */
+int cmd_fit_spectrum(int argc, char **argv);  /* deq fit --spectrum */
+int cmd_gcv_learning_curve(int argc, char **argv); /* deq gcv --learning-curve */
+/* Whether argv has the long option `name` ("--data"), as NAME or NAME=V
+   (dispatch of the data modes above).  */
+int cli_has_option(int argc, char **argv, const char *name);
 
 /* ------------------------------------------------------------ messages */
 /* "deq <cmd>: <message>\n" on stderr.  */
@@ -276,6 +282,33 @@ void cli_mc_banner(const char *cmd, uint64_t seed, uint64_t trials,
                    int threads);
 /* The thread count the library will use for `threads` (0: one per core).  */
 int cli_mc_threads(int threads);
+
+/* ------------------------------------------------------------ data sets */
+/* --kernel linear | rbf:gamma=G | poly[:degree=D,c=C] (default 2, 1) |
+   laplace:gamma=G (tools/cli_data.c).  */
+int cli_kernel_parse(deq_kernel *k, const char *cmd, const char *text);
+/* The kernel as a spec text that reads back.  */
+const char *cli_kernel_name(char *buf, size_t size, const deq_kernel *k);
+
+typedef struct cli_data_opts {
+  const char *path, *y, *columns;
+  int standardize;
+  uint64_t max_rows;        /* 0: all rows */
+  deq_kernel kernel;
+} cli_data_opts;
+
+/* A prepared data set (deq_data_prepare): X column-major n x d.  */
+typedef struct cli_data {
+  size_t n, d;
+  double *X, *y;
+  double y_mean;            /* before centring */
+} cli_data;
+
+/* Read and prepare; need_gram: enforce DEQ_DATA_MAX_ROWS (after
+   --max-rows), with a message naming the limit and --max-rows.  */
+int cli_data_load(cli_data *d, const char *cmd, const cli_data_opts *o,
+                  int need_gram);
+void cli_data_free(cli_data *d);
 
 /* ------------------------------------------------------------ deq (mc) spectrum */
 

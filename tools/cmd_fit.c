@@ -26,7 +26,9 @@ static const char fit_help[] =
   "  --xmax X         use only rows with x <= X\n"
   "  --local          print local exponents -dlog y/dlog x instead\n"
   "  --format tsv|json  output format (default tsv)\n"
-  "  -h, --help       print this help\n\n"
+  "  -h, --help       print this help\n"
+  "  --spectrum FILE  fit source/capacity exponents to a spectrum file\n"
+  "                   instead (see 'deq fit --spectrum F --help')\n\n"
   "Columns: exponent exponent_se amplitude amplitude_se floor floor_se\n"
   "chi2_dof birge n x_lo x_hi local_min local_max (the range of the local\n"
   "exponents over the fitted points) dof exponent_ci95 (the residual\n"
@@ -297,6 +299,8 @@ static int run_fit(const deq_table *t, const fit_opts *o)
 
 int cmd_fit(int argc, char **argv)
 {
+  if (cli_has_option(argc, argv, "--spectrum"))
+    return cmd_fit_spectrum(argc, argv);
   fit_opts o = { "P", "E_g", NULL, 0, 0, 0.0, INFINITY,
                  { "fit", CLI_FORMAT_TSV, NULL }, NULL };
   char **pos = malloc((size_t)argc * sizeof *pos);

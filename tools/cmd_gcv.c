@@ -40,7 +40,10 @@ static const char gcv_help[] =
   "                       autocorrelation of the training residuals at\n"
   "                       lambda L (default: the lambda leave-one-out selects)\n"
   "  --format tsv|json    output format (default tsv)\n"
-  "  -h, --help           print this help\n\n"
+  "  -h, --help           print this help\n"
+  "  --learning-curve P_GRID  the learning curve measured on the data\n"
+  "                       against its theory instead (see 'deq gcv\n"
+  "                       --learning-curve 10 --help')\n\n"
   "Columns: lambda E_tr gcv loo corrgcv df1 kappa_K [holdout]; corrgcv and\n"
   "kappa_K are nan (null) without --corr/--corr-estimate.  The lambda each\n"
   "criterion selects goes to stderr as '# selected: NAME lambda=L value=V'.\n";
@@ -385,6 +388,8 @@ static const char *const col_names[] = {
 
 int cmd_gcv(int argc, char **argv)
 {
+  if (cli_has_option(argc, argv, "--learning-curve"))
+    return cmd_gcv_learning_curve(argc, argv);
   gcv_opts o;
   memset(&o, 0, sizeof o);
   o.intercept = 1;

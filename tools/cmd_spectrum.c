@@ -49,7 +49,9 @@ static const char spectrum_help[] =
   "                       kappa the matching ridge of the input spectrum\n"
   "  --format tsv|json    output format (default tsv)\n"
   "  --plot FILE.svg|png  draw the curve with gnuplot\n"
-  "  -h, --help           print this help\n\n"
+  "  -h, --help           print this help\n"
+  "  --data FILE --y COL  the spectrum of a data set instead (see\n"
+  "                       'deq spectrum --data F --help')\n\n"
   "Without a model the columns are index eigenvalue multiplicity\n"
   "target_power (index from 1).  alpha_eff is the exponent of a power-law\n"
   "fit of the eigenvalues against their mid cumulative mode index, leaving\n"
@@ -719,6 +721,8 @@ static int spectrum_main(int argc, char **argv, int mc)
 
 int cmd_spectrum(int argc, char **argv)
 {
+  if (cli_has_option(argc, argv, "--data"))
+    return cmd_spectrum_data(argc, argv);
   return spectrum_main(argc, argv, 0);
 }
 
