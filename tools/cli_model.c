@@ -608,8 +608,10 @@ static int check_points(const run *r, deq_status ret, const void *pts,
         snprintf(val, sizeof val, "is infinite");
       else
         snprintf(val, sizeof val, "= %s (noiseless limit)", cli_num(where, row[ycol]));
-      fprintf(stderr, "deq %s: %s: interpolation peak; %s %s\n", r->cmd,
-              point_name(where, sizeof where, r, k), t->plot_y, val);
+      fprintf(stderr, "deq %s: %s: %s; %s %s\n", r->cmd,
+              point_name(where, sizeof where, r, k),
+              t->divergence ? t->divergence : "interpolation peak",
+              t->plot_y, val);
     } else if (ps != DEQ_OK && ret != DEQ_OK && ret != DEQ_EDIVERGE) {
       if (err->message[0])
         cli_error(r->cmd, "%s: %s", point_name(where, sizeof where, r, k),
@@ -638,6 +640,8 @@ static cli_plot make_plot(const run *r, const cli_table *tab, int mc)
   const deq_model_type *t = r->t;
   /* x: the axis just outside the innermost (shared) one: P.  */
   size_t xa = r->naxes >= 2 ? r->naxes - 2 : 0;
+  for (size_t a = 0; t->plot_x && a < r->naxes; a++)
+    if (strcmp(t->params[r->axis_param[a]].name, t->plot_x) == 0) xa = a;
   int series = -1;
   for (size_t a = 0; a < r->naxes && series < 0; a++)
     if (a != xa && r->axes[a].n > 1)

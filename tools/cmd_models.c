@@ -55,6 +55,8 @@ static const cli_model_cmd commands[] = {
     "with a source target; --lambda > 0 means a fixed ridge)", 1, predict },
   { &deq_model_rf, "mc rf", NULL, NULL, 0, NULL },
   { &deq_model_corr, "mc corr", NULL, NULL, 0, NULL },
+  { &deq_model_cot, "mc cot", NULL, NULL, 0, NULL },
+  { &deq_model_icl_depth, "mc icl-depth", NULL, NULL, 0, NULL },
 };
 
 const cli_model_cmd *cli_model_command(const char *name)

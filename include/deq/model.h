@@ -126,6 +126,10 @@ typedef struct deq_model_type {
   /* The columns of a solved point: row[ncolumn].  */
   void (*row)(double *row, const void *point);
   const char *plot_y;        /* the column drawn against the first axis */
+  const char *plot_x;        /* the parameter on x (NULL: the axis just
+                                outside the innermost one) */
+  const char *divergence;    /* what a DEQ_EDIVERGE point is, on stderr
+                                (NULL: "interpolation peak") */
   /* The MPFR twin (NULL: none): the point at x computed with prec bits
      (deq/mp.h), in the same point struct, so that any result can be
      certified column by column.  DEQ_EUNSUP where the twin does not
@@ -212,6 +216,8 @@ uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
 extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
+extern const deq_model_type deq_model_cot;
+extern const deq_model_type deq_model_icl_depth;
 
 #ifdef __cplusplus
 }
