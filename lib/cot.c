@@ -20,6 +20,8 @@
  * sum_k w_k P_k[T,T] (+ the atom's plain box sum).  V is symmetric, so
  * row i needs columns j <= i only (P[i-1,i] = P[i,i-1]), and e_T comes
  * out after row T: the whole curve in O(T^2 nq), extendable row by row.
+ * When the rungs have died out (convergent phases) the recursion stops
+ * at row K and P_k[T,T] = a_k^(2(T-K)) P_k[K,K] (curve_try_freeze).
  * The O(T^4) form of the spec is kept as deq_cot_risk_ladder.  */
 #include <config.h>
 
@@ -76,6 +78,12 @@ struct deq_cot_curve {
   double *e;                  /* e[0..ne-1] */
   size_t ne, ecap;
   int diverged;
+  /* The tail: once the rungs V[i,.] have decayed geometrically below
+     rounding (convergent phases), the box sums only age: P_k[T,T] =
+     a_k^(2(T-K)) P_k[K,K] for the frozen row K.  */
+  size_t frozen;              /* K, or 0 while the recursion runs */
+  double *Pk, Qk;             /* P_k[K,K] and the atom's */
+  double rowmax[16];          /* max_j |V[i,j]| of the last 16 rows */
 };
 
 static void curve_release(deq_cot_curve *c)
@@ -92,6 +100,9 @@ static void curve_release(deq_cot_curve *c)
   free(c->Qp);
   free(c->Qc);
   free(c->e);
+  free(c->Pk);
+  c->Pk = NULL;
+  c->frozen = 0;
   c->a = c->src = c->rung = c->l1p = c->apow = c->ajp = NULL;
   c->Pp = c->Pc = c->Qp = c->Qc = c->e = NULL;
   c->rows_cap = c->ne = c->ecap = 0;
@@ -133,6 +144,8 @@ static deq_status curve_reset(deq_cot_curve *c, size_t nq)
   c->e[0] = 1;
   c->ne = 1;
   c->diverged = 0;
+  c->frozen = 0;
+  for (size_t k = 0; k < 16; k++) c->rowmax[k] = INFINITY;
   return DEQ_OK;
 }
 
@@ -173,7 +186,7 @@ static deq_status curve_reserve(deq_cot_curve *c, size_t i)
     if ((st = grow(&c->e, cap)) != DEQ_OK) return st;
     c->ecap = cap;
   }
-  if (c->sbar > 0 && i + 1 > c->rows_cap) {
+  if (c->sbar > 0 && !c->frozen && i + 1 > c->rows_cap) {
     size_t cap = c->rows_cap ? 2 * c->rows_cap : 64;
     if (cap < i + 1) cap = i + 1;
     if (cap > SIZE_MAX / sizeof(double) / nq) return DEQ_ENOMEM;
@@ -192,6 +205,57 @@ static deq_status curve_reserve(deq_cot_curve *c, size_t i)
   return DEQ_OK;
 }
 
+/* a^n for a node (a > 0 through its log, so that 1 - a^n is exact).  */
+static double node_pow(const deq_cot_curve *c, size_t k, double n)
+{
+  return c->a[k] > 0 ? exp(n * c->l1p[k]) : pow(c->a[k], n);
+}
+
+/* The ladder part of e_T from the frozen row K.  */
+static double frozen_ladder(const deq_cot_curve *c, size_t T)
+{
+  double sum = c->law.atom * c->Qk, n = 2.0 * (double)(T - c->frozen);
+  for (size_t k = 0; k < c->law.n; k++)
+    sum += c->law.w[k] * node_pow(c, k, n) * c->Pk[k];
+  return sum;
+}
+
+/* Max of |V| over rows i-3 .. i (the rows alternate in size when the
+   spectrum of A reaches below 0, so blocks of 4 rows are compared).  */
+static double block_max(const deq_cot_curve *c, size_t i)
+{
+  double m = 0;
+  for (size_t k = 0; k < 4; k++) m = fmax(m, c->rowmax[(i - k) % 16]);
+  return m;
+}
+
+/* Freeze after row i if the block maxima of |V| fall geometrically, per
+   row by q < 0.995 over the last three blocks, and the bound on every
+   later rung, last (i/(1 - q) + 1/(1 - q)^2), is below 1e-17 e_i.  Prow
+   holds P_k[i,.]; keep P_k[i,i].  */
+static void curve_try_freeze(deq_cot_curve *c, size_t i, const double *Prow,
+                             double Qii, double e)
+{
+  if (i < 32 || !(e > 0) || !isfinite(e)) return;
+  double b0 = block_max(c, i), b1 = block_max(c, i - 4),
+         b2 = block_max(c, i - 8);
+  if (!(b1 > 0) || !(b2 > 0)) return;
+  double q = pow(fmax(b0 / b1, b1 / b2), 0.25);
+  if (!(q < 0.995)) return;
+  double bound = b0 * ((double)i / (1 - q) + 1 / ((1 - q) * (1 - q)));
+  if (!(bound <= 1e-17 * e)) return;
+  double *pk = malloc(c->law.n * sizeof *pk);
+  if (!pk) return;   /* keep running the recursion */
+  for (size_t k = 0; k < c->law.n; k++) pk[k] = Prow[k];
+  c->Pk = pk;
+  c->Qk = Qii;
+  c->frozen = i;
+  free(c->Pp);
+  free(c->Pc);
+  c->Pp = c->Pc = NULL;
+  c->rows_cap = 0;
+}
+
 /* Row i = c->ne of the recursion; appends e_i.  */
 static deq_status curve_row(deq_cot_curve *c)
 {
@@ -202,8 +266,10 @@ static deq_status curve_row(deq_cot_curve *c)
     c->e[c->ne++] = INFINITY;
     return DEQ_EDIVERGE;
   }
-  double ladder = 0;
-  if (c->sbar > 0) {
+  double ladder = 0, vmax = 0;
+  if (c->frozen) {
+    ladder = frozen_ladder(c, i);
+  } else if (c->sbar > 0) {
     double *Pp = c->Pp, *Pc = c->Pc, *Qp = c->Qp, *Qc = c->Qc;
     const double *a = c->a;
     for (size_t k = 0; k < nq; k++) {
@@ -226,6 +292,7 @@ static deq_status curve_row(deq_cot_curve *c)
       }
       Qc[j] = V + upQ + Qc[j - 1] - Qp[j - 1];
       if (!(fabs(V) < COT_BIG)) c->diverged = 1;
+      vmax = fmax(vmax, fabs(V));
     }
     for (size_t k = 0; k < nq; k++) {
       ladder += c->law.w[k] * Pc[i * nq + k];
@@ -241,6 +308,11 @@ static deq_status curve_row(deq_cot_curve *c)
   if (c->diverged || !(fabs(e) < COT_BIG)) {
     c->diverged = 1;
     e = INFINITY;
+  }
+  if (c->sbar > 0 && !c->frozen) {
+    c->rowmax[i % 16] = vmax;
+    /* after the swap, row i is in Pp and Qp */
+    curve_try_freeze(c, i, c->Pp + i * nq, c->Qp[i], e);
   }
   c->e[c->ne++] = e;
   return c->diverged ? DEQ_EDIVERGE : DEQ_OK;

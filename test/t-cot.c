@@ -252,6 +252,36 @@ START_TEST(cot_recursion_matches_ladder)
 }
 END_TEST
 
+/* The tail: in a convergent phase the recursion stops once the rungs
+   are below rounding and the box sums only age; the result must still
+   be the full ladder's to 1e-12 (alpha = 20: the rungs die by row ~60).
+   A fresh curve asked for T = 120 at once, and one extended step by
+   step, agree bitwise.  */
+START_TEST(cot_tail_matches_ladder)
+{
+  static double a[121], b[121];
+  ck_assert_st(deq_cot_risk_curve(a, 120, 20, 3, 0.1), DEQ_OK);
+  ck_assert_st(deq_cot_risk_ladder(b, 120, 20, 3, 0.1), DEQ_OK);
+  for (size_t T = 0; T <= 120; T++)
+    ck_assert_msg(test_reldiff(a[T], b[T], 0) < 1e-12, "T = %zu: %.17g vs "
+                  "%.17g", T, a[T], b[T]);
+  deq_cot_curve *c;
+  ck_assert_st(deq_cot_curve_alloc(&c, 20, 3, 0.1), DEQ_OK);
+  for (size_t T = 0; T <= 120; T++) {
+    double v;
+    ck_assert_st(deq_cot_curve_at(&v, c, T), DEQ_OK);
+    ck_assert(v == a[T]);
+  }
+  deq_cot_curve_free(c);
+  /* deep: e_T -> rho/(alpha - 1) at T = 3000 in well under a second */
+  double v;
+  ck_assert_st(deq_cot_curve_alloc(&c, 20, 3, 0.1), DEQ_OK);
+  ck_assert_st(deq_cot_curve_at(&v, c, 3000), DEQ_OK);
+  ck_assert_rel(v, 0.1 / 19, 1e-12);
+  deq_cot_curve_free(c);
+}
+END_TEST
+
 /* The MPFR ladder (200 bits, twice the nodes).  */
 START_TEST(cot_mpfr_twin)
 {
@@ -503,6 +533,7 @@ int main(void)
   tcase_add_test(tc, cot_tau_inf_pure_mp);
   tcase_add_test(tc, cot_limit_is_ols_fixed_point);
   tcase_add_test(tc, cot_recursion_matches_ladder);
+  tcase_add_test(tc, cot_tail_matches_ladder);
   tcase_add_test(tc, cot_mpfr_twin);
   tcase_add_test(tc, cot_curve_object);
   tcase_add_test(tc, cot_phase_examples);

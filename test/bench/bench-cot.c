@@ -1,8 +1,10 @@
-/* test/bench/bench-cot.c -- chain-of-thought depth sweeps: tau = Inf to
- * T = 1e4 (no ladder, O(nq) per depth) and finite tau (the O(T^2 nq)
- * ladder recursion) to T = 500, 1000, 2000; the depth model's optimal
- * learning rate.  DEQ_BENCH_COT_TMAX (default 2000) caps the finite-tau
- * sweep (T = 1e4 at finite tau takes minutes: see the manual).  */
+/* test/bench/bench-cot.c -- chain-of-thought depth sweeps to T = 1e4:
+ * tau = Inf (no ladder, O(nq) per depth); finite tau in convergent
+ * phases (the ladder recursion until its rungs die out, then O(nq) per
+ * depth); the full O(T^2 nq) recursion near criticality (tau just above
+ * tau_c, alpha = 1) to T = 500, 1000, 2000; the depth model's optimal
+ * learning rate.  DEQ_BENCH_COT_TMAX (default 2000) caps the
+ * full-recursion sweeps.  */
 #include <config.h>
 #include <stdlib.h>
 #include <math.h>
@@ -25,11 +27,17 @@ int main(void)
   if (deq_cot_risk_curve(e, tmax, 1, INFINITY, 0.1) != DEQ_OK) return 1;
   bench_report("cot_tau_inf_alpha1_sweep_T10000", bench_now() - t0, "s");
 
+  t0 = bench_now();
+  if (deq_cot_risk_curve(e, tmax, 2, 4, 0.1) != DEQ_OK) return 1;
+  bench_report("cot_alpha2_tau4_sweep_T10000", bench_now() - t0, "s");
+  t0 = bench_now();
+  if (deq_cot_risk_curve(e, tmax, 0.6, 8, 0.05) != DEQ_OK) return 1;
+  bench_report("cot_alpha0.6_tau8_sweep_T10000", bench_now() - t0, "s");
   for (size_t T = 500; T <= tcap; T *= 2) {
     char name[64];
     t0 = bench_now();
-    if (deq_cot_risk_curve(e, T, 2, 4, 0.1) != DEQ_OK) return 1;
-    snprintf(name, sizeof name, "cot_tau4_sweep_T%zu", T);
+    if (deq_cot_risk_curve(e, T, 1, 4, 0.1) != DEQ_OK) return 1;
+    snprintf(name, sizeof name, "cot_alpha1_tau4_sweep_T%zu", T);
     bench_report(name, bench_now() - t0, "s");
   }
 
