@@ -126,10 +126,6 @@ typedef struct deq_model_type {
   /* The columns of a solved point: row[ncolumn].  */
   void (*row)(double *row, const void *point);
   const char *plot_y;        /* the column drawn against the first axis */
-  const char *plot_x;        /* the parameter on x (NULL: the axis just
-                                outside the innermost one) */
-  const char *divergence;    /* what a DEQ_EDIVERGE point is, on stderr
-                                (NULL: "interpolation peak") */
   /* The MPFR twin (NULL: none): the point at x computed with prec bits
      (deq/mp.h), in the same point struct, so that any result can be
      certified column by column.  DEQ_EUNSUP where the twin does not
@@ -148,6 +144,11 @@ typedef struct deq_model_type {
                    const void *const *obj, const double *shared,
                    size_t nshared, const void *points, size_t trials,
                    uint64_t seed, int threads, deq_error *err);
+  /* ---- presentation (appended; NULL: the defaults) */
+  const char *plot_x;        /* the parameter on x (NULL: the axis just
+                                outside the innermost one) */
+  const char *divergence;    /* what a DEQ_EDIVERGE point is, on stderr
+                                (NULL: "interpolation peak") */
 } deq_model_type;
 
 /* Every model type, NULL-terminated; and one by name (NULL if none).  */
