@@ -23,5 +23,6 @@
 #include "deq/twopoint.h"
 #include "deq/icl.h"
 #include "deq/data.h"
+#include "deq/cot.h"
 
 #endif

@@ -39,6 +39,10 @@ START_TEST(test_descriptors)
     ck_assert(t->nparam > 0 && t->ncolumn > 0 && t->point_size > 0);
     ck_assert(t->status_offset + sizeof(deq_status) <= t->point_size);
     ck_assert_int_ge(deq_model_column(t, t->plot_y), 0);
+    if (t->plot_x)   /* a grid parameter */
+      ck_assert(deq_model_param(t, t->plot_x) >= 0
+                && (t->params[deq_model_param(t, t->plot_x)].flags
+                    & DEQ_PARAM_GRID));
     size_t shared = 0;
     for (size_t i = 0; i < t->nparam; i++) {
       const deq_param *p = &t->params[i];
@@ -56,7 +60,7 @@ START_TEST(test_descriptors)
     for (size_t j = 0; j < t->nmc_column; j++)
       ck_assert_int_ge(deq_model_column(t, t->mc_columns[j]), 0);
   }
-  ck_assert_uint_eq(n, 6);
+  ck_assert_uint_eq(n, 8);
   ck_assert_ptr_null(deq_model_find("nonesuch"));
   ck_assert_int_eq(deq_model_param(&deq_model_ridge, "nonesuch"), -1);
 }

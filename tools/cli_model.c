@@ -637,8 +637,10 @@ static int check_points(const run *r, deq_status ret, const void *pts,
         snprintf(val, sizeof val, "is infinite");
       else
         snprintf(val, sizeof val, "= %s (noiseless limit)", cli_num(where, row[ycol]));
-      fprintf(stderr, "deq %s: %s: interpolation peak; %s %s\n", r->cmd,
-              point_name(where, sizeof where, r, k), t->plot_y, val);
+      fprintf(stderr, "deq %s: %s: %s; %s %s\n", r->cmd,
+              point_name(where, sizeof where, r, k),
+              t->divergence ? t->divergence : "interpolation peak",
+              t->plot_y, val);
     } else if (ps != DEQ_OK && ret != DEQ_OK && ret != DEQ_EDIVERGE) {
       if (err->message[0])
         cli_error(r->cmd, "%s: %s", point_name(where, sizeof where, r, k),
@@ -678,6 +680,8 @@ static cli_plot make_plot(const run *r, const cli_table *tab, int mc)
   /* a single value there: the innermost axis that has several */
   for (size_t a = r->naxes; r->naxes && r->axes[xa].n < 2 && a-- > 0;)
     if (r->axes[a].n > 1) xa = a;
+  for (size_t a = 0; t->plot_x && a < r->naxes; a++)
+    if (strcmp(t->params[r->axis_param[a]].name, t->plot_x) == 0) xa = a;
   int series = -1;
   for (size_t a = 0; a < r->naxes && series < 0; a++)
     if (a != xa && r->axes[a].n > 1)

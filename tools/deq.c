@@ -27,6 +27,8 @@ static const command commands[] = {
   { "corr", NULL, "ridge with correlated samples, GCV and CorrGCV" },
   { "ensemble", NULL, "random-feature ensembles, optimal ridge, no free lunch" },
   { "twopoint", NULL, "two-point functions z1 z2 (S+z1)^-1 A (S+z2)^-1" },
+  { "cot", NULL, "chain of thought: risk vs depth, optimal depth, phases [reconstruction]" },
+  { "icl-depth", NULL, "L-layer linear attention as L-step in-context GD [reconstruction]" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
   { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },

@@ -165,6 +165,11 @@ typedef struct deq_model_type {
      this before falling back to the default.  */
   size_t (*axis)(double *v, size_t cap, size_t param, const double *x,
                  const void *const *obj, const unsigned char *given);
+  /* ---- presentation (appended; NULL: the defaults) */
+  const char *plot_x;        /* the parameter on x (NULL: the axis just
+                                outside the innermost one) */
+  const char *divergence;    /* what a DEQ_EDIVERGE point is, on stderr
+                                (NULL: "interpolation peak") */
 } deq_model_type;
 
 /* Every model type, NULL-terminated; and one by name (NULL if none).  */
@@ -253,6 +258,8 @@ extern const deq_model_type deq_model_corr;
 extern const deq_model_type deq_model_ensemble;
 extern const deq_model_type deq_model_twopoint;
 extern const deq_model_type deq_model_icl;
+extern const deq_model_type deq_model_cot;
+extern const deq_model_type deq_model_icl_depth;
 
 #ifdef __cplusplus
 }

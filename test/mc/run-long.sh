@@ -145,5 +145,31 @@ for q in e_ICL e_IDG; do
   fi
 done
 
+# 5. Chain of thought (spec icl_cot.md section 4.4, a reconstruction):
+#    finite pretraining, alpha = 2, tau = 4, rho = 0.1, depth 2: the
+#    relative gap to theory shrinks from d = 25 to 50 to 100; tau = Inf
+#    at d = 200: |z| < 4 at depths 1, 3, 8.  L-step GD at gamma*:
+#    |z| < 4 at D = 100.
+prev=
+for d in 25 50 100; do
+  "$DEQ" mc cot --alpha 2 --tau 4 --noise 0.1 --depth 2 --d "$d" --tests 8 \
+    --trials 200 --seed "$seed" > "$tmp/cot.tsv" 2>/dev/null
+  gap=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { g = ($c["E_g_mc"] - $c["E_g"]) / $c["E_g"]; printf "%.4e", g < 0 ? -g : g }' "$tmp/cot.tsv")
+  echo "cot d=$d tau=4 T=2: relative gap $gap"
+  if [ -n "$prev" ] && awk -v a="$prev" -v b="$gap" 'BEGIN { exit !(b >= a) }'; then
+    echo "  FAIL: the finite-d gap did not shrink ($prev -> $gap)"; fail=1
+  fi
+  prev=$gap
+done
+"$DEQ" mc cot --alpha 2 --noise 0.1 --depth 1,3,8 --d 200 --tests 4 --trials 100 \
+  --seed "$seed" > "$tmp/cot.tsv" 2>/dev/null
+"$DEQ" mc icl-depth --alpha 1,4 --noise 0.1 --layers 1,4,16 --D 100 --trials 400 \
+  --seed "$seed" >> "$tmp/cot.tsv" 2>/dev/null
+awk -F'\t' '/^alpha/ { split("", c); for (i = 1; i <= NF; i++) c[$i] = i; next }
+  { z = ("E_g_z" in c) ? $c["E_g_z"] : $c["E_test_z"];
+    printf "cot/icl-depth row: z = %s\n", z; if (z > 4 || z < -4) bad = 1 }
+  END { exit bad }' "$tmp/cot.tsv" || { echo "  FAIL: |z| >= 4"; fail=1; }
+
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
 exit "$fail"

@@ -1,0 +1,59 @@
+/* test/bench/bench-cot.c -- chain-of-thought depth sweeps to T = 1e4:
+ * tau = Inf (no ladder, O(nq) per depth); finite tau in convergent
+ * phases (the ladder recursion until its rungs die out, then O(nq) per
+ * depth); the full O(T^2 nq) recursion near criticality (tau just above
+ * tau_c, alpha = 1) to T = 500, 1000, 2000; the depth model's optimal
+ * learning rate.  DEQ_BENCH_COT_TMAX (default 2000) caps the
+ * full-recursion sweeps.  */
+#include <config.h>
+#include <stdlib.h>
+#include <math.h>
+#include <deq/cot.h>
+#include "bench.h"
+
+int main(void)
+{
+  const char *cap = getenv("DEQ_BENCH_COT_TMAX");
+  size_t tcap = cap ? (size_t)strtoul(cap, NULL, 10) : 2000;
+  size_t tmax = 10000;
+  double *e = malloc((tmax + 1) * sizeof *e);
+  if (!e) return 1;
+
+  double t0 = bench_now();
+  if (deq_cot_risk_curve(e, tmax, 2, INFINITY, 0.1) != DEQ_OK) return 1;
+  bench_report("cot_tau_inf_sweep_T10000", bench_now() - t0, "s");
+  /* alpha = 1: the polynomial phase, the slowest to converge */
+  t0 = bench_now();
+  if (deq_cot_risk_curve(e, tmax, 1, INFINITY, 0.1) != DEQ_OK) return 1;
+  bench_report("cot_tau_inf_alpha1_sweep_T10000", bench_now() - t0, "s");
+
+  t0 = bench_now();
+  if (deq_cot_risk_curve(e, tmax, 2, 4, 0.1) != DEQ_OK) return 1;
+  bench_report("cot_alpha2_tau4_sweep_T10000", bench_now() - t0, "s");
+  t0 = bench_now();
+  if (deq_cot_risk_curve(e, tmax, 0.6, 8, 0.05) != DEQ_OK) return 1;
+  bench_report("cot_alpha0.6_tau8_sweep_T10000", bench_now() - t0, "s");
+  for (size_t T = 500; T <= tcap; T *= 2) {
+    char name[64];
+    t0 = bench_now();
+    if (deq_cot_risk_curve(e, T, 1, 4, 0.1) != DEQ_OK) return 1;
+    snprintf(name, sizeof name, "cot_alpha1_tau4_sweep_T%zu", T);
+    bench_report(name, bench_now() - t0, "s");
+  }
+
+  t0 = bench_now();
+  size_t ts;
+  double es;
+  if (deq_cot_optimal_depth(&ts, &es, NULL, 1000, 2, 2.3, 0.1) != DEQ_OK)
+    return 1;
+  bench_report("cot_optimal_depth_tau2.3_T1000", bench_now() - t0, "s");
+
+  t0 = bench_now();
+  for (double L = 1; L <= 1024; L *= 2) {
+    deq_icl_depth_point p;
+    if (deq_icl_depth_optimal(&p, L, 1, 0.1) != DEQ_OK) return 1;
+  }
+  bench_report("icl_depth_optimal_L1_to_1024", bench_now() - t0, "s");
+  free(e);
+  return 0;
+}
