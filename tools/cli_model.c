@@ -462,6 +462,7 @@ static int parse_param(run *r, size_t i)
     r->obj[i] = &r->corr[i].model;
     return st;
   }
+  case DEQ_PARAM_TEXT: r->obj[i] = text; return CLI_OK;
   case DEQ_PARAM_LIST: {
     char opt[64];
     snprintf(opt, sizeof opt, "--%s", p->name);
@@ -636,8 +637,9 @@ static int check_points(const run *r, deq_status ret, const void *pts,
 static cli_plot make_plot(const run *r, const cli_table *tab, int mc)
 {
   const deq_model_type *t = r->t;
-  /* x: the axis just outside the innermost (shared) one: P.  */
-  size_t xa = r->naxes >= 2 ? r->naxes - 2 : 0;
+  /* x: the axis just outside the innermost (shared) one: P; or the
+     model's plot_x column, drawn along the innermost axis.  */
+  size_t xa = r->naxes >= 2 && !t->plot_x ? r->naxes - 2 : r->naxes - 1;
   int series = -1;
   for (size_t a = 0; a < r->naxes && series < 0; a++)
     if (a != xa && r->axes[a].n > 1)
@@ -645,7 +647,9 @@ static cli_plot make_plot(const run *r, const cli_table *tab, int mc)
   char y_mc[64], y_se[64];
   snprintf(y_mc, sizeof y_mc, "%s_mc", t->plot_y);
   snprintf(y_se, sizeof y_se, "%s_se", t->plot_y);
-  cli_plot p = { cli_table_column(tab, t->params[r->axis_param[xa]].name),
+  int xcol = t->plot_x ? cli_table_column(tab, t->plot_x)
+                       : cli_table_column(tab, t->params[r->axis_param[xa]].name);
+  cli_plot p = { xcol,
                  cli_table_column(tab, t->plot_y),
                  mc ? cli_table_column(tab, y_mc) : -1,
                  mc ? cli_table_column(tab, y_se) : -1, series };

@@ -14,6 +14,7 @@ static const char mc_help[] =
   "  ridge     ridge regression (see 'deq mc ridge --help')\n"
   "  rf        linear random features and deep features\n"
   "  corr      ridge with correlated samples\n"
+  "  sgd       one-pass SGD trajectories\n"
   "  spectrum  eigenvalues of sample covariances and matrix products\n\n"
   "Every model takes the options of its theory command plus --trials T,\n"
   "--seed S and --threads K.\n";

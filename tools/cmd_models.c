@@ -55,6 +55,7 @@ static const cli_model_cmd commands[] = {
     "with a source target; --lambda > 0 means a fixed ridge)", 1, predict },
   { &deq_model_rf, "mc rf", NULL, NULL, 0, NULL },
   { &deq_model_corr, "mc corr", NULL, NULL, 0, NULL },
+  { &deq_model_sgd, "mc sgd", NULL, NULL, 0, NULL },
 };
 
 const cli_model_cmd *cli_model_command(const char *name)

@@ -25,6 +25,7 @@ static const command commands[] = {
   { "ridge", NULL, "ridge learning curves (deterministic equivalent)" },
   { "rf", NULL, "linear random features and deep structured features" },
   { "corr", NULL, "ridge with correlated samples, GCV and CorrGCV" },
+  { "sgd", NULL, "one-pass SGD risk trajectories: schedules, batch ramps, averages" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },

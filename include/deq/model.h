@@ -39,8 +39,11 @@ typedef enum deq_param_kind {
   DEQ_PARAM_SPECTRUM = 4, /* obj: const deq_spectrum * (with target powers) */
   DEQ_PARAM_CORR = 5,     /* obj: const deq_corr_model * */
   DEQ_PARAM_LIST = 6,     /* obj: const deq_model_list * (numbers) */
-  DEQ_PARAM_SPECTRA = 7   /* obj: const deq_model_spectra * (a spectrum per
+  DEQ_PARAM_SPECTRA = 7,  /* obj: const deq_model_spectra * (a spectrum per
                              item, NULL for the identity) */
+  DEQ_PARAM_TEXT = 8      /* obj: const char * (a text the model parses
+                             itself, e.g. "cosine:horizon=1000", or a file
+                             name); NULL if not given */
 } deq_param_kind;
 
 typedef struct deq_model_list {
@@ -144,6 +147,9 @@ typedef struct deq_model_type {
                    const void *const *obj, const double *shared,
                    size_t nshared, const void *points, size_t trials,
                    uint64_t seed, int threads, deq_error *err);
+  /* The column plots put on the x axis, drawn along the innermost axis
+     (NULL: the axis just outside the innermost, e.g. P for ridge).  */
+  const char *plot_x;
 } deq_model_type;
 
 /* Every model type, NULL-terminated; and one by name (NULL if none).  */
@@ -212,6 +218,7 @@ uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
 extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
+extern const deq_model_type deq_model_sgd;
 
 #ifdef __cplusplus
 }
