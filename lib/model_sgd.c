@@ -23,7 +23,7 @@ enum { S_SPECTRUM, S_NOISE, S_DATA, S_LR, S_SCHEDULE, S_LR_FILE, S_BATCH,
        S_BATCH_SCHEDULE, S_AVERAGE, S_METHOD, S_STEPS, S_NPARAM };
 
 static const char *const data_kinds[] = { "gaussian", "rademacher", NULL };
-static const char *const methods[] = { "recursion", "volterra", NULL };
+static const char *const methods[] = { "auto", "recursion", "volterra", NULL };
 
 static const deq_param sgd_params[S_NPARAM] = {
   [S_SPECTRUM] = { "spectrum", DEQ_PARAM_SPECTRUM, DEQ_PARAM_REQUIRED, 0, 0, 0,
@@ -58,9 +58,10 @@ static const deq_param sgd_params[S_NPARAM] = {
                   "weight average reported as E_g_avg: none; tail:FRACTION "
                   "(the last FRACTION of the iterates at each step); "
                   "tail:from=STEP; ema:BETA; anytime:C (rho_t = C/(t+1+C))" },
-  [S_METHOD] = { "method", DEQ_PARAM_CHOICE, 0, 0, 0, 1, methods,
-                 "recursion|volterra", "per-atom recursion (any schedule), "
-                 "or the FFT Volterra solve (constant schedule, no average)" },
+  [S_METHOD] = { "method", DEQ_PARAM_CHOICE, 0, 0, 0, 2, methods,
+                 "auto|recursion|volterra", "per-atom recursion (any "
+                 "schedule), or the FFT Volterra solve (constant schedule, "
+                 "no average); auto: volterra where it applies" },
   [S_STEPS] = { "steps", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
                 | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER, 0, 0, 0x1p53, NULL,
                 "GRID", "reported steps T >= 0 (integers)" },
@@ -158,7 +159,7 @@ static deq_status config_build(sgd_config *c, const double *x,
     snprintf(err->message, sizeof err->message, "%.250s", e.message);
     return st;
   }
-  if (x[S_METHOD] == 1 && !(deq_sgd_schedule_is_constant(&c->sched)
+  if (x[S_METHOD] == 2 && !(deq_sgd_schedule_is_constant(&c->sched)
                             && c->avg.kind == DEQ_AVG_NONE)) {
     snprintf(err->message, sizeof err->message, "--method volterra needs a "
              "constant schedule and batch and no --average");
@@ -232,7 +233,7 @@ static deq_status ws_at(sgd_ws *w, const double *x, const void *const *obj,
                        &w->c.sched, &w->c.avg);
   if (st != DEQ_OK) return st;
   deq_sgd_check_stability(w->st, 1);
-  if (x[S_METHOD] == 1) deq_sgd_use_volterra(w->st, 1);
+  if (x[S_METHOD] != 1) deq_sgd_use_volterra(w->st, 1);
   w->lr = x[S_LR];
   return DEQ_OK;
 }

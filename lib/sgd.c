@@ -222,6 +222,7 @@ static deq_status step(deq_sgd_state *st, deq_error *err)
   for (size_t i0 = 0; i0 < st->n; i0 += DEQ_SUM_BLOCK) {
     size_t i1 = i0 + DEQ_SUM_BLOCK < st->n ? i0 + DEQ_SUM_BLOCK : st->n;
     double part = 0;
+#pragma omp simd reduction(+:part)
     for (size_t i = i0; i < i1; i++) {
       double d = 1 - eta * sv[i];
       double a = d * d + c * sv[i] * sv[i];
@@ -278,30 +279,37 @@ static deq_status tail_to(deq_sgd_state *tr, double T,
 
 /* ------------------------------------------------------------ Volterra path */
 
+static deq_status kernels_range(double *F, double *K, const deq_spectrum *sp,
+                                double eta, double batch, double m4,
+                                size_t t_begin, size_t t_end);
+
+/* Extend the Volterra solution to cover step T: the kernels of the new
+   steps only, then deq_volterra_extend (the history's contribution by
+   one FFT, the new steps by the blocked solve).  Growth by at least a
+   quarter keeps the number of extensions logarithmic while computing at
+   most 25% more steps than asked.  */
 static deq_status volterra_to(deq_sgd_state *st, double T)
 {
   if (T < (double)st->nv) return DEQ_OK;
   if (T > 1e9) return DEQ_EUNSUP;
-  size_t need = (size_t)T + 1, len = 2 * st->nv > need ? 2 * st->nv : need;
+  size_t n0 = st->nv, need = (size_t)T + 1;
+  size_t len = n0 + n0 / 4 > need ? n0 + n0 / 4 : need;
   double eta, B;
   deq_sgd_schedule_at(&eta, &B, st->sched, 0, 0);
-  double *F = malloc(2 * len * sizeof *F), *R = malloc(len * sizeof *R);
-  if (!F || !R) {
-    free(F);
-    free(R);
-    return DEQ_ENOMEM;
-  }
-  deq_status s = deq_sgd_volterra_kernels(F, F + len, st->sp, eta, B, st->m4,
-                                          len);
+  double *R = realloc(st->Rv, 3 * len * sizeof *R);
+  if (!R) return DEQ_ENOMEM;
+  st->Rv = R;
+  /* layout: R, F, K of capacity len each (moved up from capacity n0) */
+  double *F = R + len, *K = F + len;
+  memmove(K, R + 2 * n0, n0 * sizeof *K);
+  memmove(F, R + n0, n0 * sizeof *F);
+  deq_status s = kernels_range(F + n0, K + n0, st->sp, eta, B, st->m4, n0, len);
   if (s == DEQ_OK)
-    s = deq_volterra_solve(R, F, F + len, eta * eta / B, st->noise, len);
-  free(F);
+    s = deq_volterra_extend(R, F, K, eta * eta / B, st->noise, n0, len);
   if (s != DEQ_OK && s != DEQ_EDIVERGE) {
-    free(R);
+    st->nv = 0;
     return s;
   }
-  free(st->Rv);
-  st->Rv = R;
   st->nv = len;
   return DEQ_OK;
 }
@@ -383,7 +391,64 @@ deq_status deq_sgd_run(deq_sgd_point *out, const deq_spectrum *sp,
 
 /* ------------------------------------------------------------ kernels */
 
+/* Blocks of KBLOCK steps (parallel: independent in t) times chunks of
+   KCHUNK atoms (cache-resident): inside, a SIMD sum over the chunk's
+   atoms per step, so the cost is compute-bound at a few flops per atom
+   and step, where the recursion streams every atom's state once per
+   step and cannot split its steps across threads.  */
 #define KBLOCK 512
+#define KCHUNK 1024
+
+/* F[t - t_begin], K[t - t_begin] for t in [t_begin, t_end).  */
+static deq_status kernels_range(double *F, double *K, const deq_spectrum *sp,
+                                double eta, double batch, double m4,
+                                size_t t_begin, size_t t_end)
+{
+  size_t n = sp->n, T = t_end - t_begin;
+  size_t nblocks = (T + KBLOCK - 1) / KBLOCK;
+  double c = (m4 - 2) * eta * eta / batch;
+  double *a = malloc(2 * n * sizeof *a);
+  if (!a) return DEQ_ENOMEM;
+  double *w = a + n;
+  for (size_t i = 0; i < n; i++) {
+    double d = 1 - eta * sp->s[i];
+    a[i] = d * d + c * sp->s[i] * sp->s[i];
+    w[i] = sp->m[i] * sp->s[i] * sp->s[i];
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t b = 0; b < nblocks; b++) {
+    size_t t0 = b * KBLOCK, len = t0 + KBLOCK < T ? KBLOCK : T - t0;
+    double f[KBLOCK], k[KBLOCK], p[KCHUNK];
+    for (size_t t = 0; t < len; t++) f[t] = k[t] = 0;
+    for (size_t i0 = 0; i0 < n; i0 += KCHUNK) {
+      size_t m = i0 + KCHUNK < n ? KCHUNK : n - i0;
+      const double *ai = a + i0, *vi = sp->v + i0, *wi = w + i0;
+      /* a_i^t0; powers below 1e-290 are dropped (as 0) so that no
+         subnormal arithmetic follows inside the block */
+      for (size_t i = 0; i < m; i++) {
+        p[i] = pow(ai[i], (double)(t_begin + t0));
+        if (fabs(p[i]) < 1e-290) p[i] = 0;
+      }
+      for (size_t t = 0; t < len; t++) {
+        double fs = 0, ks = 0;
+#pragma omp simd reduction(+:fs, ks)
+        for (size_t i = 0; i < m; i++) {
+          fs += vi[i] * p[i];
+          ks += wi[i] * p[i];
+          p[i] *= ai[i];
+        }
+        f[t] += fs;
+        k[t] += ks;
+      }
+    }
+    for (size_t t = 0; t < len; t++) {
+      F[t0 + t] = f[t];
+      K[t0 + t] = k[t];
+    }
+  }
+  free(a);
+  return DEQ_OK;
+}
 
 deq_status deq_sgd_volterra_kernels(double *F, double *K,
                                     const deq_spectrum *sp, double eta,
@@ -391,36 +456,5 @@ deq_status deq_sgd_volterra_kernels(double *F, double *K,
 {
   if (!F || !K || !sp || T == 0) return DEQ_EINVAL;
   if (!(eta > 0 && batch > 0 && m4 >= 1)) return DEQ_EDOM;
-  size_t n = sp->n, nblocks = (T + KBLOCK - 1) / KBLOCK;
-  double c = (m4 - 2) * eta * eta / batch;
-  double *a = malloc(n * sizeof *a);
-  if (!a) return DEQ_ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    double d = 1 - eta * sp->s[i];
-    a[i] = d * d + c * sp->s[i] * sp->s[i];
-  }
-  /* Blocks of t are independent: atom i starts a block at a_i^t0.  An
-     atom's powers below 1e-300 are dropped: they would cost subnormal
-     arithmetic for terms at the edge of underflow.  */
-#pragma omp parallel for schedule(dynamic, 1)
-  for (size_t b = 0; b < nblocks; b++) {
-    size_t t0 = b * KBLOCK, t1 = t0 + KBLOCK < T ? t0 + KBLOCK : T;
-    double f[KBLOCK], k[KBLOCK];
-    for (size_t t = 0; t < t1 - t0; t++) f[t] = k[t] = 0;
-    for (size_t i = 0; i < n; i++) {
-      double p = pow(a[i], (double)t0), v = sp->v[i];
-      double w = sp->m[i] * sp->s[i] * sp->s[i];
-      for (size_t t = 0; t < t1 - t0 && fabs(p) > 1e-300; t++) {
-        f[t] += v * p;
-        k[t] += w * p;
-        p *= a[i];
-      }
-    }
-    for (size_t t = 0; t < t1 - t0; t++) {
-      F[t0 + t] = f[t];
-      K[t0 + t] = k[t];
-    }
-  }
-  free(a);
-  return DEQ_OK;
+  return kernels_range(F, K, sp, eta, batch, m4, 0, T);
 }

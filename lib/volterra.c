@@ -134,24 +134,99 @@ static deq_status check_args(double *R, const double *F, const double *K,
   return DEQ_OK;
 }
 
+/* The blocked solve of R[0..T-1] with acc[t] (no factor c) already
+   holding the contributions of steps before this window.  */
+static deq_status run_blocked(double *R, const double *F, const double *K,
+                              double c, double g, size_t T, double *acc)
+{
+  deq_status st = DEQ_OK;
+  int top = 0;
+  while (((size_t)1 << top) < T) top++;
+  if (top >= MAXLEVEL) return DEQ_EUNSUP;
+  vctx v = { .R = R, .F = F, .K = K, .c = c, .g = g, .T = T, .acc = acc };
+  for (int k = 0; st == DEQ_OK && k <= top; k++)
+    if (((size_t)1 << k) > BASE) st = level_init(&v, k);
+  if (st == DEQ_OK) solve(&v, top, 0);
+  levels_free(&v);
+  if (st != DEQ_OK) return st;
+  return v.diverged ? DEQ_EDIVERGE : DEQ_OK;
+}
+
 deq_status deq_volterra_solve(double *R, const double *F, const double *K,
                               double c, double g, size_t T)
 {
   deq_status st = check_args(R, F, K, c, g, T);
   if (st != DEQ_OK) return st;
-  int top = 0;
-  while (((size_t)1 << top) < T) top++;
-  if (top >= MAXLEVEL) return DEQ_EUNSUP;
-  vctx v = { .R = R, .F = F, .K = K, .c = c, .g = g, .T = T };
-  v.acc = calloc(T, sizeof *v.acc);
-  if (!v.acc) return DEQ_ENOMEM;
-  for (int k = 0; st == DEQ_OK && k <= top; k++)
-    if (((size_t)1 << k) > BASE) st = level_init(&v, k);
-  if (st == DEQ_OK) solve(&v, top, 0);
-  levels_free(&v);
-  free(v.acc);
+  double *acc = calloc(T, sizeof *acc);
+  if (!acc) return DEQ_ENOMEM;
+  st = run_blocked(R, F, K, c, g, T, acc);
+  free(acc);
+  return st;
+}
+
+/* acc[j] = sum_{s<n0} K_{n0+j-1-s} (R_s + g), j < L, by one FFT of a size
+   N >= 2 n0 + L: the lags run over 0 .. n0+L-2, nothing wraps.  */
+static deq_status history(double *acc, const double *R, const double *K,
+                          double g, size_t n0, size_t L)
+{
+  size_t N = 1, nk = n0 + L - 1;
+  while (N < 2 * n0 + L) N *= 2;
+  if (N > ((size_t)1 << 40)) return DEQ_EUNSUP;
+  double *x = fftw_malloc(2 * N * sizeof *x);
+  fftw_complex *X = fftw_malloc(2 * (N / 2 + 1) * sizeof *X);
+  deq_status st = x && X ? DEQ_OK : DEQ_ENOMEM;
+  fftw_plan fwd = NULL, bwd = NULL;
+  double *k = x + N;
+  fftw_complex *KX = X + (N / 2 + 1);
+  if (st == DEQ_OK) {
+    deq_fftw_lock();
+    fwd = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE);
+    bwd = fftw_plan_dft_c2r_1d((int)N, X, x, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
+    deq_fftw_unlock();
+    if (!fwd || !bwd) st = DEQ_ENOMEM;
+  }
+  if (st == DEQ_OK) {
+    for (size_t j = 0; j < N; j++) {
+      x[j] = j < n0 ? R[j] + g : 0.0;
+      k[j] = j < nk ? K[j] : 0.0;
+    }
+    fftw_execute_dft_r2c(fwd, x, X);
+    fftw_execute_dft_r2c(fwd, k, KX);
+    for (size_t j = 0; j < N / 2 + 1; j++) {
+      double a = X[j][0], b = X[j][1], p = KX[j][0], q = KX[j][1];
+      X[j][0] = a * p - b * q;
+      X[j][1] = a * q + b * p;
+    }
+    fftw_execute_dft_c2r(bwd, X, x);
+    for (size_t j = 0; j < L; j++) acc[j] = x[n0 + j - 1] / (double)N;
+  }
+  deq_fftw_lock();
+  if (fwd) fftw_destroy_plan(fwd);
+  if (bwd) fftw_destroy_plan(bwd);
+  deq_fftw_unlock();
+  fftw_free(x);
+  fftw_free(X);
+  return st;
+}
+
+deq_status deq_volterra_extend(double *R, const double *F, const double *K,
+                               double c, double g, size_t n0, size_t T)
+{
+  deq_status st = check_args(R, F, K, c, g, T);
   if (st != DEQ_OK) return st;
-  return v.diverged ? DEQ_EDIVERGE : DEQ_OK;
+  if (n0 > T) return DEQ_EINVAL;
+  if (n0 == T) return DEQ_OK;
+  if (n0 > 0 && isinf(R[n0 - 1])) {
+    for (size_t t = n0; t < T; t++) R[t] = INFINITY;
+    return DEQ_EDIVERGE;
+  }
+  size_t L = T - n0;
+  double *acc = calloc(L, sizeof *acc);
+  if (!acc) return DEQ_ENOMEM;
+  if (n0 > 0) st = history(acc, R, K, g, n0, L);
+  if (st == DEQ_OK) st = run_blocked(R + n0, F + n0, K, c, g, L, acc);
+  free(acc);
+  return st;
 }
 
 deq_status deq_volterra_direct(double *R, const double *F, const double *K,

@@ -267,6 +267,13 @@ START_TEST(fft_volterra_equals_direct_sum)
     for (int t = 0; t < T; t++) worst = fmax(worst, test_reldiff(R1[t], R2[t], 0));
     ck_assert_msg(worst < 1e-12, "kind %d: FFT vs direct %g", kind, worst);
   }
+  /* continuing a solution equals solving at once */
+  for (size_t n0 = 1; n0 < T; n0 = 3 * n0 + 17) {
+    ck_assert_st(deq_volterra_solve(R2, F, K, 1e-3, 0.1, n0), DEQ_OK);
+    ck_assert_st(deq_volterra_extend(R2, F, K, 1e-3, 0.1, n0, T), DEQ_OK);
+    ck_assert_st(deq_volterra_direct(R1, F, K, 1e-3, 0.1, T), DEQ_OK);
+    for (int t = 0; t < T; t++) ck_assert_rel(R2[t], R1[t], 1e-12);
+  }
   /* sizes around the block boundaries */
   for (size_t n = 1; n < 300; n += 37) {
     ck_assert_st(deq_volterra_direct(R1, F, K, 0.01, 0.1, n), DEQ_OK);
@@ -298,7 +305,7 @@ START_TEST(volterra_path_equals_recursion)
   obj[is] = sp;
   x[in] = 0.1;
   x[ib] = 2;
-  x[im] = 1;
+  x[im] = 2;
   double lr = 0.5 / sp->trace, steps[] = { 20000, 7, 0, 1000, 1, 100 };
   deq_model_axis axes[2] = { { &lr, 1 }, { steps, 6 } };
   deq_sgd_point q[6];
@@ -306,7 +313,7 @@ START_TEST(volterra_path_equals_recursion)
   int map[] = { 5, 2, 0, 4, 1, 3 };
   for (int k = 0; k < 6; k++) ck_assert_rel(q[k].E_g, p[map[k]].E_g, 1e-12);
   /* and the recursion through the engine, steps in any order */
-  x[im] = 0;
+  x[im] = 1;
   ck_assert_st(deq_model_grid(q, t, x, obj, axes, &err), DEQ_OK);
   for (int k = 0; k < 6; k++) ck_assert_double_eq(q[k].E_g, p[map[k]].E_g);
   deq_spectrum_free(sp);

@@ -197,6 +197,12 @@ deq_status deq_sgd_volterra_kernels(double *F, double *K,
    overflowing R_t on) if the solution leaves the double range.  */
 deq_status deq_volterra_solve(double *R, const double *F, const double *K,
                               double c, double g, size_t T);
+/* Continue a solution: R[0..n0-1] are known (solved before with the
+   same F, K, c, g); computes R[n0..T-1].  The known part's contribution
+   to the new steps is one FFT convolution, the new steps a blocked solve
+   as above.  Same accuracy and statuses.  */
+deq_status deq_volterra_extend(double *R, const double *F, const double *K,
+                               double c, double g, size_t n0, size_t T);
 /* The same by the direct O(T^2) sum (a reference for tests).  */
 deq_status deq_volterra_direct(double *R, const double *F, const double *K,
                                double c, double g, size_t T);
