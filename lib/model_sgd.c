@@ -44,7 +44,9 @@ static const deq_param sgd_params[S_NPARAM] = {
                    "wsd:horizon=T[,warmup=W,decay=D,floor=F]; power:power=A"
                    "[,t0=T0] (eta (1+t/t0)^-A); seesaw:every=N|samples=N"
                    "[,factor=F] (lr*sqrt(F), batch/F per phase); anytime"
-                   "[:power=A,t0=T0] (with --average anytime:2 by default)" },
+                   "[:power=A,t0=T0] (with --average anytime:2 by default). "
+                   "Seesaw and anytime follow the papers' rules [L]: their "
+                   "theorems are quoted, not verified (see the manual)" },
   [S_LR_FILE] = { "lr-file", DEQ_PARAM_TEXT, 0, 0, 0, 0, NULL, "PATH",
                   "per-step learning rates, one per line (step 0 first; the "
                   "last value is held), times --lr" },
@@ -331,7 +333,7 @@ const deq_model_type deq_model_sgd = {
   .ws_free = sgd_ws_free,
   .solve = sgd_solve,
   .row = sgd_row,
-  .plot_y = "E_g",
+  .plot_y = "E_g_avg",     /* the average's risk, or the iterate's */
   .mp = sgd_mp,
   .mc_quantities = sgd_mc_q,
   .nmc = 2,

@@ -37,6 +37,7 @@ struct deq_sgd_state {
   double bound_B, bound;    /* cached deq_sgd_lr_bound at bound_B */
   deq_status status;        /* DEQ_EDIVERGE once the risk overflowed */
   deq_sgd_state *tail;      /* tail fraction: a runner with a moving start */
+  deq_sgd_state *lag;       /* tail fraction: the iterate at the start */
   int volterra;
   double *Rv;               /* Volterra path: R_0 .. R_{nv-1} */
   size_t nv;
@@ -60,12 +61,14 @@ void deq_sgd_reset(deq_sgd_state *st)
   if (!st) return;
   state_zero(st);
   if (st->tail) deq_sgd_reset(st->tail);
+  if (st->lag) deq_sgd_reset(st->lag);
 }
 
 void deq_sgd_free(deq_sgd_state *st)
 {
   if (!st) return;
   deq_sgd_free(st->tail);
+  deq_sgd_free(st->lag);
   free(st->u);
   free(st->Rv);
   free(st);
@@ -76,6 +79,7 @@ void deq_sgd_check_stability(deq_sgd_state *st, int on)
   if (!st) return;
   st->check = on;
   if (st->tail) st->tail->check = on;
+  if (st->lag) st->lag->check = on;
 }
 
 deq_status deq_sgd_alloc(deq_sgd_state **out, const deq_spectrum *sp,
@@ -111,6 +115,7 @@ deq_status deq_sgd_alloc(deq_sgd_state **out, const deq_spectrum *sp,
   if (st->avg.kind == DEQ_AVG_TAIL) {
     deq_sgd_average from = { DEQ_AVG_TAIL_FROM, 0 };
     deq_status s = deq_sgd_alloc(&st->tail, sp, noise, m4, sched, &from);
+    if (s == DEQ_OK) s = deq_sgd_alloc(&st->lag, sp, noise, m4, sched, NULL);
     if (s != DEQ_OK) {
       deq_sgd_free(st);
       return s;
@@ -262,17 +267,24 @@ static deq_status run_to(deq_sgd_state *st, double T, deq_error *err)
   return DEQ_OK;
 }
 
-/* The tail runner: a uniform average from start = tail start at T.  */
-static deq_status tail_to(deq_sgd_state *tr, double T,
-                          const deq_sgd_average *avg, deq_error *err)
+/* The tail fraction at T: `lag` walks the window starts (they increase
+   with T, so it never replays), the runner copies it at the start and
+   averages from there to T.  A trajectory reported at T_1 < T_2 < ...
+   costs T_max for `lag` plus the windows sum (T_j - start_j).  */
+static deq_status tail_to(deq_sgd_state *st, double T, deq_error *err)
 {
-  double start = deq_sgd_tail_start(avg, T);
-  if (tr->t > start) state_zero(tr);
-  if (tr->t == start) {
-    memcpy(tr->M, tr->u, tr->n * sizeof *tr->u);
-    memcpy(tr->Q, tr->u, tr->n * sizeof *tr->u);
-    tr->Rbar = tr->R;
-  }
+  deq_sgd_state *lag = st->lag, *tr = st->tail;
+  double start = deq_sgd_tail_start(&st->avg, T);
+  if (lag->t > start) state_zero(lag);
+  deq_status s = run_to(lag, start, err);
+  if (s != DEQ_OK) return s;
+  memcpy(tr->u, lag->u, tr->n * sizeof *tr->u);
+  memcpy(tr->M, lag->u, tr->n * sizeof *tr->u);
+  memcpy(tr->Q, lag->u, tr->n * sizeof *tr->u);
+  tr->t = lag->t;
+  tr->samples = lag->samples;
+  tr->R = tr->Rbar = lag->R;
+  tr->status = lag->status;
   tr->start = start;
   return run_to(tr, T, err);
 }
@@ -337,7 +349,7 @@ deq_status deq_sgd_advance(deq_sgd_point *out, deq_sgd_state *st, double T,
   } else {
     s = run_to(st, T, err);
     if (s == DEQ_OK && st->tail) {
-      s = tail_to(st->tail, T, &st->avg, err);
+      s = tail_to(st, T, err);
       st->Rbar = st->tail->Rbar;
       if (st->tail->status != DEQ_OK) st->status = st->tail->status;
     }
