@@ -158,15 +158,16 @@ typedef struct deq_sgd_point {
   deq_status status;
 } deq_sgd_point;
 
-/* Advance to step T (>= the current step; a smaller T restarts from 0,
-   and tail averages whose window starts before the current step are
-   replayed from 0) and fill out.  DEQ_EDIVERGE with +Inf risks if they
+/* Advance to step T (>= the current step; a smaller T restarts from 0;
+   a tail fraction averages its own window, started from a second state
+   that walks the window starts) and fill out.  DEQ_EDIVERGE with +Inf risks if they
    leave the double range; DEQ_EDOM (message in err, may be NULL) if
    stability is checked and violated.  */
 deq_status deq_sgd_advance(deq_sgd_point *out, deq_sgd_state *st, double T,
                            deq_error *err);
 
-/* Convenience: the trajectory at the increasing steps T[0..n-1].  */
+/* Convenience: the trajectory at the steps T[0..n-1] (any order;
+   increasing order costs only the largest step).  */
 deq_status deq_sgd_run(deq_sgd_point *out, const deq_spectrum *sp,
                        double noise, double m4, const deq_sgd_schedule *sched,
                        const deq_sgd_average *avg, const double *T, size_t n,
