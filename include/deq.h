@@ -24,5 +24,6 @@
 #include "deq/icl.h"
 #include "deq/data.h"
 #include "deq/cot.h"
+#include "deq/dynamics.h"
 
 #endif

@@ -481,6 +481,7 @@ static int parse_param(run *r, size_t i)
     r->obj[i] = &r->corr[i].model;
     return st;
   }
+  case DEQ_PARAM_TEXT: r->obj[i] = text; return CLI_OK;
   case DEQ_PARAM_LIST: {
     char opt[64];
     snprintf(opt, sizeof opt, "--%s", p->name);

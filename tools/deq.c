@@ -29,6 +29,7 @@ static const command commands[] = {
   { "twopoint", NULL, "two-point functions z1 z2 (S+z1)^-1 A (S+z2)^-1" },
   { "cot", NULL, "chain of thought: risk vs depth, optimal depth, phases [reconstruction]" },
   { "icl-depth", NULL, "L-layer linear attention as L-step in-context GD [reconstruction]" },
+  { "sgd", NULL, "one-pass SGD risk trajectories: schedules, batch ramps, averages" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
   { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },

@@ -39,8 +39,11 @@ typedef enum deq_param_kind {
   DEQ_PARAM_SPECTRUM = 4, /* obj: const deq_spectrum * (with target powers) */
   DEQ_PARAM_CORR = 5,     /* obj: const deq_corr_model * */
   DEQ_PARAM_LIST = 6,     /* obj: const deq_model_list * (numbers) */
-  DEQ_PARAM_SPECTRA = 7   /* obj: const deq_model_spectra * (a spectrum per
+  DEQ_PARAM_SPECTRA = 7,  /* obj: const deq_model_spectra * (a spectrum per
                              item, NULL for the identity) */
+  DEQ_PARAM_TEXT = 8      /* obj: const char * (a text the model parses
+                             itself, e.g. "cosine:horizon=1000", or a file
+                             name); NULL if not given */
 } deq_param_kind;
 
 typedef struct deq_model_list {
@@ -260,6 +263,7 @@ extern const deq_model_type deq_model_twopoint;
 extern const deq_model_type deq_model_icl;
 extern const deq_model_type deq_model_cot;
 extern const deq_model_type deq_model_icl_depth;
+extern const deq_model_type deq_model_sgd;
 
 #ifdef __cplusplus
 }

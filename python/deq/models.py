@@ -45,6 +45,10 @@ def _object(p, value):
         return value._c
     if kind == "list":
         return doubles(value, keyword(p["name"]))
+    if kind == "text":
+        if not isinstance(value, str):
+            raise TypeError(f"{keyword(p['name'])}: want a str")
+        return value
     if kind == "spectra":
         out = []
         for v in value:

@@ -19,6 +19,7 @@ static const char *kind_name(deq_param_kind k)
   case DEQ_PARAM_CORR: return "corr";
   case DEQ_PARAM_LIST: return "list";
   case DEQ_PARAM_SPECTRA: return "spectra";
+  case DEQ_PARAM_TEXT: return "text";
   }
   return "unknown";
 }
@@ -203,6 +204,11 @@ static int set_object(run *r, size_t i, PyObject *o)
     r->obj[i] = &r->spectra[i];
     return 0;
   }
+  case DEQ_PARAM_TEXT:
+    /* the UTF-8 buffer lives as long as the str, which the caller holds */
+    if (!PyUnicode_Check(o)) return bad_kind(p, "a str");
+    if (!(r->obj[i] = PyUnicode_AsUTF8(o))) return -1;
+    return 0;
   default:
     break;
   }

@@ -16,6 +16,7 @@
 #     extrapolation to d = inf, quadratic in 1/d through the three sizes
 #     ((8 e(100) - 6 e(50) + e(25))/3: the gap is a/d + b/d^2 with b
 #     visible at this accuracy), within 4 standard errors.
+#  3. One-pass SGD Monte Carlo against the recursion (deq mc sgd).
 set -eu
 : "${DEQ:?set DEQ to the deq binary}"
 seed=${DEQ_TEST_SEED:-20261128}
@@ -170,6 +171,27 @@ awk -F'\t' '/^alpha/ { split("", c); for (i = 1; i <= NF; i++) c[$i] = i; next }
   { z = ("E_g_z" in c) ? $c["E_g_z"] : $c["E_test_z"];
     printf "cot/icl-depth row: z = %s\n", z; if (z > 4 || z < -4) bad = 1 }
   END { exit bad }' "$tmp/cot.tsv" || { echo "  FAIL: |z| >= 4"; fail=1; }
+
+# 3. One-pass SGD (spec sheet 3.6 setups): the spec's 200-atom power law,
+#    constant lr with a tail average, the S2 schedule with the anytime
+#    EMA, Rademacher data and the Seesaw batch ramp: |z| < 4.
+sp="--spectrum powerlaw:alpha=1.5,n=200 --target source:r=0.5 --noise 0.25"
+tr=$(awk 'BEGIN { for (k = 1; k <= 200; k++) t += k ^ -1.5; printf "%.17g", t }')
+for case in "--lr $(awk -v t="$tr" 'BEGIN { printf "%.17g", 0.5 / t }') --average tail:0.5 --steps 100,1000,3000" \
+            "--lr $(awk -v t="$tr" 'BEGIN { printf "%.17g", 1 / t }') --batch 4 --schedule power:power=0.5,t0=50 --average anytime:2 --steps 300,3000" \
+            "--lr $(awk -v t="$tr" 'BEGIN { printf "%.17g", 1 / t }') --data rademacher --steps 3000" \
+            "--lr $(awk -v t="$tr" 'BEGIN { printf "%.17g", 1 / t }') --batch 4 --batch-schedule ramp:samples=1536 --steps 384,576,672,720"; do
+  # shellcheck disable=SC2086
+  "$DEQ" mc sgd $sp $case --trials 800 --seed "$seed" > "$tmp/sgd.tsv" 2>/dev/null
+  zs=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { printf "%s %s ", $c["E_g_z"], $c["E_g_avg_z"] }' "$tmp/sgd.tsv")
+  echo "sgd $case: z = $zs"
+  for z in $zs; do
+    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+      echo "  FAIL: |z| >= 4"; fail=1
+    fi
+  done
+done
 
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
 exit "$fail"
