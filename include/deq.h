@@ -19,5 +19,6 @@
 #include "deq/sampler.h"
 #include "deq/estimate.h"
 #include "deq/model.h"
+#include "deq/ensemble_views.h"
 
 #endif

@@ -11,7 +11,8 @@
 #include "grid_impl.h"
 
 static const deq_model_type *const all_types[] = {
-  &deq_model_ridge, &deq_model_rf, &deq_model_corr, NULL
+  &deq_model_ridge, &deq_model_rf, &deq_model_corr,
+  &deq_model_subsample, NULL
 };
 
 const deq_model_type *const *deq_model_types(void) { return all_types; }

@@ -217,6 +217,7 @@ typedef struct run {
   cli_corr *corr;              /* per parameter (correlations) */
   deq_model_list *list;        /* per parameter (lists) */
   deq_model_spectra *spectra;  /* per parameter (lists of spectra) */
+  cli_views *views;            /* per parameter (member files) */
   const char *target;
   cli_output out;
   uint64_t trials, seed;
@@ -239,6 +240,7 @@ static void run_free(run *r)
       for (size_t k = 0; k < r->spectra[i].n; k++)
         deq_spectrum_free((deq_spectrum *)r->spectra[i].sp[k]);
     free((void *)r->spectra[i].sp);
+    if (r->views) cli_views_free(&r->views[i]);
   }
   free(r->texts);
   free(r->ntexts);
@@ -251,6 +253,7 @@ static void run_free(run *r)
   free(r->corr);
   free(r->list);
   free(r->spectra);
+  free(r->views);
 }
 
 static int run_alloc(run *r, const cli_model_cmd *c, int mc)
@@ -276,8 +279,10 @@ static int run_alloc(run *r, const cli_model_cmd *c, int mc)
   r->corr = calloc(n, sizeof *r->corr);
   r->list = calloc(n, sizeof *r->list);
   r->spectra = calloc(n, sizeof *r->spectra);
+  r->views = calloc(n, sizeof *r->views);
   if (!r->texts || !r->ntexts || !r->given || !r->x || !r->obj || !r->grid
-      || !r->spec || !r->sp || !r->corr || !r->list || !r->spectra) {
+      || !r->spec || !r->sp || !r->corr || !r->list || !r->spectra
+      || !r->views) {
     cli_error(r->cmd, "out of memory");
     return CLI_ENUM;
   }
@@ -460,6 +465,13 @@ static int parse_param(run *r, size_t i)
   case DEQ_PARAM_CORR: {
     int st = cli_corr_parse(&r->corr[i], r->cmd, text, 0);
     r->obj[i] = &r->corr[i].model;
+    return st;
+  }
+  case DEQ_PARAM_VIEWS: {
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", p->name);
+    int st = cli_views_read(&r->views[i], r->cmd, opt, text);
+    r->obj[i] = &r->views[i].views;
     return st;
   }
   case DEQ_PARAM_LIST: {

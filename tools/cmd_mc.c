@@ -14,6 +14,7 @@ static const char mc_help[] =
   "  ridge     ridge regression (see 'deq mc ridge --help')\n"
   "  rf        linear random features and deep features\n"
   "  corr      ridge with correlated samples\n"
+  "  subsample feature-subsampled ridge ensembles (also: ensemble --views)\n"
   "  spectrum  eigenvalues of sample covariances and matrix products\n\n"
   "Every model takes the options of its theory command plus --trials T,\n"
   "--seed S and --threads K.\n";
@@ -31,13 +32,14 @@ int cmd_mc(int argc, char **argv)
   }
   if (strcmp(model, "spectrum") == 0)
     return cmd_mc_spectrum(argc - 1, argv + 1);
-  const cli_model_cmd *c = cli_model_command(model);
+  const cli_model_cmd *c = cli_model_forward(model, argc - 1, argv + 1);
+  if (!c) c = cli_model_command(model);
   if (c && c->type->mc)
     return cli_model_main(c, 1, argc - 1, argv + 1);
   if (model[0] == '-')
     cli_error("mc", "missing model before '%s' (deq mc ridge ...)", model);
   else
-    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, spectrum)",
+    cli_error("mc", "unknown model '%s' (models: ridge, rf, corr, subsample, spectrum)",
               model);
   return CLI_EUSAGE;
 }

@@ -25,6 +25,7 @@ static const command commands[] = {
   { "ridge", NULL, "ridge learning curves (deterministic equivalent)" },
   { "rf", NULL, "linear random features and deep structured features" },
   { "corr", NULL, "ridge with correlated samples, GCV and CorrGCV" },
+  { "subsample", NULL, "feature-subsampled (linear views) ridge ensembles" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|spectrum" },
   { "fit", cmd_fit, "power-law fits of a column of a table" },
@@ -99,6 +100,8 @@ int main(int argc, char **argv)
     printf("deq %s (libdeq %s)\n", PACKAGE_VERSION, deq_version());
     return CLI_OK;
   }
+  const cli_model_cmd *fw = cli_model_forward(name, argc - 1, argv + 1);
+  if (fw) return cli_model_main(fw, 0, argc - 1, argv + 1);
   for (size_t i = 0; i < NCOMMANDS; i++)
     if (strcmp(name, commands[i].name) == 0)
       return commands[i].run ? commands[i].run(argc - 1, argv + 1)

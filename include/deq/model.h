@@ -39,8 +39,10 @@ typedef enum deq_param_kind {
   DEQ_PARAM_SPECTRUM = 4, /* obj: const deq_spectrum * (with target powers) */
   DEQ_PARAM_CORR = 5,     /* obj: const deq_corr_model * */
   DEQ_PARAM_LIST = 6,     /* obj: const deq_model_list * (numbers) */
-  DEQ_PARAM_SPECTRA = 7   /* obj: const deq_model_spectra * (a spectrum per
+  DEQ_PARAM_SPECTRA = 7,  /* obj: const deq_model_spectra * (a spectrum per
                              item, NULL for the identity) */
+  DEQ_PARAM_VIEWS = 8     /* obj: const deq_views * (deq/ensemble_views.h):
+                             ensemble members, read from a member file */
 } deq_param_kind;
 
 typedef struct deq_model_list {
@@ -212,6 +214,7 @@ uint64_t deq_model_mc_seed(uint64_t seed, size_t i);
 extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
+extern const deq_model_type deq_model_subsample;
 
 #ifdef __cplusplus
 }
