@@ -8,18 +8,24 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "deq/ensemble_views.h"
+#include "deq/io.h"
 #include "deq/model.h"
 
-enum { V_SPECTRUM, V_NOISE, V_VIEWS, V_FRACTION, V_DISJOINT, V_SEED, V_ETA,
+enum { V_SPECTRUM, V_SIGMA, V_NOISE, V_VIEWS, V_FRACTION, V_DISJOINT, V_SEED, V_ETA,
        V_READOUT, V_MEMBERS, V_P, V_LAMBDA, V_NPARAM };
 
 static const deq_param views_params[V_NPARAM] = {
-  [V_SPECTRUM] = { "spectrum", DEQ_PARAM_SPECTRUM, DEQ_PARAM_REQUIRED, 0, 0, 0,
-                   NULL, "SPEC", "the diagonal data covariance Sigma with the "
+  [V_SPECTRUM] = { "spectrum", DEQ_PARAM_SPECTRUM, 0, 0, 0, 0,
+                   NULL, "SPEC", "a diagonal data covariance Sigma with the "
                    "target powers of wbar; coordinates 1..N are its "
                    "eigen-directions in decreasing eigenvalue order" },
+  [V_SIGMA] = { "sigma", DEQ_PARAM_TABLE, 0, 0, 0, 0, NULL, "file:PATH",
+                "a dense Sigma instead of --spectrum: a table with a header "
+                "line, N columns of Sigma (any names; coordinates are its "
+                "rows) and a column named wbar, the target weights" },
   [V_NOISE] = { "noise", DEQ_PARAM_REAL, 0, 0, 0, INFINITY, NULL, "S2",
                 "label noise variance sigma^2 >= 0" },
   [V_VIEWS] = { "views", DEQ_PARAM_VIEWS, 0, 0, 0, 0, NULL, "FILE",
@@ -113,11 +119,53 @@ static deq_status make_views(deq_views *v, deq_views_member **mem,
   return DEQ_OK;
 }
 
+/* The --sigma table as a column-major Sigma and wbar.  */
+static deq_status dense_plan(deq_views_plan **plan, const deq_table *t,
+                             const double *x, const void *const *obj,
+                             deq_error *err)
+{
+  long wcol = deq_table_column(t, "wbar");
+  size_t N = t->nrow;
+  if (wcol < 0 || t->ncol != N + 1) {
+    snprintf(err->message, sizeof err->message, "--sigma: want N rows and N "
+             "+ 1 columns (Sigma and one named wbar); got %zu rows, %zu "
+             "columns%s", t->nrow, t->ncol, wcol < 0 ? ", no wbar" : "");
+    return DEQ_EDOM;
+  }
+  double *sigma = malloc(N * N * sizeof *sigma), *wbar = malloc(N * sizeof *wbar);
+  deq_status st = sigma && wbar ? DEQ_OK : DEQ_ENOMEM;
+  for (size_t i = 0; st == DEQ_OK && i < N; i++)
+    for (size_t j = 0, k = 0; j < t->ncol; j++) {
+      double v = t->data[i * t->ncol + j];
+      if ((long)j == wcol) wbar[i] = v;
+      else sigma[k++ * N + i] = v;
+    }
+  deq_views v;
+  deq_views_member *mem = NULL;
+  size_t *idx = NULL;
+  if (st == DEQ_OK) st = make_views(&v, &mem, &idx, N, x, obj, err);
+  if (st == DEQ_OK) {
+    deq_error_clear(err);
+    st = deq_views_plan_dense(plan, sigma, wbar, N, &v, err);
+    if (st == DEQ_EDOM && strncmp(err->message, "Sigma", 5) == 0) {
+      char msg[sizeof err->message];
+      snprintf(msg, sizeof msg, "%s", err->message);
+      snprintf(err->message, sizeof err->message, "--sigma: %.200s", msg);
+    }
+  }
+  free(mem);
+  free(idx);
+  free(sigma);
+  free(wbar);
+  return st;
+}
+
 static deq_status make_plan(deq_views_plan **plan, const double *x,
                             const void *const *obj, deq_error *err)
 {
   const deq_spectrum *sp = obj[V_SPECTRUM];
   *plan = NULL;
+  if (obj[V_SIGMA]) return dense_plan(plan, obj[V_SIGMA], x, obj, err);
   if (!sp) return DEQ_EINVAL;
   if (!sp->exact || !(sp->dim <= 1e9)) {
     snprintf(err->message, sizeof err->message, "--spectrum: coordinate "
@@ -140,6 +188,11 @@ static deq_status views_validate(const double *x, const void *const *obj,
   static const int shortcut[] = { V_FRACTION, V_DISJOINT, V_SEED, V_ETA };
   static const char *const name[] = { "--fraction", "--disjoint",
                                       "--subset-seed", "--eta" };
+  if (!given[V_SPECTRUM] == !given[V_SIGMA]) {
+    snprintf(err->message, sizeof err->message,
+             "give exactly one of --spectrum SPEC and --sigma file:PATH");
+    return DEQ_EINVAL;
+  }
   if (!given[V_VIEWS] == !given[V_MEMBERS]) {
     snprintf(err->message, sizeof err->message,
              "give exactly one of --views FILE and --members K");
@@ -151,7 +204,7 @@ static deq_status views_validate(const double *x, const void *const *obj,
                "(a member file sets each member's subset and eta)", name[i]);
       return DEQ_EINVAL;
     }
-  if (!given[V_VIEWS] || !obj[V_SPECTRUM]) return DEQ_OK;
+  if (!given[V_VIEWS] || !(obj[V_SPECTRUM] || obj[V_SIGMA])) return DEQ_OK;
   deq_views_plan *plan = NULL;
   deq_status st = make_plan(&plan, x, obj, err);
   deq_views_plan_free(plan);

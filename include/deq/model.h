@@ -41,8 +41,10 @@ typedef enum deq_param_kind {
   DEQ_PARAM_LIST = 6,     /* obj: const deq_model_list * (numbers) */
   DEQ_PARAM_SPECTRA = 7,  /* obj: const deq_model_spectra * (a spectrum per
                              item, NULL for the identity) */
-  DEQ_PARAM_VIEWS = 8     /* obj: const deq_views * (deq/ensemble_views.h):
+  DEQ_PARAM_VIEWS = 8,    /* obj: const deq_views * (deq/ensemble_views.h):
                              ensemble members, read from a member file */
+  DEQ_PARAM_TABLE = 9     /* obj: const deq_table * (deq/io.h): a table
+                             with a header, read from a file */
 } deq_param_kind;
 
 typedef struct deq_model_list {

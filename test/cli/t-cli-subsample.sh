@@ -67,6 +67,33 @@ if ok "member file" subsample --spectrum "$LU" --target iso --noise 0.25 --views
   fi
 fi
 
+# ---------------------------------------------------------------- dense Sigma
+# Sigma = I_40 given densely (--sigma) is the isotropic spectrum.
+awk 'BEGIN { N = 40; for (j = 1; j <= N; j++) printf "x%d\t", j; print "wbar";
+  for (i = 1; i <= N; i++) { for (j = 1; j <= N; j++) printf "%s\t", (i == j) ? 1 : 0;
+  printf "%.17g\n", sqrt(1 / N) } }' > "$TMP/I40.tsv"
+printf '1-20 eta=0.3\n11-40 lambda=0.05\n' > "$TMP/w.txt"
+if ok "dense" subsample --sigma "file:$TMP/I40.tsv" --views "$TMP/w.txt" --P 10,30,60 --lambda 0.01 --noise 0.2; then
+  cp "$OUT" "$TMP/dense.tsv"
+  if ok "diagonal" subsample --spectrum iso:n=40 --target iso --views "$TMP/w.txt" --P 10,30,60 --lambda 0.01 --noise 0.2; then
+    for r in 1 2 3; do
+      for q in E_ens E_diag E_cross; do
+        close "dense Sigma = I is iso ($q, row $r)" "$(col $q $r "$TMP/dense.tsv")" "$(col $q $r)" 1e-12
+      done
+    done
+  fi
+fi
+if ok "mc dense" mc subsample --sigma "$TMP/I40.tsv" --views "$TMP/w.txt" --P 30 --lambda 0.01 --noise 0.2 --trials 100 --seed 5; then
+  z=$(col E_ens_z)
+  check "mc dense: |z| < 4 (z = $z)" awk -v z="$z" 'BEGIN { exit !(z < 4 && z > -4) }'
+fi
+head -n 3 "$TMP/I40.tsv" > "$TMP/short.tsv"
+error "non-square sigma" 1 "--sigma: want N rows and N + 1 columns" subsample --sigma "$TMP/short.tsv" --members 2 --P 10
+awk -F '\t' -v OFS='\t' 'NR == 2 { $2 = 0.5 } { print }' "$TMP/I40.tsv" > "$TMP/asym.tsv"
+error "asymmetric sigma" 1 "--sigma: Sigma must be finite and symmetric" subsample --sigma "$TMP/asym.tsv" --members 2 --P 10
+error "sigma and spectrum" 1 "exactly one of --spectrum SPEC and --sigma" subsample --sigma "$TMP/I40.tsv" --spectrum "$ISO" --target iso --members 2 --P 10
+error "sigma missing file" 1 "--sigma: $TMP/none.tsv" subsample --sigma "$TMP/none.tsv" --members 2 --P 10
+
 # ---------------------------------------------------------------- Monte Carlo
 if ok "mc" mc subsample --spectrum "loguniform:n=80,lo=0.1,hi=10" --target iso --noise 0.25 --members 3 --fraction 0.5 --eta 0.2 --P 40 --lambda 0.01,0.1 --trials 200 --seed 3; then
   for q in E_ens E_diag E_cross; do
