@@ -25,5 +25,6 @@
 #include "deq/data.h"
 #include "deq/cot.h"
 #include "deq/dynamics.h"
+#include "deq/ensemble_views.h"
 
 #endif

@@ -12,8 +12,9 @@
 
 static const deq_model_type *const all_types[] = {
   &deq_model_ridge, &deq_model_rf, &deq_model_corr,
-  &deq_model_ensemble, &deq_model_twopoint, &deq_model_icl,
-  &deq_model_cot, &deq_model_icl_depth, &deq_model_sgd, NULL
+  &deq_model_ensemble, &deq_model_subsample, &deq_model_twopoint,
+  &deq_model_icl, &deq_model_cot, &deq_model_icl_depth, &deq_model_sgd,
+  NULL
 };
 
 const deq_model_type *const *deq_model_types(void) { return all_types; }

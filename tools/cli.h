@@ -176,6 +176,20 @@ int cli_corr_parse(cli_corr *out, const char *cmd, const char *text,
                    int allow_eigs);
 void cli_corr_free(cli_corr *c);
 
+/* ------------------------------------------------------------ --views */
+/* A member file (tools/cli_views.c): one ensemble member a line,
+   "SUBSET [key=value,...]" with SUBSET like 1-50,60 (1-based) or the keys
+   fraction= and seed= instead, and eta=, lambda=.  Errors name the file,
+   line and field.  */
+typedef struct cli_views {
+  deq_views views;
+  deq_views_member *member;   /* owned, with their idx and labels */
+} cli_views;
+
+int cli_views_read(cli_views *out, const char *cmd, const char *opt,
+                   const char *path);
+void cli_views_free(cli_views *v);
+
 /* ------------------------------------------------------------ tables */
 typedef enum cli_format { CLI_FORMAT_TSV, CLI_FORMAT_JSON } cli_format;
 
@@ -253,6 +267,10 @@ typedef struct cli_model_cmd {
 int cli_model_main(const cli_model_cmd *c, int mc, int argc, char **argv);
 /* The model commands (tools/cmd_models.c); NULL if name is none.  */
 const cli_model_cmd *cli_model_command(const char *name);
+/* The command that `deq [mc] NAME ARGV...` runs instead of NAME (ensemble
+   with --views: subsample), or NULL.  */
+const cli_model_cmd *cli_model_forward(const char *name, int argc,
+                                       char **argv);
 
 /* ------------------------------------------------------------ deq mc (cli_mc.c) */
 

@@ -218,6 +218,8 @@ typedef struct run {
   cli_corr *corr;              /* per parameter (correlations) */
   deq_model_list *list;        /* per parameter (lists) */
   deq_model_spectra *spectra;  /* per parameter (lists of spectra) */
+  cli_views *views;            /* per parameter (member files) */
+  deq_table **table;           /* per parameter (tables) */
   const char *target;
   cli_output out;
   uint64_t trials, seed;
@@ -240,6 +242,8 @@ static void run_free(run *r)
       for (size_t k = 0; k < r->spectra[i].n; k++)
         deq_spectrum_free((deq_spectrum *)r->spectra[i].sp[k]);
     free((void *)r->spectra[i].sp);
+    if (r->views) cli_views_free(&r->views[i]);
+    if (r->table) deq_table_free(r->table[i]);
   }
   free(r->texts);
   free(r->ntexts);
@@ -252,6 +256,8 @@ static void run_free(run *r)
   free(r->corr);
   free(r->list);
   free(r->spectra);
+  free(r->views);
+  free(r->table);
 }
 
 static int run_alloc(run *r, const cli_model_cmd *c, int mc)
@@ -277,8 +283,11 @@ static int run_alloc(run *r, const cli_model_cmd *c, int mc)
   r->corr = calloc(n, sizeof *r->corr);
   r->list = calloc(n, sizeof *r->list);
   r->spectra = calloc(n, sizeof *r->spectra);
+  r->views = calloc(n, sizeof *r->views);
+  r->table = calloc(n, sizeof *r->table);
   if (!r->texts || !r->ntexts || !r->given || !r->x || !r->obj || !r->grid
-      || !r->spec || !r->sp || !r->corr || !r->list || !r->spectra) {
+      || !r->spec || !r->sp || !r->corr || !r->list || !r->spectra
+      || !r->views || !r->table) {
     cli_error(r->cmd, "out of memory");
     return CLI_ENUM;
   }
@@ -482,6 +491,28 @@ static int parse_param(run *r, size_t i)
     return st;
   }
   case DEQ_PARAM_TEXT: r->obj[i] = text; return CLI_OK;
+  case DEQ_PARAM_VIEWS: {
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", p->name);
+    int st = cli_views_read(&r->views[i], r->cmd, opt, text);
+    r->obj[i] = &r->views[i].views;
+    return st;
+  }
+  case DEQ_PARAM_TABLE: {
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", p->name);
+    const char *path = strncmp(text, "file:", 5) == 0 ? text + 5 : text;
+    deq_error err;
+    deq_error_clear(&err);
+    deq_status ds = deq_table_read_file(&r->table[i], path, &err);
+    r->obj[i] = r->table[i];
+    if (ds == DEQ_OK) return CLI_OK;
+    if (ds == DEQ_EIO && err.message[0]) {   /* "PATH: reason" already */
+      cli_error(r->cmd, "%s: %s", opt, err.message);
+      return CLI_EUSAGE;
+    }
+    return cli_file_error(r->cmd, opt, path, err.line, err.column, ds, &err);
+  }
   case DEQ_PARAM_LIST: {
     char opt[64];
     snprintf(opt, sizeof opt, "--%s", p->name);

@@ -52,7 +52,8 @@ int cmd_mc(int argc, char **argv)
   }
   if (strcmp(model, "spectrum") == 0)
     return cmd_mc_spectrum(argc - 1, argv + 1);
-  const cli_model_cmd *c = cli_model_command(model);
+  const cli_model_cmd *c = cli_model_forward(model, argc - 1, argv + 1);
+  if (!c) c = cli_model_command(model);
   if (c && c->type->mc)
     return cli_model_main(c, 1, argc - 1, argv + 1);
   if (model[0] == '-')

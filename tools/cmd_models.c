@@ -61,11 +61,25 @@ static const cli_model_cmd commands[] = {
   { &deq_model_cot, "mc cot", NULL, NULL, 0, NULL },
   { &deq_model_icl_depth, "mc icl-depth", NULL, NULL, 0, NULL },
   { &deq_model_sgd, "mc sgd", NULL, NULL, 0, NULL },
+  { &deq_model_subsample, "mc subsample", NULL, NULL, 0, NULL },
 };
 
 const cli_model_cmd *cli_model_command(const char *name)
 {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(commands[i].type->name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+/* `deq [mc] ensemble --views FILE ...`: ensembles given by a member file
+   are the subsample model.  By name, so that this holds whether or not
+   the random-feature `ensemble` command is registered.  */
+const cli_model_cmd *cli_model_forward(const char *name, int argc,
+                                       char **argv)
+{
+  if (strcmp(name, "ensemble") != 0) return NULL;
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--views") == 0 || strncmp(argv[i], "--views=", 8) == 0)
+      return cli_model_command("subsample");
   return NULL;
 }

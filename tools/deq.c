@@ -30,6 +30,7 @@ static const command commands[] = {
   { "cot", NULL, "chain of thought: risk vs depth, optimal depth, phases [reconstruction]" },
   { "icl-depth", NULL, "L-layer linear attention as L-step in-context GD [reconstruction]" },
   { "sgd", NULL, "one-pass SGD risk trajectories: schedules, batch ramps, averages" },
+  { "subsample", NULL, "feature-subsampled (linear views) ridge ensembles" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
   { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
     printf("deq %s (libdeq %s)\n", PACKAGE_VERSION, deq_version());
     return CLI_OK;
   }
+  const cli_model_cmd *fw = cli_model_forward(name, argc - 1, argv + 1);
+  if (fw) return cli_model_main(fw, 0, argc - 1, argv + 1);
   for (size_t i = 0; i < NCOMMANDS; i++)
     if (strcmp(name, commands[i].name) == 0)
       return commands[i].run ? commands[i].run(argc - 1, argv + 1)

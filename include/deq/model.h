@@ -41,9 +41,13 @@ typedef enum deq_param_kind {
   DEQ_PARAM_LIST = 6,     /* obj: const deq_model_list * (numbers) */
   DEQ_PARAM_SPECTRA = 7,  /* obj: const deq_model_spectra * (a spectrum per
                              item, NULL for the identity) */
-  DEQ_PARAM_TEXT = 8      /* obj: const char * (a text the model parses
+  DEQ_PARAM_TEXT = 8,     /* obj: const char * (a text the model parses
                              itself, e.g. "cosine:horizon=1000", or a file
                              name); NULL if not given */
+  DEQ_PARAM_VIEWS = 9,    /* obj: const deq_views * (deq/ensemble_views.h):
+                             ensemble members, read from a member file */
+  DEQ_PARAM_TABLE = 10    /* obj: const deq_table * (deq/io.h): a table
+                             with a header, read from a file */
 } deq_param_kind;
 
 typedef struct deq_model_list {
@@ -259,6 +263,7 @@ extern const deq_model_type deq_model_ridge;
 extern const deq_model_type deq_model_rf;
 extern const deq_model_type deq_model_corr;
 extern const deq_model_type deq_model_ensemble;
+extern const deq_model_type deq_model_subsample;
 extern const deq_model_type deq_model_twopoint;
 extern const deq_model_type deq_model_icl;
 extern const deq_model_type deq_model_cot;

@@ -45,6 +45,17 @@ def _object(p, value):
         return value._c
     if kind == "list":
         return doubles(value, keyword(p["name"]))
+    if kind == "views":
+        return _members(p, value)
+    if kind == "table":
+        try:
+            import pandas as pd
+            frame = pd.DataFrame(value)
+        except Exception as e:
+            raise TypeError(f"{keyword(p['name'])}: want a DataFrame (or a "
+                            "dict of columns)") from e
+        return ([str(c) for c in frame.columns],
+                np.ascontiguousarray(frame.to_numpy(dtype=np.float64)).ravel())
     if kind == "text":
         if not isinstance(value, str):
             raise TypeError(f"{keyword(p['name'])}: want a str")
@@ -60,6 +71,31 @@ def _object(p, value):
     raise _deq.UnsupportedError(
         f"{keyword(p['name'])}: parameters of kind {kind} are not supported "
         "from Python yet")
+
+
+def _members(p, value):
+    """Ensemble members: a list of dicts with `subset` (0-based coordinate
+    indices) or `fraction` (with `seed`), and optional `eta` and `lam`
+    (the member's own ridge)."""
+    out = []
+    for k, m in enumerate(value):
+        if not isinstance(m, dict):
+            raise TypeError(f"{keyword(p['name'])}: member {k + 1} is not a "
+                            "dict")
+        unknown = set(m) - {"subset", "fraction", "seed", "eta", "lam"}
+        if unknown:
+            raise TypeError(f"{keyword(p['name'])}: member {k + 1}: unknown "
+                            f"key(s) {', '.join(sorted(unknown))}")
+        d = {"fraction": m.get("fraction"), "seed": m.get("seed"),
+             "eta": m.get("eta"), "lambda": m.get("lam")}
+        if m.get("subset") is not None:
+            sub = np.asarray(m["subset"])
+            if sub.ndim != 1 or not np.issubdtype(sub.dtype, np.integer):
+                raise TypeError(f"{keyword(p['name'])}: member {k + 1}: "
+                                "subset must be a 1-D array of integers")
+            d["subset"] = np.ascontiguousarray(sub, dtype=np.int64)
+        out.append(d)
+    return out
 
 
 def _arguments(info, kwargs):

@@ -20,6 +20,8 @@ static const char *kind_name(deq_param_kind k)
   case DEQ_PARAM_LIST: return "list";
   case DEQ_PARAM_SPECTRA: return "spectra";
   case DEQ_PARAM_TEXT: return "text";
+  case DEQ_PARAM_VIEWS: return "views";
+  case DEQ_PARAM_TABLE: return "table";
   }
   return "unknown";
 }
@@ -138,6 +140,12 @@ typedef struct run {
   int *have_buf;
   deq_model_list *lists;
   deq_model_spectra *spectra;
+  deq_views *views;           /* DEQ_PARAM_VIEWS: members and their */
+  deq_views_member **members; /* subsets, owned */
+  size_t ***idx;              /* per parameter, per member */
+  size_t *nidx;
+  deq_table *tables;          /* DEQ_PARAM_TABLE: names owned, data borrowed */
+  double **generated;         /* axes the type generates (t->axis), owned */
   size_t npts;
 } run;
 
@@ -147,6 +155,21 @@ static void run_free(run *r)
     if (r->have_buf[i]) PyBuffer_Release(&r->bufs[i]);
   for (size_t i = 0; r->spectra && i < r->t->nparam; i++)
     free((void *)r->spectra[i].sp);
+  for (size_t i = 0; r->members && i < r->t->nparam; i++) {
+    for (size_t k = 0; r->idx[i] && k < r->nidx[i]; k++)
+      free(r->idx[i][k]);
+    free(r->idx[i]);
+    free(r->members[i]);
+    free(r->tables[i].names);
+  }
+  for (size_t i = 0; r->generated && i < r->t->nparam; i++)
+    free(r->generated[i]);
+  free(r->generated);
+  free(r->views);
+  free(r->members);
+  free(r->idx);
+  free(r->nidx);
+  free(r->tables);
   free(r->x);
   free(r->obj);
   free(r->given);
@@ -161,6 +184,102 @@ static int bad_kind(const deq_param *p, const char *want)
 {
   PyErr_Format(PyExc_TypeError, "%s: want %s", p->name, want);
   return -1;
+}
+
+/* A number from dict d (key absent or None: def).  */
+static int dict_double(double *v, PyObject *d, const char *key, double def)
+{
+  PyObject *o = PyDict_GetItemString(d, key);
+  *v = def;
+  if (!o || o == Py_None) return 0;
+  *v = PyFloat_AsDouble(o);
+  return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Ensemble members from a list of dicts {subset: ints | fraction, seed,
+   eta, lambda} (deq.subsample builds them).  */
+static int set_views(run *r, size_t i, PyObject *o)
+{
+  const deq_param *p = &r->t->params[i];
+  if (!PyList_Check(o) || PyList_GET_SIZE(o) == 0)
+    return bad_kind(p, "a non-empty list of members");
+  size_t K = (size_t)PyList_GET_SIZE(o);
+  deq_views_member *m = calloc(K, sizeof *m);
+  size_t **idx = calloc(K, sizeof *idx);
+  r->members[i] = m;
+  r->idx[i] = idx;
+  r->nidx[i] = K;
+  if (!m || !idx) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (size_t k = 0; k < K; k++) {
+    PyObject *d = PyList_GET_ITEM(o, (Py_ssize_t)k);
+    if (!PyDict_Check(d)) return bad_kind(p, "members as dicts");
+    double seed;
+    if (dict_double(&m[k].fraction, d, "fraction", NAN)
+        || dict_double(&seed, d, "seed", 1)
+        || dict_double(&m[k].eta, d, "eta", 0)
+        || dict_double(&m[k].lambda, d, "lambda", NAN))
+      return -1;
+    m[k].seed = (uint64_t)seed;
+    PyObject *sub = PyDict_GetItemString(d, "subset");
+    if (sub && sub != Py_None) {
+      Py_buffer b;
+      if (PyObject_GetBuffer(sub, &b, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT))
+        return -1;
+      int ok = b.itemsize == sizeof(int64_t) && b.format
+               && strchr("qlQL", b.format[strlen(b.format) - 1]);
+      size_t n = ok ? (size_t)(b.len / b.itemsize) : 0;
+      idx[k] = ok ? malloc((n ? n : 1) * sizeof **idx) : NULL;
+      for (size_t j = 0; idx[k] && j < n; j++) {
+        int64_t v = ((const int64_t *)b.buf)[j];
+        idx[k][j] = v < 0 ? (size_t)-1 : (size_t)v;  /* -1: out of range */
+      }
+      PyBuffer_Release(&b);
+      if (!ok) return bad_kind(p, "subsets as int64 arrays");
+      if (!idx[k]) {
+        PyErr_NoMemory();
+        return -1;
+      }
+      m[k].idx = idx[k];
+      m[k].n = n;
+    }
+  }
+  r->views[i] = (deq_views){ K, m };
+  r->obj[i] = &r->views[i];
+  return 0;
+}
+
+/* A table from (names, row-major float64 data): the names' UTF-8 lives
+   as long as the caller's strs, the data as long as its buffer.  */
+static int set_table(run *r, size_t i, PyObject *o)
+{
+  const deq_param *p = &r->t->params[i];
+  PyObject *names, *data;
+  if (!PyTuple_Check(o) || !PyArg_ParseTuple(o, "OO", &names, &data)
+      || !PyList_Check(names))
+    return bad_kind(p, "a table (names, row-major data)");
+  size_t ncol = (size_t)PyList_GET_SIZE(names);
+  if (pydeq_doubles(&r->bufs[i], data, p->name)) return -1;
+  r->have_buf[i] = 1;
+  size_t n = (size_t)(r->bufs[i].len / sizeof(double));
+  if (ncol == 0 || n % ncol) return bad_kind(p, "a table with whole rows");
+  char **nm = calloc(ncol, sizeof *nm);
+  r->tables[i].names = nm;
+  if (!nm) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (size_t j = 0; j < ncol; j++)
+    if (!(nm[j] = (char *)PyUnicode_AsUTF8(PyList_GET_ITEM(names,
+                                                           (Py_ssize_t)j))))
+      return -1;
+  r->tables[i].ncol = ncol;
+  r->tables[i].nrow = n / ncol;
+  r->tables[i].data = r->bufs[i].buf;
+  r->obj[i] = &r->tables[i];
+  return 0;
 }
 
 /* The object of parameter i from the Python value o.  */
@@ -204,6 +323,8 @@ static int set_object(run *r, size_t i, PyObject *o)
     r->obj[i] = &r->spectra[i];
     return 0;
   }
+  case DEQ_PARAM_VIEWS: return set_views(r, i, o);
+  case DEQ_PARAM_TABLE: return set_table(r, i, o);
   case DEQ_PARAM_TEXT:
     /* the UTF-8 buffer lives as long as the str, which the caller holds */
     if (!PyUnicode_Check(o)) return bad_kind(p, "a str");
@@ -215,6 +336,29 @@ static int set_object(run *r, size_t i, PyObject *o)
   PyErr_Format(PyExc_TypeError, "%s: a value of kind %s is not an object",
                p->name, kind_name(p->kind));
   return -1;
+}
+
+/* The values of grid parameters the caller did not give that the type
+   derives from other parameters (t->axis: the ensemble's members under
+   --no-free-lunch), as the command line does.  */
+static int generate_axes(run *r)
+{
+  const deq_model_type *t = r->t;
+  size_t a = 0;
+  for (size_t i = 0; t->axis && i < t->nparam; i++) {
+    if (!(t->params[i].flags & DEQ_PARAM_GRID)) continue;
+    size_t n = r->given[i] ? 0 : t->axis(NULL, 0, i, r->x, r->obj, r->given);
+    if (n > 0) {
+      if (!(r->generated[i] = malloc(n * sizeof(double)))) {
+        PyErr_NoMemory();
+        return -1;
+      }
+      t->axis(r->generated[i], n, i, r->x, r->obj, r->given);
+      r->axes[a] = (deq_model_axis){ r->generated[i], n };
+    }
+    a++;
+  }
+  return 0;
 }
 
 /* Parse (name, x, objs, axes, given) into r.  */
@@ -232,8 +376,15 @@ static int run_parse(run *r, const char *name, PyObject *xs, PyObject *objs,
   r->have_buf = calloc(n, sizeof *r->have_buf);
   r->lists = calloc(n, sizeof *r->lists);
   r->spectra = calloc(n, sizeof *r->spectra);
+  r->views = calloc(n, sizeof *r->views);
+  r->members = calloc(n, sizeof *r->members);
+  r->idx = calloc(n, sizeof *r->idx);
+  r->nidx = calloc(n, sizeof *r->nidx);
+  r->tables = calloc(n, sizeof *r->tables);
+  r->generated = calloc(n, sizeof *r->generated);
   if (!r->x || !r->obj || !r->given || !r->axes || !r->bufs || !r->have_buf
-      || !r->lists || !r->spectra) {
+      || !r->lists || !r->spectra || !r->views || !r->members || !r->idx
+      || !r->nidx || !r->tables || !r->generated) {
     PyErr_NoMemory();
     return -1;
   }
@@ -281,6 +432,7 @@ static int run_parse(run *r, const char *name, PyObject *xs, PyObject *objs,
     Py_XDECREF(av);
     if (st) return -1;
   }
+  if (generate_axes(r)) return -1;
   r->npts = deq_model_npoints(r->t, r->axes);
   if (r->npts == 0 || r->npts > ((size_t)PY_SSIZE_T_MAX) / r->t->point_size / 4) {
     PyErr_SetString(PyExc_MemoryError, "the grid is too large");

@@ -16,7 +16,10 @@
 #     extrapolation to d = inf, quadratic in 1/d through the three sizes
 #     ((8 e(100) - 6 e(50) + e(25))/3: the gap is a/d + b/d^2 with b
 #     visible at this accuracy), within 4 standard errors.
-#  3. One-pass SGD Monte Carlo against the recursion (deq mc sgd).
+#  5. Chain of thought and L-step in-context GD (see below).
+#  6. One-pass SGD Monte Carlo against the recursion (deq mc sgd).
+#  7. Feature-subsampled ensembles at N = 100, 200, 400 (see below).
+#  Random-feature ensembles are checked between 2 and 3 (see below).
 set -eu
 : "${DEQ:?set DEQ to the deq binary}"
 seed=${DEQ_TEST_SEED:-20261128}
@@ -172,7 +175,7 @@ awk -F'\t' '/^alpha/ { split("", c); for (i = 1; i <= NF; i++) c[$i] = i; next }
     printf "cot/icl-depth row: z = %s\n", z; if (z > 4 || z < -4) bad = 1 }
   END { exit bad }' "$tmp/cot.tsv" || { echo "  FAIL: |z| >= 4"; fail=1; }
 
-# 3. One-pass SGD (spec sheet 3.6 setups): the spec's 200-atom power law,
+# 6. One-pass SGD (spec sheet 3.6 setups): the spec's 200-atom power law,
 #    constant lr with a tail average, the S2 schedule with the anytime
 #    EMA, Rademacher data and the Seesaw batch ramp: |z| < 4.
 sp="--spectrum powerlaw:alpha=1.5,n=200 --target source:r=0.5 --noise 0.25"
@@ -191,6 +194,35 @@ for case in "--lr $(awk -v t="$tr" 'BEGIN { printf "%.17g", 0.5 / t }') --averag
       echo "  FAIL: |z| >= 4"; fail=1
     fi
   done
+done
+
+# 7. Feature-subsampled ensembles (deq mc subsample): three random members
+#    of half the coordinates with feature noise, P = N/2, N = 100, 200,
+#    400: |z| < 4 for E_ens, E_diag, E_cross, and the relative gap of E_ens
+#    at N = 400 no larger than at N = 100 (within two standard errors).
+first_gap= first_se=
+for N in 100 200 400; do
+  P=$((N / 2))
+  "$DEQ" mc subsample --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1 \
+    --noise 0.25 --members 3 --fraction 0.5 --eta 0.3 --P "$P" --lambda 0.02 \
+    --trials 2000 --seed "$seed" > "$tmp/mc.tsv" 2>/dev/null
+  line=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { gap = ($c["E_ens_mc"] - $c["E_ens"]) / $c["E_ens"]; if (gap < 0) gap = -gap;
+      printf "%s %s %s %.3e %.3e", $c["E_ens_z"], $c["E_diag_z"], $c["E_cross_z"], gap,
+        $c["E_ens_se"] / $c["E_ens"] }' "$tmp/mc.tsv")
+  set -- $line
+  echo "subsample N=$N P=$P: z(E_ens)=$1 z(E_diag)=$2 z(E_cross)=$3 E_ens gap=$4 (se $5)"
+  for z in "$1" "$2" "$3"; do
+    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+      echo "  FAIL: |z| >= 4"; fail=1
+    fi
+  done
+  if [ -z "$first_gap" ]; then
+    first_gap=$4 first_se=$5
+  elif [ "$N" = 400 ] && awk -v a="$first_gap" -v sa="$first_se" -v b="$4" -v sb="$5" \
+      'BEGIN { exit !(b > a + 2 * sqrt(sa * sa + sb * sb)) }'; then
+    echo "  FAIL: the E_ens gap grew from N = 100 to N = 400"; fail=1
+  fi
 done
 
 [ "$fail" = 0 ] && echo "check-long: all passed" || echo "check-long: FAILED"
