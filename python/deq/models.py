@@ -98,10 +98,13 @@ def _members(p, value):
     return out
 
 
-def _arguments(info, kwargs):
-    """(x, objs, axes, given) for _deq.model_run from keyword values."""
+def _arguments(info, kwargs, mc=False):
+    """(x, objs, axes, given) for _deq.model_run from keyword values.
+    Monte Carlo settings (the simulated dimension) are keywords of
+    deq.mc.<model> only."""
     params = info["params"]
-    names = {keyword(p["name"]): i for i, p in enumerate(params)}
+    names = {keyword(p["name"]): i for i, p in enumerate(params)
+             if mc or not p["mc_only"]}
     unknown = sorted(set(kwargs) - set(names))
     if unknown:
         raise TypeError(f"{info['name']}() got unexpected keyword(s) "
@@ -146,7 +149,7 @@ def run(model, mode="grid", trials=0, seed=0, threads=0, prec=256, **kwargs):
     """Run a model by name: mode "grid" (the theory), "mc" (Monte Carlo)
     or "certify" (the MPFR twin)."""
     info = _deq.model_info(model)
-    x, objs, axes, given = _arguments(info, kwargs)
+    x, objs, axes, given = _arguments(info, kwargs, mode == "mc")
     return info, _deq.model_run(model, x, objs, axes, given, mode,
                                 int(trials), int(seed), int(threads),
                                 int(prec))
@@ -159,6 +162,8 @@ def _signature_doc(info, mc):
     lines.append("Parameters (keyword, * = required, [grid] = number or 1-D "
                  "array):")
     for p in info["params"]:
+        if p["mc_only"] and not mc:
+            continue
         star = "*" if p["required"] else " "
         grid = " [grid]" if p["grid"] else ""
         lines.append(f"  {star}{keyword(p['name'])}{grid}: {p['help']}")

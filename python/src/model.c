@@ -71,8 +71,9 @@ static PyObject *param_info(const deq_param *p)
   if (!choices) return NULL;
   unsigned f = p->flags;
   return Py_BuildValue(
-    "{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:d,s:d,s:d,s:N,s:N,s:N}",
+    "{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:d,s:d,s:d,s:N,s:N,s:N}",
     "name", p->name, "kind", kind_name(p->kind),
+    "mc_only", (f & DEQ_PARAM_MC_ONLY) ? Py_True : Py_False,
     "grid", (f & DEQ_PARAM_GRID) ? Py_True : Py_False,
     "required", (f & DEQ_PARAM_REQUIRED) ? Py_True : Py_False,
     "inf", (f & DEQ_PARAM_INF) ? Py_True : Py_False,

@@ -89,3 +89,13 @@ def test_reconstructions(cli):
          cli("icl-depth", "--alpha", "1,4", "--noise", "0.1", "--layers",
              "1,4"))
     assert "RECONSTRUCTION" in deq.cot.__doc__.upper()
+
+
+def test_monte_carlo_settings_are_mc_only():
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        deq.icl(alpha=2, tau=3, d=20)
+    assert "\n   d: " not in deq.icl.__doc__
+    assert "\n   d: " in deq.mc.icl.__doc__
+    df = deq.mc.icl(alpha=2, tau=3, kappa=1, noise=0.1, lam=0.01, d=10,
+                    trials=3, seed=1)
+    assert len(df) == 1 and np.isfinite(df["e_ICL_mc"][0])
