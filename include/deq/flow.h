@@ -69,6 +69,16 @@ deq_status deq_flow_loss_single(double *L, const deq_spectrum *sp, double N,
                                 const double *t, size_t nt,
                                 const deq_flow_opts *opt);
 
+/* One point of the `flow` model (deq/model.h: deq_model_flow).  */
+typedef struct deq_flow_point {
+  double N, P, t, noise;  /* inputs */
+  double E_g;             /* L(t), the excess risk */
+  double E_test;          /* E_g + sigma^2 */
+  double kappa0;          /* ridgeless kappa_0 (the t = infinity ridge) */
+  double signal;          /* L(0) = sum_i v_i */
+  deq_status status;
+} deq_flow_point;
+
 #ifdef __cplusplus
 }
 #endif
