@@ -26,5 +26,6 @@
 #include "deq/cot.h"
 #include "deq/dynamics.h"
 #include "deq/ensemble_views.h"
+#include "deq/flow.h"
 
 #endif

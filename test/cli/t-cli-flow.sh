@@ -1,0 +1,32 @@
+#!/bin/sh
+# deq flow: the spec sheet's table 2.5 (scaling_dynamics, an independent
+# numpy script; its contour ran in double precision, about 2e-7), t = 0
+# and t = inf, the interpolation peak, and input errors (exit 1, no rows).
+. "$(dirname "$0")/lib.sh"
+
+HEADER="N P t E_g E_test kappa0 signal"
+SP="--spectrum powerlaw:alpha=1.5,n=1500 --target source:r=0.4 --noise 0.05"
+
+run flow --help
+check "flow --help" [ "$RC" -eq 0 ]
+
+if ok "RF" flow $SP --N 100 --P 400 --time 1e3,0,inf; then
+  same "header" "$(header)" "$HEADER"
+  close "N=100 P=400 t=1e3" "$(col E_g 1)" 4.32706371e-02 1e-6
+  same "t = 0 is the signal" "$(col E_g 2)" "$(col signal 2)"
+  close "E_test = E_g + noise" "$(col E_test 1)" "$(calc "$(col E_g 1) + 0.05")" 1e-15
+fi
+if ok "LR" flow $SP --N inf --P 200 --time 10; then
+  close "linear regression P=200 t=10" "$(col E_g)" 7.68458989e-02 1e-6
+fi
+if ok "ridgeless" flow $SP --N 300 --P 150 --time inf; then
+  close "ridgeless RF N=300 P=150" "$(col E_g)" 1.05988132e-01 2e-8
+fi
+run flow $SP --N 100 --P 100 --time inf
+check "peak: exit 0" [ "$RC" -eq 0 ]
+check "peak: E_g inf" grep -q inf "$OUT"
+run flow $SP --N 100 --P 400 --time -1
+check "negative time: exit 1" [ "$RC" -eq 1 ]
+run flow $SP --N 0 --P 400 --time 1
+check "N = 0: exit 1" [ "$RC" -eq 1 ]
+finish
