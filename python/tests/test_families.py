@@ -99,3 +99,10 @@ def test_monte_carlo_settings_are_mc_only():
     df = deq.mc.icl(alpha=2, tau=3, kappa=1, noise=0.1, lam=0.01, d=10,
                     trials=3, seed=1)
     assert len(df) == 1 and np.isfinite(df["e_ICL_mc"][0])
+
+
+def test_flow(cli, logu):
+    same(deq.flow(logu, N=[30, math.inf], P=[40, math.inf],
+                  time=[0, 1, 10, math.inf], noise=0.05),
+         cli("flow", *LOGU, "--N", "30,inf", "--P", "40,inf", "--time",
+             "0,1,10,inf", "--noise", "0.05"))
