@@ -265,7 +265,7 @@ static double signal_sum(const cplx *pm, const cplx *G, size_t n)
     for (size_t k = 0; k < n2; k++) r += row[k] * G[k];
     s += G[j] * r;
   }
-  return -creal(s) / (2 * M_PI * M_PI);
+  return (0.0 - creal(s)) / (2 * M_PI * M_PI);   /* +0 rather than -0 */
 }
 
 /* (1/P) tr[Sigma h_t(S)] = Im(upper part of sum w h_t(-z) (kappa/z)
@@ -310,9 +310,10 @@ static deq_status check_common(const deq_spectrum *sp, double P, double noise,
 }
 
 /* Everything a run needs: the contour, the pair matrix, G per node.  */
-typedef struct gd_plan {
+typedef struct deq_gd_plan {
   gd_contour c;
   cplx *pm, *G, *step;
+  double P;
 } gd_plan;
 
 static void plan_free(gd_plan *p)
@@ -339,6 +340,7 @@ static deq_status plan_build(gd_plan *p, const deq_spectrum *sp, double P,
     return st;
   }
   for (size_t k = 0; k < n2; k++) p->step[k] = 1 + eta * p->c.z[k];
+  p->P = P;
   return DEQ_OK;
 }
 
@@ -424,4 +426,46 @@ deq_status deq_gd_contour_mass(double *mass, size_t *nodes,
   if (nodes) *nodes = c.n;
   contour_free(&c);
   return DEQ_OK;
+}
+
+deq_status deq_gd_plan_alloc(deq_gd_plan **out, const deq_spectrum *sp,
+                             double P, double eta, deq_error *err)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  deq_status st = check_common(sp, P, 0, err);
+  if (st != DEQ_OK) return st;
+  gd_plan *p = malloc(sizeof *p);
+  if (!p) return DEQ_ENOMEM;
+  st = plan_build(p, sp, P, eta, err);
+  if (st != DEQ_OK) {
+    free(p);
+    return st;
+  }
+  *out = p;
+  return DEQ_OK;
+}
+
+void deq_gd_plan_free(deq_gd_plan *plan)
+{
+  if (!plan) return;
+  plan_free(plan);
+  free(plan);
+}
+
+deq_status deq_gd_plan_eval(deq_gd_point *out, deq_gd_plan *plan,
+                            double noise, double t, deq_error *err)
+{
+  if (!out || !plan) return DEQ_EINVAL;
+  if (!(noise >= 0) || !isfinite(noise)) {
+    set_err(err, "noise = %g must be finite and >= 0", noise);
+    return DEQ_EDOM;
+  }
+  if (!step_ok(t)) {
+    set_err(err, "step t = %g must be a non-negative integer <= 2^53 or "
+            "inf", t);
+    return DEQ_EDOM;
+  }
+  plan_eval(out, plan, plan->P, noise, t);
+  return out->status;
 }

@@ -149,6 +149,29 @@ START_TEST(test_early_stop)
 }
 END_TEST
 
+/* A plan gives deq_gd_run's numbers bitwise, in any order of steps.  */
+START_TEST(test_plan)
+{
+  deq_spectrum *sp = loguniform(40);
+  double P = 90, eta = half_bound(sp, P), T[] = { 30, 0, 7, INFINITY };
+  deq_gd_point run[4], one;
+  ck_assert_st(deq_gd_run(run, sp, P, 0.2, eta, T, 4, NULL), DEQ_OK);
+  deq_gd_plan *plan = NULL;
+  ck_assert_st(deq_gd_plan_alloc(&plan, sp, P, eta, NULL), DEQ_OK);
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_st(deq_gd_plan_eval(&one, plan, 0.2, T[i], NULL), DEQ_OK);
+    ck_assert(one.E_g == run[i].E_g && one.signal == run[i].signal);
+  }
+  ck_assert_st(deq_gd_plan_eval(&one, plan, 0.2, 0.5, NULL), DEQ_EDOM);
+  ck_assert_st(deq_gd_plan_eval(&one, plan, -1, 3, NULL), DEQ_EDOM);
+  deq_gd_plan_free(plan);
+  deq_gd_plan_free(NULL);
+  ck_assert_st(deq_gd_plan_alloc(&plan, sp, 30, 0.01, NULL), DEQ_EUNSUP);
+  ck_assert(plan == NULL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_bad_input)
@@ -279,6 +302,7 @@ static Suite *gd_suite(void)
   tcase_add_test(tc, test_t_inf_is_ridgeless);
   tcase_add_test(tc, test_isotropic_quadrature);
   tcase_add_test(tc, test_early_stop);
+  tcase_add_test(tc, test_plan);
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_monte_carlo);
   suite_add_tcase(s, tc);

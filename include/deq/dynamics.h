@@ -298,6 +298,18 @@ deq_status deq_gd_contour_mass(double *mass, size_t *nodes,
                                const deq_spectrum *sp, double P, double eta,
                                deq_error *err);
 
+/* A contour plan for repeated evaluations at one (sp, P, eta): the nodes,
+   kappa and the pair table of deq_gd_run, built once; each step then
+   costs O(n_c^2 + n_c log t).  The spectrum is borrowed.  Same statuses
+   as deq_gd_run.  */
+typedef struct deq_gd_plan deq_gd_plan;
+deq_status deq_gd_plan_alloc(deq_gd_plan **out, const deq_spectrum *sp,
+                             double P, double eta, deq_error *err);
+void deq_gd_plan_free(deq_gd_plan *plan);
+/* R_t at one step t (as in deq_gd_run) with noise sigma^2 >= 0.  */
+deq_status deq_gd_plan_eval(deq_gd_point *out, deq_gd_plan *plan,
+                            double noise, double t, deq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

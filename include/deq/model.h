@@ -269,6 +269,7 @@ extern const deq_model_type deq_model_icl;
 extern const deq_model_type deq_model_cot;
 extern const deq_model_type deq_model_icl_depth;
 extern const deq_model_type deq_model_sgd;
+extern const deq_model_type deq_model_gd;
 
 #ifdef __cplusplus
 }
