@@ -234,6 +234,82 @@ deq_status deq_mc_sgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_g_avg,
                           size_t n, size_t trials, uint64_t seed,
                           int threads);
 
+/* ------------------------------------------------------------ full-batch GD
+   Gradient descent on P fixed samples (spec 5.2, arXiv 2502.05074):
+   Sigma_hat = X'X/P, y = X wbar + eps, eps ~ N(0, sigma^2 I),
+       w_{t+1} = w_t - eta (Sigma_hat w_t - X'y/P),   w_0 = 0,
+   so w_t - wbar = -(I - eta Sigma_hat)^t wbar + p_t(Sigma_hat) X'eps/P,
+   p_t(s) = (1 - (1 - eta s)^t)/s.  The excess risk R_t = E (w_t - wbar)'
+   Sigma (w_t - wbar) = signal + variance with
+     signal   = wbar'(I - eta S)^t Sigma (I - eta S)^t wbar
+              = (1/2 pi i)^2 closed-contour double integral of
+                (1 + eta z1)^t (1 + eta z2)^t form(z1, z2)/(z1 z2),
+                form = deq_twopoint_eval_c's form with A = Sigma,
+     variance = (sigma^2/P) tr[Sigma h_t(S)],  h_t(s) = (1 - (1 - eta s)^t)^2/s
+              = (sigma^2/P) (1/2 pi i) closed-contour integral of
+                h_t(-z) (kappa/z) df1(kappa(z)).
+   The contour is an ellipse with foci at the edges -lo, -hi of
+   -support(Sigma_hat) (deq_freeprob_sample_support), inside the disk
+   |1 + eta z| < 1 and away from z = 0, with midpoint trapezoid nodes
+   (about 40/rho nodes on its upper half, rho the distance in the
+   elliptic parameter to the nearest of 0 and that disk's boundary).
+   Supported: P > N with a full-rank Sigma (no atom of Sigma_hat at 0);
+   otherwise DEQ_EUNSUP (the contour would have to enclose z = 0: not
+   verified).  Stable iff eta < 2/hi (hi = the upper edge of the sample
+   spectrum): for a larger eta, |1 - eta s| > 1 on part of the support and
+   the iteration diverges; DEQ_EDOM with the bound in err.  */
+
+typedef struct deq_gd_point {
+  double step;      /* t (a non-negative integer, or +Inf) */
+  double E_g;       /* R_t = signal + variance */
+  double signal;    /* wbar'(I - eta S)^t Sigma (I - eta S)^t wbar */
+  double variance;  /* (sigma^2/P) tr[Sigma h_t(S)] */
+  double E_test;    /* R_t + sigma^2 */
+  deq_status status;
+} deq_gd_point;
+
+/* The stability bound 2/hi of the sample spectrum (P > 0).  */
+deq_status deq_gd_lr_bound(double *eta_max, const deq_spectrum *sp, double P);
+
+/* R_t at the steps T[0..n-1] (any order; each a non-negative integer up to
+   2^53 or +Inf: t = +Inf is the least-squares limit, signal 0).  noise =
+   sigma^2 >= 0, 0 < eta < deq_gd_lr_bound.  Cost: contour nodes n_c (64
+   .. 2048, more as P -> N or eta -> the bound) times 2 n_c two-point
+   passes over the atoms, then O(n_c^2 + n_c log t) per step.  DEQ_EDOM
+   (bad value, unstable eta: message in err, may be NULL), DEQ_EUNSUP
+   (P <= rank, a null atom, or a contour that would need more than 2048
+   nodes: message in err).  */
+deq_status deq_gd_run(deq_gd_point *out, const deq_spectrum *sp, double P,
+                      double noise, double eta, const double *T, size_t n,
+                      deq_error *err);
+
+/* Early stopping: the integer t in [0, t_max] with the smallest R_t
+   (the first one on ties), scanning every step: O(t_max n_c^2).
+   t_max <= 1e7.  Same statuses as deq_gd_run.  */
+deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
+                             double P, double noise, double eta,
+                             double t_max, deq_error *err);
+
+/* The contour's self-check: (1/2 pi i) closed-contour integral of
+   (1/N) tr (Sigma_hat + z)^-1 dz, which is 1 (every eigenvalue enclosed),
+   on the contour deq_gd_run uses for this eta; *nodes (may be NULL) gets
+   the number of nodes on its upper half.  */
+deq_status deq_gd_contour_mass(double *mass, size_t *nodes,
+                               const deq_spectrum *sp, double P, double eta,
+                               deq_error *err);
+
+/* A contour plan for repeated evaluations at one (sp, P, eta): the nodes,
+   kappa and the pair table of deq_gd_run, built once; each step then
+   costs O(n_c^2 + n_c log t).  The spectrum is borrowed.  Same statuses
+   as deq_gd_run.  */
+typedef struct deq_gd_plan deq_gd_plan;
+deq_status deq_gd_plan_alloc(deq_gd_plan **out, const deq_spectrum *sp,
+                             double P, double eta, deq_error *err);
+void deq_gd_plan_free(deq_gd_plan *plan);
+/* R_t at one step t (as in deq_gd_run) with noise sigma^2 >= 0.  */
+deq_status deq_gd_plan_eval(deq_gd_point *out, deq_gd_plan *plan,
+                            double noise, double t, deq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -270,6 +270,7 @@ extern const deq_model_type deq_model_cot;
 extern const deq_model_type deq_model_icl_depth;
 extern const deq_model_type deq_model_sgd;
 extern const deq_model_type deq_model_flow;
+extern const deq_model_type deq_model_gd;
 
 #ifdef __cplusplus
 }

@@ -106,3 +106,9 @@ def test_flow(cli, logu):
                   time=[0, 1, 10, math.inf], noise=0.05),
          cli("flow", *LOGU, "--N", "30,inf", "--P", "40,inf", "--time",
              "0,1,10,inf", "--noise", "0.05"))
+
+
+def test_gd(cli, logu):
+    same(deq.gd(logu, P=[240], steps=[0, 5, 50, 500], noise=0.25),
+         cli("gd", *LOGU, "--P", "240", "--steps", "0,5,50,500",
+             "--noise", "0.25"))

@@ -1,0 +1,471 @@
+/* lib/gd.c -- full-batch gradient descent on P fixed samples through
+ * contour integrals of the two-point function (deq/dynamics.h, spec 5.2).
+ *
+ * f(S) = (1/2 pi i) closed integral of f(-z) (S + z)^-1 dz around
+ * -spec(S).  The contour is the ellipse with foci -lo, -hi (the edges of
+ * the sample spectrum) and elliptic parameter rho: in the coordinates
+ * z = c + f cosh(rho + i theta) every point of the focal segment (the cut
+ * of kappa) is at imaginary distance rho from the contour, z = 0 at
+ * rho0 - rho and the circle |1 + eta z| = 1 at no less than rho_eta -
+ * rho.  With rho = min(rho0, rho_eta)/2 the integrands are analytic and
+ * (inside the disk) |1 + eta z|^t <= 1 on a strip of half-width rho_max/2
+ * around the contour, so the midpoint trapezoid rule with 2 n nodes has
+ * error about exp(-n rho_max): n = 40/rho_max.  Lower-half nodes are the
+ * conjugates of upper-half ones (kappa too), so every sum is twice the
+ * real (or imaginary) part of its upper-half part.  */
+#include <config.h>
+
+#include <complex.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deq/dynamics.h"
+#include "deq/freeprob.h"
+#include "deq/twopoint.h"   /* deq_twopoint_kappa_c */
+
+#define GD_MIN_NODES 64
+#define GD_MAX_NODES 2048
+#define GD_EXPONENT 40.0   /* n rho_max: trapezoid error about e^-40 */
+
+typedef double complex cplx;
+
+typedef struct gd_contour {
+  size_t n;        /* nodes on the upper half; 2n in all */
+  cplx *z, *w;     /* nodes and weights dz (upper half then lower half) */
+  cplx *kappa;     /* kappa(z) per node */
+  cplx *df1;       /* df1(kappa) per node */
+} gd_contour;
+
+static void set_err(deq_error *err, const char *fmt, ...)
+{
+  if (!err) return;
+  deq_error_clear(err);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+}
+
+static void contour_free(gd_contour *c)
+{
+  free(c->z);
+  free(c->w);
+  free(c->kappa);
+  free(c->df1);
+  memset(c, 0, sizeof *c);
+}
+
+/* The support's outer edges; DEQ_EUNSUP if Sigma_hat has an atom at 0.  */
+static deq_status sample_edges(double *lo, double *hi, const deq_spectrum *sp,
+                               double P, deq_error *err)
+{
+  if (!(sp->dim < P) || sp->rank < sp->dim) {
+    set_err(err, "full-batch GD needs P > N and a full-rank Sigma (P = %g, "
+            "N = %g): with an atom of Sigma_hat at 0 the contour must "
+            "enclose z = 0, which is not verified", P, sp->dim);
+    return DEQ_EUNSUP;
+  }
+  deq_freeprob_support *sup = NULL;
+  deq_status st = deq_freeprob_sample_support(&sup, sp, P);
+  if (st != DEQ_OK) return st;
+  if (sup->n == 0 || sup->atom0 > 0) {
+    deq_freeprob_support_free(sup);
+    set_err(err, "full-batch GD: no continuous sample spectrum or an atom "
+            "at 0 (P = %g, N = %g)", P, sp->dim);
+    return DEQ_EUNSUP;
+  }
+  *lo = sup->lo[0];
+  *hi = sup->hi[sup->n - 1];
+  deq_freeprob_support_free(sup);
+  return *lo > 0 && *hi > *lo ? DEQ_OK : DEQ_EUNSUP;
+}
+
+deq_status deq_gd_lr_bound(double *eta_max, const deq_spectrum *sp, double P)
+{
+  if (!eta_max || !sp) return DEQ_EINVAL;
+  if (!(P > 0) || !isfinite(P)) return DEQ_EDOM;
+  deq_freeprob_support *sup = NULL;
+  deq_status st = deq_freeprob_sample_support(&sup, sp, P);
+  if (st != DEQ_OK) return st;
+  *eta_max = sup->n ? 2 / sup->hi[sup->n - 1] : INFINITY;
+  deq_freeprob_support_free(sup);
+  return DEQ_OK;
+}
+
+static deq_status check_eta(double eta, double hi, deq_error *err)
+{
+  if (!(eta > 0) || !isfinite(eta)) {
+    set_err(err, "step size eta = %g must be positive and finite", eta);
+    return DEQ_EDOM;
+  }
+  if (eta * hi < 2) return DEQ_OK;
+  set_err(err, "unstable step size: eta = %.6g is not below the stability "
+          "bound 2/hi = %.6g (|1 - eta s| > 1 on part of the sample "
+          "spectrum: the iteration diverges)", eta, 2 / hi);
+  return DEQ_EDOM;
+}
+
+/* kappa and df1 at the upper-half nodes, with warm starts along the
+   contour; the lower half by conjugation.  */
+static deq_status solve_nodes(gd_contour *c, const deq_spectrum *sp, double P)
+{
+  size_t n = c->n;
+  for (size_t j = 0; j < n; j++) {
+    deq_status st = deq_twopoint_kappa_c(&c->kappa[j], NULL, sp, P, &c->z[j],
+                                         j ? &c->kappa[j - 1] : NULL);
+    if (st != DEQ_OK) return st;
+    cplx k = c->kappa[j], d = 0;
+    for (size_t i = 0; i < sp->n; i++)
+      d += sp->m[i] * sp->s[i] / (sp->s[i] + k);
+    c->df1[j] = d;
+  }
+  for (size_t j = 0; j < n; j++) {
+    c->kappa[2 * n - 1 - j] = conj(c->kappa[j]);
+    c->df1[2 * n - 1 - j] = conj(c->df1[j]);
+  }
+  return DEQ_OK;
+}
+
+/* The contour for (sp, P, eta): geometry, nodes, kappa.  */
+static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
+                                double P, double eta, deq_error *err)
+{
+  memset(c, 0, sizeof *c);
+  double lo, hi;
+  deq_status st = sample_edges(&lo, &hi, sp, P, err);
+  if (st != DEQ_OK) return st;
+  st = check_eta(eta, hi, err);
+  if (st != DEQ_OK) return st;
+  double mid = -(lo + hi) / 2, f = (hi - lo) / 2;
+  double rho0 = acosh((hi + lo) / (hi - lo));
+  double rho_eta = acosh((2 / eta + mid) / f);
+  double rho_max = fmin(rho0, rho_eta), rho = rho_max / 2;
+  double want = ceil(GD_EXPONENT / rho_max);
+  if (!(want <= GD_MAX_NODES)) {
+    set_err(err, "full-batch GD: the contour would need %.0f nodes (more "
+            "than %d): P too close to N or eta too close to the "
+            "stability bound", want, GD_MAX_NODES);
+    return DEQ_EUNSUP;
+  }
+  size_t n = want < GD_MIN_NODES ? GD_MIN_NODES : (size_t) want;
+  c->n = n;
+  c->z = malloc(2 * n * sizeof *c->z);
+  c->w = malloc(2 * n * sizeof *c->w);
+  c->kappa = malloc(2 * n * sizeof *c->kappa);
+  c->df1 = malloc(2 * n * sizeof *c->df1);
+  if (!c->z || !c->w || !c->kappa || !c->df1) {
+    contour_free(c);
+    return DEQ_ENOMEM;
+  }
+  double a = f * cosh(rho), b = f * sinh(rho), dth = M_PI / (double) n;
+  for (size_t k = 0; k < 2 * n; k++) {
+    double th = ((double) k + 0.5) * dth;
+    c->z[k] = mid + a * cos(th) + I * (b * sin(th));
+    c->w[k] = (-a * sin(th) + I * (b * cos(th))) * dth;
+  }
+  st = solve_nodes(c, sp, P);
+  if (st != DEQ_OK) contour_free(c);
+  return st;
+}
+
+/* x^t for an integer t >= 0 by repeated squaring.  */
+static cplx cpow_int(cplx x, double t)
+{
+  cplx r = 1;
+  while (t > 0) {
+    double h = floor(t / 2);
+    if (t - 2 * h) r *= x;
+    x *= x;
+    t = h;
+  }
+  return r;
+}
+
+/* The two-point form with A = Sigma (deq/twopoint.h) reduces to
+     form(z1, z2) = sum_i v_i b1_i b2_i / (1 - gamma12),
+     P (1 - gamma12) = (P - N) + sum m b1 + sum m a1 b2   (no cancellation),
+   a = s/(s + kappa), b = kappa/(s + kappa) per atom and node: the same
+   fused pass as deq_twopoint_eval_c with the per-node divisions hoisted
+   out of the n x 2n pairs.  */
+static cplx pair_form(const deq_spectrum *sp, double P, const cplx *a1,
+                      const cplx *b1, const cplx *b2, cplx sum_mb1)
+{
+  cplx vbb = 0, mab = 0;
+  for (size_t i = 0; i < sp->n; i++) {
+    vbb += sp->v[i] * (b1[i] * b2[i]);
+    mab += sp->m[i] * (a1[i] * b2[i]);
+  }
+  return P * vbb / ((P - sp->dim) + sum_mb1 + mab);
+}
+
+#define GD_MAX_TABLE 4194304.0   /* nodes x atoms per table (64 MiB) */
+
+/* pair[j*2n + k] = w_j w_k form(z_j, z_k)/(z_j z_k), j upper, k all.
+   form is symmetric and form(conj z1, conj z2) = conj form(z1, z2); the
+   lower weights are -conj(w), so pair[k][conj j] = conj pair[j][conj k]
+   and the upper block is symmetric: only k >= j is computed.  */
+static deq_status pair_matrix(cplx **out, const gd_contour *c,
+                              const deq_spectrum *sp, double P,
+                              deq_error *err)
+{
+  size_t n = c->n, n2 = 2 * n, K = sp->n;
+  if ((double) n * (double) K > GD_MAX_TABLE) {
+    set_err(err, "full-batch GD: %zu contour nodes x %zu atoms exceed the "
+            "table limit %.0f (coarsen the spectrum)", n, K, GD_MAX_TABLE);
+    return DEQ_EUNSUP;
+  }
+  cplx *pm = malloc(n * n2 * sizeof *pm);
+  cplx *A = malloc(n * K * sizeof *A), *B = malloc(n * K * sizeof *B);
+  cplx *Bc = malloc(K * sizeof *Bc);
+  cplx *mb = malloc(n * sizeof *mb);
+  if (!pm || !A || !B || !Bc || !mb) {
+    free(pm), free(A), free(B), free(Bc), free(mb);
+    return DEQ_ENOMEM;
+  }
+  for (size_t j = 0; j < n; j++) {
+    cplx k = c->kappa[j], sum = 0;
+    for (size_t i = 0; i < K; i++) {
+      cplx r = 1 / (sp->s[i] + k);
+      A[j * K + i] = sp->s[i] * r;
+      B[j * K + i] = k * r;
+      sum += sp->m[i] * B[j * K + i];
+    }
+    mb[j] = sum;
+  }
+  for (size_t k = 0; k < n; k++) {
+    size_t kc = n2 - 1 - k;     /* the node conj(z_k) */
+    for (size_t i = 0; i < K; i++) Bc[i] = conj(B[k * K + i]);
+    for (size_t j = 0; j <= k; j++) {
+      const cplx *aj = A + j * K, *bj = B + j * K;
+      cplx f = pair_form(sp, P, aj, bj, B + k * K, mb[j]);
+      cplx g = pair_form(sp, P, aj, bj, Bc, mb[j]);
+      cplx wz_j = c->w[j] / c->z[j];
+      pm[j * n2 + k] = pm[k * n2 + j] = wz_j * c->w[k] / c->z[k] * f;
+      pm[j * n2 + kc] = wz_j * c->w[kc] / c->z[kc] * g;
+      pm[k * n2 + (n2 - 1 - j)] = conj(pm[j * n2 + kc]);
+    }
+  }
+  free(A), free(B), free(Bc), free(mb);
+  *out = pm;
+  return DEQ_OK;
+}
+
+/* signal = (1/2 pi i)^2 sum_{j,k} G_j G_k pair_jk = -2 Re(upper part)/(4
+   pi^2); G = (1 + eta z)^t per node (all 2n).  */
+static double signal_sum(const cplx *pm, const cplx *G, size_t n)
+{
+  size_t n2 = 2 * n;
+  cplx s = 0;
+  for (size_t j = 0; j < n; j++) {
+    cplx r = 0;
+    const cplx *row = pm + j * n2;
+    for (size_t k = 0; k < n2; k++) r += row[k] * G[k];
+    s += G[j] * r;
+  }
+  return (0.0 - creal(s)) / (2 * M_PI * M_PI);   /* +0 rather than -0 */
+}
+
+/* (1/P) tr[Sigma h_t(S)] = Im(upper part of sum w h_t(-z) (kappa/z)
+   df1)/(pi P); G as above (G = 0: t = +Inf).  */
+static double variance_sum(const gd_contour *c, const cplx *G, double P)
+{
+  cplx s = 0;
+  for (size_t j = 0; j < c->n; j++) {
+    cplx one_minus = 1 - G[j];
+    cplx h = -one_minus * one_minus / c->z[j];
+    s += c->w[j] * h * c->kappa[j] / c->z[j] * c->df1[j];
+  }
+  return cimag(s) / (M_PI * P);
+}
+
+static void fill_point(deq_gd_point *o, double t, double signal,
+                       double variance, double noise)
+{
+  o->step = t;
+  o->signal = signal;
+  o->variance = noise > 0 ? noise * variance : 0;
+  o->E_g = o->signal + o->variance;
+  o->E_test = o->E_g + noise;
+  o->status = isfinite(o->E_g) ? DEQ_OK : DEQ_EDIVERGE;
+}
+
+static int step_ok(double t)
+{
+  return t == INFINITY || (t >= 0 && t <= 0x1p53 && t == floor(t));
+}
+
+static deq_status check_common(const deq_spectrum *sp, double P, double noise,
+                               deq_error *err)
+{
+  if (!sp) return DEQ_EINVAL;
+  if (!(P > 0) || !isfinite(P) || !(noise >= 0) || !isfinite(noise)) {
+    set_err(err, "need P > 0 (got %g) and a finite noise >= 0 (got %g)", P,
+            noise);
+    return DEQ_EDOM;
+  }
+  return DEQ_OK;
+}
+
+/* Everything a run needs: the contour, the pair matrix, G per node.  */
+typedef struct deq_gd_plan {
+  gd_contour c;
+  cplx *pm, *G, *step;
+  double P;
+} gd_plan;
+
+static void plan_free(gd_plan *p)
+{
+  contour_free(&p->c);
+  free(p->pm);
+  free(p->G);
+  free(p->step);
+}
+
+static deq_status plan_build(gd_plan *p, const deq_spectrum *sp, double P,
+                             double eta, deq_error *err)
+{
+  memset(p, 0, sizeof *p);
+  deq_status st = contour_build(&p->c, sp, P, eta, err);
+  if (st != DEQ_OK) return st;
+  size_t n2 = 2 * p->c.n;
+  p->G = malloc(n2 * sizeof *p->G);
+  p->step = malloc(n2 * sizeof *p->step);
+  if (!p->G || !p->step) st = DEQ_ENOMEM;
+  if (st == DEQ_OK) st = pair_matrix(&p->pm, &p->c, sp, P, err);
+  if (st != DEQ_OK) {
+    plan_free(p);
+    return st;
+  }
+  for (size_t k = 0; k < n2; k++) p->step[k] = 1 + eta * p->c.z[k];
+  p->P = P;
+  return DEQ_OK;
+}
+
+static void plan_eval(deq_gd_point *o, gd_plan *p, double P, double noise,
+                      double t)
+{
+  size_t n2 = 2 * p->c.n;
+  for (size_t k = 0; k < n2; k++)
+    p->G[k] = t == INFINITY ? 0 : cpow_int(p->step[k], t);
+  fill_point(o, t, signal_sum(p->pm, p->G, p->c.n),
+             variance_sum(&p->c, p->G, P), noise);
+}
+
+deq_status deq_gd_run(deq_gd_point *out, const deq_spectrum *sp, double P,
+                      double noise, double eta, const double *T, size_t n,
+                      deq_error *err)
+{
+  if (!out || (n && !T)) return DEQ_EINVAL;
+  deq_status st = check_common(sp, P, noise, err);
+  if (st != DEQ_OK) return st;
+  for (size_t i = 0; i < n; i++)
+    if (!step_ok(T[i])) {
+      set_err(err, "step t = %g must be a non-negative integer <= 2^53 or "
+              "inf (entry %.0f)", T[i], (double) i + 1);
+      return DEQ_EDOM;
+    }
+  gd_plan p;
+  st = plan_build(&p, sp, P, eta, err);
+  if (st != DEQ_OK) return st;
+  deq_status worst = DEQ_OK;
+  for (size_t i = 0; i < n; i++) {
+    plan_eval(&out[i], &p, P, noise, T[i]);
+    if (out[i].status != DEQ_OK) worst = out[i].status;
+  }
+  plan_free(&p);
+  return worst;
+}
+
+deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
+                             double P, double noise, double eta,
+                             double t_max, deq_error *err)
+{
+  if (!best) return DEQ_EINVAL;
+  deq_status st = check_common(sp, P, noise, err);
+  if (st != DEQ_OK) return st;
+  if (!(t_max >= 0 && t_max <= 1e7) || t_max != floor(t_max)) {
+    set_err(err, "t_max = %g must be an integer in [0, %g]", t_max, 1e7);
+    return DEQ_EDOM;
+  }
+  gd_plan p;
+  st = plan_build(&p, sp, P, eta, err);
+  if (st != DEQ_OK) return st;
+  size_t n2 = 2 * p.c.n;
+  for (size_t k = 0; k < n2; k++) p.G[k] = 1;
+  for (double t = 0; t <= t_max; t++) {
+    deq_gd_point o;
+    fill_point(&o, t, signal_sum(p.pm, p.G, p.c.n),
+               variance_sum(&p.c, p.G, P), noise);
+    if (t == 0 || o.E_g < best->E_g) *best = o;
+    for (size_t k = 0; k < n2; k++) p.G[k] *= p.step[k];
+  }
+  plan_free(&p);
+  return best->status;
+}
+
+deq_status deq_gd_contour_mass(double *mass, size_t *nodes,
+                               const deq_spectrum *sp, double P, double eta,
+                               deq_error *err)
+{
+  if (!mass) return DEQ_EINVAL;
+  deq_status st = check_common(sp, P, 0, err);
+  if (st != DEQ_OK) return st;
+  gd_contour c;
+  st = contour_build(&c, sp, P, eta, err);
+  if (st != DEQ_OK) return st;
+  cplx s = 0;
+  for (size_t j = 0; j < c.n; j++) {
+    cplx k = c.kappa[j], tr = 0;
+    for (size_t i = 0; i < sp->n; i++) tr += sp->m[i] / (sp->s[i] + k);
+    s += c.w[j] * k / c.z[j] * tr / sp->dim;
+  }
+  *mass = cimag(s) / M_PI;
+  if (nodes) *nodes = c.n;
+  contour_free(&c);
+  return DEQ_OK;
+}
+
+deq_status deq_gd_plan_alloc(deq_gd_plan **out, const deq_spectrum *sp,
+                             double P, double eta, deq_error *err)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  deq_status st = check_common(sp, P, 0, err);
+  if (st != DEQ_OK) return st;
+  gd_plan *p = malloc(sizeof *p);
+  if (!p) return DEQ_ENOMEM;
+  st = plan_build(p, sp, P, eta, err);
+  if (st != DEQ_OK) {
+    free(p);
+    return st;
+  }
+  *out = p;
+  return DEQ_OK;
+}
+
+void deq_gd_plan_free(deq_gd_plan *plan)
+{
+  if (!plan) return;
+  plan_free(plan);
+  free(plan);
+}
+
+deq_status deq_gd_plan_eval(deq_gd_point *out, deq_gd_plan *plan,
+                            double noise, double t, deq_error *err)
+{
+  if (!out || !plan) return DEQ_EINVAL;
+  if (!(noise >= 0) || !isfinite(noise)) {
+    set_err(err, "noise = %g must be finite and >= 0", noise);
+    return DEQ_EDOM;
+  }
+  if (!step_ok(t)) {
+    set_err(err, "step t = %g must be a non-negative integer <= 2^53 or "
+            "inf", t);
+    return DEQ_EDOM;
+  }
+  plan_eval(out, plan, plan->P, noise, t);
+  return out->status;
+}

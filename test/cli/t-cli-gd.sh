@@ -1,0 +1,33 @@
+#!/bin/sh
+# deq gd: closed forms for Sigma = I (t = 0: |wbar|^2; t = 1: moments of
+# the Marchenko-Pastur law; t -> inf: sigma^2 N/(P - N)), the default step
+# size, and input errors (exit 1, no rows).
+. "$(dirname "$0")/lib.sh"
+
+HEADER="step P lr signal variance E_g E_test"
+SP="--spectrum iso:n=100 --target iso:norm=2 --noise 0.3"
+
+run gd --help
+check "gd --help" [ "$RC" -eq 0 ]
+check "--help names the stability bound" grep -q 'stability' "$OUT"
+
+# q = N/P = 0.4, eta = 0.2: E(1 - eta s)^2 = 1 - 2 eta + eta^2 (1 + q);
+# variance(t = 1) = sigma^2 q eta^2 E s = 0.3 * 0.4 * 0.04.
+if ok "iso" gd $SP --P 250 --lr 0.2 --steps 0,1,100000; then
+  same "header" "$(header)" "$HEADER"
+  close "t = 0 signal" "$(col signal 1)" 2 1e-12
+  same "t = 0 variance" "$(col variance 1)" 0
+  close "t = 1 signal" "$(col signal 2)" 1.312 1e-12
+  close "t = 1 variance" "$(col variance 2)" 0.0048 1e-12
+  close "t = 1e5 E_g (least squares)" "$(col E_g 3)" 0.2 1e-12
+  close "E_test = E_g + noise" "$(col E_test 2)" "$(calc "$(col E_g 2) + 0.3")" 1e-15
+fi
+# default lr: 1/hi, hi = (1 + sqrt q)^2
+if ok "default lr" gd $SP --P 250 --steps 3; then
+  close "lr = 1/hi" "$(col lr)" "$(calc "1 / (1 + sqrt(0.4))^2")" 1e-13
+fi
+
+error "over-parameterised" 1 "P > N" gd $SP --P 80 --steps 3
+error "unstable lr" 1 "stability bound" gd $SP --P 250 --lr 0.8 --steps 3
+
+finish

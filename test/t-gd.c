@@ -1,0 +1,315 @@
+/* test/t-gd.c -- full-batch gradient descent (deq/dynamics.h, deq_gd_*):
+ * the contour's mass, t = 0 (the signal sum v), t -> infinity (the
+ * ridgeless static risk of deq_ridge_solve), the isotropic case against
+ * a direct quadrature of the Marchenko-Pastur density (closed form,
+ * written here), early stopping against a scan of deq_gd_run, bad input,
+ * and a seeded Monte Carlo of GD run step by step on sampled data.  */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <deq.h>
+#include "testutil.h"
+
+static deq_spectrum *loguniform(size_t n)
+{
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_loguniform(&sp, n, 0.1, 10), DEQ_OK);
+  ck_assert_st(deq_spectrum_target_iso(sp, 1.0), DEQ_OK);
+  return sp;
+}
+
+static double half_bound(const deq_spectrum *sp, double P)
+{
+  double b;
+  ck_assert_st(deq_gd_lr_bound(&b, sp, P), DEQ_OK);
+  return b / 2;     /* eta = 1/hi, as in spec 5.2 */
+}
+
+/* ------------------------------------------------------------ contour */
+
+START_TEST(test_contour_mass)
+{
+  deq_spectrum *sp = loguniform(100);
+  double P[] = { 400, 200, 120 }, frac[] = { 0.5, 0.9, 0.99 };
+  for (size_t i = 0; i < 3; i++)
+    for (size_t j = 0; j < 3; j++) {
+      double mass;
+      size_t nodes;
+      double eta = 2 * half_bound(sp, P[i]) * frac[j];
+      ck_assert_st(deq_gd_contour_mass(&mass, &nodes, sp, P[i], eta, NULL),
+                   DEQ_OK);
+      ck_assert_msg(fabs(mass - 1) < 1e-12, "P %g eta frac %g: mass %.17g "
+                    "(%zu nodes)", P[i], frac[j], mass, nodes);
+    }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ limits */
+
+START_TEST(test_t0_is_signal)
+{
+  deq_spectrum *sp = loguniform(100);
+  double T[] = { 0 };
+  deq_gd_point o;
+  ck_assert_st(deq_gd_run(&o, sp, 300, 0.7, half_bound(sp, 300), T, 1,
+                          NULL), DEQ_OK);
+  ck_assert_rel(o.signal, sp->signal, 1e-12);
+  ck_assert(fabs(o.variance) < 1e-14);
+  ck_assert_rel(o.E_test, o.E_g + 0.7, 1e-15);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* t = +Inf is least squares: E_g = sigma^2 gamma/(1 - gamma), the
+   ridgeless risk; a large finite t converges to it.  */
+START_TEST(test_t_inf_is_ridgeless)
+{
+  deq_spectrum *sp = loguniform(100);
+  double P[] = { 400, 150 }, noise = 0.5;
+  for (size_t i = 0; i < 2; i++) {
+    deq_ridge_point r;
+    ck_assert_st(deq_ridge_solve(&r, sp, P[i], 0, noise, NULL), DEQ_OK);
+    double eta = half_bound(sp, P[i]);
+    double T[] = { INFINITY, 200000 };
+    deq_gd_point o[2];
+    ck_assert_st(deq_gd_run(o, sp, P[i], noise, eta, T, 2, NULL), DEQ_OK);
+    ck_assert(fabs(o[0].signal) < 1e-14);
+    ck_assert_rel(o[0].E_g, r.E_g, 1e-12);
+    ck_assert_rel(o[1].E_g, r.E_g, 1e-10);
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ isotropic */
+
+/* Sigma = I, q = N/P < 1: the MP density sqrt((hi - x)(x - lo))/(2 pi q
+   x) on [lo, hi] = [(1 - sqrt q)^2, (1 + sqrt q)^2].  With x = c + f cos
+   phi the integral of g against it is a smooth periodic integral in phi,
+   summed by the midpoint rule.  signal = |wbar|^2 int (1 - eta x)^(2t),
+   variance = sigma^2 q int (1 - (1 - eta x)^t)^2/x.  */
+static double mp_integral(double q, double eta, double t, int which)
+{
+  double lo = pow(1 - sqrt(q), 2), hi = pow(1 + sqrt(q), 2);
+  double c = (lo + hi) / 2, f = (hi - lo) / 2, sum = 0;
+  int n = 4000;
+  for (int k = 0; k < n; k++) {
+    double phi = (k + 0.5) * M_PI / n, x = c + f * cos(phi);
+    double dens = f * f * sin(phi) * sin(phi) / (2 * M_PI * q * x);
+    double p = pow(1 - eta * x, t);
+    double g = which ? (1 - p) * (1 - p) / x : p * p;
+    sum += g * dens;
+  }
+  return sum * M_PI / n;
+}
+
+START_TEST(test_isotropic_quadrature)
+{
+  double N = 100, P = 250, q = N / P, noise = 0.3, norm = 2;
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_iso(&sp, N, 1.0), DEQ_OK);
+  ck_assert_st(deq_spectrum_target_iso(sp, norm), DEQ_OK);
+  double hi = pow(1 + sqrt(q), 2), eta = 1.6 / hi;
+  double T[] = { 1, 3, 10, 40, 150 };
+  deq_gd_point o[5];
+  ck_assert_st(deq_gd_run(o, sp, P, noise, eta, T, 5, NULL), DEQ_OK);
+  for (size_t i = 0; i < 5; i++) {
+    double sig = norm * mp_integral(q, eta, T[i], 0);
+    double var = noise * q * mp_integral(q, eta, T[i], 1);
+    ck_assert_rel(o[i].signal, sig, 1e-11);
+    ck_assert_rel(o[i].variance, var, 1e-11);
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ early stop */
+
+START_TEST(test_early_stop)
+{
+  deq_spectrum *sp = loguniform(60);
+  double P = 120, noise = 1.0, eta = half_bound(sp, P);
+  enum { TM = 300 };
+  double T[TM + 1];
+  for (int t = 0; t <= TM; t++) T[t] = t;
+  deq_gd_point all[TM + 1], best;
+  ck_assert_st(deq_gd_run(all, sp, P, noise, eta, T, TM + 1, NULL), DEQ_OK);
+  ck_assert_st(deq_gd_early_stop(&best, sp, P, noise, eta, TM, NULL),
+               DEQ_OK);
+  size_t arg = 0;
+  for (size_t t = 1; t <= TM; t++)
+    if (all[t].E_g < all[arg].E_g) arg = t;
+  ck_assert(arg > 0 && arg < TM);          /* an interior optimum */
+  ck_assert(best.step == (double) arg);
+  ck_assert_rel(best.E_g, all[arg].E_g, 1e-12);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* A plan gives deq_gd_run's numbers bitwise, in any order of steps.  */
+START_TEST(test_plan)
+{
+  deq_spectrum *sp = loguniform(40);
+  double P = 90, eta = half_bound(sp, P), T[] = { 30, 0, 7, INFINITY };
+  deq_gd_point run[4], one;
+  ck_assert_st(deq_gd_run(run, sp, P, 0.2, eta, T, 4, NULL), DEQ_OK);
+  deq_gd_plan *plan = NULL;
+  ck_assert_st(deq_gd_plan_alloc(&plan, sp, P, eta, NULL), DEQ_OK);
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_st(deq_gd_plan_eval(&one, plan, 0.2, T[i], NULL), DEQ_OK);
+    ck_assert(one.E_g == run[i].E_g && one.signal == run[i].signal);
+  }
+  ck_assert_st(deq_gd_plan_eval(&one, plan, 0.2, 0.5, NULL), DEQ_EDOM);
+  ck_assert_st(deq_gd_plan_eval(&one, plan, -1, 3, NULL), DEQ_EDOM);
+  deq_gd_plan_free(plan);
+  deq_gd_plan_free(NULL);
+  ck_assert_st(deq_gd_plan_alloc(&plan, sp, 30, 0.01, NULL), DEQ_EUNSUP);
+  ck_assert(plan == NULL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ bad input */
+
+START_TEST(test_bad_input)
+{
+  deq_spectrum *sp = loguniform(50);
+  deq_gd_point o;
+  deq_error err;
+  double T[] = { 5 }, bad[] = { 2.5 }, neg[] = { -1 }, bound;
+  ck_assert_st(deq_gd_lr_bound(&bound, sp, 200), DEQ_OK);
+  /* unstable step: DEQ_EDOM naming the bound */
+  ck_assert_st(deq_gd_run(&o, sp, 200, 0, bound, T, 1, &err), DEQ_EDOM);
+  ck_assert(strstr(err.message, "stability bound") != NULL);
+  ck_assert_st(deq_gd_run(&o, sp, 200, 0, 1.5 * bound, T, 1, &err),
+               DEQ_EDOM);
+  ck_assert_st(deq_gd_run(&o, sp, 200, 0, 0, T, 1, &err), DEQ_EDOM);
+  ck_assert_st(deq_gd_run(&o, sp, 200, -1, bound / 2, T, 1, &err), DEQ_EDOM);
+  ck_assert_st(deq_gd_run(&o, sp, 200, 0, bound / 2, bad, 1, &err),
+               DEQ_EDOM);
+  ck_assert_st(deq_gd_run(&o, sp, 200, 0, bound / 2, neg, 1, &err),
+               DEQ_EDOM);
+  /* over-parameterised (atom at 0) and P = N: not supported */
+  ck_assert_st(deq_gd_run(&o, sp, 40, 0, 0.01, T, 1, &err), DEQ_EUNSUP);
+  ck_assert(strstr(err.message, "P > N") != NULL);
+  ck_assert_st(deq_gd_run(&o, sp, 50, 0, 0.01, T, 1, &err), DEQ_EUNSUP);
+  /* P barely above N: the contour would need too many nodes */
+  ck_assert_st(deq_gd_lr_bound(&bound, sp, 50.0001), DEQ_OK);
+  ck_assert_st(deq_gd_run(&o, sp, 50.0001, 0, bound / 2, T, 1, &err),
+               DEQ_EUNSUP);
+  ck_assert(strstr(err.message, "nodes") != NULL);
+  ck_assert_st(deq_gd_run(NULL, sp, 200, 0, 0.01, T, 1, &err), DEQ_EINVAL);
+  ck_assert_st(deq_gd_early_stop(&o, sp, 200, 0, 0.01, 0.5, &err),
+               DEQ_EDOM);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ Monte Carlo */
+
+static uint64_t sm_state;
+static uint64_t splitmix(void)
+{
+  uint64_t z = (sm_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+static double gauss(void)
+{
+  double u1 = ((splitmix() >> 11) + 0.5) * 0x1p-53;
+  double u2 = (splitmix() >> 11) * 0x1p-53;
+  return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+/* GD run step by step: w <- w - eta (S w - X'y/P) in Sigma's eigenbasis,
+   R_t = sum_k s_k (w_k - wbar_k)^2 at the steps T (increasing).  */
+static void gd_trial(double *R, const deq_spectrum *sp, size_t P,
+                     double noise, double eta, const double *T, size_t nT)
+{
+  size_t N = sp->n;   /* one atom per direction (loguniform) */
+  double *X = malloc(P * N * sizeof *X), *S = calloc(N * N, sizeof *S);
+  double *r = calloc(N, sizeof *r), *w = calloc(N, sizeof *w);
+  double *wb = malloc(N * sizeof *wb), *g = malloc(N * sizeof *g);
+  for (size_t k = 0; k < N; k++) wb[k] = sqrt(sp->v[k] / sp->s[k]);
+  for (size_t mu = 0; mu < P; mu++) {
+    double *x = X + mu * N, y = 0;
+    for (size_t k = 0; k < N; k++) {
+      x[k] = sqrt(sp->s[k]) * gauss();
+      y += x[k] * wb[k];
+    }
+    y += sqrt(noise) * gauss();
+    for (size_t k = 0; k < N; k++) {
+      r[k] += x[k] * y / P;
+      for (size_t l = 0; l < N; l++) S[k * N + l] += x[k] * x[l] / P;
+    }
+  }
+  size_t i = 0;
+  for (double t = 0; i < nT; t++) {
+    if (t == T[i]) {
+      double e = 0;
+      for (size_t k = 0; k < N; k++)
+        e += sp->s[k] * (w[k] - wb[k]) * (w[k] - wb[k]);
+      R[i++] = e;
+    }
+    for (size_t k = 0; k < N; k++) {
+      double sw = 0;
+      for (size_t l = 0; l < N; l++) sw += S[k * N + l] * w[l];
+      g[k] = sw - r[k];
+    }
+    for (size_t k = 0; k < N; k++) w[k] -= eta * g[k];
+  }
+  free(X), free(S), free(r), free(w), free(wb), free(g);
+}
+
+START_TEST(test_monte_carlo)
+{
+  size_t N = 80, P = 320, trials = 150;
+  deq_spectrum *sp = loguniform(N);
+  double noise = 0.5, eta = half_bound(sp, (double) P);
+  double T[] = { 5, 20, 50, 100, 200 };
+  enum { NT = 5 };
+  deq_gd_point o[NT];
+  ck_assert_st(deq_gd_run(o, sp, (double) P, noise, eta, T, NT, NULL),
+               DEQ_OK);
+  sm_state = test_seed(20261202);
+  double sum[NT] = { 0 }, sum2[NT] = { 0 }, R[NT];
+  for (size_t tr = 0; tr < trials; tr++) {
+    gd_trial(R, sp, P, noise, eta, T, NT);
+    for (size_t i = 0; i < NT; i++) sum[i] += R[i], sum2[i] += R[i] * R[i];
+  }
+  for (size_t i = 0; i < NT; i++) {
+    double mean = sum[i] / trials;
+    double var = (sum2[i] - trials * mean * mean) / (trials - 1);
+    double z = (mean - o[i].E_g) / sqrt(var / trials);
+    ck_assert_msg(fabs(z) < 4, "t = %g: theory %.6g, MC %.6g, z = %.2f",
+                  T[i], o[i].E_g, mean, z);
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+static Suite *gd_suite(void)
+{
+  Suite *s = suite_create("gd");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_contour_mass);
+  tcase_add_test(tc, test_t0_is_signal);
+  tcase_add_test(tc, test_t_inf_is_ridgeless);
+  tcase_add_test(tc, test_isotropic_quadrature);
+  tcase_add_test(tc, test_early_stop);
+  tcase_add_test(tc, test_plan);
+  tcase_add_test(tc, test_bad_input);
+  tcase_add_test(tc, test_monte_carlo);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  return test_run(gd_suite());
+}
