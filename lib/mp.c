@@ -16,6 +16,7 @@
 #include <math.h>
 #include <mpfr.h>
 #include "deq/mp.h"
+#include "mp_impl.h"
 
 /* Constants of one computation (all exact or rounded once to prec bits)
    and per-atom scratch.  */
@@ -589,18 +590,15 @@ static void mw_eval(mw_sums *r, const deq_spectrum *sp, mpfr_srcptr k)
   }
 }
 
-/* Is x at or above the root of a predicate increasing in x?  */
-typedef int (*mw_pred)(mpfr_srcptr x, void *ctx);
+typedef deq_mp_pred mw_pred;
 
 static long mw_width_exp(mpfr_prec_t prec)
 {
   return -((long)prec - (long)prec / 4);
 }
 
-/* Geometric bisection of [lo, hi] (predicate false at lo, true at hi) down
-   to relative width 2^(mw_width_exp); the root (geometric mean) in lo.  */
-static deq_status mw_bisect(mpfr_t lo, mpfr_t hi, mw_pred above, void *ctx,
-                            mpfr_prec_t prec)
+deq_status deq_mp_bisect(mpfr_t lo, mpfr_t hi, deq_mp_pred above, void *ctx,
+                         mpfr_prec_t prec, int *iterations)
 {
   if (above(lo, ctx) || !above(hi, ctx))
     return DEQ_ENOCONV;
@@ -621,6 +619,7 @@ static deq_status mw_bisect(mpfr_t lo, mpfr_t hi, mw_pred above, void *ctx,
       mpfr_set(hi, mid, MPFR_RNDN);
     else
       mpfr_set(lo, mid, MPFR_RNDN);
+    if (iterations) (*iterations)++;
   }
   mpfr_mul(lo, lo, hi, MPFR_RNDN);
   mpfr_sqrt(lo, lo, MPFR_RNDN);
@@ -628,7 +627,12 @@ static deq_status mw_bisect(mpfr_t lo, mpfr_t hi, mw_pred above, void *ctx,
   return st;
 }
 
-/* Double hi until the predicate holds there (at most 4096 times).  */
+static deq_status mw_bisect(mpfr_t lo, mpfr_t hi, mw_pred above, void *ctx,
+                            mpfr_prec_t prec)
+{
+  return deq_mp_bisect(lo, hi, above, ctx, prec, NULL);
+}
+
 static deq_status mw_grow(mpfr_t hi, mw_pred above, void *ctx)
 {
   for (int i = 0; i < 4096; i++) {

@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include "deq/twopoint.h"
+#include "mp_impl.h"
 
 typedef struct mp2 {
   const deq_spectrum *sp;
   mpfr_prec_t prec;
   mpfr_t P, M, s, m, t, u;
+  mpfr_srcptr Pz;             /* P z of the kappa being solved */
 } mp2;
 
 static void mp2_init(mp2 *c, const deq_spectrum *sp, double P,
@@ -63,10 +65,15 @@ static int above(mp2 *c, mpfr_srcptr k, mpfr_srcptr Pz)
   return r;
 }
 
-static void kappa_mp(mpfr_t k, mp2 *c, double z, int *steps)
+static int above_cb(mpfr_srcptr k, void *c)
 {
-  mpfr_t lo, hi, Pz, tol;
-  mpfr_inits2(c->prec, lo, hi, Pz, tol, (mpfr_ptr)0);
+  return above(c, k, ((mp2 *)c)->Pz);
+}
+
+static deq_status kappa_mp(mpfr_t k, mp2 *c, double z, int *steps)
+{
+  mpfr_t lo, hi, Pz;
+  mpfr_inits2(c->prec, lo, hi, Pz, (mpfr_ptr)0);
   mpfr_set_d(lo, z, MPFR_RNDN);
   mpfr_mul(Pz, c->P, lo, MPFR_RNDN);
   mpfr_set_zero(hi, 1);
@@ -78,20 +85,12 @@ static void kappa_mp(mpfr_t k, mp2 *c, double z, int *steps)
   }
   mpfr_div(hi, hi, c->P, MPFR_RNDN);
   mpfr_add(hi, hi, lo, MPFR_RNDN);
-  mpfr_set_ui_2exp(tol, 1, -(3 * (long)c->prec) / 4, MPFR_RNDN);
-  for (;;) {
-    mpfr_div(c->t, hi, lo, MPFR_RNDN);
-    mpfr_sub_ui(c->t, c->t, 1, MPFR_RNDN);
-    if (mpfr_cmp(c->t, tol) <= 0) break;
-    mpfr_mul(k, lo, hi, MPFR_RNDN);
-    mpfr_sqrt(k, k, MPFR_RNDN);
-    if (above(c, k, Pz)) mpfr_set(hi, k, MPFR_RNDN);
-    else mpfr_set(lo, k, MPFR_RNDN);
-    (*steps)++;
-  }
-  mpfr_mul(k, lo, hi, MPFR_RNDN);
-  mpfr_sqrt(k, k, MPFR_RNDN);
-  mpfr_clears(lo, hi, Pz, tol, (mpfr_ptr)0);
+  c->Pz = Pz;
+  /* z > 0: the predicate is false at kappa = z (df1 > 0) and true at hi */
+  deq_status st = deq_mp_bisect(lo, hi, above_cb, c, c->prec, steps);
+  mpfr_set(k, lo, MPFR_RNDN);
+  mpfr_clears(lo, hi, Pz, (mpfr_ptr)0);
+  return st;
 }
 
 enum { S_G, S_X, S_S, S_TW, S_FW, S_FV, S_N };
@@ -167,9 +166,9 @@ deq_status deq_mp_twopoint(deq_twopoint_point *out, const deq_spectrum *sp,
   mpfr_inits2(pr, k1, k2, omg, cc, x, (mpfr_ptr)0);
   for (int j = 0; j < S_N; j++) mpfr_init2(sum[j], pr);
   int steps = 0;
-  kappa_mp(k1, &c, z1, &steps);
+  deq_status ks = kappa_mp(k1, &c, z1, &steps);
   if (z2 == z1) mpfr_set(k2, k1, MPFR_RNDN);
-  else kappa_mp(k2, &c, z2, &steps);
+  else if (ks == DEQ_OK) ks = kappa_mp(k2, &c, z2, &steps);
   sums_mp(sum, &c, a, k1, k2);
 
   mpfr_sub(omg, c.P, sum[S_G], MPFR_RNDN);             /* P (1 - gamma12) */
@@ -194,10 +193,10 @@ deq_status deq_mp_twopoint(deq_twopoint_point *out, const deq_spectrum *sp,
   mpfr_add(x, x, sum[S_FW], MPFR_RNDN);
   out->form = mpfr_get_d(x, MPFR_RNDN);
   out->iterations = steps + 1;
-  out->status = DEQ_OK;
+  out->status = ks;
 
   for (int j = 0; j < S_N; j++) mpfr_clear(sum[j]);
   mpfr_clears(k1, k2, omg, cc, x, (mpfr_ptr)0);
   mp2_clear(&c);
-  return DEQ_OK;
+  return ks;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "ensemble_views_impl.h"
+#include "mp_impl.h"
 
 typedef struct mv_member {
   const deq_views_plan *p;
@@ -43,11 +44,13 @@ static int above(mpfr_srcptr k, mv_member *m)
   return ok;
 }
 
+static int above_cb(mpfr_srcptr k, void *m) { return above(k, m); }
+
 static deq_status solve_kappa(mpfr_t kappa, mv_member *m, mpfr_prec_t prec)
 {
   const deq_views_plan *p = m->p;
-  mpfr_t lo, hi, mid, w;
-  mpfr_inits2(prec, lo, hi, mid, w, (mpfr_ptr)0);
+  mpfr_t lo, hi, w;
+  mpfr_inits2(prec, lo, hi, w, (mpfr_ptr)0);
   /* bracket [lambda, lambda + tr_r/P] */
   mpfr_set(lo, m->lambda, MPFR_RNDN);
   mpfr_set_ui(hi, 0, MPFR_RNDN);
@@ -67,22 +70,10 @@ static deq_status solve_kappa(mpfr_t kappa, mv_member *m, mpfr_prec_t prec)
     st = DEQ_OK;
     goto done;
   }
-  for (long it = 0; it < 8 * (long)prec; it++) {
-    mpfr_div(w, hi, lo, MPFR_RNDN);
-    mpfr_sub_ui(w, w, 1, MPFR_RNDN);
-    if (mpfr_cmp_si_2exp(w, 1, -((long)prec - (long)prec / 4)) < 0) {
-      st = DEQ_OK;
-      break;
-    }
-    mpfr_mul(mid, lo, hi, MPFR_RNDN);
-    mpfr_sqrt(mid, mid, MPFR_RNDN);
-    if (above(mid, m)) mpfr_set(hi, mid, MPFR_RNDN);
-    else mpfr_set(lo, mid, MPFR_RNDN);
-  }
-  mpfr_mul(kappa, lo, hi, MPFR_RNDN);
-  mpfr_sqrt(kappa, kappa, MPFR_RNDN);
+  st = deq_mp_bisect(lo, hi, above_cb, m, prec, NULL);
+  mpfr_set(kappa, lo, MPFR_RNDN);
 done:
-  mpfr_clears(lo, hi, mid, w, (mpfr_ptr)0);
+  mpfr_clears(lo, hi, w, (mpfr_ptr)0);
   return st;
 }
 
