@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <mpfr.h>
+
+#include "deq/dynamics.h"
 #include "deq/model.h"
 #include "deq/msgd.h"
 
@@ -129,6 +132,49 @@ static deq_status msgd_solve(void *point, void *ws, const double *x,
   return st;
 }
 
+/* The MPFR twin covers P = inf only, where the theory is the one-pass
+   recursion with m4 = 2 (deq_mp_sgd replays it at prec bits) and GD's
+   risk the atom sum sum_i v_i (1 - eta s_i)^(2t).  Finite P is a complex
+   contour quadrature with no scalar twin: DEQ_EUNSUP.  */
+static deq_status msgd_mp(void *point, const double *x,
+                          const void *const *obj, long prec)
+{
+  msgd_model_point *pt = point;
+  const deq_spectrum *sp = obj[M_SPECTRUM];
+  double t = x[M_STEPS], noise = x[M_NOISE];
+  if (isfinite(x[M_P]) || t * (double)sp->n > 1e6) return DEQ_EUNSUP;
+  pt->P = x[M_P];
+  pt->batch = x[M_BATCH];
+  deq_status st = step_size(&pt->lr, x, sp);
+  if (st != DEQ_OK) return st;
+  deq_sgd_schedule sch;
+  deq_sgd_schedule_init(&sch);
+  sch.lr = pt->lr;
+  sch.batch = x[M_BATCH];
+  deq_sgd_average avg = { DEQ_AVG_NONE, 0 };
+  deq_sgd_point one;
+  st = deq_mp_sgd(&one, sp, noise, 2.0, &sch, &avg, &t, 1, prec);
+  if (st != DEQ_OK) return st;
+  mpfr_t sum, a;
+  mpfr_inits2(prec, sum, a, (mpfr_ptr)0);
+  mpfr_set_zero(sum, 1);
+  for (size_t i = 0; i < sp->n; i++) {
+    mpfr_set_d(a, sp->s[i], MPFR_RNDN);
+    mpfr_mul_d(a, a, pt->lr, MPFR_RNDN);
+    mpfr_d_sub(a, 1.0, a, MPFR_RNDN);
+    mpfr_pow_ui(a, a, 2 * (unsigned long)t, MPFR_RNDN);
+    mpfr_mul_d(a, a, sp->v[i], MPFR_RNDN);
+    mpfr_add(sum, sum, a, MPFR_RNDN);
+  }
+  double gd = mpfr_get_d(sum, MPFR_RNDN);
+  mpfr_clears(sum, a, (mpfr_ptr)0);
+  pt->m = (deq_msgd_point){ .step = t, .epoch = 0, .E_g = one.E_g,
+                            .E_test = one.E_g + noise,
+                            .E_tr = one.E_g + noise, .E_g_gd = gd,
+                            .E_tr_gd = gd + noise, .status = DEQ_OK };
+  return DEQ_OK;
+}
+
 static void msgd_row(double *row, const void *point)
 {
   const msgd_model_point *p = point;
@@ -193,6 +239,7 @@ const deq_model_type deq_model_msgd = {
   .solve = msgd_solve,
   .row = msgd_row,
   .plot_y = "E_g",
+  .mp = msgd_mp,
   .mc_quantities = msgd_mc_q,
   .nmc = 2,
   .mc_columns = msgd_mc_columns,

@@ -39,6 +39,10 @@ if ok "B -> inf" msgd $SP --P 250 --lr 0.2 --batch 1e15 --steps 40; then
   ok "gd" gd $SP --P 250 --lr 0.2 --steps 40 &&
     close "E_g_gd = deq gd" "$G" "$(col E_g)" 1e-15
 fi
+run msgd $SP --P inf --batch 1,4 --steps 0,10,200 --certify
+check "--certify at P = inf" [ "$RC" -eq 0 ]
+check "--certify reports" grep -q 'MPFR check' "$ERR"
+error "--certify at finite P" 1 "does not cover" msgd $SP --P 250 --steps 10 --certify
 ok "grid" msgd $SP --P 250,400 --batch 1,4 --steps 10,20 &&
   same "two P x two B x two steps" "$(rows)" 8
 ok "json" msgd $SP --P 250 --steps 10 --format json && check_json "json" msgd
