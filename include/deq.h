@@ -27,5 +27,6 @@
 #include "deq/dynamics.h"
 #include "deq/ensemble_views.h"
 #include "deq/flow.h"
+#include "deq/msgd.h"
 
 #endif

@@ -112,3 +112,10 @@ def test_gd(cli, logu):
     same(deq.gd(logu, P=[240], steps=[0, 5, 50, 500], noise=0.25),
          cli("gd", *LOGU, "--P", "240", "--steps", "0,5,50,500",
              "--noise", "0.25"))
+
+
+def test_msgd(cli, logu):
+    same(deq.msgd(logu, P=[240, math.inf], batch=[1, 4], steps=[0, 5, 50, 500],
+                  noise=0.25),
+         cli("msgd", *LOGU, "--P", "240,inf", "--batch", "1,4", "--steps",
+             "0,5,50,500", "--noise", "0.25"))

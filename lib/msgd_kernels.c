@@ -1,0 +1,325 @@
+/* lib/msgd_kernels.c -- the one-point functions of multi-pass SGD
+ * (deq/msgd.h): the Volterra kernels K_L, K_R and the two pieces of the
+ * full-batch training error, by contour integrals of the one-point
+ * function, and the stability mass S(eta, B) at a real point.
+ *
+ * For f analytic on the sample spectrum,
+ *   tr f(S)         = (1/2 pi i) closed-contour integral f(-z) (kappa/z) T0,
+ *   tr Sigma f(S)   = same with df1 = sum m s/(s + kappa) for T0,
+ *   wbar' f(S) wbar = same with V = sum (v/s)/(s + kappa),
+ * T0 = sum m/(s + kappa), kappa = kappa(z).  The contour is full-batch
+ * GD's (lib/gd.c; its geometry is private there, so it is rebuilt here
+ * the same way): an ellipse with foci at the support's outer edges, half
+ * way in the elliptic parameter to the nearer of z = 0 and the circle
+ * |1 + eta z| = 1, so that every (1 + eta z)^(2 tau) is at most 1 on a
+ * strip around it and the midpoint trapezoid rule with 2n nodes, n =
+ * 40/rho_max, is accurate to about e^-40 for every tau.  Lower-half nodes
+ * are the conjugates of upper-half ones: each integral is Im(upper sum)/pi.
+ * At P = +Inf, S = Sigma and the traces are plain atom sums.  */
+#include <config.h>
+
+#include <complex.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deq/freeprob.h"
+#include "deq/msgd.h"
+#include "deq/twopoint.h"
+#include "msgd_impl.h"
+
+#define MSGD_MIN_NODES 64
+#define MSGD_MAX_NODES 2048
+#define MSGD_EXPONENT 40.0
+
+typedef double complex cplx;
+
+void deq_msgd_set_err(deq_error *err, const char *fmt, ...)
+{
+  if (!err) return;
+  deq_error_clear(err);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+}
+
+/* The outer edges lo, hi of the sample spectrum and the real kappa at hi;
+   DEQ_EUNSUP where full-batch GD's contour does not apply.  */
+static deq_status edges(double *lo, double *hi, double *khi,
+                        const deq_spectrum *sp, double P, deq_error *err)
+{
+  if (isinf(P)) {        /* one pass: the population spectrum itself */
+    double a = INFINITY, b = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+      a = fmin(a, sp->s[i]);
+      b = fmax(b, sp->s[i]);
+    }
+    *lo = a, *hi = b, *khi = -b;
+    return DEQ_OK;
+  }
+  if (!(sp->dim < P) || sp->rank < sp->dim) {
+    deq_msgd_set_err(err, "multi-pass SGD needs P > N and a full-rank Sigma "
+                     "(P = %g, N = %g), or P = inf", P, sp->dim);
+    return DEQ_EUNSUP;
+  }
+  deq_freeprob_support *sup = NULL;
+  deq_status st = deq_freeprob_sample_support(&sup, sp, P);
+  if (st != DEQ_OK) return st;
+  if (sup->n == 0 || sup->atom0 > 0) {
+    deq_freeprob_support_free(sup);
+    deq_msgd_set_err(err, "multi-pass SGD: no continuous sample spectrum or "
+                     "an atom at 0 (P = %g, N = %g)", P, sp->dim);
+    return DEQ_EUNSUP;
+  }
+  *lo = sup->lo[0];
+  *hi = sup->hi[sup->n - 1];
+  *khi = sup->khi[sup->n - 1];
+  deq_freeprob_support_free(sup);
+  return *lo > 0 && *hi > *lo ? DEQ_OK : DEQ_EUNSUP;
+}
+
+static double df1_real(const deq_spectrum *sp, double k)
+{
+  double d = 0;
+  for (size_t i = 0; i < sp->n; i++) d += sp->m[i] * sp->s[i] / (sp->s[i] + k);
+  return d;
+}
+
+/* S = -df1(kappa)/B at the real kappa of z = -2/eta < -hi on the branch
+   through z = -Inf: x(kappa) = -kappa (1 - df1(kappa)/P) = 2/eta with
+   kappa in (-2/eta, khi), where x decreases from above 2/eta to hi.  */
+static double mass_at(const deq_spectrum *sp, double P, double eta,
+                      double batch, double hi, double khi)
+{
+  double x = 2 / eta;
+  if (!(x > hi)) return INFINITY;
+  if (isinf(P)) return -df1_real(sp, -x) / batch;
+  double a = -x, b = khi;      /* x(a) > 2/eta > x(b) */
+  for (int it = 0; it < 200; it++) {
+    double m = 0.5 * (a + b);
+    if (m == a || m == b) break;
+    double xm = -m * (1 - df1_real(sp, m) / P);
+    if (xm > x) a = m;
+    else b = m;
+  }
+  return -df1_real(sp, 0.5 * (a + b)) / batch;
+}
+
+static deq_status check_args(const deq_spectrum *sp, double P, double batch)
+{
+  if (!sp) return DEQ_EINVAL;
+  if (!(P > 0) || isnan(P) || !(batch > 0) || !isfinite(batch))
+    return DEQ_EDOM;
+  return DEQ_OK;
+}
+
+deq_status deq_msgd_noise_mass(double *S, const deq_spectrum *sp, double P,
+                               double eta, double batch)
+{
+  if (!S) return DEQ_EINVAL;
+  deq_status st = check_args(sp, P, batch);
+  if (st != DEQ_OK) return st;
+  if (!(eta > 0) || !isfinite(eta)) return DEQ_EDOM;
+  double lo, hi, khi;
+  st = edges(&lo, &hi, &khi, sp, P, NULL);
+  if (st != DEQ_OK) return st;
+  *S = mass_at(sp, P, eta, batch, hi, khi);
+  return DEQ_OK;
+}
+
+deq_status deq_msgd_lr_bound(double *eta_max, const deq_spectrum *sp,
+                             double P, double batch)
+{
+  if (!eta_max) return DEQ_EINVAL;
+  deq_status st = check_args(sp, P, batch);
+  if (st != DEQ_OK) return st;
+  double lo, hi, khi;
+  st = edges(&lo, &hi, &khi, sp, P, NULL);
+  if (st != DEQ_OK) return st;
+  double top = 2 / hi;
+  /* S increases with eta; at the GD bound it is -df1(khi)/B (finite).  */
+  if (mass_at(sp, P, top * (1 - 1e-15), batch, hi, khi) < 1) {
+    *eta_max = top;
+    return DEQ_OK;
+  }
+  double a = 0, b = top;
+  while (b - a > 1e-13 * b) {
+    double m = 0.5 * (a + b);
+    if (mass_at(sp, P, m, batch, hi, khi) < 1) a = m;
+    else b = m;
+  }
+  *eta_max = a;
+  return DEQ_OK;
+}
+
+deq_status deq_msgd_check_eta(const deq_spectrum *sp, double P, double eta,
+                              double batch, deq_error *err)
+{
+  if (!(eta > 0) || !isfinite(eta)) {
+    deq_msgd_set_err(err, "step size eta = %g must be positive and finite",
+                     eta);
+    return DEQ_EDOM;
+  }
+  double lo, hi, khi;
+  deq_status st = edges(&lo, &hi, &khi, sp, P, err);
+  if (st != DEQ_OK) return st;
+  double S = mass_at(sp, P, eta, batch, hi, khi);
+  if (S < 1) return DEQ_OK;
+  double bound = NAN;
+  deq_msgd_lr_bound(&bound, sp, P, batch);
+  deq_msgd_set_err(err, "unstable step size: eta = %.6g is not below the "
+                   "multi-pass SGD stability bound %.6g (batch %g, P = %g; "
+                   "gradient-noise mass S = %.6g >= 1 or eta >= 2/hi = "
+                   "%.6g)", eta, bound, batch, P, S, 2 / hi);
+  return DEQ_EDOM;
+}
+
+/* ------------------------------------------------------------ contour */
+
+void deq_msgd_contour_free(msgd_contour *c)
+{
+  free(c->z);
+  free(c->omega);
+  memset(c, 0, sizeof *c);
+}
+
+deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
+                                  double P, double eta, deq_error *err)
+{
+  memset(c, 0, sizeof *c);
+  c->P = P;
+  c->eta = eta;
+  if (isinf(P)) return DEQ_OK;      /* atom sums, no contour */
+  double lo, hi, khi;
+  deq_status st = edges(&lo, &hi, &khi, sp, P, err);
+  if (st != DEQ_OK) return st;
+  if (!(eta * hi < 2)) return DEQ_EDOM;
+  double mid = -(lo + hi) / 2, f = (hi - lo) / 2;
+  double rho0 = acosh((hi + lo) / (hi - lo));
+  double rho_eta = acosh((2 / eta + mid) / f);
+  double rho_max = fmin(rho0, rho_eta), rho = rho_max / 2;
+  double want = ceil(MSGD_EXPONENT / rho_max);
+  if (!(want <= MSGD_MAX_NODES)) {
+    deq_msgd_set_err(err, "multi-pass SGD: the contour would need %.0f nodes "
+                     "(more than %d): P too close to N or eta too close to "
+                     "2/hi", want, MSGD_MAX_NODES);
+    return DEQ_EUNSUP;
+  }
+  size_t n = want < MSGD_MIN_NODES ? MSGD_MIN_NODES : (size_t) want;
+  c->n = n;
+  c->z = malloc(n * sizeof *c->z);
+  c->omega = malloc(3 * n * sizeof *c->omega);
+  if (!c->z || !c->omega) {
+    deq_msgd_contour_free(c);
+    return DEQ_ENOMEM;
+  }
+  double a = f * cosh(rho), b = f * sinh(rho), dth = M_PI / (double) n;
+  cplx prev = 0;
+  for (size_t j = 0; j < n; j++) {
+    double th = ((double) j + 0.5) * dth;
+    cplx z = mid + a * cos(th) + I * (b * sin(th));
+    cplx w = (-a * sin(th) + I * (b * cos(th))) * dth;
+    cplx k;
+    st = deq_twopoint_kappa_c(&k, NULL, sp, P, &z, j ? &prev : NULL);
+    if (st != DEQ_OK) {
+      deq_msgd_contour_free(c);
+      deq_msgd_set_err(err, "multi-pass SGD: kappa(z) failed on the contour");
+      return st;
+    }
+    prev = k;
+    cplx t0 = 0, d1 = 0, v = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+      cplx r = 1 / (sp->s[i] + k);
+      t0 += sp->m[i] * r;
+      d1 += sp->m[i] * sp->s[i] * r;
+      if (sp->v[i] > 0) v += sp->v[i] / sp->s[i] * r;
+    }
+    cplx base = w * k / z;
+    c->z[j] = z;
+    c->omega[j] = base * t0;          /* tr       */
+    c->omega[n + j] = base * d1;      /* tr Sigma */
+    c->omega[2 * n + j] = base * v;   /* wbar' . wbar */
+  }
+  return DEQ_OK;
+}
+
+/* The four series at tau = t0 .. t0 + T - 1 (arrays may be NULL).  */
+deq_status deq_msgd_series(double *K_L, double *K_R, double *signal,
+                           double *trace, const msgd_contour *c,
+                           const deq_spectrum *sp, size_t t0, size_t T)
+{
+  double eta = c->eta;
+  if (isinf(c->P)) {
+    double *p = malloc((sp->n ? sp->n : 1) * sizeof *p);
+    if (!p) return DEQ_ENOMEM;
+    for (size_t i = 0; i < sp->n; i++) {
+      double g = (1 - eta * sp->s[i]) * (1 - eta * sp->s[i]);
+      p[i] = t0 ? pow(g, (double) t0) : 1;
+    }
+    for (size_t t = 0; t < T; t++) {
+      double kl = 0, sg = 0, tr = 0;
+      for (size_t i = 0; i < sp->n; i++) {
+        double s = sp->s[i], g = (1 - eta * s) * (1 - eta * s);
+        kl += sp->m[i] * s * s * p[i];
+        sg += sp->v[i] * p[i];
+        tr += sp->m[i] * p[i];
+        p[i] *= g;
+      }
+      if (K_L) K_L[t] = kl;
+      if (K_R) K_R[t] = kl;
+      if (signal) signal[t] = sg;
+      if (trace) trace[t] = tr;
+    }
+    free(p);
+    return DEQ_OK;
+  }
+  size_t n = c->n;
+  cplx *q = malloc(n * sizeof *q), *g = malloc(n * sizeof *g);
+  if (!q || !g) {
+    free(q), free(g);
+    return DEQ_ENOMEM;
+  }
+  for (size_t j = 0; j < n; j++) {
+    cplx step = 1 + eta * c->z[j];
+    g[j] = step * step;
+    q[j] = cpow(g[j], (double) t0);
+    if (t0 == 0) q[j] = 1;
+  }
+  for (size_t t = 0; t < T; t++) {
+    cplx kl = 0, kr = 0, sg = 0, tr = 0;
+    for (size_t j = 0; j < n; j++) {
+      cplx z = c->z[j], qj = q[j];
+      tr += c->omega[j] * qj;
+      kl += c->omega[j] * (z * z) * qj;
+      kr -= c->omega[n + j] * z * qj;
+      sg -= c->omega[2 * n + j] * z * qj;
+      q[j] = qj * g[j];
+    }
+    /* The traces are non-negative; clamp quadrature noise below 0.  */
+    if (K_L) K_L[t] = fmax(0, cimag(kl) / M_PI);
+    if (K_R) K_R[t] = fmax(0, cimag(kr) / M_PI);
+    if (signal) signal[t] = fmax(0, cimag(sg) / M_PI);
+    if (trace) trace[t] = fmax(0, cimag(tr) / M_PI);
+  }
+  free(q);
+  free(g);
+  return DEQ_OK;
+}
+
+deq_status deq_msgd_kernels(double *K_L, double *K_R, double *signal,
+                            double *trace, const deq_spectrum *sp, double P,
+                            double eta, size_t T, deq_error *err)
+{
+  deq_status st = check_args(sp, P, 1);
+  if (st != DEQ_OK) return st;
+  if (!(eta > 0) || !isfinite(eta)) return DEQ_EDOM;
+  msgd_contour c;
+  st = deq_msgd_contour_build(&c, sp, P, eta, err);
+  if (st != DEQ_OK) return st;
+  st = deq_msgd_series(K_L, K_R, signal, trace, &c, sp, 0, T);
+  deq_msgd_contour_free(&c);
+  return st;
+}
