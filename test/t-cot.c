@@ -125,6 +125,62 @@ START_TEST(depth_rrs_sheet_values)
 }
 END_TEST
 
+/* The sum at a given gamma: the finite-alpha risk tends to it like
+   1/alpha (isotropic tokens), the MPFR twin agrees, and the minimiser of
+   deq_icl_depth_rrs is a minimum of it.  */
+START_TEST(depth_rrs_risk_limit_and_twin)
+{
+  deq_spectrum *iso;
+  double one = 1;
+  ck_assert_st(deq_spectrum_from_arrays(&iso, 1, &one, NULL, &one, NULL),
+               DEQ_OK);
+  double R, gap[2];
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 0.5, iso, 4), DEQ_OK);
+  ck_assert_double_eq_tol(R, pow(0.875, 8), 1e-15);
+  for (int i = 0; i < 2; i++) {
+    deq_icl_depth_point p;
+    ck_assert_st(deq_icl_depth_risk(&p, 0.5, 4, i ? 1e8 : 1e6, 0), DEQ_OK);
+    gap[i] = p.E_g - R;
+  }
+  ck_assert(fabs(gap[0]) < 1e-6);
+  ck_assert_msg(fabs(gap[0] / gap[1] - 100) < 1, "gaps %g %g", gap[0],
+                gap[1]);
+
+  deq_powerlaw pl;
+  deq_powerlaw_init(&pl);
+  pl.alpha = 1.5;
+  pl.r = 0.25;
+  pl.n = 5000;
+  deq_spectrum *sp;
+  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  double Rs, gs, Rmp;
+  ck_assert_st(deq_icl_depth_rrs(&Rs, &gs, sp, 16), DEQ_OK);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, gs, sp, 16), DEQ_OK);
+  ck_assert_double_eq(R, Rs);
+  for (int sgn = -1; sgn <= 1; sgn += 2) {
+    double Rn;
+    ck_assert_st(deq_icl_depth_rrs_risk(&Rn, gs * (1 + sgn * 1e-3), sp, 16),
+                 DEQ_OK);
+    ck_assert(Rn > R);
+  }
+  ck_assert_st(deq_mp_icl_depth_rrs_risk(&Rmp, gs, sp, 16, 256), DEQ_OK);
+  ck_assert_msg(fabs(Rmp - R) < 1e-13 * R, "%.17g vs %.17g", R, Rmp);
+  /* bad input */
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, -1, sp, 16), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 1, sp, 0), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 1, sp, 2.5), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, NAN, sp, 2), DEQ_EDOM);
+  ck_assert(isnan(R));
+  ck_assert_st(deq_mp_icl_depth_rrs_risk(&R, -1, sp, 16, 256), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(NULL, 1, sp, 2), DEQ_EINVAL);
+  /* lr beyond stability: the sum overflows to +Inf, never NaN */
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 1e300, sp, 1000), DEQ_EDIVERGE);
+  ck_assert(isinf(R) && R > 0);
+  deq_spectrum_free(sp);
+  deq_spectrum_free(iso);
+}
+END_TEST
+
 START_TEST(depth_bad_input)
 {
   deq_icl_depth_point p;
@@ -527,6 +583,7 @@ int main(void)
   tcase_add_test(tc, depth_mpfr_twin);
   tcase_add_test(tc, depth_monotone_in_layers);
   tcase_add_test(tc, depth_rrs_sheet_values);
+  tcase_add_test(tc, depth_rrs_risk_limit_and_twin);
   tcase_add_test(tc, depth_bad_input);
   tcase_add_test(tc, cot_sheet_table);
   tcase_add_test(tc, cot_one_step_is_ols);
