@@ -338,6 +338,29 @@ START_TEST(cot_tail_matches_ladder)
 }
 END_TEST
 
+/* Moderate depth in every phase: the fused row recursion (one pass per
+   row, sources kappa(r) precomputed) against the values of the earlier
+   two-pass recursion at T = 300 (which matched the O(T^4) ladder to
+   1e-12 wherever that is affordable, T <= 40 above).  */
+START_TEST(cot_recursion_regression_T300)
+{
+  static const double cases[][4] = {
+    { 2, 4, 0.1, 0.099999999928421984 },       /* exponential */
+    { 0.6, 8, 0.1, 0.64321951986898718 },      /* saturation */
+    { 2, 1.5, 0.1, 1.5243161682066297e+54 },   /* amplification */
+    { 2, 2.6, 0.1, 0.10000380018779735 },      /* just above tau_c */
+    { 1, 4, 0.1, 0.80989914996819201 },        /* polynomial */
+  };
+  static double e[301];
+  for (size_t i = 0; i < 5; i++) {
+    ck_assert_st(deq_cot_risk_curve(e, 300, cases[i][0], cases[i][1],
+                                    cases[i][2]), DEQ_OK);
+    ck_assert_msg(test_reldiff(e[300], cases[i][3], 0) < 1e-12,
+                  "case %zu: %.17g vs %.17g", i, e[300], cases[i][3]);
+  }
+}
+END_TEST
+
 /* The MPFR ladder (200 bits, twice the nodes).  */
 START_TEST(cot_mpfr_twin)
 {
@@ -591,6 +614,7 @@ int main(void)
   tcase_add_test(tc, cot_limit_is_ols_fixed_point);
   tcase_add_test(tc, cot_recursion_matches_ladder);
   tcase_add_test(tc, cot_tail_matches_ladder);
+  tcase_add_test(tc, cot_recursion_regression_T300);
   tcase_add_test(tc, cot_mpfr_twin);
   tcase_add_test(tc, cot_curve_object);
   tcase_add_test(tc, cot_phase_examples);
