@@ -101,15 +101,22 @@ END_TEST
 /* Section 3.3, (a, r) = (2, 1), K = 2e5 modes: the sheet's R(L)
    normalised by the signal (sum lambda_k b_k = 1).  deq's source
    exponent is r/2.  */
-START_TEST(depth_rrs_sheet_values)
+/* s_k = k^-alpha, v_k = k^-(1 + 2 alpha r), k = 1..n.  */
+static deq_spectrum *power_spectrum(double alpha, double r, double n)
 {
   deq_powerlaw pl;
   deq_powerlaw_init(&pl);
-  pl.alpha = 2;
-  pl.r = 0.5;
-  pl.n = 2e5;
+  pl.alpha = alpha;
+  pl.r = r;
+  pl.n = n;
   deq_spectrum *sp;
   ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  return sp;
+}
+
+START_TEST(depth_rrs_sheet_values)
+{
+  deq_spectrum *sp = power_spectrum(2, 0.5, 2e5);
   static const double want[] = { 0.0333271, 0.0155012, 0.00728472,
                                  0.00348435, 0.00169273, 0.000831646 };
   double L = 4;
@@ -146,13 +153,7 @@ START_TEST(depth_rrs_risk_limit_and_twin)
   ck_assert_msg(fabs(gap[0] / gap[1] - 100) < 1, "gaps %g %g", gap[0],
                 gap[1]);
 
-  deq_powerlaw pl;
-  deq_powerlaw_init(&pl);
-  pl.alpha = 1.5;
-  pl.r = 0.25;
-  pl.n = 5000;
-  deq_spectrum *sp;
-  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  deq_spectrum *sp = power_spectrum(1.5, 0.25, 5000);
   double Rs, gs, Rmp;
   ck_assert_st(deq_icl_depth_rrs(&Rs, &gs, sp, 16), DEQ_OK);
   ck_assert_st(deq_icl_depth_rrs_risk(&R, gs, sp, 16), DEQ_OK);
