@@ -20,6 +20,12 @@
  * sum_k w_k P_k[T,T] (+ the atom's plain box sum).  V is symmetric, so
  * row i needs columns j <= i only (P[i-1,i] = P[i,i-1]), and e_T comes
  * out after row T: the whole curve in O(T^2 nq), extendable row by row.
+ * One pass per row: V[i,j] needs only row i-1 (its rung sums
+ * sum_k rung_k P_k[i-1,j-1] are accumulated while row i-1 is written)
+ * and the sources kappa(i+j-2), precomputed once per r (about 1.5x
+ * fewer cycles than two passes; the cost is still O(T^2 nq), memory
+ * bound at large T: the generating-function diagonal that would avoid
+ * the T^2 table is not implemented).
  * When the rungs have died out (convergent phases) the recursion stops
  * at row K and P_k[T,T] = a_k^(2(T-K)) P_k[K,K] (curve_try_freeze).
  * The O(T^4) form of the spec is kept as deq_cot_risk_ladder.  */
@@ -38,7 +44,7 @@
 /* Quadrature nodes for depths up to T: a^2T is peaked at the spectrum's
    edges with a width ~ T^-1/2 in theta, so nq grows like sqrt(T); in
    powers of two so that a sweep restarts only a few times.  */
-static size_t nq_for(size_t T)
+static size_t nq_for(size_t T)   /* a multiple of 4 (curve_row) */
 {
   size_t nq = COT_NQ_MIN;
   while ((double)nq < 16 * sqrt((double)T)) nq *= 2;
@@ -73,7 +79,11 @@ struct deq_cot_curve {
   double *apow;               /* a_k^(i-1) for the next row i */
   double *Pp, *Pc;            /* rows i-1 and i: [j * nq + k], j = 0..i */
   double *Qp, *Qc;            /* the atom's box sums (a = 1) */
-  double *ajp;                /* a_k^(j-1) along a row */
+  double *a2;                 /* a_k^2 */
+  double *kap;                /* kappa(r) = sum_k src_k a_k^r, r < nkap */
+  size_t nkap, kapcap;
+  double *sdp, *sdc;          /* sum_k rung_k P_k[i-1, j-1] for row i (sdp)
+                                 and for row i + 1 (sdc), by column j */
   size_t rows_cap;            /* columns allocated per row */
   double *e;                  /* e[0..ne-1] */
   size_t ne, ecap;
@@ -94,7 +104,10 @@ static void curve_release(deq_cot_curve *c)
   free(c->rung);
   free(c->l1p);
   free(c->apow);
-  free(c->ajp);
+  free(c->a2);
+  free(c->kap);
+  free(c->sdp);
+  free(c->sdc);
   free(c->Pp);
   free(c->Pc);
   free(c->Qp);
@@ -103,9 +116,10 @@ static void curve_release(deq_cot_curve *c)
   free(c->Pk);
   c->Pk = NULL;
   c->frozen = 0;
-  c->a = c->src = c->rung = c->l1p = c->apow = c->ajp = NULL;
+  c->a = c->src = c->rung = c->l1p = c->apow = c->a2 = NULL;
+  c->kap = c->sdp = c->sdc = NULL;
   c->Pp = c->Pc = c->Qp = c->Qc = c->e = NULL;
-  c->rows_cap = c->ne = c->ecap = 0;
+  c->rows_cap = c->ne = c->ecap = c->nkap = c->kapcap = 0;
 }
 
 void deq_cot_curve_free(deq_cot_curve *c)
@@ -126,16 +140,17 @@ static deq_status curve_reset(deq_cot_curve *c, size_t nq)
   c->rung = malloc(nq * sizeof *c->rung);
   c->l1p = malloc(nq * sizeof *c->l1p);
   c->apow = malloc(nq * sizeof *c->apow);
-  c->ajp = malloc(nq * sizeof *c->ajp);
+  c->a2 = malloc(nq * sizeof *c->a2);
   c->ecap = 64;
   c->e = malloc(c->ecap * sizeof *c->e);
-  if (!c->a || !c->src || !c->rung || !c->l1p || !c->apow || !c->ajp || !c->e) {
+  if (!c->a || !c->src || !c->rung || !c->l1p || !c->apow || !c->a2 || !c->e) {
     curve_release(c);
     return DEQ_ENOMEM;
   }
   for (size_t k = 0; k < nq; k++) {
     double l = c->law.lambda[k], w = c->law.w[k];
     c->a[k] = 1 - c->gamma * l;
+    c->a2[k] = c->a[k] * c->a[k];
     c->l1p[k] = c->a[k] > 0 ? log1p(-c->gamma * l) : NAN;
     c->src[k] = w * (l * l + c->nw * l);
     c->rung[k] = w * l * l;
@@ -185,6 +200,15 @@ static deq_status curve_reserve(deq_cot_curve *c, size_t i)
     size_t cap = 2 * c->ecap > i + 1 ? 2 * c->ecap : i + 1;
     if ((st = grow(&c->e, cap)) != DEQ_OK) return st;
     c->ecap = cap;
+  }
+  if (c->sbar > 0 && !c->frozen && 2 * i + 1 > c->kapcap) {
+    size_t cap = 2 * c->kapcap > 2 * i + 1 ? 2 * c->kapcap : 2 * i + 1;
+    if (cap < 128) cap = 128;
+    if ((st = grow(&c->kap, cap)) != DEQ_OK
+        || (st = grow(&c->sdp, cap / 2 + 2)) != DEQ_OK
+        || (st = grow(&c->sdc, cap / 2 + 2)) != DEQ_OK)
+      return st;
+    c->kapcap = cap;
   }
   if (c->sbar > 0 && !c->frozen && i + 1 > c->rows_cap) {
     size_t cap = c->rows_cap ? 2 * c->rows_cap : 64;
@@ -271,34 +295,48 @@ static deq_status curve_row(deq_cot_curve *c)
     ladder = frozen_ladder(c, i);
   } else if (c->sbar > 0) {
     double *Pp = c->Pp, *Pc = c->Pc, *Qp = c->Qp, *Qc = c->Qc;
-    const double *a = c->a;
-    for (size_t k = 0; k < nq; k++) {
-      Pc[k] = 0;
-      c->ajp[k] = 1;
+    const double *a = c->a, *a2 = c->a2, *rung = c->rung;
+    /* the sources kappa(r), r <= 2i - 2, by running powers a_k^r */
+    for (; c->nkap <= 2 * i - 2; c->nkap++) {
+      double s = 0;
+      for (size_t k = 0; k < nq; k++) {
+        s += c->src[k] * c->apow[k];
+        c->apow[k] *= a[k];
+      }
+      c->kap[c->nkap] = s;
     }
+    /* sdp[j] = sum_k rung_k P_k[i-1, j-1] came from row i - 1 (0 for
+       j = 1 and on row 1); row i leaves the next row's sums in sdc */
+    c->sdp[1] = 0;
+    for (size_t k = 0; k < nq; k++) Pc[k] = 0;
     Qc[0] = 0;
     for (size_t j = 1; j <= i; j++) {
       const double *up = j < i ? Pp + j * nq : Pc + (i - 1) * nq;
       double upQ = j < i ? Qp[j] : Qc[i - 1];
       const double *diag = Pp + (j - 1) * nq, *left = Pc + (j - 1) * nq;
       double *cur = Pc + j * nq;
-      double s = 0;
-      for (size_t k = 0; k < nq; k++)
-        s += c->src[k] * c->apow[k] * c->ajp[k] + c->rung[k] * diag[k];
-      double V = c->sbar * s;
-      for (size_t k = 0; k < nq; k++) {
-        cur[k] = V + a[k] * (up[k] + left[k]) - a[k] * a[k] * diag[k];
-        c->ajp[k] *= a[k];
-      }
+      double V = c->sbar * (c->kap[i + j - 2] + c->sdp[j]);
+      /* four partial sums (nq is a multiple of 4): independent chains
+         the compiler can pipeline and vectorise */
+      double sd[4] = { 0, 0, 0, 0 };
+      for (size_t k = 0; k < nq; k += 4)
+        for (size_t m = 0; m < 4; m++) {
+          double v = V + a[k + m] * (up[k + m] + left[k + m])
+                     - a2[k + m] * diag[k + m];
+          cur[k + m] = v;
+          sd[m] += rung[k + m] * v;
+        }
+      c->sdc[j + 1] = (sd[0] + sd[1]) + (sd[2] + sd[3]);
       Qc[j] = V + upQ + Qc[j - 1] - Qp[j - 1];
       if (!(fabs(V) < COT_BIG)) c->diverged = 1;
       vmax = fmax(vmax, fabs(V));
     }
-    for (size_t k = 0; k < nq; k++) {
+    for (size_t k = 0; k < nq; k++)
       ladder += c->law.w[k] * Pc[i * nq + k];
-      c->apow[k] *= a[k];
-    }
     ladder += c->law.atom * Qc[i];
+    double *t = c->sdp;
+    c->sdp = c->sdc;
+    c->sdc = t;
     c->Pp = Pc;
     c->Pc = Pp;
     c->Qp = Qc;

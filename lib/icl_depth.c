@@ -150,6 +150,28 @@ static double rrs_risk(double gamma, void *p)
   return sum;
 }
 
+/* The largest eigenvalue that carries target power (0: none).  */
+static double rrs_smax(const deq_spectrum *sp)
+{
+  double smax = 0;
+  for (size_t i = 0; i < sp->n; i++)
+    if (sp->v[i] > 0 && sp->s[i] > smax) smax = sp->s[i];
+  return smax;
+}
+
+deq_status deq_icl_depth_rrs_risk(double *R, double gamma,
+                                  const deq_spectrum *sp, double layers)
+{
+  if (!R || !sp) return DEQ_EINVAL;
+  *R = NAN;
+  if (!(layers >= 1) || layers > DEPTH_MAX_LAYERS || layers != floor(layers)
+      || !(gamma >= 0) || !isfinite(gamma) || !(rrs_smax(sp) > 0))
+    return DEQ_EDOM;
+  rrs_ctx c = { sp, layers };
+  *R = rrs_risk(gamma, &c);
+  return isinf(*R) ? DEQ_EDIVERGE : DEQ_OK;
+}
+
 deq_status deq_icl_depth_rrs(double *R, double *gamma, const deq_spectrum *sp,
                              double layers)
 {
@@ -158,9 +180,7 @@ deq_status deq_icl_depth_rrs(double *R, double *gamma, const deq_spectrum *sp,
   if (gamma) *gamma = NAN;
   if (!(layers >= 1) || layers > DEPTH_MAX_LAYERS || layers != floor(layers))
     return DEQ_EDOM;
-  double smax = 0;
-  for (size_t i = 0; i < sp->n; i++)
-    if (sp->v[i] > 0 && sp->s[i] > smax) smax = sp->s[i];
+  double smax = rrs_smax(sp);
   if (!(smax > 0)) return DEQ_EDOM;   /* no target power to learn */
   rrs_ctx c = { sp, layers };
   deq_root r;

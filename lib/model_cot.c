@@ -252,12 +252,15 @@ const deq_model_type deq_model_cot = {
 
 /* ------------------------------------------------------------ deq icl-depth */
 
-enum { D_ALPHA, D_NOISE, D_GAMMA, D_LAYERS, D_D, D_NPARAM };
+enum { D_ALPHA, D_NOISE, D_GAMMA, D_LAYERS, D_SPECTRUM, D_D, D_NPARAM };
 
+/* --alpha is required unless --spectrum (infinite context) is given
+   (depth_validate); its default Inf is that of --spectrum.  */
 static const deq_param depth_params[D_NPARAM] = {
-  [D_ALPHA] = { "alpha", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-                | DEQ_PARAM_OPEN_MIN, 0, 0, INFINITY, NULL, "GRID",
-                "context length / dimension, P/D > 0" },
+  [D_ALPHA] = { "alpha", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_INF
+                | DEQ_PARAM_OPEN_MIN, INFINITY, 0, INFINITY, NULL, "GRID",
+                "context length / dimension, P/D > 0 (required unless "
+                "--spectrum; inf: infinite context, isotropic tokens)" },
   [D_NOISE] = { "noise", DEQ_PARAM_REAL, DEQ_PARAM_GRID, 0, 0, INFINITY, NULL,
                 "GRID", "label noise variance sigma^2 >= 0" },
   [D_GAMMA] = { "gamma", DEQ_PARAM_REAL, DEQ_PARAM_GRID, NAN, 0, INFINITY,
@@ -266,6 +269,12 @@ static const deq_param depth_params[D_NPARAM] = {
   [D_LAYERS] = { "layers", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_SHARED
                  | DEQ_PARAM_INTEGER, 1, 1, 1e6, NULL, "GRID",
                  "depth L >= 1: gradient steps" },
+  [D_SPECTRUM] = { "spectrum", DEQ_PARAM_SPECTRUM, 0, 0, 0, 0, NULL, "SPEC",
+                   "infinite context with random rotations (sheet section "
+                   "3.3, RECONSTRUCTION, numeric only): token covariance "
+                   "eigenvalues s_k and task powers v_k (--target); E_g = "
+                   "min_gamma sum_k v_k (1 - gamma s_k/L)^(2L); implies "
+                   "alpha = inf" },
   [D_D] = { "D", DEQ_PARAM_COUNT, DEQ_PARAM_INTEGER, 100, 1, 4096, NULL, "D",
             "Monte Carlo: the dimension D (context P = round(alpha D))" },
 };
@@ -280,15 +289,66 @@ static const deq_column depth_columns[] = {
 };
 #define D_NCOL (sizeof depth_columns / sizeof depth_columns[0])
 
+static deq_status depth_validate(const double *x, const void *const *obj,
+                                 const unsigned char *given, deq_error *err)
+{
+  (void)x;
+  (void)obj;
+  const char *msg = NULL;
+  if (given[D_SPECTRUM] && given[D_ALPHA])
+    msg = "--spectrum is the infinite-context model (alpha = inf): drop "
+          "--alpha (finite context with a spectrum is not covered)";
+  else if (!given[D_SPECTRUM] && !given[D_ALPHA])
+    msg = "needs --alpha GRID (or --spectrum SPEC for infinite context)";
+  if (msg) {
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    return DEQ_EINVAL;
+  }
+  return DEQ_OK;
+}
+
+/* The token spectrum at infinite context: the one given, or isotropic
+   (one atom s = 1 with all the signal, v = 1).  */
+static const deq_spectrum *depth_spectrum(const void *const *obj,
+                                          deq_spectrum *iso, double *one)
+{
+  if (obj[D_SPECTRUM]) return obj[D_SPECTRUM];
+  *one = 1;
+  *iso = (deq_spectrum){ .n = 1, .s = one, .m = one, .v = one, .dim = 1,
+                         .rank = 1, .trace = 1, .signal = 1, .exact = 1 };
+  return iso;
+}
+
+/* alpha = Inf (sheet section 3.3): E_g is the spectrum sum, the noise
+   enters only through E_test = noise + E_g.  */
+static deq_status depth_solve_infinite(deq_icl_depth_point *pt,
+                                       const double *x,
+                                       const void *const *obj)
+{
+  deq_spectrum iso;
+  double one;
+  const deq_spectrum *sp = depth_spectrum(obj, &iso, &one);
+  double R = NAN, gamma = x[D_GAMMA];
+  deq_status st = isnan(gamma) ? deq_icl_depth_rrs(&R, &gamma, sp,
+                                                   x[D_LAYERS])
+                               : deq_icl_depth_rrs_risk(&R, gamma, sp,
+                                                        x[D_LAYERS]);
+  *pt = (deq_icl_depth_point){ .alpha = INFINITY, .layers = x[D_LAYERS],
+                               .noise = x[D_NOISE], .gamma = gamma,
+                               .E_test = x[D_NOISE] + R, .E_g = R,
+                               .status = st };
+  return st;
+}
+
 static deq_status depth_solve(void *point, void *ws, const double *x,
                               const void *const *obj, const void *warm,
                               deq_error *err)
 {
   (void)ws;
-  (void)obj;
   (void)warm;
   (void)err;
   deq_icl_depth_point *pt = point;
+  if (isinf(x[D_ALPHA])) return depth_solve_infinite(pt, x, obj);
   if (isnan(x[D_GAMMA]))
     return deq_icl_depth_optimal(pt, x[D_LAYERS], x[D_ALPHA], x[D_NOISE]);
   return deq_icl_depth_risk(pt, x[D_GAMMA], x[D_LAYERS], x[D_ALPHA],
@@ -304,6 +364,17 @@ static deq_status depth_mp(void *point, const double *x,
   deq_status st = depth_solve(point, NULL, x, obj, NULL, NULL);
   if (st != DEQ_OK) return st;
   double R;
+  if (isinf(x[D_ALPHA])) {
+    deq_spectrum iso;
+    double one;
+    st = deq_mp_icl_depth_rrs_risk(&R, pt->gamma,
+                                   depth_spectrum(obj, &iso, &one),
+                                   x[D_LAYERS], prec);
+    pt->E_g = R;
+    pt->E_test = x[D_NOISE] + R;
+    pt->status = st;
+    return st;
+  }
   st = deq_mp_icl_depth_risk(&R, pt->gamma, x[D_LAYERS], x[D_ALPHA],
                              x[D_NOISE], 0, prec);
   pt->E_test = R;
@@ -332,8 +403,12 @@ static deq_status depth_mc(deq_mc_estimate *est, void *ws, const double *x,
 {
   (void)ws;
   (void)obj;
-  (void)err;
   const deq_icl_depth_point *p = points;
+  if (isinf(x[D_ALPHA])) {
+    snprintf(err->message, sizeof err->message, "deq mc icl-depth simulates "
+             "a finite context: give a finite --alpha (no --spectrum)");
+    return DEQ_EUNSUP;
+  }
   double *gamma = malloc(ns * sizeof *gamma);
   if (!gamma) return DEQ_ENOMEM;
   for (size_t j = 0; j < ns; j++) gamma[j] = p[j].gamma;
@@ -359,6 +434,7 @@ const deq_model_type deq_model_icl_depth = {
   .point_size = sizeof(deq_icl_depth_point),
   .status_offset = offsetof(deq_icl_depth_point, status),
   .warm_axes = 1,
+  .validate = depth_validate,
   .solve = depth_solve,
   .row = depth_row,
   .plot_y = "E_test",

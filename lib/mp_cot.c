@@ -209,3 +209,35 @@ deq_status deq_mp_cot_risk(double *e, size_t T, double alpha, double tau,
   mp_vec_free(VS, VS ? T1 * T1 : 0);
   return st;
 }
+
+deq_status deq_mp_icl_depth_rrs_risk(double *R, double gamma,
+                                     const deq_spectrum *sp, double layers,
+                                     long prec)
+{
+  if (!R || !sp) return DEQ_EINVAL;
+  *R = NAN;
+  if (prec < 53 || prec > (long)MPFR_PREC_MAX / 2) return DEQ_EINVAL;
+  int has_target = 0;
+  for (size_t i = 0; i < sp->n; i++)
+    if (sp->v[i] > 0 && sp->s[i] > 0) has_target = 1;
+  if (!(layers >= 1) || layers > 1e9 || layers != floor(layers)
+      || !(gamma >= 0) || !isfinite(gamma) || !has_target)
+    return DEQ_EDOM;
+  unsigned long L = (unsigned long)layers;
+  mpfr_t sum, x, t;
+  mpfr_inits2(prec, sum, x, t, (mpfr_ptr)0);
+  mpfr_set_zero(sum, 1);
+  for (size_t i = 0; i < sp->n; i++) {
+    /* v_i (1 - gamma s_i/L)^(2L) */
+    mpfr_set_d(x, gamma, RND);
+    mpfr_mul_d(x, x, sp->s[i], RND);
+    mpfr_div_ui(x, x, L, RND);
+    mpfr_ui_sub(x, 1, x, RND);
+    mpfr_pow_ui(t, x, 2 * L, RND);
+    mpfr_mul_d(t, t, sp->v[i], RND);
+    mpfr_add(sum, sum, t, RND);
+  }
+  *R = mpfr_get_d(sum, RND);
+  mpfr_clears(sum, x, t, (mpfr_ptr)0);
+  return isinf(*R) ? DEQ_EDIVERGE : DEQ_OK;
+}

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "deq/freeprob.h"
 #include "deq/status.h"
 #include "mp_law_impl.h"
 
@@ -14,9 +15,9 @@ int deq_mp_law_init(deq_mp_law *law, double q, size_t n)
   if (!(q > 0) || !isfinite(q) || n == 0) return DEQ_EINVAL;
   double sq = sqrt(q), r = 2 * sq;
   law->q = q;
-  law->lo = (1 - sq) * (1 - sq);
-  law->hi = (1 + sq) * (1 + sq);
-  law->atom = q > 1 ? 1 - 1 / q : 0;
+  /* the edges and the atom: the public closed forms (freeprob) */
+  deq_status st = deq_freeprob_mp_edges(&law->lo, &law->hi, &law->atom, q, 1);
+  if (st != DEQ_OK) return st;
   law->n = n;
   law->lambda = malloc(n * sizeof *law->lambda);
   law->w = malloc(n * sizeof *law->w);
@@ -43,7 +44,10 @@ void deq_mp_law_free(deq_mp_law *law)
   law->lambda = law->w = NULL;
 }
 
-/* q z g^2 + (z - 1 + q) g + 1 = 0; g ~ -1/z at infinity.  sigma = +1
+/* The real-axis twin of deq_freeprob_mp_stieltjes (which takes Im z >= 0
+   and returns boundary values): for real z off the support, with g' and
+   the root chosen without cancellation far from the support.
+   q z g^2 + (z - 1 + q) g + 1 = 0; g ~ -1/z at infinity.  sigma = +1
    right of the support, -1 left of it (negative z, or the gap (0, lo)). */
 void deq_mp_law_stieltjes(double *g, double *dg, double q, double z)
 {

@@ -1,7 +1,10 @@
 /* lib/mp_law_impl.h -- the Marchenko-Pastur law of a sample covariance
  * with identity population (ratio q = dim/samples, mean 1): quadrature
  * nodes and its Stieltjes transform in closed form.  Private; used by
- * the depth (icl_depth.c) and chain-of-thought (cot.c) modules.  */
+ * the depth (icl_depth.c) and chain-of-thought (cot.c) modules.  The
+ * edges and the atom come from the public closed forms of deq/freeprob.h
+ * (deq_freeprob_mp_edges); the Stieltjes transform here is their
+ * real-axis form with its derivative.  */
 #ifndef DEQ_MP_LAW_IMPL_H
 #define DEQ_MP_LAW_IMPL_H
 

@@ -101,15 +101,22 @@ END_TEST
 /* Section 3.3, (a, r) = (2, 1), K = 2e5 modes: the sheet's R(L)
    normalised by the signal (sum lambda_k b_k = 1).  deq's source
    exponent is r/2.  */
-START_TEST(depth_rrs_sheet_values)
+/* s_k = k^-alpha, v_k = k^-(1 + 2 alpha r), k = 1..n.  */
+static deq_spectrum *power_spectrum(double alpha, double r, double n)
 {
   deq_powerlaw pl;
   deq_powerlaw_init(&pl);
-  pl.alpha = 2;
-  pl.r = 0.5;
-  pl.n = 2e5;
+  pl.alpha = alpha;
+  pl.r = r;
+  pl.n = n;
   deq_spectrum *sp;
   ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  return sp;
+}
+
+START_TEST(depth_rrs_sheet_values)
+{
+  deq_spectrum *sp = power_spectrum(2, 0.5, 2e5);
   static const double want[] = { 0.0333271, 0.0155012, 0.00728472,
                                  0.00348435, 0.00169273, 0.000831646 };
   double L = 4;
@@ -122,6 +129,56 @@ START_TEST(depth_rrs_sheet_values)
     ck_assert(g > 0 && g < 2 * L);
   }
   deq_spectrum_free(sp);
+}
+END_TEST
+
+/* The sum at a given gamma: the finite-alpha risk tends to it like
+   1/alpha (isotropic tokens), the MPFR twin agrees, and the minimiser of
+   deq_icl_depth_rrs is a minimum of it.  */
+START_TEST(depth_rrs_risk_limit_and_twin)
+{
+  deq_spectrum *iso;
+  double one = 1;
+  ck_assert_st(deq_spectrum_from_arrays(&iso, 1, &one, NULL, &one, NULL),
+               DEQ_OK);
+  double R, gap[2];
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 0.5, iso, 4), DEQ_OK);
+  ck_assert_double_eq_tol(R, pow(0.875, 8), 1e-15);
+  for (int i = 0; i < 2; i++) {
+    deq_icl_depth_point p;
+    ck_assert_st(deq_icl_depth_risk(&p, 0.5, 4, i ? 1e8 : 1e6, 0), DEQ_OK);
+    gap[i] = p.E_g - R;
+  }
+  ck_assert(fabs(gap[0]) < 1e-6);
+  ck_assert_msg(fabs(gap[0] / gap[1] - 100) < 1, "gaps %g %g", gap[0],
+                gap[1]);
+
+  deq_spectrum *sp = power_spectrum(1.5, 0.25, 5000);
+  double Rs, gs, Rmp;
+  ck_assert_st(deq_icl_depth_rrs(&Rs, &gs, sp, 16), DEQ_OK);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, gs, sp, 16), DEQ_OK);
+  ck_assert_double_eq(R, Rs);
+  for (int sgn = -1; sgn <= 1; sgn += 2) {
+    double Rn;
+    ck_assert_st(deq_icl_depth_rrs_risk(&Rn, gs * (1 + sgn * 1e-3), sp, 16),
+                 DEQ_OK);
+    ck_assert(Rn > R);
+  }
+  ck_assert_st(deq_mp_icl_depth_rrs_risk(&Rmp, gs, sp, 16, 256), DEQ_OK);
+  ck_assert_msg(fabs(Rmp - R) < 1e-13 * R, "%.17g vs %.17g", R, Rmp);
+  /* bad input */
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, -1, sp, 16), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 1, sp, 0), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 1, sp, 2.5), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, NAN, sp, 2), DEQ_EDOM);
+  ck_assert(isnan(R));
+  ck_assert_st(deq_mp_icl_depth_rrs_risk(&R, -1, sp, 16, 256), DEQ_EDOM);
+  ck_assert_st(deq_icl_depth_rrs_risk(NULL, 1, sp, 2), DEQ_EINVAL);
+  /* lr beyond stability: the sum overflows to +Inf, never NaN */
+  ck_assert_st(deq_icl_depth_rrs_risk(&R, 1e300, sp, 1000), DEQ_EDIVERGE);
+  ck_assert(isinf(R) && R > 0);
+  deq_spectrum_free(sp);
+  deq_spectrum_free(iso);
 }
 END_TEST
 
@@ -279,6 +336,29 @@ START_TEST(cot_tail_matches_ladder)
   ck_assert_st(deq_cot_curve_at(&v, c, 3000), DEQ_OK);
   ck_assert_rel(v, 0.1 / 19, 1e-12);
   deq_cot_curve_free(c);
+}
+END_TEST
+
+/* Moderate depth in every phase: the fused row recursion (one pass per
+   row, sources kappa(r) precomputed) against the values of the earlier
+   two-pass recursion at T = 300 (which matched the O(T^4) ladder to
+   1e-12 wherever that is affordable, T <= 40 above).  */
+START_TEST(cot_recursion_regression_T300)
+{
+  static const double cases[][4] = {
+    { 2, 4, 0.1, 0.099999999928421984 },       /* exponential */
+    { 0.6, 8, 0.1, 0.64321951986898718 },      /* saturation */
+    { 2, 1.5, 0.1, 1.5243161682066297e+54 },   /* amplification */
+    { 2, 2.6, 0.1, 0.10000380018779735 },      /* just above tau_c */
+    { 1, 4, 0.1, 0.80989914996819201 },        /* polynomial */
+  };
+  static double e[301];
+  for (size_t i = 0; i < 5; i++) {
+    ck_assert_st(deq_cot_risk_curve(e, 300, cases[i][0], cases[i][1],
+                                    cases[i][2]), DEQ_OK);
+    ck_assert_msg(test_reldiff(e[300], cases[i][3], 0) < 1e-12,
+                  "case %zu: %.17g vs %.17g", i, e[300], cases[i][3]);
+  }
 }
 END_TEST
 
@@ -527,6 +607,7 @@ int main(void)
   tcase_add_test(tc, depth_mpfr_twin);
   tcase_add_test(tc, depth_monotone_in_layers);
   tcase_add_test(tc, depth_rrs_sheet_values);
+  tcase_add_test(tc, depth_rrs_risk_limit_and_twin);
   tcase_add_test(tc, depth_bad_input);
   tcase_add_test(tc, cot_sheet_table);
   tcase_add_test(tc, cot_one_step_is_ols);
@@ -534,6 +615,7 @@ int main(void)
   tcase_add_test(tc, cot_limit_is_ols_fixed_point);
   tcase_add_test(tc, cot_recursion_matches_ladder);
   tcase_add_test(tc, cot_tail_matches_ladder);
+  tcase_add_test(tc, cot_recursion_regression_T300);
   tcase_add_test(tc, cot_mpfr_twin);
   tcase_add_test(tc, cot_curve_object);
   tcase_add_test(tc, cot_phase_examples);

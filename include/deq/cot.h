@@ -68,6 +68,14 @@ deq_status deq_icl_depth_optimal(deq_icl_depth_point *out, double layers,
 deq_status deq_icl_depth_rrs(double *R, double *gamma, const deq_spectrum *sp,
                              double layers);
 
+/* The same sum at a given learning rate gamma >= 0 (not minimised):
+   R(gamma; L) = sum_i v_i (1 - gamma s_i/L)^(2L), the alpha -> Inf limit
+   of deq_icl_depth_risk minus the noise when the spectrum is isotropic
+   (one atom s = 1, v = 1).  DEQ_EDOM for gamma < 0, bad layers or a
+   spectrum without target power; DEQ_EDIVERGE when the sum overflows.  */
+deq_status deq_icl_depth_rrs_risk(double *R, double gamma,
+                                  const deq_spectrum *sp, double layers);
+
 /* ------------------------------------------------------------ chain of thought */
 
 typedef enum deq_cot_phase {
@@ -141,6 +149,11 @@ deq_status deq_mp_cot_risk(double *e, size_t T, double alpha, double tau,
 deq_status deq_mp_icl_depth_risk(double *R, double gamma, double layers,
                                  double alpha, double noise, size_t nq,
                                  long prec);
+
+/* deq_icl_depth_rrs_risk with prec bits.  */
+deq_status deq_mp_icl_depth_rrs_risk(double *R, double gamma,
+                                     const deq_spectrum *sp, double layers,
+                                     long prec);
 
 /* ------------------------------------------------------------ Monte Carlo */
 

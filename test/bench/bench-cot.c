@@ -3,7 +3,8 @@
  * phases (the ladder recursion until its rungs die out, then O(nq) per
  * depth); the full O(T^2 nq) recursion near criticality (tau just above
  * tau_c, alpha = 1) to T = 500, 1000, 2000; the depth model's optimal
- * learning rate.  DEQ_BENCH_COT_TMAX (default 2000) caps the
+ * learning rate, and its infinite-context power law on 2e5 modes.
+ * DEQ_BENCH_COT_TMAX (default 2000) caps the
  * full-recursion sweeps.  */
 #include <config.h>
 #include <stdlib.h>
@@ -54,6 +55,22 @@ int main(void)
     if (deq_icl_depth_optimal(&p, L, 1, 0.1) != DEQ_OK) return 1;
   }
   bench_report("icl_depth_optimal_L1_to_1024", bench_now() - t0, "s");
+
+  /* infinite context (sheet section 3.3): a power law of 2e5 modes */
+  deq_powerlaw pl;
+  deq_powerlaw_init(&pl);
+  pl.alpha = 2;
+  pl.r = 0.5;
+  pl.n = 2e5;
+  deq_spectrum *sp;
+  if (deq_spectrum_powerlaw(&sp, &pl) != DEQ_OK) return 1;
+  t0 = bench_now();
+  for (double L = 1; L <= 1024; L *= 2) {
+    double R, g;
+    if (deq_icl_depth_rrs(&R, &g, sp, L) != DEQ_OK) return 1;
+  }
+  bench_report("icl_depth_rrs_2e5_modes_L1_to_1024", bench_now() - t0, "s");
+  deq_spectrum_free(sp);
   free(e);
   return 0;
 }

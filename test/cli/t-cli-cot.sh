@@ -73,6 +73,47 @@ if ok "icl-depth fixed gamma" icl-depth --alpha 2 --noise 0.5 --gamma 0.5 --laye
   # L = 1: s2 + 1 - 2g + g^2 (1 + (1 + s2)/alpha)
   close "closed form" "$(col E_test)" "$(calc "0.5 + 1 - 1 + 0.25 * (1 + 1.5 / 2)")" 1e-13
 fi
+# ------------------------------------------- icl-depth at infinite context
+# Sheet section 3.3 (RRS, reconstruction): capacity k^-2, source exponent
+# r = 1 (deq's source r = 0.5); E_g normalised by the signal zeta(3) gives
+# the sheet's six digits.
+run icl-depth --help
+check "icl-depth --help labels --spectrum" grep -q "3.3, RECONSTRUCTION" "$OUT"
+if ok "infinite context power law" icl-depth --spectrum powerlaw:alpha=2,n=200000 --target source:r=0.5 --layers 4,8,128 --certify; then
+  same "alpha column" "$(col alpha 1)" inf
+  close "R(4)" "$(calc "$(col E_g 1) / 1.2020569031595942")" 0.0333271 1.6e-6
+  close "R(8)" "$(calc "$(col E_g 2) / 1.2020569031595942")" 0.0155012 1.6e-6
+  close "R(128)" "$(calc "$(col E_g 3) / 1.2020569031595942")" 0.000831646 1.6e-6
+  rel=$(sed -n 's/.*largest relative difference \([^ ]*\) .*/\1/p' "$ERR")
+  check "infinite context MPFR 1e-12" near "$rel" 0 0 1e-12
+fi
+# At a given gamma the sum itself, summed independently here
+if ok "infinite context fixed gamma" icl-depth --spectrum powerlaw:alpha=2,n=20000 --target source:r=0.5 --layers 4 --gamma 5 --noise 0.2; then
+  want=$(awk 'BEGIN { s = 0; for (k = 20000; k >= 1; k--) { x = 1 - 5 / (4 * k * k); s += x ^ 8 / (k * k * k) }; printf "%.17g", s }')
+  close "sum" "$(col E_g)" "$want" 1e-12
+  close "E_test = noise + E_g" "$(col E_test)" "$(calc "$(col E_g) + 0.2")" 1e-14
+fi
+# --alpha inf (isotropic tokens) is the limit of the finite-alpha solver:
+# (1 - gamma/L)^(2L) at a given gamma, with a gap shrinking like 1/alpha;
+# 0 at the optimum.
+if ok "alpha inf" icl-depth --alpha inf,1e6,1e8 --layers 4 --gamma 0.5 --noise 0; then
+  close "closed form" "$(col E_g 1)" "$(calc "0.875 ^ 8")" 1e-14
+  g6=$(calc "$(col E_g 2) - $(col E_g 1)")
+  g8=$(calc "$(col E_g 3) - $(col E_g 1)")
+  check "alpha 1e6 close" near "$g6" 0 0 1e-6
+  close "gap shrinks like 1/alpha" "$(calc "$g6 / $g8")" 100 0.01
+fi
+if ok "alpha inf optimal" icl-depth --alpha inf,1e5 --layers 4 --noise 0.1; then
+  same "gamma* = L" "$(col gamma 1)" 4
+  same "E_g = 0" "$(col E_g 1)" 0
+  check "alpha 1e5 near the limit" near "$(col E_g 2)" 0 0 2e-6
+fi
+error "spectrum with alpha" 1 "drop --alpha" icl-depth --alpha 2 --spectrum powerlaw:alpha=2,n=100 --target source:r=0.5
+error "neither alpha nor spectrum" 1 "needs --alpha" icl-depth --layers 2
+error "spectrum without target" 1 "target" icl-depth --spectrum powerlaw:alpha=2,n=100
+run mc icl-depth --alpha inf --layers 4 --trials 4
+check "mc icl-depth alpha inf refused" [ "$RC" -eq 1 ]
+check "mc icl-depth alpha inf: why" grep -q "finite context" "$ERR"
 # ---------------------------------------------------------------- Monte Carlo
 if ok "mc cot" mc cot --alpha 2 --noise 0.1 --depth 1,2,5 --d 60 --tests 4 --trials 10 --seed 3 --threads 2; then
   for k in 1 2 3; do
