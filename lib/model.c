@@ -16,6 +16,7 @@ static const deq_model_type *const all_types[] = {
   &deq_model_icl, &deq_model_cot, &deq_model_icl_depth, &deq_model_sgd,
   &deq_model_flow,
   &deq_model_gd,
+  &deq_model_frontier,
   NULL
 };
 

@@ -271,6 +271,7 @@ extern const deq_model_type deq_model_icl_depth;
 extern const deq_model_type deq_model_sgd;
 extern const deq_model_type deq_model_flow;
 extern const deq_model_type deq_model_gd;
+extern const deq_model_type deq_model_frontier;
 
 #ifdef __cplusplus
 }
