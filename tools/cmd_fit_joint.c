@@ -41,7 +41,9 @@ static const char joint_help[] =
   "  -h, --help       print this help\n\n"
   "Rows: floor a p b q (the law), N_opt t_opt L_opt (frontier exponents,\n"
   "errors by the delta method), chi2_dof birge n dof.  Columns: quantity\n"
-  "value se predicted.  The predicted model exponent is the sheet's\n"
+  "value se drift predicted; drift is |p(lower half) - p(upper half)| of\n"
+  "the N range (q likewise over t), the systematic error of a law that\n"
+  "holds only asymptotically.  The predicted model exponent is the sheet's\n"
   "corrected bottleneck min(2 alpha r, alpha); the compute-optimal row\n"
   "for r > 1/2 comes from the cross term t^-(1-1/alpha)/N, which the\n"
   "two-term law does not contain: there the fitted and predicted frontier\n"
@@ -133,7 +135,8 @@ static int need_column(long *col, const deq_table *t, const joint_opts *o,
 
 static int write_joint(const deq_fit_joint *f, const joint_opts *o)
 {
-  static const char *const cols[] = { "quantity", "value", "se", "predicted" };
+  static const char *const cols[] = { "quantity", "value", "se", "drift",
+                                      "predicted" };
   deq_frontier_exponents e;
   deq_frontier_law_exponents(&e, f);
   deq_flow_exponents pr;
@@ -141,26 +144,27 @@ static int write_joint(const deq_fit_joint *f, const joint_opts *o)
   double pq = have ? (o->data_law ? pr.data : pr.time) : NAN;
   double pp = have ? pr.model : NAN;
   int fr = have && !o->data_law;
-  struct { const char *name; double v, se, pred; } rows[] = {
-    { "floor", f->floor, f->floor_se, NAN },
-    { "a", f->a, f->a_se, NAN },
-    { "p", f->p, f->p_se, pp },
-    { "b", f->b, f->b_se, NAN },
-    { "q", f->q, f->q_se, pq },
-    { "N_opt", e.N, e.N_se, fr ? pr.N : NAN },
-    { "t_opt", e.t, e.t_se, fr ? pr.t : NAN },
-    { "L_opt", e.L, e.L_se, fr ? pr.L : NAN },
-    { "chi2_dof", f->chi2_dof, NAN, NAN },
-    { "birge", f->birge, NAN, NAN },
-    { "n", (double)f->n, NAN, NAN },
-    { "dof", f->dof, NAN, NAN },
+  struct { const char *name; double v, se, drift, pred; } rows[] = {
+    { "floor", f->floor, f->floor_se, NAN, NAN },
+    { "a", f->a, f->a_se, NAN, NAN },
+    { "p", f->p, f->p_se, f->p_drift, pp },
+    { "b", f->b, f->b_se, NAN, NAN },
+    { "q", f->q, f->q_se, f->q_drift, pq },
+    { "N_opt", e.N, e.N_se, NAN, fr ? pr.N : NAN },
+    { "t_opt", e.t, e.t_se, NAN, fr ? pr.t : NAN },
+    { "L_opt", e.L, e.L_se, NAN, fr ? pr.L : NAN },
+    { "chi2_dof", f->chi2_dof, NAN, NAN, NAN },
+    { "birge", f->birge, NAN, NAN, NAN },
+    { "n", (double)f->n, NAN, NAN, NAN },
+    { "dof", f->dof, NAN, NAN, NAN },
   };
   cli_table t;
-  cli_table_init(&t, 4, cols);
+  cli_table_init(&t, 5, cols);
   int st = CLI_OK;
   for (size_t i = 0; st == CLI_OK && i < sizeof rows / sizeof rows[0]; i++) {
-    cli_cell c[4] = { { 0, rows[i].name }, { rows[i].v, NULL },
-                      { rows[i].se, NULL }, { rows[i].pred, NULL } };
+    cli_cell c[5] = { { 0, rows[i].name }, { rows[i].v, NULL },
+                      { rows[i].se, NULL }, { rows[i].drift, NULL },
+                      { rows[i].pred, NULL } };
     st = cli_table_add_cells(&t, CMD, c);
   }
   if (st == CLI_OK) st = cli_table_write(&t, &o->out, NULL);
