@@ -17,6 +17,7 @@ static const deq_model_type *const all_types[] = {
   &deq_model_flow,
   &deq_model_gd,
   &deq_model_msgd,
+  &deq_model_frontier,
   NULL
 };
 

@@ -60,7 +60,7 @@ START_TEST(test_descriptors)
     for (size_t j = 0; j < t->nmc_column; j++)
       ck_assert_int_ge(deq_model_column(t, t->mc_columns[j]), 0);
   }
-  ck_assert_uint_eq(n, 13);
+  ck_assert_uint_eq(n, 14);
   ck_assert_ptr_null(deq_model_find("nonesuch"));
   ck_assert_int_eq(deq_model_param(&deq_model_ridge, "nonesuch"), -1);
 }

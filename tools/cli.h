@@ -27,6 +27,7 @@ int cmd_gcv(int argc, char **argv);       /* tools/cmd_gcv.c */
 int cmd_mc_spectrum(int argc, char **argv); /* tools/cmd_spectrum.c */
 int cmd_spectrum_data(int argc, char **argv); /* deq spectrum --data */
 int cmd_fit_spectrum(int argc, char **argv);  /* deq fit --spectrum */
+int cmd_fit_joint(int argc, char **argv);     /* deq fit --joint */
 int cmd_gcv_learning_curve(int argc, char **argv); /* deq gcv --learning-curve */
 /* Whether argv has the long option `name` ("--data"), as NAME or NAME=V
    (dispatch of the data modes above).  */

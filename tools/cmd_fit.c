@@ -28,7 +28,9 @@ static const char fit_help[] =
   "  --format tsv|json  output format (default tsv)\n"
   "  -h, --help       print this help\n"
   "  --spectrum FILE  fit source/capacity exponents to a spectrum file\n"
-  "                   instead (see 'deq fit --spectrum F --help')\n\n"
+  "                   instead (see 'deq fit --spectrum F --help')\n"
+  "  --joint          fit the joint law L_inf + a N^-p + b t^-q instead\n"
+  "                   (see 'deq fit --joint --help')\n\n"
   "Columns: exponent exponent_se amplitude amplitude_se floor floor_se\n"
   "chi2_dof birge n x_lo x_hi local_min local_max (the range of the local\n"
   "exponents over the fitted points) dof exponent_ci95 (the residual\n"
@@ -301,6 +303,8 @@ int cmd_fit(int argc, char **argv)
 {
   if (cli_has_option(argc, argv, "--spectrum"))
     return cmd_fit_spectrum(argc, argv);
+  if (cli_has_option(argc, argv, "--joint"))
+    return cmd_fit_joint(argc, argv);
   fit_opts o = { "P", "E_g", NULL, 0, 0, 0.0, INFINITY,
                  { "fit", CLI_FORMAT_TSV, NULL }, NULL };
   char **pos = malloc((size_t)argc * sizeof *pos);

@@ -65,6 +65,7 @@ static const cli_model_cmd commands[] = {
   { &deq_model_flow, NULL, NULL, NULL, 0, NULL },
   { &deq_model_gd, NULL, NULL, NULL, 0, NULL },
   { &deq_model_msgd, "mc msgd", NULL, NULL, 0, NULL },
+  { &deq_model_frontier, NULL, NULL, NULL, 0, NULL },
 };
 
 const cli_model_cmd *cli_model_command(const char *name)

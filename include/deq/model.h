@@ -272,6 +272,7 @@ extern const deq_model_type deq_model_sgd;
 extern const deq_model_type deq_model_flow;
 extern const deq_model_type deq_model_gd;
 extern const deq_model_type deq_model_msgd;
+extern const deq_model_type deq_model_frontier;
 
 #ifdef __cplusplus
 }

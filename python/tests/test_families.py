@@ -119,3 +119,23 @@ def test_msgd(cli, logu):
                   noise=0.25),
          cli("msgd", *LOGU, "--P", "240,inf", "--batch", "1,4", "--steps",
              "0,5,50,500", "--noise", "0.25"))
+
+
+def test_frontier(cli, tmp_path):
+    # from data: an exact law L = 0.01 + 2/N + 2/t (N* = t* = sqrt(C))
+    pd = pytest.importorskip("pandas")
+    g = [10 * 10 ** (0.75 * i) for i in range(5)]
+    frame = pd.DataFrame([(n, t, 0.01 + 2 / n + 2 / t) for n in g for t in g],
+                         columns=["N", "t", "E_g"])
+    path = tmp_path / "law.tsv"
+    frame.to_csv(path, sep="\t", index=False, float_format="%.17g")
+    df = deq.frontier(data=frame, compute=[1e4, 1e6])
+    same(df, cli("frontier", "--data", str(path), "--compute", "1e4,1e6"))
+    assert abs(df["N"][0] - 100) < 1e-4
+    # from theory: the flow model at P = inf
+    sp = deq.Spectrum.powerlaw(alpha=2, n=math.inf, r=0.25, head=300,
+                               exact_max=1000)
+    same(deq.frontier(sp, compute=[1e4]),
+         cli("frontier", "--spectrum",
+             "powerlaw:alpha=2,n=inf,head=300,exact_max=1000",
+             "--target", "source:r=0.25", "--compute", "1e4"))
