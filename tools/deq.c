@@ -35,11 +35,9 @@ static const command commands[] = {
   { "gd", NULL, "full-batch GD on P fixed samples: R_t, early stopping (P > N)" },
   { "msgd", NULL, "multi-pass SGD on P fixed samples: test and training risk [derived, checked by simulation]" },
   { "frontier", NULL, "compute-optimal frontier N*(C), t*(C), L*(C) of the flow model or of a fitted law" },
-  { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
-  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
   { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
-  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|icl|spectrum" },
+  { "mc", cmd_mc, "Monte Carlo check of a model: deq mc MODEL (deq mc --help lists them)" },
   { "fit", cmd_fit, "power-law fits of a column of a table; --joint: L_inf + a N^-p + b t^-q" },
   { "spectrum", cmd_spectrum, "spectra, sample-covariance densities, S-transforms" },
 };
