@@ -302,6 +302,10 @@ deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err)
   }
   int nt = thread_count(g->threads);
   size_t ntasks = s->corners ? s->nblocks * s->ntiles : s->nblocks;
+  /* tasks handed out a few at a time when there are many (cheap points
+     such as icl's); which thread solves a task changes no number */
+  size_t per = ntasks / (64 * (size_t)nt) + 1;
+  int grain = per < 4096 ? (int)per : 4096;
   /* A grid of several tasks runs OpenBLAS on one thread (as Monte Carlo
      does) whatever `threads` is: a threaded BLAS would round differently
      with the thread count, and threads x threads would oversubscribe.
@@ -314,10 +318,10 @@ deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err)
     omp_set_num_threads(omp_get_num_threads() > 1 ? 1 : nt);
 #endif
     thread_ws tw = { .have = 0 };
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, grain)
     for (size_t b = 0; b < s->nblocks; b++) run_block(s, &tw, b);
     if (s->corners) {
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, grain)
       for (size_t t = 0; t < ntasks; t++)
         run_tile(s, &tw, t / s->ntiles, t % s->ntiles);
     }
