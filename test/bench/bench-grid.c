@@ -3,9 +3,9 @@
  *
  * Grids (issue 12): the 200-point P grid (10 .. 1e5) on the 10^6-atom
  * power law (alpha = 1.5, r = 0.4) at lambda = 1e-4, one continuation row
- * cut into tiles of deq_model_ridge.warm_chunk points; `deq icl` on a
- * 100 x 100 (alpha, tau) grid at lambda = 0.1 (every point its own
- * block); `deq gd` on 4 P x 40 steps (a block per P, rows not cut).
+ * cut into tiles of deq_model_ridge.warm_chunk points; `deq flow` on
+ * 10 P x 10 times (every point its own block); `deq gd` on 4 P x 40
+ * steps (a block per P, rows not cut).
  * Reports wall seconds per grid (best of a few runs), the speed-up, the
  * ratio of processor time on 2 threads to 1 (the work the cut adds,
  * readable even on a loaded machine), and "identical 1" when the
@@ -125,43 +125,29 @@ int main(void)
     deq_spectrum_free(sp);
     free(P);
   }
-  /* icl: 100 x 100 (alpha, tau), lambda = 0.1, a two-level task
-     spectrum against an anti-aligned test (bench-icl's slowest) */
+  /* flow: 10 P x 10 times, N = inf, on a 100-atom log-uniform spectrum
+     (contour integrals: milliseconds per point, every point its own
+     block) */
   {
-    const deq_model_type *t = &deq_model_icl;
-    deq_spectrum *tr = NULL, *te = NULL;
-    double s2[2] = { 1.5, 0.5 }, t2[2] = { 0.5, 1.5 };
-    if (deq_spectrum_from_arrays(&tr, 2, s2, NULL, NULL, NULL)
-        || deq_spectrum_from_arrays(&te, 2, t2, NULL, NULL, NULL)) {
-      fprintf(stderr, "bench-grid: cannot build the task spectra\n");
+    const deq_model_type *t = &deq_model_flow;
+    deq_spectrum *sp = NULL;
+    if (deq_spectrum_loguniform(&sp, 100, 0.1, 10)
+        || deq_spectrum_target_iso(sp, 1.0)) {
+      fprintf(stderr, "bench-grid: cannot build the spectrum\n");
       return 1;
     }
-    double *alpha = logspace(100, 0.1, 10), *tau = malloc(100 * sizeof *tau);
-    double lambda = 0.1;
-    for (int j = 0; tau && j < 100; j++)
-      tau[j] = 0.1 * pow(1000.0, (j + 0.5) / 100);     /* avoids tau = 1 */
+    double *P = logspace(10, 20, 2000), *time = logspace(10, 0.1, 1000);
+    double N = INFINITY;
     double x[16];
     const void *obj[16];
     defaults(t, x, obj);
+    obj[deq_model_param(t, "spectrum")] = sp;
     x[deq_model_param(t, "noise")] = 0.1;
-    obj[deq_model_param(t, "task-spectrum")] = tr;
-    obj[deq_model_param(t, "test-task-spectrum")] = te;
-    deq_model_axis axes[8];
-    size_t na = 0;
-    for (size_t i = 0; i < t->nparam; i++) {
-      if (!(t->params[i].flags & DEQ_PARAM_GRID)) continue;
-      const char *name = t->params[i].name;
-      axes[na++] = strcmp(name, "alpha") == 0 ? (deq_model_axis){ alpha, 100 }
-                   : strcmp(name, "tau") == 0 ? (deq_model_axis){ tau, 100 }
-                   : strcmp(name, "lambda") == 0
-                     ? (deq_model_axis){ &lambda, 1 }
-                     : (deq_model_axis){ &x[i], 1 };
-    }
-    compare("icl.twolevel.grid100x100.lambda0.1", t, x, obj, axes, 3);
-    deq_spectrum_free(tr);
-    deq_spectrum_free(te);
-    free(alpha);
-    free(tau);
+    deq_model_axis axes[3] = { { &N, 1 }, { P, 10 }, { time, 10 } };
+    compare("flow.P10xtime10.n100", t, x, obj, axes, 3);
+    deq_spectrum_free(sp);
+    free(P);
+    free(time);
   }
   /* gd: 4 P x 40 steps on a 100-atom log-uniform spectrum */
   {
