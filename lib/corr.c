@@ -476,7 +476,8 @@ deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,
   corr_grid_ctx c = { sp, K, noise, model };
   deq_model_axis axis = { lambda, nlambda };
   deq_grid_spec g = { .point_size = sizeof *out, .naxes = 1, .warm_axes = 1,
-                      .axes = &axis, .ctx = &c, .solve = corr_grid_point };
+                      .axes = &axis, .ctx = &c, .solve = corr_grid_point,
+                      .chunk = DEQ_GRID_CHUNK };
   return deq_grid_run(out, &g, NULL);
 }
 

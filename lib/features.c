@@ -570,6 +570,7 @@ deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,
   rf_grid_ctx c = { omega, chain, noise };
   deq_model_axis axes[2] = { { P, nP }, { lambda, nlambda } };
   deq_grid_spec g = { .point_size = sizeof *out, .naxes = 2, .warm_axes = 2,
-                      .axes = axes, .ctx = &c, .solve = rf_grid_point };
+                      .axes = axes, .ctx = &c, .solve = rf_grid_point,
+                      .chunk = DEQ_GRID_CHUNK };
   return deq_grid_run(out, &g, NULL);
 }

@@ -53,11 +53,21 @@ static inline deq_status deq_grid_status(deq_status sofar, deq_status point)
    order).  The innermost warm_axes axes are continued: solved in
    increasing order, each point warm-started from the previous one and
    each row's first point from the previous row's first.  The outer axes
-   make independent blocks, solved in parallel, each with its own
-   workspace.  solve gets the axis values x[0..naxes-1] of the point.
-   Returns DEQ_OK, DEQ_EDIVERGE, or the first failure in row-major order
-   (a failure beats a divergence; its message in err, which may be
-   NULL).  */
+   make independent blocks, solved in parallel.  With chunk > 0 the
+   continuation axes are cut into tiles of chunk values per axis (the
+   cut depends on the grid alone): the tiles' first points are continued
+   from one another, then every tile from its first point, in parallel;
+   a grid with at most chunk values per continuation axis is continued
+   exactly as with chunk = 0.  Chunks need a solve whose result depends
+   on its workspace only through caches that the values determine (a
+   thread keeps its workspace while it stays in a block); chunk = 0
+   keeps every block on one thread with one workspace, for models whose
+   workspace carries the continuation.  The numbers are bitwise the same
+   for any thread count.  solve gets the axis values x[0..naxes-1] of
+   the point.  Returns DEQ_OK, DEQ_EDIVERGE, or the failure of the first
+   failing point in row-major order (a failure beats a divergence); err
+   (may be NULL) gets the message of the first failing point in
+   row-major order that has one.  */
 typedef struct deq_grid_spec {
   size_t point_size;
   size_t naxes, warm_axes;
@@ -69,7 +79,14 @@ typedef struct deq_grid_spec {
   deq_status (*ws_alloc)(void **ws, const void *ctx, const double *x,
                          deq_error *err);
   void (*ws_free)(void *ws, const void *ctx);
+  size_t chunk;                 /* values per tile and axis; 0: no cut */
+  int threads;                  /* 0: OpenMP's default (one per core) */
 } deq_grid_spec;
+
+/* The chunk of the library's own real-axis grids (ridge, features,
+   corr): long enough that cold corners are rare, short enough that a
+   200-point curve makes a dozen tiles.  */
+#define DEQ_GRID_CHUNK 16
 
 deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err);
 

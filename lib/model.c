@@ -137,6 +137,14 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
                           const double *x, const void *const *obj,
                           const deq_model_axis *axes, deq_error *err)
 {
+  return deq_model_grid_threads(points, t, x, obj, axes, 0, err);
+}
+
+deq_status deq_model_grid_threads(void *points, const deq_model_type *t,
+                                  const double *x, const void *const *obj,
+                                  const deq_model_axis *axes, int threads,
+                                  deq_error *err)
+{
   if (!points || !t || !x || !obj || !axes) return DEQ_EINVAL;
   if (deq_model_npoints(t, axes) == 0) return DEQ_EINVAL;
   deq_status cs = deq_model_check(t, x, axes, 0, err);
@@ -146,7 +154,8 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
   deq_grid_spec g = { .point_size = t->point_size, .naxes = m.naxes,
                       .warm_axes = t->warm_axes, .axes = axes, .ctx = &m,
                       .solve = model_solve, .ws_alloc = model_ws_alloc,
-                      .ws_free = model_ws_free };
+                      .ws_free = model_ws_free, .chunk = t->warm_chunk,
+                      .threads = threads };
   return deq_grid_run(points, &g, err);
 }
 

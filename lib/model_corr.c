@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "deq/model.h"
+#include "grid_impl.h"
 #include "deq/corr.h"
 #include "deq/mp.h"
 
@@ -273,6 +274,7 @@ const deq_model_type deq_model_corr = {
   .point_size = sizeof(corr_point),
   .status_offset = offsetof(corr_point, p) + offsetof(deq_corr_point, status),
   .warm_axes = 1,
+  .warm_chunk = DEQ_GRID_CHUNK,
   .validate = corr_validate,
   .ws_alloc = corr_ws_alloc,
   .ws_free = corr_ws_free,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "deq/model.h"
+#include "grid_impl.h"
 #include "deq/ensemble.h"
 
 enum { E_SPECTRUM, E_NOISE, E_MEMBERS, E_FEATURES, E_P, E_LAMBDA, E_OPTIMAL,
@@ -201,6 +202,7 @@ const deq_model_type deq_model_ensemble = {
   .point_size = sizeof(deq_ensemble_rf_point),
   .status_offset = offsetof(deq_ensemble_rf_point, status),
   .warm_axes = 2,
+  .warm_chunk = DEQ_GRID_CHUNK,
   .validate = ens_validate,
   .solve = ens_solve,
   .row = ens_row,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "deq/model.h"
+#include "grid_impl.h"
 #include "deq/features.h"
 #include "deq/mp.h"
 
@@ -240,6 +241,7 @@ const deq_model_type deq_model_rf = {
   .point_size = sizeof(rf_point),
   .status_offset = offsetof(rf_point, p) + offsetof(deq_rf_point, status),
   .warm_axes = 2,
+  .warm_chunk = DEQ_GRID_CHUNK,
   .validate = rf_validate,
   .ws_alloc = rf_ws_alloc,
   .ws_free = rf_ws_free,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "deq/model.h"
+#include "grid_impl.h"
 #include "deq/mp.h"
 #include "deq/ridge.h"
 
@@ -147,6 +148,7 @@ const deq_model_type deq_model_ridge = {
   .point_size = sizeof(deq_ridge_point),
   .status_offset = offsetof(deq_ridge_point, status),
   .warm_axes = 2,
+  .warm_chunk = DEQ_GRID_CHUNK,
   .validate = ridge_validate,
   .solve = ridge_solve,
   .row = ridge_row,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "deq/model.h"
+#include "grid_impl.h"
 #include "deq/twopoint.h"
 
 enum { T_SPECTRUM, T_WEIGHTS, T_VALUES, T_P, T_Z1, T_Z2, T_NPARAM };
@@ -165,6 +166,7 @@ const deq_model_type deq_model_twopoint = {
   .point_size = sizeof(deq_twopoint_point),
   .status_offset = offsetof(deq_twopoint_point, status),
   .warm_axes = 2,
+  .warm_chunk = DEQ_GRID_CHUNK,
   .validate = tp_validate,
   .solve = tp_solve,
   .row = tp_row,

@@ -13,6 +13,7 @@
 #include "deq/ensemble_views.h"
 #include "deq/io.h"
 #include "deq/model.h"
+#include "grid_impl.h"
 
 enum { V_SPECTRUM, V_SIGMA, V_NOISE, V_VIEWS, V_FRACTION, V_DISJOINT, V_SEED, V_ETA,
        V_READOUT, V_MEMBERS, V_P, V_LAMBDA, V_NPARAM };
@@ -299,6 +300,7 @@ const deq_model_type deq_model_subsample = {
   .point_size = sizeof(deq_views_point),
   .status_offset = offsetof(deq_views_point, status),
   .warm_axes = 2,
+  .warm_chunk = DEQ_GRID_CHUNK,
   .validate = views_validate,
   .ws_alloc = views_ws_alloc,
   .ws_free = views_ws_free,

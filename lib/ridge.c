@@ -387,7 +387,8 @@ deq_status deq_ridge_grid(deq_ridge_point *out, const deq_spectrum *sp,
   ridge_grid_ctx c = { sp, noise };
   deq_model_axis axes[2] = { { P, nP }, { lambda, nlambda } };
   deq_grid_spec g = { .point_size = sizeof *out, .naxes = 2, .warm_axes = 2,
-                      .axes = axes, .ctx = &c, .solve = ridge_grid_point };
+                      .axes = axes, .ctx = &c, .solve = ridge_grid_point,
+                      .chunk = DEQ_GRID_CHUNK };
   return deq_grid_run(out, &g, NULL);
 }
 

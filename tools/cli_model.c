@@ -165,9 +165,9 @@ static char *make_help(const cli_model_cmd *c, int mc)
     put_item(&h, "--trials T", "trials per point (>= 2, default 100)");
     put_item(&h, "--seed S", "random seed (default 1); outer point i uses "
              "seed + i 2^32");
-    put_item(&h, "--threads K", "threads (default 0: one per core); results "
-             "do not depend on K");
   }
+  put_item(&h, "--threads K", "threads (default 0: one per core); results "
+           "do not depend on K");
   put_item(&h, "--format tsv|json", "output format (default tsv); JSON writes "
            "\"inf\", \"-inf\" and \"nan\" as strings and each row's status");
   snprintf(name, sizeof name, "draw %s against the first axis with gnuplot",
@@ -587,9 +587,9 @@ static int parse_args(run *r, int argc, char **argv)
   if (r->mc) {
     opts[k++] = (struct option){ "trials", required_argument, NULL, OPT_TRIALS };
     opts[k++] = (struct option){ "seed", required_argument, NULL, OPT_SEED };
-    opts[k++] = (struct option){ "threads", required_argument, NULL,
-                                 OPT_THREADS };
   }
+  opts[k++] = (struct option){ "threads", required_argument, NULL,
+                               OPT_THREADS };
   opts[k++] = (struct option){ "format", required_argument, NULL, OPT_FORMAT };
   opts[k++] = (struct option){ "plot", required_argument, NULL, OPT_PLOT };
   opts[k++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
@@ -881,7 +881,8 @@ int cli_model_main(const cli_model_cmd *c, int mc, int argc, char **argv)
   }
   deq_error err;
   deq_error_clear(&err);
-  deq_status ret = deq_model_grid(pts, t, r.x, r.obj, r.axes, &err);
+  deq_status ret = deq_model_grid_threads(pts, t, r.x, r.obj, r.axes,
+                                          r.threads, &err);
   st = check_points(&r, ret, pts, npts, &err);
   if (st == CLI_OK && r.certify) st = certify(&r, pts);
   if (st == CLI_OK) st = mc ? simulate(&r, pts, npts) : write_theory(&r, pts, npts);

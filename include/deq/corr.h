@@ -170,7 +170,9 @@ deq_status deq_corr_solve(deq_corr_point *out, const deq_spectrum *sp,
                           deq_corr_noise model, const deq_corr_point *warm);
 
 /* A lambda grid at one K: out[j] for lambda[j], solved in increasing
-   lambda with warm starts.  Every point carries its own status; the
+   lambda with warm starts, in parallel tiles of 16 values
+   (deq_model_grid_threads; the same numbers on any thread count).  Every
+   point carries its own status; the
    return is the first failure (a failure beats DEQ_EDIVERGE, whatever the
    order), else DEQ_EDIVERGE if some point diverged, else DEQ_OK.  */
 deq_status deq_corr_grid(deq_corr_point *out, const deq_spectrum *sp,

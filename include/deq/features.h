@@ -118,7 +118,9 @@ deq_status deq_rf_solve1(deq_rf_point *out, const deq_spectrum *omega,
                          const deq_rf_point *warm);
 
 /* Grid: out[i*nlambda + j] is (P[i], lambda[j]); solved in increasing P
-   and lambda with warm starts.  Returns the first failure (a failure
+   and lambda with warm starts, in parallel tiles of 16 values per axis
+   (deq_model_grid_threads; the same numbers on any thread count).
+   Returns the first failure (a failure
    beats DEQ_EDIVERGE, whatever the order), else DEQ_EDIVERGE if some
    point diverged; every point carries its own status.  */
 deq_status deq_rf_grid(deq_rf_point *out, const deq_spectrum *omega,

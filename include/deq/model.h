@@ -17,7 +17,9 @@
  * kinds: a deq_spectrum, a deq_corr_model, a list; NULL if not given).  Grid parameters take, at each point, one value of their grid.
  *
  * Thread safety: the type objects are constant; deq_model_grid and
- * deq_model_mc are safe on distinct outputs and workspaces.  */
+ * deq_model_mc are safe on distinct outputs and workspaces, and run
+ * their points on several threads themselves with results that do not
+ * depend on the thread count.  */
 #ifndef DEQ_MODEL_H
 #define DEQ_MODEL_H
 
@@ -177,6 +179,17 @@ typedef struct deq_model_type {
                                 outside the innermost one) */
   const char *divergence;    /* what a DEQ_EDIVERGE point is, on stderr
                                 (NULL: "interpolation peak") */
+  /* ---- parallel grids (appended; 0: the default) */
+  size_t warm_chunk;         /* > 0: the continuation axes may be cut into
+                                chunks of this many values, so that one
+                                long row runs on several threads (see
+                                deq_model_grid_threads); the solve must
+                                then depend on its workspace only through
+                                caches that the values determine.  0:
+                                every block of outer-axis values is solved
+                                whole, on one thread with one workspace
+                                (e.g. SGD, whose workspace carries the
+                                trajectory from step to step).  */
 } deq_model_type;
 
 /* Every model type, NULL-terminated; and one by name (NULL if none).  */
@@ -205,6 +218,24 @@ size_t deq_model_npoints(const deq_model_type *t, const deq_model_axis *axes);
 deq_status deq_model_grid(void *points, const deq_model_type *t,
                           const double *x, const void *const *obj,
                           const deq_model_axis *axes, deq_error *err);
+
+/* The same on `threads` threads (OpenMP; threads <= 0: OpenMP's default,
+   one per core unless OMP_NUM_THREADS says otherwise, which is what
+   deq_model_grid uses).  The points are bitwise identical for any thread
+   count: the outer axes' values make independent blocks, and with
+   t->warm_chunk = n > 0 the continuation axes are cut, by the grid
+   alone, into tiles of n values per axis (in increasing order): the
+   tiles' first points are continued from one another (each from the
+   previous tile's first point), then every tile from its first point as
+   a whole grid is, in parallel.  A grid with at most n values per
+   continuation axis is therefore continued exactly as described at
+   warm_axes; a longer one differs from that in the last bits at most.
+   A model's own parallel regions run on one thread while the grid runs
+   on several.  */
+deq_status deq_model_grid_threads(void *points, const deq_model_type *t,
+                                  const double *x, const void *const *obj,
+                                  const deq_model_axis *axes, int threads,
+                                  deq_error *err);
 
 /* The status of the k-th solved point.  */
 deq_status deq_model_point_status(const deq_model_type *t, const void *points,

@@ -67,7 +67,9 @@ deq_status deq_ridge_solve(deq_ridge_point *out, const deq_spectrum *sp,
                            const deq_ridge_point *warm);
 
 /* Grid: out[i*nlambda + j] is (P[i], lambda[j]).  Points are solved in
-   order of increasing P and lambda with warm starts.  Returns the first
+   order of increasing P and lambda with warm starts, in parallel tiles of
+   16 values per axis as deq_model_grid_threads describes (OpenMP's
+   default thread count; the same numbers on any).  Returns the first
    non-OK, non-DIVERGE status (DEQ_EDIVERGE if only divergences occurred);
    every point carries its own status.  */
 deq_status deq_ridge_grid(deq_ridge_point *out, const deq_spectrum *sp,

@@ -172,6 +172,10 @@ def _signature_doc(info, mc):
                   "  seed: the seed (results are bitwise identical for any "
                   "thread count)",
                   "  threads: 0 = one per core"]
+    else:
+        lines.append("  threads: 0 = one per core (the points are bitwise "
+                     "identical for any thread count)")
+    if mc:
         cols = info["mc_columns"] + [f"{q}_mc, {q}_se, {q}_z"
                                      for q, _ in info["mc_quantities"]]
         lines += ["", "Returns a DataFrame with columns " + ", ".join(cols)
@@ -196,13 +200,14 @@ def theory_function(model):
     info = _deq.model_info(model)
     first = _first_spectrum(info)
 
-    def f(*args, **kwargs):
+    def f(*args, threads=0, **kwargs):
         if args:
             if len(args) > 1 or first is None or first in kwargs:
                 raise TypeError(f"{model}() takes only keyword arguments "
                                 f"after {first}")
             kwargs[first] = args[0]
-        info_, (cols, rows, st) = run(model, "grid", **kwargs)
+        info_, (cols, rows, st) = run(model, "grid", threads=threads,
+                                      **kwargs)
         return frame(cols, rows, st, {"model": model})
 
     f.__name__ = f.__qualname__ = model.replace("-", "_")

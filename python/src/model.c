@@ -545,6 +545,9 @@ static PyObject *py_model_run(PyObject *self, PyObject *args)
                         &mode, &trials, &seed, &threads, &prec))
     return NULL;
   int mc = strcmp(mode, "mc") == 0, cert = strcmp(mode, "certify") == 0;
+  if (threads < 0 || threads > 4096)   /* the command line's range */
+    return pydeq_raise_msg(DEQ_EDOM, "threads must be in [0, 4096] (0: one "
+                           "per core)");
   if (!mc && !cert && strcmp(mode, "grid") != 0)
     return PyErr_Format(PyExc_ValueError, "unknown mode '%s'", mode);
   run r;
@@ -580,7 +583,7 @@ static PyObject *py_model_run(PyObject *self, PyObject *args)
   double maxrel = 0;
   size_t ncert = 0, worst_pt = 0, worst_col = 0;
   Py_BEGIN_ALLOW_THREADS
-  st = deq_model_grid(pts, t, r.x, r.obj, r.axes, &err);
+  st = deq_model_grid_threads(pts, t, r.x, r.obj, r.axes, threads, &err);
   if (mc && (st == DEQ_OK || st == DEQ_EDIVERGE)) {
     deq_error_clear(&err);
     st = deq_model_mc(est, NULL, t, r.x, r.obj, r.axes, pts, (size_t)trials,

@@ -157,3 +157,16 @@ def test_releases_the_gil():
     t.join()
     assert len(out[0]) == 60
     assert spins > 1000
+
+
+def test_threads_change_no_number(powerlaw):
+    # 60 P values make several tiles of the continuation: the points are
+    # bitwise the same on any thread count
+    P = np.linspace(20, 2000, 60)
+    one = deq.ridge(powerlaw, P=P, lam=[1e-4, 0.1], threads=1)
+    three = deq.ridge(powerlaw, P=P, lam=[1e-4, 0.1], threads=3)
+    cols = list(one.columns[:-1])
+    assert np.array_equal(one[cols].to_numpy(), three[cols].to_numpy())
+    assert "threads" in deq.ridge.__doc__
+    with pytest.raises(Exception, match="threads"):
+        deq.ridge(powerlaw, P=100, threads=-1)
