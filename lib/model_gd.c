@@ -22,8 +22,8 @@ static const deq_param gd_params[G_NPARAM] = {
                 "label noise variance sigma^2 >= 0" },
   [G_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
             | DEQ_PARAM_OPEN_MIN, 0, 0, INFINITY, NULL, "GRID",
-            "sample sizes P > N (the over-parameterised case is not "
-            "supported)" },
+            "sample sizes P != N (P < N: GD does not move on the null "
+            "space of Sigma_hat)" },
   [G_LR] = { "lr", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_OPEN_MIN, NAN,
              0, INFINITY, NULL, "GRID", "step size eta, below the stability "
              "bound 2/hi (hi: upper edge of the sample spectrum; default "
@@ -127,7 +127,7 @@ static void gd_row(double *row, const void *point)
 const deq_model_type deq_model_gd = {
   .name = "gd",
   .summary = "full-batch gradient descent on P fixed samples: R_t by "
-             "contour integrals of the two-point function (P > N)",
+             "contour integrals of the two-point function (P != N)",
   .reference = "the manual's chapter on full-batch gradient descent",
   .params = gd_params,
   .nparam = G_NPARAM,

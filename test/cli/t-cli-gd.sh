@@ -27,7 +27,20 @@ if ok "default lr" gd $SP --P 250 --steps 3; then
   close "lr = 1/hi" "$(col lr)" "$(calc "1 / (1 + sqrt(0.4))^2")" 1e-13
 fi
 
-error "over-parameterised" 1 "P > N" gd $SP --P 80 --steps 3
+# P < N (q = 2.5): the atom 1 - 1/q of Sigma_hat at 0 does not move, so
+# t = 1: signal = |wbar|^2 (1 - 2 eta + eta^2 (1 + q)) still; variance
+# sigma^2 q eta^2; t -> inf: deq ridge --lambda 0 (bias + variance).
+if ok "P < N" gd $SP --P 40 --lr 0.2 --steps 0,1,1000000; then
+  close "t = 0 signal" "$(col signal 1)" 2 1e-12
+  close "t = 1 signal" "$(col signal 2)" "$(calc "2 * (1 - 0.4 + 0.04 * 3.5)")" 1e-12
+  close "t = 1 variance" "$(col variance 2)" "$(calc "0.3 * 2.5 * 0.04")" 1e-12
+  E_inf=$(col E_g 3)
+  if ok "ridgeless" ridge $SP --P 40 --lambda 0; then
+    close "t = 1e6 E_g = ridgeless E_g" "$E_inf" "$(col E_g)" 1e-12
+  fi
+fi
+
+error "P = N" 1 "P != N" gd $SP --P 100 --steps 3
 error "unstable lr" 1 "stability bound" gd $SP --P 250 --lr 0.8 --steps 3
 
 finish
