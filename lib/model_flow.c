@@ -30,7 +30,7 @@ static const deq_param flow_params[W_NPARAM] = {
             | DEQ_PARAM_OPEN_MIN, INFINITY, 0, INFINITY, NULL, "GRID",
             "samples P > 0 or inf (default inf)" },
   [W_TIME] = { "time", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-               | DEQ_PARAM_INF, 0, 0, INFINITY, NULL, "GRID",
+               | DEQ_PARAM_INF | DEQ_PARAM_INCREASING, 0, 0, INFINITY, NULL, "GRID",
                "gradient-flow time t >= 0 (loss (1/2P) sum (y - f)^2); inf: "
                "the ridgeless limit", "t" },
 };

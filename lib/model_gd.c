@@ -29,7 +29,8 @@ static const deq_param gd_params[G_NPARAM] = {
              "bound 2/hi (hi: upper edge of the sample spectrum; default "
              "1/hi)" },
   [G_STEPS] = { "steps", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER, 0, 0, 0x1p53, NULL,
+                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER
+                | DEQ_PARAM_INCREASING, 0, 0, 0x1p53, NULL,
                 "GRID", "reported steps t >= 0 (integers)", "step" },
 };
 

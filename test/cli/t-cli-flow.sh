@@ -10,11 +10,11 @@ SP="--spectrum powerlaw:alpha=1.5,n=1500 --target source:r=0.4 --noise 0.05"
 run flow --help
 check "flow --help" [ "$RC" -eq 0 ]
 
-if ok "RF" flow $SP --N 100 --P 400 --time 1e3,0,inf; then
+if ok "RF" flow $SP --N 100 --P 400 --time 0,1e3,inf; then
   same "header" "$(header)" "$HEADER"
-  close "N=100 P=400 t=1e3" "$(col E_g 1)" 4.32706371e-02 1e-6
-  same "t = 0 is the signal" "$(col E_g 2)" "$(col signal 2)"
-  close "E_test = E_g + noise" "$(col E_test 1)" "$(calc "$(col E_g 1) + 0.05")" 1e-15
+  close "N=100 P=400 t=1e3" "$(col E_g 2)" 4.32706371e-02 1e-6
+  same "t = 0 is the signal" "$(col E_g 1)" "$(col signal 1)"
+  close "E_test = E_g + noise" "$(col E_test 2)" "$(calc "$(col E_g 2) + 0.05")" 1e-15
 fi
 if ok "LR" flow $SP --N inf --P 200 --time 10; then
   close "linear regression P=200 t=10" "$(col E_g)" 7.68458989e-02 1e-6
@@ -29,4 +29,6 @@ run flow $SP --N 100 --P 400 --time -1
 check "negative time: exit 1" [ "$RC" -eq 1 ]
 run flow $SP --N 0 --P 400 --time 1
 check "N = 0: exit 1" [ "$RC" -eq 1 ]
+error "non-monotone time" 1 "time: values must be strictly increasing (entry 3 is 10 after inf)" \
+  flow $SP --N 100 --P 400 --time 1,inf,10
 finish

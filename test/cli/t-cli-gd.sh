@@ -41,6 +41,8 @@ if ok "P < N" gd $SP --P 40 --lr 0.2 --steps 0,1,1000000; then
 fi
 
 error "P = N" 1 "P != N" gd $SP --P 100 --steps 3
+error "non-monotone steps" 1 "steps: values must be strictly increasing (entry 3 is 5 after 10)" \
+  gd $SP --P 250 --steps 0,10,5
 error "unstable lr" 1 "stability bound" gd $SP --P 250 --lr 0.8 --steps 3
 
 finish
