@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -125,6 +126,29 @@ static void gd_row(double *row, const void *point)
   for (size_t j = 0; j < G_NCOL; j++) row[j] = r[j];
 }
 
+static const deq_mc_quantity gd_mc_q[] = { { "E_g", "E_g" } };
+static const char *const gd_mc_columns[] = { "step", "P", "lr", "E_g" };
+
+/* Monte Carlo at one (P, lr) for every step of the shared axis.  */
+static deq_status gd_mc(deq_mc_estimate *est, void *ws, const double *x,
+                        const void *const *obj, const double *shared,
+                        size_t ns, const void *points, size_t trials,
+                        uint64_t seed, int threads, deq_error *err)
+{
+  (void)ws;
+  (void)points;
+  const deq_spectrum *sp = obj[G_SPECTRUM];
+  double eta;
+  deq_status st = step_size(&eta, x, sp);
+  if (st == DEQ_OK)
+    st = deq_mc_gd_run(est, sp, x[G_P], x[G_NOISE], eta, shared, ns, trials,
+                       seed, threads);
+  if (st == DEQ_EUNSUP && !err->message[0])
+    snprintf(err->message, sizeof err->message, "Monte Carlo needs an exact "
+             "spectrum (integer multiplicities) and N P <= 2^28");
+  return st;
+}
+
 const deq_model_type deq_model_gd = {
   .name = "gd",
   .summary = "full-batch gradient descent on P fixed samples: R_t by "
@@ -142,5 +166,10 @@ const deq_model_type deq_model_gd = {
   .solve = gd_solve,
   .row = gd_row,
   .plot_y = "E_g",
+  .mc_quantities = gd_mc_q,
+  .nmc = 1,
+  .mc_columns = gd_mc_columns,
+  .nmc_column = 4,
+  .mc = gd_mc,
   .plot_x = "steps",
 };

@@ -234,6 +234,20 @@ deq_status deq_mc_sgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_g_avg,
                           size_t n, size_t trials, uint64_t seed,
                           int threads);
 
+/* Direct full-batch GD (lib/mc_gd.c): per trial one data set of P
+   samples x = Sigma^(1/2) z (z Gaussian, in Sigma's eigenbasis), y =
+   wbar.x + sigma eps, and GD from w_0 = 0 with step eta run exactly
+   through the thin SVD of X (per singular direction the iterate has a
+   closed form; on the null space of X, P < N, it stays 0, whatever
+   eta).  E_g at the steps T[0..n-1] (non-negative integers or +Inf: the
+   minimum-norm least-squares fit), mean and standard error over trials
+   >= 2.  The spectrum must be exact (integer multiplicities), P an
+   integer, N P <= 2^28.  Trial t uses the stream (seed, t): bitwise
+   identical for any thread count.  */
+deq_status deq_mc_gd_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
+                         double P, double noise, double eta, const double *T,
+                         size_t n, size_t trials, uint64_t seed, int threads);
+
 /* ------------------------------------------------------------ full-batch GD
    Gradient descent on P fixed samples (spec 5.2, arXiv 2502.05074):
    Sigma_hat = X'X/P, y = X wbar + eps, eps ~ N(0, sigma^2 I),

@@ -40,6 +40,34 @@ if ok "P < N" gd $SP --P 40 --lr 0.2 --steps 0,1,1000000; then
   fi
 fi
 
+# --early-stop against the brute-force minimum of the full table over
+# every step 0..300, on both sides of N (loguniform Sigma, noisy labels:
+# an interior optimum).
+LOGU="--spectrum loguniform:n=60,lo=0.1,hi=10 --target iso:norm=1 --noise 1"
+for P in 120 30; do
+  if ok "early stop P=$P" gd $LOGU --P $P --steps 300 --early-stop; then
+    same "early-stop header" "$(header)" \
+      "P lr t_max t_star E_g signal variance E_test E_g_t_max E_g_inf"
+    TSTAR=$(col t_star) ESTAR=$(col E_g) EINF=$(col E_g_inf)
+    if ok "scan P=$P" gd $LOGU --P $P --steps 0:300:301; then
+      BEST=$(awk -F '\t' 'NR > 1 && (b == "" || $6 < b) { b = $6; s = $1 }
+                          END { print s, b }' "$OUT")
+      same "P=$P: t_star = argmin of the scan" "$TSTAR" "${BEST% *}"
+      close "P=$P: E_g(t_star) = min of the scan" "$ESTAR" "${BEST#* }" 1e-13
+      check "P=$P: interior optimum" [ "$TSTAR" -gt 0 ] && [ "$TSTAR" -lt 300 ]
+    fi
+    if ok "ridgeless P=$P" ridge $LOGU --P $P --lambda 0; then
+      close "P=$P: E_g_inf = ridgeless" "$EINF" "$(col E_g)" 1e-11
+    fi
+  fi
+done
+error "early stop: no plot" 1 "--early-stop has no curve" \
+  gd $LOGU --P 120 --steps 300 --early-stop --plot out.png
+error "early stop: finite horizon" 1 "search horizon" \
+  gd $LOGU --P 120 --steps 2e7 --early-stop
+error "early stop: ordered steps" 1 "strictly increasing" \
+  gd $LOGU --P 120 --steps 300,2 --early-stop
+
 error "P = N" 1 "P != N" gd $SP --P 100 --steps 3
 error "non-monotone steps" 1 "steps: values must be strictly increasing (entry 3 is 5 after 10)" \
   gd $SP --P 250 --steps 0,10,5
