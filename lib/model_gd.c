@@ -31,8 +31,9 @@ static const deq_param gd_params[G_NPARAM] = {
              "1/hi)" },
   [G_STEPS] = { "steps", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
                 | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER
-                | DEQ_PARAM_INCREASING, 0, 0, 0x1p53, NULL,
-                "GRID", "reported steps t >= 0 (integers)", "step" },
+                | DEQ_PARAM_INCREASING | DEQ_PARAM_INF, 0, 0, 0x1p53, NULL,
+                "GRID", "reported steps t >= 0, increasing (integers; inf: "
+                "the limit, least squares or the minimum-norm fit)", "step" },
 };
 
 static const deq_column gd_columns[] = {

@@ -68,6 +68,24 @@ error "early stop: finite horizon" 1 "search horizon" \
 error "early stop: ordered steps" 1 "strictly increasing" \
   gd $LOGU --P 120 --steps 300,2 --early-stop
 
+# deq mc gd: GD on sampled data (exact through the SVD of X), P < N and
+# P > N, |z| < 4 at every step after 0 (t = 0 is exact: w_0 = 0, no
+# spread), and bitwise the same on 1 and 2 threads.
+MC="--spectrum loguniform:n=40,lo=0.1,hi=10 --target iso:norm=1 --noise 0.5 --P 20,80 --steps 0,5,50,inf --trials 300 --seed 11"
+if ok "mc gd" mc gd $MC --threads 2; then
+  same "mc header" "$(header)" "step P lr E_g E_g_mc E_g_se E_g_z"
+  same "mc rows" "$(rows)" 8
+  for r in 1 5; do
+    close "t = 0 row $r: the signal" "$(col E_g_mc $r)" "$(col E_g $r)" 1e-13
+  done
+  for r in 2 3 4 6 7 8; do
+    check "E_g z row $r" awk -v z="$(col E_g_z $r)" 'BEGIN { exit !(z < 4 && z > -4) }'
+  done
+  cp "$OUT" "$TMP/mc2"
+  ok "mc gd 1 thread" mc gd $MC --threads 1 &&
+    check "bitwise the same on 1 and 2 threads" cmp -s "$OUT" "$TMP/mc2"
+fi
+
 error "P = N" 1 "P != N" gd $SP --P 100 --steps 3
 error "non-monotone steps" 1 "steps: values must be strictly increasing (entry 3 is 5 after 10)" \
   gd $SP --P 250 --steps 0,10,5
