@@ -120,7 +120,7 @@ static const cli_model_cmd commands[] = {
   { &deq_model_icl_depth, "mc icl-depth", NULL, NULL, 0, NULL },
   { &deq_model_sgd, "mc sgd", NULL, NULL, 0, NULL },
   { &deq_model_subsample, "mc subsample", NULL, NULL, 0, NULL },
-  { &deq_model_flow, NULL, NULL, NULL, 0, NULL },
+  { &deq_model_flow, "mc flow", NULL, NULL, 0, NULL },
   { &deq_model_gd, "mc gd", "early-stop",
     "print, per P and lr, the early-stopping optimum instead: the step "
     "t_star in [0, t_max] (t_max: the last --steps value, at most 1e7) "
