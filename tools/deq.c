@@ -32,7 +32,7 @@ static const command commands[] = {
   { "sgd", NULL, "one-pass SGD risk trajectories: schedules, batch ramps, averages" },
   { "subsample", NULL, "feature-subsampled (linear views) ridge ensembles" },
   { "flow", NULL, "gradient flow of linear random features: L(t, N, P) [derived, checked by simulation in the sheet]" },
-  { "gd", NULL, "full-batch GD on P fixed samples: R_t, early stopping (P > N)" },
+  { "gd", NULL, "full-batch GD on P fixed samples: R_t, early stopping (P != N)" },
   { "gcv", cmd_gcv, "GCV, leave-one-out and CorrGCV of ridge on a data file" },
   { "mc", cmd_mc, "Monte Carlo check of a model: deq mc ridge|rf|corr|twopoint|spectrum" },
   { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },
