@@ -306,6 +306,40 @@ START_TEST(test_monte_carlo)
 }
 END_TEST
 
+/* deq_mc_gd_run (GD exactly through the SVD of X) against the theory and
+   the same estimates bitwise on 1 and 2 threads; P < N and P > N.  */
+START_TEST(test_mc_gd_run)
+{
+  deq_spectrum *sp = loguniform(40);
+  double P = _i ? 80 : 20, noise = 0.5, eta = half_bound(sp, P);
+  double T[] = { 0, 3, 30, INFINITY };
+  deq_gd_point o[4];
+  ck_assert_st(deq_gd_run(o, sp, P, noise, eta, T, 4, NULL), DEQ_OK);
+  deq_mc_estimate e1[4], e2[4];
+  uint64_t seed = test_seed(20261203);
+  ck_assert_st(deq_mc_gd_run(e1, sp, P, noise, eta, T, 4, 300, seed, 1),
+               DEQ_OK);
+  ck_assert_st(deq_mc_gd_run(e2, sp, P, noise, eta, T, 4, 300, seed, 2),
+               DEQ_OK);
+  ck_assert_rel(e1[0].mean, sp->signal, 1e-13);
+  for (size_t q = 0; q < 4; q++) {
+    ck_assert(e1[q].mean == e2[q].mean && e1[q].se == e2[q].se);
+    if (q == 0) continue;
+    double z = (e1[q].mean - o[q].E_g) / e1[q].se;
+    ck_assert_msg(fabs(z) < 4, "P %g t = %g: theory %.6g, MC %.6g +- %.2g",
+                  P, T[q], o[q].E_g, e1[q].mean, e1[q].se);
+  }
+  double bad[] = { 2.5 };
+  ck_assert_st(deq_mc_gd_run(e1, sp, P, noise, eta, bad, 1, 10, 1, 1),
+               DEQ_EDOM);
+  ck_assert_st(deq_mc_gd_run(e1, sp, P + 0.5, noise, eta, T, 4, 10, 1, 1),
+               DEQ_EDOM);
+  ck_assert_st(deq_mc_gd_run(e1, sp, P, noise, eta, T, 4, 1, 1, 1),
+               DEQ_EINVAL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 static Suite *gd_suite(void)
 {
   Suite *s = suite_create("gd");
@@ -319,6 +353,7 @@ static Suite *gd_suite(void)
   tcase_add_test(tc, test_plan);
   tcase_add_test(tc, test_bad_input);
   tcase_add_loop_test(tc, test_monte_carlo, 0, 2);
+  tcase_add_loop_test(tc, test_mc_gd_run, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }
