@@ -12,7 +12,9 @@
  * around the contour, so the midpoint trapezoid rule with 2 n nodes has
  * error about exp(-n rho_max): n = 40/rho_max.  Lower-half nodes are the
  * conjugates of upper-half ones (kappa too), so every sum is twice the
- * real (or imaginary) part of its upper-half part.  */
+ * real (or imaginary) part of its upper-half part.  For P < N the atom
+ * of Sigma_hat at 0 stays outside the ellipse and enters the signal by
+ * its residues (null_terms, plan_signal).  */
 #include <config.h>
 
 #include <complex.h>
@@ -37,6 +39,8 @@ typedef struct gd_contour {
   cplx *z, *w;     /* nodes and weights dz (upper half then lower half) */
   cplx *kappa;     /* kappa(z) per node */
   cplx *df1;       /* df1(kappa) per node */
+  int null;        /* P < N: Sigma_hat has an atom at 0, outside the
+                      contour (handled by residues at z = 0) */
 } gd_contour;
 
 static void set_err(deq_error *err, const char *fmt, ...)
@@ -58,29 +62,36 @@ static void contour_free(gd_contour *c)
   memset(c, 0, sizeof *c);
 }
 
-/* The support's outer edges; DEQ_EUNSUP if Sigma_hat has an atom at 0.  */
-static deq_status sample_edges(double *lo, double *hi, const deq_spectrum *sp,
-                               double P, deq_error *err)
+/* The edges of the nonzero sample spectrum; *null = 1 if Sigma_hat has
+   an atom at 0 (P < N).  DEQ_EUNSUP for P = N (the support reaches 0) or
+   a rank-deficient Sigma.  */
+static deq_status sample_edges(double *lo, double *hi, int *null,
+                               const deq_spectrum *sp, double P,
+                               deq_error *err)
 {
-  if (!(sp->dim < P) || sp->rank < sp->dim) {
-    set_err(err, "full-batch GD needs P > N and a full-rank Sigma (P = %g, "
-            "N = %g): with an atom of Sigma_hat at 0 the contour must "
-            "enclose z = 0, which is not verified", P, sp->dim);
+  if (sp->rank < sp->dim || P == sp->dim) {
+    set_err(err, "full-batch GD needs P != N and a full-rank Sigma (P = %g, "
+            "N = %g, rank %g): at P = N the sample spectrum reaches 0 and "
+            "no contour separates it from z = 0", P, sp->dim, sp->rank);
     return DEQ_EUNSUP;
   }
   deq_freeprob_support *sup = NULL;
   deq_status st = deq_freeprob_sample_support(&sup, sp, P);
   if (st != DEQ_OK) return st;
-  if (sup->n == 0 || sup->atom0 > 0) {
+  if (sup->n == 0 || (sup->atom0 > 0) != (P < sp->dim)) {
     deq_freeprob_support_free(sup);
-    set_err(err, "full-batch GD: no continuous sample spectrum or an atom "
-            "at 0 (P = %g, N = %g)", P, sp->dim);
+    set_err(err, "full-batch GD: no continuous sample spectrum, or an atom "
+            "at 0 where none is expected (P = %g, N = %g)", P, sp->dim);
     return DEQ_EUNSUP;
   }
   *lo = sup->lo[0];
   *hi = sup->hi[sup->n - 1];
+  *null = P < sp->dim;
   deq_freeprob_support_free(sup);
-  return *lo > 0 && *hi > *lo ? DEQ_OK : DEQ_EUNSUP;
+  if (*lo > 0 && *hi > *lo) return DEQ_OK;
+  set_err(err, "full-batch GD: the nonzero sample spectrum [%g, %g] is not "
+          "separated from 0 (P = %g, N = %g)", *lo, *hi, P, sp->dim);
+  return DEQ_EUNSUP;
 }
 
 deq_status deq_gd_lr_bound(double *eta_max, const deq_spectrum *sp, double P)
@@ -135,7 +146,8 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
 {
   memset(c, 0, sizeof *c);
   double lo, hi;
-  deq_status st = sample_edges(&lo, &hi, sp, P, err);
+  int null;
+  deq_status st = sample_edges(&lo, &hi, &null, sp, P, err);
   if (st != DEQ_OK) return st;
   st = check_eta(eta, hi, err);
   if (st != DEQ_OK) return st;
@@ -152,6 +164,7 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
   }
   size_t n = want < GD_MIN_NODES ? GD_MIN_NODES : (size_t) want;
   c->n = n;
+  c->null = null;
   c->z = malloc(2 * n * sizeof *c->z);
   c->w = malloc(2 * n * sizeof *c->w);
   c->kappa = malloc(2 * n * sizeof *c->kappa);
@@ -314,14 +327,53 @@ typedef struct deq_gd_plan {
   gd_contour c;
   cplx *pm, *G, *step;
   double P;
+  /* P < N: the residues at z = 0 (null space of Sigma_hat, where GD does
+     not move): cross[k] = w_k form(0, z_k)/z_k on the upper nodes and
+     form00 = form(0, 0), the ridgeless bias.  */
+  cplx *cross;
+  double form00;
 } gd_plan;
 
 static void plan_free(gd_plan *p)
 {
   contour_free(&p->c);
+  free(p->cross);
   free(p->pm);
   free(p->G);
   free(p->step);
+}
+
+/* form(0, z) with kappa(0) = kappa0 > 0, the root of df1 = P: there
+   P - df1(kappa0) = P z/kappa = 0 exactly, so the denominator of
+   pair_form is sum m a0 b2 without the cancelling (P - N) + sum m b0.  */
+static deq_status null_terms(gd_plan *p, const deq_spectrum *sp, double P)
+{
+  size_t n = p->c.n, K = sp->n;
+  cplx zero = 0, k0;
+  deq_status st = deq_twopoint_kappa_c(&k0, NULL, sp, P, &zero, NULL);
+  if (st != DEQ_OK) return st;
+  if (!(creal(k0) > 0) || cimag(k0) != 0) return DEQ_ENOCONV;
+  p->cross = malloc(n * sizeof *p->cross);
+  cplx *a0 = malloc(K * sizeof *a0), *b0 = malloc(K * sizeof *b0);
+  cplx *b2 = malloc(K * sizeof *b2);
+  if (!p->cross || !a0 || !b0 || !b2) {
+    free(a0), free(b0), free(b2);
+    return DEQ_ENOMEM;
+  }
+  cplx sum_mb0 = (double) (sp->dim - P);   /* P - N + sum m b0 = 0 */
+  for (size_t i = 0; i < K; i++) {
+    a0[i] = sp->s[i] / (sp->s[i] + k0);
+    b0[i] = k0 / (sp->s[i] + k0);
+  }
+  p->form00 = creal(pair_form(sp, P, a0, b0, b0, sum_mb0));
+  for (size_t k = 0; k < n; k++) {
+    cplx kk = p->c.kappa[k];
+    for (size_t i = 0; i < K; i++) b2[i] = kk / (sp->s[i] + kk);
+    p->cross[k] = p->c.w[k] / p->c.z[k]
+                  * pair_form(sp, P, a0, b0, b2, sum_mb0);
+  }
+  free(a0), free(b0), free(b2);
+  return DEQ_OK;
 }
 
 static deq_status plan_build(gd_plan *p, const deq_spectrum *sp, double P,
@@ -339,9 +391,27 @@ static deq_status plan_build(gd_plan *p, const deq_spectrum *sp, double P,
     plan_free(p);
     return st;
   }
+  if (p->c.null) st = null_terms(p, sp, P);
+  if (st != DEQ_OK) {
+    plan_free(p);
+    return st;
+  }
   for (size_t k = 0; k < n2; k++) p->step[k] = 1 + eta * p->c.z[k];
   p->P = P;
   return DEQ_OK;
+}
+
+/* The signal of G (per node): the contour block plus, for P < N, the
+   residues at z = 0 with G(0) = 1:
+     signal = [C x C] + 2 (1/2 pi i) sum_k G_k cross_k + form00,
+   the middle sum being Im(upper part)/pi as lower = -conj(upper).  */
+static double plan_signal(const gd_plan *p)
+{
+  double s = signal_sum(p->pm, p->G, p->c.n);
+  if (!p->c.null) return s;
+  cplx u = 0;
+  for (size_t k = 0; k < p->c.n; k++) u += p->G[k] * p->cross[k];
+  return s + 2 * cimag(u) / M_PI + p->form00;
 }
 
 static void plan_eval(deq_gd_point *o, gd_plan *p, double P, double noise,
@@ -350,8 +420,7 @@ static void plan_eval(deq_gd_point *o, gd_plan *p, double P, double noise,
   size_t n2 = 2 * p->c.n;
   for (size_t k = 0; k < n2; k++)
     p->G[k] = t == INFINITY ? 0 : cpow_int(p->step[k], t);
-  fill_point(o, t, signal_sum(p->pm, p->G, p->c.n),
-             variance_sum(&p->c, p->G, P), noise);
+  fill_point(o, t, plan_signal(p), variance_sum(&p->c, p->G, P), noise);
 }
 
 deq_status deq_gd_run(deq_gd_point *out, const deq_spectrum *sp, double P,
@@ -397,8 +466,7 @@ deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
   for (size_t k = 0; k < n2; k++) p.G[k] = 1;
   for (double t = 0; t <= t_max; t++) {
     deq_gd_point o;
-    fill_point(&o, t, signal_sum(p.pm, p.G, p.c.n),
-               variance_sum(&p.c, p.G, P), noise);
+    fill_point(&o, t, plan_signal(&p), variance_sum(&p.c, p.G, P), noise);
     if (t == 0 || o.E_g < best->E_g) *best = o;
     for (size_t k = 0; k < n2; k++) p.G[k] *= p.step[k];
   }

@@ -68,6 +68,24 @@ deq_status deq_model_check_value(const deq_model_type *t, size_t i, double x,
   return DEQ_EDOM;
 }
 
+/* A step or time grid walked in order: a repeat or a step back is an
+   input mistake, reported with the entry rather than silently sorted.  */
+static deq_status check_increasing(const deq_param *p,
+                                   const deq_model_axis *ax, deq_error *err)
+{
+  for (size_t k = 1; k < ax->n; k++) {
+    if (ax->v[k] > ax->v[k - 1]) continue;
+    char a[32], b[32];
+    if (err)
+      snprintf(err->message, sizeof err->message, "%s: values must be "
+               "strictly increasing (entry %zu is %s after %s)", p->name,
+               k + 1, num(a, sizeof a, ax->v[k]),
+               num(b, sizeof b, ax->v[k - 1]));
+    return DEQ_EDOM;
+  }
+  return DEQ_OK;
+}
+
 deq_status deq_model_check(const deq_model_type *t, const double *x,
                            const deq_model_axis *axes, int sampled,
                            deq_error *err)
@@ -80,6 +98,8 @@ deq_status deq_model_check(const deq_model_type *t, const double *x,
       const deq_model_axis *ax = &axes[a++];
       for (size_t k = 0; st == DEQ_OK && k < ax->n; k++)
         st = deq_model_check_value(t, i, ax->v[k], sampled, err);
+      if (st == DEQ_OK && (t->params[i].flags & DEQ_PARAM_INCREASING))
+        st = check_increasing(&t->params[i], ax, err);
     } else {
       st = deq_model_check_value(t, i, x[i], sampled, err);
     }

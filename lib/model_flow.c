@@ -1,10 +1,13 @@
 /* lib/model_flow.c -- the gradient-flow random-feature model's type object
  * (deq/model.h) on top of deq/flow.h: axes N (features), P (samples) and
- * time; N, P and time may be inf.  No Monte Carlo twin yet.  */
+ * time; N, P and time may be inf.  Monte Carlo (deq mc flow): the
+ * direct simulation of lib/mc_flow.c at finite N and P, one sample per
+ * (N, P) serving every time.  */
 #include <config.h>
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "deq/model.h"
@@ -30,7 +33,8 @@ static const deq_param flow_params[W_NPARAM] = {
             | DEQ_PARAM_OPEN_MIN, INFINITY, 0, INFINITY, NULL, "GRID",
             "samples P > 0 or inf (default inf)" },
   [W_TIME] = { "time", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-               | DEQ_PARAM_INF, 0, 0, INFINITY, NULL, "GRID",
+               | DEQ_PARAM_INF | DEQ_PARAM_INCREASING | DEQ_PARAM_SHARED, 0,
+               0, INFINITY, NULL, "GRID",
                "gradient-flow time t >= 0 (loss (1/2P) sum (y - f)^2); inf: "
                "the ridgeless limit", "t" },
 };
@@ -78,6 +82,27 @@ static void flow_row(double *row, const void *point)
   for (size_t j = 0; j < W_NCOL; j++) row[j] = r[j];
 }
 
+static const deq_mc_quantity flow_mc_q[] = { { "E_g", "E_g" } };
+static const char *const flow_mc_columns[] = { "N", "P", "t", "E_g" };
+
+/* Monte Carlo at one (N, P) for every time of the shared axis.  */
+static deq_status flow_mc(deq_mc_estimate *est, void *ws, const double *x,
+                          const void *const *obj, const double *shared,
+                          size_t ns, const void *points, size_t trials,
+                          uint64_t seed, int threads, deq_error *err)
+{
+  (void)ws;
+  (void)points;
+  deq_status st = deq_mc_flow_run(est, obj[W_SPECTRUM], x[W_N], x[W_P],
+                                  x[W_NOISE], shared, ns, trials, seed,
+                                  threads);
+  if (st == DEQ_EUNSUP && !err->message[0])
+    snprintf(err->message, sizeof err->message, "Monte Carlo needs finite "
+             "N and P, an exact spectrum (integer multiplicities), D max(N, "
+             "P) <= 2^27 and N P <= 2^27");
+  return st;
+}
+
 const deq_model_type deq_model_flow = {
   .name = "flow",
   .summary = "gradient flow of a linear random-feature model: L(t, N, P) "
@@ -94,6 +119,11 @@ const deq_model_type deq_model_flow = {
   .solve = flow_solve,
   .row = flow_row,
   .plot_y = "E_g",
+  .mc_quantities = flow_mc_q,
+  .nmc = 1,
+  .mc_columns = flow_mc_columns,
+  .nmc_column = 4,
+  .mc = flow_mc,
   .plot_x = "time",
   .divergence = "ridgeless interpolation peak (N = P < rank, or P = rank "
                 "with noise): the loss grows without bound in time",

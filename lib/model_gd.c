@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,15 +23,17 @@ static const deq_param gd_params[G_NPARAM] = {
                 "label noise variance sigma^2 >= 0" },
   [G_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
             | DEQ_PARAM_OPEN_MIN, 0, 0, INFINITY, NULL, "GRID",
-            "sample sizes P > N (the over-parameterised case is not "
-            "supported)" },
+            "sample sizes P != N (P < N: GD does not move on the null "
+            "space of Sigma_hat)" },
   [G_LR] = { "lr", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_OPEN_MIN, NAN,
              0, INFINITY, NULL, "GRID", "step size eta, below the stability "
              "bound 2/hi (hi: upper edge of the sample spectrum; default "
              "1/hi)" },
   [G_STEPS] = { "steps", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER, 0, 0, 0x1p53, NULL,
-                "GRID", "reported steps t >= 0 (integers)", "step" },
+                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER
+                | DEQ_PARAM_INCREASING | DEQ_PARAM_INF, 0, 0, 0x1p53, NULL,
+                "GRID", "reported steps t >= 0, increasing (integers; inf: "
+                "the limit, least squares or the minimum-norm fit)", "step" },
 };
 
 static const deq_column gd_columns[] = {
@@ -124,10 +127,33 @@ static void gd_row(double *row, const void *point)
   for (size_t j = 0; j < G_NCOL; j++) row[j] = r[j];
 }
 
+static const deq_mc_quantity gd_mc_q[] = { { "E_g", "E_g" } };
+static const char *const gd_mc_columns[] = { "step", "P", "lr", "E_g" };
+
+/* Monte Carlo at one (P, lr) for every step of the shared axis.  */
+static deq_status gd_mc(deq_mc_estimate *est, void *ws, const double *x,
+                        const void *const *obj, const double *shared,
+                        size_t ns, const void *points, size_t trials,
+                        uint64_t seed, int threads, deq_error *err)
+{
+  (void)ws;
+  (void)points;
+  const deq_spectrum *sp = obj[G_SPECTRUM];
+  double eta;
+  deq_status st = step_size(&eta, x, sp);
+  if (st == DEQ_OK)
+    st = deq_mc_gd_run(est, sp, x[G_P], x[G_NOISE], eta, shared, ns, trials,
+                       seed, threads);
+  if (st == DEQ_EUNSUP && !err->message[0])
+    snprintf(err->message, sizeof err->message, "Monte Carlo needs an exact "
+             "spectrum (integer multiplicities) and N P <= 2^28");
+  return st;
+}
+
 const deq_model_type deq_model_gd = {
   .name = "gd",
   .summary = "full-batch gradient descent on P fixed samples: R_t by "
-             "contour integrals of the two-point function (P > N)",
+             "contour integrals of the two-point function (P != N)",
   .reference = "the manual's chapter on full-batch gradient descent",
   .params = gd_params,
   .nparam = G_NPARAM,
@@ -141,5 +167,10 @@ const deq_model_type deq_model_gd = {
   .solve = gd_solve,
   .row = gd_row,
   .plot_y = "E_g",
+  .mc_quantities = gd_mc_q,
+  .nmc = 1,
+  .mc_columns = gd_mc_columns,
+  .nmc_column = 4,
+  .mc = gd_mc,
   .plot_x = "steps",
 };

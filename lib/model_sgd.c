@@ -65,7 +65,8 @@ static const deq_param sgd_params[S_NPARAM] = {
                  "schedule), or the FFT Volterra solve (constant schedule, "
                  "no average); auto: volterra where it applies" },
   [S_STEPS] = { "steps", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER, 0, 0, 0x1p53, NULL,
+                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER
+                | DEQ_PARAM_INCREASING, 0, 0, 0x1p53, NULL,
                 "GRID", "reported steps T >= 0 (integers)", "step" },
 };
 

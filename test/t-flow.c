@@ -278,6 +278,42 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* The direct simulation (deq_mc_flow_run): |z| < 4 against the theory
+   at N = 20, P = 40 on 40 directions, t = 0 exact, the same estimates
+   bitwise on 1 and 2 threads, and its input checks.  */
+START_TEST(monte_carlo)
+{
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_loguniform(&sp, 40, 0.1, 10), DEQ_OK);
+  ck_assert_st(deq_spectrum_target_iso(sp, 1.0), DEQ_OK);
+  double t[] = { 0, 2, 20, INFINITY }, L[4], noise = 0.1;
+  ck_assert_st(deq_flow_loss(L, sp, 20, 40, noise, t, 4, NULL), DEQ_OK);
+  deq_mc_estimate e1[4], e2[4];
+  uint64_t seed = test_seed(20261202);
+  ck_assert_st(deq_mc_flow_run(e2, sp, 20, 40, noise, t, 4, 300, seed, 2),
+               DEQ_OK);
+  ck_assert_st(deq_mc_flow_run(e1, sp, 20, 40, noise, t, 4, 300, seed, 1),
+               DEQ_OK);
+  ck_assert_rel(e1[0].mean, sp->signal, 1e-13);
+  for (size_t q = 0; q < 4; q++) {
+    ck_assert(e1[q].mean == e2[q].mean && e1[q].se == e2[q].se);
+    if (q == 0) continue;
+    double z = (e1[q].mean - L[q]) / e1[q].se;
+    ck_assert_msg(fabs(z) < 4, "t = %g: theory %.6g, MC %.6g +- %.2g",
+                  t[q], L[q], e1[q].mean, e1[q].se);
+  }
+  ck_assert_st(deq_mc_flow_run(e1, sp, INFINITY, 40, noise, t, 4, 10, 1, 1),
+               DEQ_EUNSUP);
+  ck_assert_st(deq_mc_flow_run(e1, sp, 20.5, 40, noise, t, 4, 10, 1, 1),
+               DEQ_EDOM);
+  ck_assert_st(deq_mc_flow_run(e1, sp, 20, 40, -1, t, 4, 10, 1, 1),
+               DEQ_EDOM);
+  ck_assert_st(deq_mc_flow_run(e1, sp, 20, 40, noise, t, 4, 1, 1, 1),
+               DEQ_EINVAL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 static Suite *flow_suite(void)
 {
   Suite *s = suite_create("flow");
@@ -292,6 +328,7 @@ static Suite *flow_suite(void)
   tcase_add_test(tc, node_convergence);
   tcase_add_test(tc, kappa_real);
   tcase_add_test(tc, bad_input);
+  tcase_add_test(tc, monte_carlo);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -43,6 +43,15 @@ START_TEST(test_contour_mass)
       ck_assert_msg(fabs(mass - 1) < 1e-12, "P %g eta frac %g: mass %.17g "
                     "(%zu nodes)", P[i], frac[j], mass, nodes);
     }
+  /* P < N: the contour encloses the nonzero eigenvalues only, mass P/N */
+  double Pu[] = { 80, 50, 20 };
+  for (size_t i = 0; i < 3; i++) {
+    double mass;
+    ck_assert_st(deq_gd_contour_mass(&mass, NULL, sp, Pu[i],
+                                     half_bound(sp, Pu[i]), NULL), DEQ_OK);
+    ck_assert_msg(fabs(mass - Pu[i] / 100) < 1e-12, "P %g: mass %.17g",
+                  Pu[i], mass);
+  }
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -52,13 +61,15 @@ END_TEST
 START_TEST(test_t0_is_signal)
 {
   deq_spectrum *sp = loguniform(100);
-  double T[] = { 0 };
-  deq_gd_point o;
-  ck_assert_st(deq_gd_run(&o, sp, 300, 0.7, half_bound(sp, 300), T, 1,
-                          NULL), DEQ_OK);
-  ck_assert_rel(o.signal, sp->signal, 1e-12);
-  ck_assert(fabs(o.variance) < 1e-14);
-  ck_assert_rel(o.E_test, o.E_g + 0.7, 1e-15);
+  double T[] = { 0 }, P[] = { 300, 60, 25 };
+  for (size_t i = 0; i < 3; i++) {   /* P < N: the null-space residues */
+    deq_gd_point o;
+    ck_assert_st(deq_gd_run(&o, sp, P[i], 0.7, half_bound(sp, P[i]), T, 1,
+                            NULL), DEQ_OK);
+    ck_assert_rel(o.signal, sp->signal, 1e-12);
+    ck_assert(fabs(o.variance) < 1e-14);
+    ck_assert_rel(o.E_test, o.E_g + 0.7, 1e-15);
+  }
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -68,15 +79,16 @@ END_TEST
 START_TEST(test_t_inf_is_ridgeless)
 {
   deq_spectrum *sp = loguniform(100);
-  double P[] = { 400, 150 }, noise = 0.5;
-  for (size_t i = 0; i < 2; i++) {
+  double P[] = { 400, 150, 60, 30 }, noise = 0.5;   /* both sides of N */
+  for (size_t i = 0; i < 4; i++) {
     deq_ridge_point r;
     ck_assert_st(deq_ridge_solve(&r, sp, P[i], 0, noise, NULL), DEQ_OK);
     double eta = half_bound(sp, P[i]);
     double T[] = { INFINITY, 200000 };
     deq_gd_point o[2];
     ck_assert_st(deq_gd_run(o, sp, P[i], noise, eta, T, 2, NULL), DEQ_OK);
-    ck_assert(fabs(o[0].signal) < 1e-14);
+    if (P[i] > 100) ck_assert(fabs(o[0].signal) < 1e-14);
+    else ck_assert_rel(o[0].signal, r.bias, 1e-12);   /* null-space bias */
     ck_assert_rel(o[0].E_g, r.E_g, 1e-12);
     ck_assert_rel(o[1].E_g, r.E_g, 1e-10);
   }
@@ -86,11 +98,13 @@ END_TEST
 
 /* ------------------------------------------------------------ isotropic */
 
-/* Sigma = I, q = N/P < 1: the MP density sqrt((hi - x)(x - lo))/(2 pi q
+/* Sigma = I, q = N/P: the MP density sqrt((hi - x)(x - lo))/(2 pi q
    x) on [lo, hi] = [(1 - sqrt q)^2, (1 + sqrt q)^2].  With x = c + f cos
    phi the integral of g against it is a smooth periodic integral in phi,
-   summed by the midpoint rule.  signal = |wbar|^2 int (1 - eta x)^(2t),
-   variance = sigma^2 q int (1 - (1 - eta x)^t)^2/x.  */
+   summed by the midpoint rule; for q > 1 it has mass 1/q and the rest,
+   1 - 1/q, is an atom at 0 where GD does not move.  signal = |wbar|^2
+   (atom + int (1 - eta x)^(2t)), variance = sigma^2 q int (1 - (1 - eta
+   x)^t)^2/x (the atom adds nothing).  */
 static double mp_integral(double q, double eta, double t, int which)
 {
   double lo = pow(1 - sqrt(q), 2), hi = pow(1 + sqrt(q), 2);
@@ -108,7 +122,8 @@ static double mp_integral(double q, double eta, double t, int which)
 
 START_TEST(test_isotropic_quadrature)
 {
-  double N = 100, P = 250, q = N / P, noise = 0.3, norm = 2;
+  double N = 100, P = _i ? 40 : 250, q = N / P, noise = 0.3, norm = 2;
+  double atom = q > 1 ? 1 - 1 / q : 0;
   deq_spectrum *sp = NULL;
   ck_assert_st(deq_spectrum_iso(&sp, N, 1.0), DEQ_OK);
   ck_assert_st(deq_spectrum_target_iso(sp, norm), DEQ_OK);
@@ -117,7 +132,7 @@ START_TEST(test_isotropic_quadrature)
   deq_gd_point o[5];
   ck_assert_st(deq_gd_run(o, sp, P, noise, eta, T, 5, NULL), DEQ_OK);
   for (size_t i = 0; i < 5; i++) {
-    double sig = norm * mp_integral(q, eta, T[i], 0);
+    double sig = norm * (atom + mp_integral(q, eta, T[i], 0));
     double var = noise * q * mp_integral(q, eta, T[i], 1);
     ck_assert_rel(o[i].signal, sig, 1e-11);
     ck_assert_rel(o[i].variance, var, 1e-11);
@@ -166,7 +181,7 @@ START_TEST(test_plan)
   ck_assert_st(deq_gd_plan_eval(&one, plan, -1, 3, NULL), DEQ_EDOM);
   deq_gd_plan_free(plan);
   deq_gd_plan_free(NULL);
-  ck_assert_st(deq_gd_plan_alloc(&plan, sp, 30, 0.01, NULL), DEQ_EUNSUP);
+  ck_assert_st(deq_gd_plan_alloc(&plan, sp, 40, 0.01, NULL), DEQ_EUNSUP);
   ck_assert(plan == NULL);
   deq_spectrum_free(sp);
 }
@@ -192,10 +207,9 @@ START_TEST(test_bad_input)
                DEQ_EDOM);
   ck_assert_st(deq_gd_run(&o, sp, 200, 0, bound / 2, neg, 1, &err),
                DEQ_EDOM);
-  /* over-parameterised (atom at 0) and P = N: not supported */
-  ck_assert_st(deq_gd_run(&o, sp, 40, 0, 0.01, T, 1, &err), DEQ_EUNSUP);
-  ck_assert(strstr(err.message, "P > N") != NULL);
+  /* P = N: the sample spectrum reaches 0, not supported */
   ck_assert_st(deq_gd_run(&o, sp, 50, 0, 0.01, T, 1, &err), DEQ_EUNSUP);
+  ck_assert(strstr(err.message, "P != N") != NULL);
   /* P barely above N: the contour would need too many nodes */
   ck_assert_st(deq_gd_lr_bound(&bound, sp, 50.0001), DEQ_OK);
   ck_assert_st(deq_gd_run(&o, sp, 50.0001, 0, bound / 2, T, 1, &err),
@@ -267,7 +281,7 @@ static void gd_trial(double *R, const deq_spectrum *sp, size_t P,
 
 START_TEST(test_monte_carlo)
 {
-  size_t N = 80, P = 320, trials = 150;
+  size_t N = 80, P = _i ? 40 : 320, trials = 150;   /* P < N and P > N */
   deq_spectrum *sp = loguniform(N);
   double noise = 0.5, eta = half_bound(sp, (double) P);
   double T[] = { 5, 20, 50, 100, 200 };
@@ -292,6 +306,40 @@ START_TEST(test_monte_carlo)
 }
 END_TEST
 
+/* deq_mc_gd_run (GD exactly through the SVD of X) against the theory and
+   the same estimates bitwise on 1 and 2 threads; P < N and P > N.  */
+START_TEST(test_mc_gd_run)
+{
+  deq_spectrum *sp = loguniform(40);
+  double P = _i ? 80 : 20, noise = 0.5, eta = half_bound(sp, P);
+  double T[] = { 0, 3, 30, INFINITY };
+  deq_gd_point o[4];
+  ck_assert_st(deq_gd_run(o, sp, P, noise, eta, T, 4, NULL), DEQ_OK);
+  deq_mc_estimate e1[4], e2[4];
+  uint64_t seed = test_seed(20261203);
+  ck_assert_st(deq_mc_gd_run(e1, sp, P, noise, eta, T, 4, 300, seed, 1),
+               DEQ_OK);
+  ck_assert_st(deq_mc_gd_run(e2, sp, P, noise, eta, T, 4, 300, seed, 2),
+               DEQ_OK);
+  ck_assert_rel(e1[0].mean, sp->signal, 1e-13);
+  for (size_t q = 0; q < 4; q++) {
+    ck_assert(e1[q].mean == e2[q].mean && e1[q].se == e2[q].se);
+    if (q == 0) continue;
+    double z = (e1[q].mean - o[q].E_g) / e1[q].se;
+    ck_assert_msg(fabs(z) < 4, "P %g t = %g: theory %.6g, MC %.6g +- %.2g",
+                  P, T[q], o[q].E_g, e1[q].mean, e1[q].se);
+  }
+  double bad[] = { 2.5 };
+  ck_assert_st(deq_mc_gd_run(e1, sp, P, noise, eta, bad, 1, 10, 1, 1),
+               DEQ_EDOM);
+  ck_assert_st(deq_mc_gd_run(e1, sp, P + 0.5, noise, eta, T, 4, 10, 1, 1),
+               DEQ_EDOM);
+  ck_assert_st(deq_mc_gd_run(e1, sp, P, noise, eta, T, 4, 1, 1, 1),
+               DEQ_EINVAL);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 static Suite *gd_suite(void)
 {
   Suite *s = suite_create("gd");
@@ -300,11 +348,12 @@ static Suite *gd_suite(void)
   tcase_add_test(tc, test_contour_mass);
   tcase_add_test(tc, test_t0_is_signal);
   tcase_add_test(tc, test_t_inf_is_ridgeless);
-  tcase_add_test(tc, test_isotropic_quadrature);
+  tcase_add_loop_test(tc, test_isotropic_quadrature, 0, 2);
   tcase_add_test(tc, test_early_stop);
   tcase_add_test(tc, test_plan);
   tcase_add_test(tc, test_bad_input);
-  tcase_add_test(tc, test_monte_carlo);
+  tcase_add_loop_test(tc, test_monte_carlo, 0, 2);
+  tcase_add_loop_test(tc, test_mc_gd_run, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -477,6 +477,19 @@ START_TEST(test_range_check)
   ck_assert_int_eq(deq_model_mc(est, NULL, t, x, obj, axes, buf, 4, 1, 1,
                                 &err), DEQ_EDOM);
   ck_assert_str_eq(err.message, "P: value 30.5 must be an integer");
+  /* a DEQ_PARAM_INCREASING axis (gd's steps) must be strictly increasing */
+  const deq_model_type *g = &deq_model_gd;
+  int is = deq_model_param(g, "steps");
+  ck_assert(g->params[is].flags & DEQ_PARAM_INCREASING);
+  double gx[8], gP[] = { 80 }, glr[] = { NAN }, steps[] = { 0, 7, 7 };
+  const void *gobj[8];
+  defaults(g, gx, gobj);
+  deq_model_axis gaxes[3] = { { gP, 1 }, { glr, 1 }, { steps, 3 } };
+  ck_assert_int_eq(deq_model_check(g, gx, gaxes, 0, &err), DEQ_EDOM);
+  ck_assert_str_eq(err.message, "steps: values must be strictly increasing "
+                   "(entry 3 is 7 after 7)");
+  steps[2] = 8;
+  ck_assert_int_eq(deq_model_check(g, gx, gaxes, 0, &err), DEQ_OK);
   deq_spectrum_free(sp);
 }
 END_TEST

@@ -251,6 +251,7 @@ typedef struct cli_model_extra {
   const unsigned char *given;
   const cli_spec *spec;         /* per parameter: parsed spectrum specs */
   const cli_output *out;
+  const deq_model_axis *axes;   /* the grids (empty if extra_needs_no_grid) */
 } cli_model_extra;
 
 /* A model command: its type object (deq/model.h) and at most one extra

@@ -866,7 +866,8 @@ int cli_model_main(const cli_model_cmd *c, int mc, int argc, char **argv)
     return st < 0 ? CLI_OK : st;
   }
   if (r.extra) {
-    cli_model_extra e = { r.cmd, r.x, r.obj, r.given, r.spec, &r.out };
+    cli_model_extra e = { r.cmd, r.x, r.obj, r.given, r.spec, &r.out,
+                          r.axes };
     st = c->extra_run(&e);
     run_free(&r);
     return st;

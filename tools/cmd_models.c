@@ -1,12 +1,14 @@
 /* tools/cmd_models.c -- the model commands: deq ridge | rf | corr and their
  * `deq mc` counterparts, each one descriptor (deq/model.h) run by the
- * engine in cli_model.c.  Only ridge has an extra mode
- * (--predict-exponent).  */
+ * engine in cli_model.c.  Extra modes: ridge --predict-exponent and
+ * gd --early-stop.  */
 #include <config.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "cli.h"
+#include "deq/dynamics.h"
 
 /* --predict-exponent: the exponent of E_g in P predicted from the power
    law's alpha and the source exponent r, in the regime the options ask
@@ -49,6 +51,62 @@ static int predict(const cli_model_extra *e)
   return ret;
 }
 
+/* --early-stop: per (P, lr) of the grids, the step t* in [0, t_max] with
+   the smallest R_t (deq_gd_early_stop scans every step), t_max the last
+   --steps value, next to the risk at t_max and at t = inf (least
+   squares / the ridgeless fit) so that the gain of stopping shows.  */
+static int early_stop(const cli_model_extra *e)
+{
+  const deq_model_type *t = &deq_model_gd;
+  int is = deq_model_param(t, "spectrum"), in = deq_model_param(t, "noise");
+  /* axes in params order: P, lr, steps */
+  const deq_model_axis *aP = &e->axes[0], *alr = &e->axes[1];
+  const deq_model_axis *ast = &e->axes[2];
+  deq_error err;
+  deq_error_clear(&err);
+  deq_status ds = deq_model_check(t, e->x, e->axes, 0, &err);
+  if (ds != DEQ_OK) {
+    cli_error(e->cmd, "%s", err.message);
+    return CLI_EUSAGE;
+  }
+  double t_max = ast->v[ast->n - 1];
+  if (!(t_max <= 1e7)) {
+    cli_error(e->cmd, "--early-stop: the last --steps value %g is the search "
+              "horizon t_max and must be finite and at most 1e7", t_max);
+    return CLI_EUSAGE;
+  }
+  const deq_spectrum *sp = e->obj[is];
+  static const char *const cols[] = { "P", "lr", "t_max", "t_star", "E_g",
+                                      "signal", "variance", "E_test",
+                                      "E_g_t_max", "E_g_inf" };
+  cli_table tab;
+  cli_table_init(&tab, 10, cols);
+  int ret = CLI_OK;
+  for (size_t i = 0; ret == CLI_OK && i < aP->n; i++)
+    for (size_t j = 0; ret == CLI_OK && j < alr->n; j++) {
+      double P = aP->v[i], eta = alr->v[j], ends[2] = { t_max, INFINITY };
+      if (isnan(eta) && (ds = deq_gd_lr_bound(&eta, sp, P)) == DEQ_OK)
+        eta /= 2;                                    /* the default 1/hi */
+      deq_gd_point best, end[2];
+      if (ds == DEQ_OK)
+        ds = deq_gd_early_stop(&best, sp, P, e->x[in], eta, t_max, &err);
+      if (ds == DEQ_OK)
+        ds = deq_gd_run(end, sp, P, e->x[in], eta, ends, 2, &err);
+      if (ds != DEQ_OK && ds != DEQ_EDIVERGE) {
+        cli_error(e->cmd, "--early-stop at P=%g, lr=%g: %s", P, eta,
+                  err.message[0] ? err.message : deq_strerror(ds));
+        ret = cli_status_exit(ds);
+        break;
+      }
+      double row[10] = { P, eta, t_max, best.step, best.E_g, best.signal,
+                         best.variance, best.E_test, end[0].E_g, end[1].E_g };
+      ret = cli_table_add(&tab, e->cmd, row);
+    }
+  if (ret == CLI_OK) ret = cli_table_write(&tab, e->out, NULL);
+  cli_table_free(&tab);
+  return ret;
+}
+
 static const cli_model_cmd commands[] = {
   { &deq_model_ridge, "mc ridge", "predict-exponent",
     "print the predicted exponent of E_g in P instead (power-law spectrum "
@@ -62,8 +120,12 @@ static const cli_model_cmd commands[] = {
   { &deq_model_icl_depth, "mc icl-depth", NULL, NULL, 0, NULL },
   { &deq_model_sgd, "mc sgd", NULL, NULL, 0, NULL },
   { &deq_model_subsample, "mc subsample", NULL, NULL, 0, NULL },
-  { &deq_model_flow, NULL, NULL, NULL, 0, NULL },
-  { &deq_model_gd, NULL, NULL, NULL, 0, NULL },
+  { &deq_model_flow, "mc flow", NULL, NULL, 0, NULL },
+  { &deq_model_gd, "mc gd", "early-stop",
+    "print, per P and lr, the early-stopping optimum instead: the step "
+    "t_star in [0, t_max] (t_max: the last --steps value, at most 1e7) "
+    "with the smallest E_g, its risk, and E_g at t_max and at t = inf",
+    0, early_stop },
   { &deq_model_msgd, "mc msgd", NULL, NULL, 0, NULL },
   { &deq_model_frontier, NULL, NULL, NULL, 0, NULL },
 };

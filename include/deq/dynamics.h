@@ -234,6 +234,20 @@ deq_status deq_mc_sgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_g_avg,
                           size_t n, size_t trials, uint64_t seed,
                           int threads);
 
+/* Direct full-batch GD (lib/mc_gd.c): per trial one data set of P
+   samples x = Sigma^(1/2) z (z Gaussian, in Sigma's eigenbasis), y =
+   wbar.x + sigma eps, and GD from w_0 = 0 with step eta run exactly
+   through the thin SVD of X (per singular direction the iterate has a
+   closed form; on the null space of X, P < N, it stays 0, whatever
+   eta).  E_g at the steps T[0..n-1] (non-negative integers or +Inf: the
+   minimum-norm least-squares fit), mean and standard error over trials
+   >= 2.  The spectrum must be exact (integer multiplicities), P an
+   integer, N P <= 2^28.  Trial t uses the stream (seed, t): bitwise
+   identical for any thread count.  */
+deq_status deq_mc_gd_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
+                         double P, double noise, double eta, const double *T,
+                         size_t n, size_t trials, uint64_t seed, int threads);
+
 /* ------------------------------------------------------------ full-batch GD
    Gradient descent on P fixed samples (spec 5.2, arXiv 2502.05074):
    Sigma_hat = X'X/P, y = X wbar + eps, eps ~ N(0, sigma^2 I),
@@ -253,9 +267,14 @@ deq_status deq_mc_sgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_g_avg,
    |1 + eta z| < 1 and away from z = 0, with midpoint trapezoid nodes
    (about 40/rho nodes on its upper half, rho the distance in the
    elliptic parameter to the nearest of 0 and that disk's boundary).
-   Supported: P > N with a full-rank Sigma (no atom of Sigma_hat at 0);
-   otherwise DEQ_EUNSUP (the contour would have to enclose z = 0: not
-   verified).  Stable iff eta < 2/hi (hi = the upper edge of the sample
+   P < N (Sigma_hat has an atom 1 - P/N at 0): the contour still encloses
+   only the nonzero support, and the null space, where GD does not move
+   ((1 - eta 0)^t = 1), enters through the residues at z = 0 (kappa(0) =
+   kappa0 > 0, df1(kappa0) = P): signal += 2 (1/2 pi i) closed integral
+   of (1 + eta z)^t form(0, z)/z + form(0, 0), form(0, 0) being the
+   ridgeless bias; the variance integrand has no pole at 0 (h_t(0) = 0).
+   Not supported (DEQ_EUNSUP): P = N (the support reaches 0) and a
+   rank-deficient Sigma.  Stable iff eta < 2/hi (hi = the upper edge of the sample
    spectrum): for a larger eta, |1 - eta s| > 1 on part of the support and
    the iteration diverges; DEQ_EDOM with the bound in err.  */
 
@@ -277,8 +296,8 @@ deq_status deq_gd_lr_bound(double *eta_max, const deq_spectrum *sp, double P);
    .. 2048, more as P -> N or eta -> the bound) times 2 n_c two-point
    passes over the atoms, then O(n_c^2 + n_c log t) per step.  DEQ_EDOM
    (bad value, unstable eta: message in err, may be NULL), DEQ_EUNSUP
-   (P <= rank, a null atom, or a contour that would need more than 2048
-   nodes: message in err).  */
+   (P = N, a rank-deficient Sigma, or a contour that would need more than
+   2048 nodes: message in err).  */
 deq_status deq_gd_run(deq_gd_point *out, const deq_spectrum *sp, double P,
                       double noise, double eta, const double *T, size_t n,
                       deq_error *err);
@@ -291,7 +310,8 @@ deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
                              double t_max, deq_error *err);
 
 /* The contour's self-check: (1/2 pi i) closed-contour integral of
-   (1/N) tr (Sigma_hat + z)^-1 dz, which is 1 (every eigenvalue enclosed),
+   (1/N) tr (Sigma_hat + z)^-1 dz, which is 1 (every eigenvalue enclosed;
+   min(1, P/N): for P < N the atom at 0 is outside the contour),
    on the contour deq_gd_run uses for this eta; *nodes (may be NULL) gets
    the number of nodes on its upper half.  */
 deq_status deq_gd_contour_mass(double *mass, size_t *nodes,

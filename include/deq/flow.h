@@ -21,8 +21,10 @@
 #define DEQ_FLOW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "deq/status.h"
 #include "deq/spectrum.h"
+#include "deq/mc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +70,21 @@ deq_status deq_flow_loss(double *L, const deq_spectrum *sp, double N,
 deq_status deq_flow_loss_single(double *L, const deq_spectrum *sp, double N,
                                 const double *t, size_t nt,
                                 const deq_flow_opts *opt);
+
+/* Direct simulation (lib/mc_flow.c, spec 2.5): per trial P samples x =
+   Sigma^(1/2) z (Gaussian, Sigma's eigenbasis), y = wbar.x + sigma eps,
+   features A (N x D) iid N(0, 1), and the gradient flow solved exactly
+   at every time by the thin SVD of X A'/sqrt(N P) (no time stepping);
+   t = INFINITY is the minimum-norm interpolant (the ridgeless limit).
+   E_g at the times t[0..nt-1] >= 0, mean and standard error over trials
+   >= 2.  N and P finite integers (DEQ_EUNSUP for INFINITY), the spectrum
+   exact (integer multiplicities), D max(N, P) and N P at most 2^27.
+   Trial t uses the stream (seed, t): bitwise identical for any thread
+   count.  */
+deq_status deq_mc_flow_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
+                           double N, double P, double noise, const double *t,
+                           size_t nt, size_t trials, uint64_t seed,
+                           int threads);
 
 /* One point of the `flow` model (deq/model.h: deq_model_flow).  */
 typedef struct deq_flow_point {

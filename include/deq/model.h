@@ -79,9 +79,12 @@ enum {
   DEQ_PARAM_ORDERED = 128u, /* DEQ_PARAM_SPECTRUM: atoms keep the order
                                given (not merged and sorted), so that
                                direction j of two spectra can be paired */
-  DEQ_PARAM_REALS = 256u    /* DEQ_PARAM_LIST of arbitrary finite reals
+  DEQ_PARAM_REALS = 256u,   /* DEQ_PARAM_LIST of arbitrary finite reals
                                (weights), not sizes: neither forced
                                positive nor integral; also file:PATH */
+  DEQ_PARAM_INCREASING = 512u /* a grid that must be strictly increasing
+                               (steps, times: the recursion or the
+                               simulation walks them in order) */
 };
 
 typedef struct deq_param {
@@ -279,9 +282,10 @@ deq_status deq_model_certify(double *maxrel, size_t *ncertified,
    or a value outside the range such as corr's horizon 0).  */
 deq_status deq_model_check_value(const deq_model_type *t, size_t i, double x,
                                  int sampled, deq_error *err);
-/* The same for every non-grid value x[i] and every axis value;
-   deq_model_grid (sampled = 0) and deq_model_mc (sampled = 1) call it
-   first.  */
+/* The same for every non-grid value x[i] and every axis value, and the
+   order of a DEQ_PARAM_INCREASING axis ("NAME: values must be strictly
+   increasing ..."); deq_model_grid (sampled = 0) and deq_model_mc
+   (sampled = 1) call it first.  */
 deq_status deq_model_check(const deq_model_type *t, const double *x,
                            const deq_model_axis *axes, int sampled,
                            deq_error *err);

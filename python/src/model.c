@@ -71,7 +71,7 @@ static PyObject *param_info(const deq_param *p)
   if (!choices) return NULL;
   unsigned f = p->flags;
   return Py_BuildValue(
-    "{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:d,s:d,s:d,s:N,s:N,s:N}",
+    "{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:d,s:d,s:d,s:N,s:N,s:N}",
     "name", p->name, "kind", kind_name(p->kind),
     "mc_only", (f & DEQ_PARAM_MC_ONLY) ? Py_True : Py_False,
     "grid", (f & DEQ_PARAM_GRID) ? Py_True : Py_False,
@@ -80,6 +80,7 @@ static PyObject *param_info(const deq_param *p)
     "open_min", (f & DEQ_PARAM_OPEN_MIN) ? Py_True : Py_False,
     "shared", (f & DEQ_PARAM_SHARED) ? Py_True : Py_False,
     "integer", (f & DEQ_PARAM_INTEGER) ? Py_True : Py_False,
+    "increasing", (f & DEQ_PARAM_INCREASING) ? Py_True : Py_False,
     "default", p->def, "min", p->min, "max", p->max, "choices", choices,
     "meta", str_or_none(p->meta), "help", str_or_none(p->help));
 }

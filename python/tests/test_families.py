@@ -112,6 +112,12 @@ def test_gd(cli, logu):
     same(deq.gd(logu, P=[240], steps=[0, 5, 50, 500], noise=0.25),
          cli("gd", *LOGU, "--P", "240", "--steps", "0,5,50,500",
              "--noise", "0.25"))
+    # P < N and t = inf (the ridgeless limit) as on the command line
+    same(deq.gd(logu, P=[20], steps=[0, 5, math.inf], noise=0.25),
+         cli("gd", *LOGU, "--P", "20", "--steps", "0,5,inf",
+             "--noise", "0.25"))
+    with pytest.raises(deq.InputError, match="strictly increasing"):
+        deq.gd(logu, P=[240], steps=[50, 5])
 
 
 def test_msgd(cli, logu):

@@ -16,14 +16,19 @@ check "sgd --help" [ "$RC" -eq 0 ]
 check "--help lists the schedules" grep -q seesaw "$OUT"
 check "--help lists the averages" grep -q 'ema:BETA' "$OUT"
 
-if ok "S1" sgd $SP --lr "$LR05" --steps 3000,100 --average tail:0.5; then
+if ok "S1" sgd $SP --lr "$LR05" --steps 100,3000 --average tail:0.5; then
   same "header" "$(header)" "$HEADER"
-  same "rows in the caller's order" "$(col step 1) $(col step 2)" "3000 100"
-  close "S1 t=100" "$(col E_g 2)" 1.037978537e-01 5e-10
-  close "S1 t=3000" "$(col E_g 1)" 9.581578119e-02 5e-10
-  close "S1 tail 1500..3000" "$(col E_g_avg 1)" 1.043112264e-02 5e-10
-  close "E_test = E_g + noise" "$(col E_test 1)" "$(calc "$(col E_g 1) + 0.25")" 1e-15
+  same "rows in step order" "$(col step 1) $(col step 2)" "100 3000"
+  close "S1 t=100" "$(col E_g 1)" 1.037978537e-01 5e-10
+  close "S1 t=3000" "$(col E_g 2)" 9.581578119e-02 5e-10
+  close "S1 tail 1500..3000" "$(col E_g_avg 2)" 1.043112264e-02 5e-10
+  close "E_test = E_g + noise" "$(col E_test 2)" "$(calc "$(col E_g 2) + 0.25")" 1e-15
 fi
+# a step grid out of order is an input mistake (issue 10), not re-sorted
+error "non-monotone steps" 1 "steps: values must be strictly increasing" \
+  sgd $SP --lr "$LR05" --steps 3000,100
+error "repeated step (mc)" 1 "entry 2 is 100 after 100" \
+  mc sgd $SP --lr "$LR05" --steps 100,100 --trials 4
 if ok "S2" sgd $SP --lr "$LR1" --batch 4 --schedule power:power=0.5,t0=50 \
      --average anytime:2 --steps 300,3000; then
   close "S2 E_g" "$(col E_g 2)" 5.356517724e-03 5e-10
