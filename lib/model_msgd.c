@@ -35,8 +35,10 @@ static const deq_param msgd_params[M_NPARAM] = {
                 1, 0, INFINITY, NULL, "GRID", "batch size B > 0, drawn "
                 "uniformly with replacement from the P samples each step" },
   [M_STEPS] = { "steps", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
-                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER, 0, 0, 1e7, NULL,
-                "GRID", "reported steps t >= 0 (integers up to 1e7)",
+                | DEQ_PARAM_SHARED | DEQ_PARAM_INTEGER
+                | DEQ_PARAM_INCREASING, 0, 0, 1e7, NULL,
+                "GRID", "reported steps t >= 0 (increasing integers up to "
+                "1e7)",
                 "step" },
 };
 
