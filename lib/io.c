@@ -5,9 +5,11 @@
  * delimited (every tab or comma separates two fields, blanks around a
  * field are trimmed, an empty field is an error); otherwise fields are
  * separated by runs of blanks.  Every later non-blank, non-comment line is
- * a row of exactly ncol numbers.  Numbers are parsed with strtod in the
+ * a row of exactly ncol numbers.  Numbers are parsed as strtod does in the
  * C locale's format (the library never changes the locale), so "inf",
- * "-Inf", "NaN" and deq's own %.17g output all read back exactly.  */
+ * "-Inf", "NaN" and deq's own %.17g output all read back exactly; plain
+ * decimals take parse_double.c's exact fast path (the same doubles as
+ * strtod, several times faster), everything else strtod itself.  */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/io.h"
+#include "parse_double_impl.h"
 #if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
 #include <zlib.h>
 #define DEQ_IO_ZLIB 1
@@ -117,6 +120,7 @@ static int split(fields *fs, char *line, int delimited)
    subnormal or zero is accepted.  */
 static const char *parse_number(const char *s, double *x)
 {
+  if (deq_parse_decimal(s, x)) return NULL;   /* the common case, exactly */
   char *end;
   errno = 0;
   *x = strtod(s, &end);

@@ -1,0 +1,15 @@
+/* parse_double_impl.h -- a fast, exactly rounded decimal-to-double
+ * conversion for the table reader (lib/io.c).  */
+#ifndef DEQ_PARSE_DOUBLE_IMPL_H
+#define DEQ_PARSE_DOUBLE_IMPL_H
+
+/* If the whole NUL-terminated string s is a plain decimal number
+   ([+-] digits [. digits] [e|E [+-] digits], at least one mantissa digit,
+   at most 19 significant digits) whose value is a normal double or zero,
+   store in *x the same double as strtod (round to nearest even) and
+   return 1.  Otherwise return 0 and leave *x alone: the caller falls back
+   to strtod, which then decides (inf, nan, hex, subnormals, overflow,
+   long mantissas, malformed text).  */
+int deq_parse_decimal(const char *s, double *x);
+
+#endif
