@@ -76,6 +76,16 @@ static double pow2_above(double amax)
   return ldexp(1.0, e);
 }
 
+/* 1/s for a power of two s when that reciprocal is a normal double: then
+   x * (1/s) and x / s round the same exact value, so the multiplication
+   (several times cheaper than a division) gives the same bits.  0 when
+   the reciprocal is not exact.  */
+static double exact_reciprocal(double s)
+{
+  double inv = 1.0 / s;
+  return isfinite(inv) && inv >= DBL_MIN ? inv : 0.0;
+}
+
 /* Column means and scales; the centred/scaled copy of X (column-major
    P x N, like A) goes to A.  */
 static deq_status prepare_columns(deq_estimate_plan *p, double *A,
@@ -98,10 +108,14 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
     /* Sums over a/2^k (2^k >= amax): no overflow near DBL_MAX, and the
        same rounding as unscaled sums.  */
     double s2 = pow2_above(amax), mean = 0.0, ss = 0.0;
-    for (size_t i = 0; i < P; i++) mean += a[i] / s2;
+    double inv = exact_reciprocal(s2);
+    if (inv > 0.0)
+      for (size_t i = 0; i < P; i++) mean += a[i] * inv;
+    else
+      for (size_t i = 0; i < P; i++) mean += a[i] / s2;
     mean /= (double)P;
     for (size_t i = 0; i < P; i++) {
-      double u = a[i] / s2 - mean;
+      double u = (inv > 0.0 ? a[i] * inv : a[i] / s2) - mean;
       ss += u * u;
     }
     mean *= s2;
@@ -118,14 +132,21 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
     }
     p->mean[j] = p->intercept ? mean : 0.0;
     p->scale[j] = scale;
-    for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
+    if (scale == 1.0)
+      for (size_t i = 0; i < P; i++) a[i] = a[i] - p->mean[j];
+    else
+      for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
   }
   /* One scale for the whole design (a common factor keeps the ridge
      problem equivalent: lambda becomes lambda/xs^2).  */
   double xs = 0.0;
   for (size_t i = 0; i < P * N; i++) xs = fmax(xs, fabs(A[i]));
   p->xs = pow2_above(xs);
-  for (size_t i = 0; i < P * N; i++) A[i] /= p->xs;
+  double inv = exact_reciprocal(p->xs);
+  if (inv > 0.0)
+    for (size_t i = 0; i < P * N; i++) A[i] *= inv;
+  else
+    for (size_t i = 0; i < P * N; i++) A[i] /= p->xs;
   return DEQ_OK;
 }
 
@@ -184,15 +205,16 @@ static size_t gram_eigen(double *G, double *lam, size_t k, size_t skip,
    holds to rounding whatever the conditioning (V is orthonormal), so one
    Cholesky QR pass U = Q R makes U orthonormal, and the SVD of the small
    R diag(d) = Us S Vs' gives A = (Q Us) S (V Vs)'.  Costs O(P r^2).
-   V: N x r; returns DEQ_EDOM when the Cholesky factor does not exist.  */
+   V: N x r.  The refined U goes to Q (P x r, left untouched when
+   Cholesky fails: DEQ_EDOM).  */
 static deq_status refine_svd(double *U, double *V, double *d, size_t P,
-                             size_t N, size_t r)
+                             size_t N, size_t r, double *Q)
 {
   double *R = calloc(r * r, sizeof *R), *Us = malloc(r * r * sizeof *Us);
   double *VsT = malloc(r * r * sizeof *VsT), *sv = malloc(r * sizeof *sv);
-  double *Q = malloc(P * r * sizeof *Q), *W = malloc(N * r * sizeof *W);
+  double *W = malloc(N * r * sizeof *W);
   deq_status st = DEQ_OK;
-  if (!R || !Us || !VsT || !sv || !Q || !W) {
+  if (!R || !Us || !VsT || !sv || !W) {
     st = DEQ_ENOMEM;
     goto done;
   }
@@ -217,21 +239,22 @@ static deq_status refine_svd(double *U, double *V, double *d, size_t P,
               (int)r, 1.0, U, (int)P, Us, (int)r, 0.0, Q, (int)P);
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)N, (int)r,
               (int)r, 1.0, V, (int)N, VsT, (int)r, 0.0, W, (int)N);
-  memcpy(U, Q, P * r * sizeof *U);
   memcpy(V, W, N * r * sizeof *V);
   memcpy(d, sv, r * sizeof *d);
 done:
-  free(R); free(Us); free(VsT); free(sv); free(Q); free(W);
+  free(R); free(Us); free(VsT); free(sv); free(W);
   return st;
 }
 
 /* Feature route (P > N): G = A'A (N x N) = V diag(d^2) V', U = A V / d,
    refined to a thin SVD.  Fills p->d, p->U (P x r), p->VT; returns the
-   rank or SIZE_MAX.  Every eigenvalue must be above FEATURES_TAU
+   rank or SIZE_MAX.  On success the refined U is written over *A (taken:
+   *A = NULL) and the first U's memory is kept for U2 (no new pages).  Every eigenvalue must be above FEATURES_TAU
    lambda_max: the refinement needs U nearly orthonormal.  */
-static size_t route_features(deq_estimate_plan *p, const double *A,
+static size_t route_features(deq_estimate_plan *p, double **Ap,
                              deq_status *st)
 {
+  const double *A = *Ap;
   size_t P = p->P, N = p->N;
   double *G = malloc(N * N * sizeof *G), *lam = malloc(N * sizeof *lam);
   double *V = NULL;
@@ -261,7 +284,7 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
               (int)N, 1.0, A, (int)P, V, (int)N, 0.0, p->U, (int)P);
   for (size_t a = 0; a < r; a++)
     cblas_dscal((int)P, 1.0 / p->d[a], p->U + a * P, 1);
-  deq_status rs = refine_svd(p->U, V, p->d, P, N, r);
+  deq_status rs = refine_svd(p->U, V, p->d, P, N, r, *Ap);
   if (rs == DEQ_EDOM) {   /* not nearly orthonormal after all: the SVD */
     r = SIZE_MAX;
     goto done;
@@ -273,6 +296,9 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
   }
   for (size_t a = 0; a < r; a++)
     for (size_t j = 0; j < N; j++) p->VT[j * r + a] = V[a * N + j];
+  p->U2 = p->U;
+  p->U = *Ap;
+  *Ap = NULL;
 done:
   free(G);
   free(lam);
@@ -417,9 +443,15 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
      to the SVD when the eigenvalues span more than 1/GRAM_TAU.  */
   if (route == DEQ_ESTIMATE_ROUTE_AUTO)
     route = P > N ? DEQ_ESTIMATE_ROUTE_FEATURES : DEQ_ESTIMATE_ROUTE_GRAM;
+  /* A Gram route needs the full rank it can resolve: N <= P - 1 for the
+     features, N >= P - 1 (with an intercept; N >= P without) for AA'.  */
+  size_t R0 = P - (size_t)p->intercept;
+  if ((route == DEQ_ESTIMATE_ROUTE_FEATURES && N > R0) ||
+      (route == DEQ_ESTIMATE_ROUTE_GRAM && N < R0))
+    route = DEQ_ESTIMATE_ROUTE_SVD;
   size_t r = SIZE_MAX;
   if (route == DEQ_ESTIMATE_ROUTE_FEATURES)
-    r = route_features(p, A, &st);
+    r = route_features(p, &A, &st);
   else if (route == DEQ_ESTIMATE_ROUTE_GRAM) {
     r = route_gram(p, A, &st);
     if (r != SIZE_MAX && r > 0) {
@@ -431,8 +463,9 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
   if (r == SIZE_MAX || r == 0) {
     /* Ill-conditioned for a Gram route (or a zero design): the SVD.  */
     free(p->U);
+    free(p->U2);
     free(p->VT);
-    p->U = p->VT = NULL;
+    p->U = p->U2 = p->VT = NULL;
     route = DEQ_ESTIMATE_ROUTE_SVD;
     r = route_svd(p, A, &st);
     if (st) goto done;
@@ -442,7 +475,7 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
   p->full = r + (size_t)p->intercept == P;
   size_t rr = r ? r : 1;
   if (!p->U) p->U = malloc(P * rr * sizeof *p->U);
-  p->U2 = malloc(P * rr * sizeof *p->U2);
+  if (!p->U2) p->U2 = malloc(P * rr * sizeof *p->U2);
   p->c = malloc(rr * sizeof *p->c);
   if (!p->U || !p->U2 || !p->c) {
     st = DEQ_ENOMEM;
