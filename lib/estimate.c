@@ -21,6 +21,7 @@
 #include "deq/estimate.h"
 #include "corr_impl.h"
 #include "grid_impl.h"
+#include "bigmem_impl.h"
 
 struct deq_estimate_plan {
   size_t P, N, r;
@@ -269,7 +270,7 @@ static size_t route_features(deq_estimate_plan *p, double **Ap,
   if (r == SIZE_MAX || r == 0) goto done;
   /* Descending order, as from the SVD: column a is eigenvector N-1-a.  */
   V = malloc(N * r * sizeof *V);
-  p->U = malloc(P * r * sizeof *p->U);
+  p->U = deq_big_malloc(P * r * sizeof *p->U);
   p->VT = malloc(r * N * sizeof *p->VT);
   if (!V || !p->U || !p->VT) {
     *st = DEQ_ENOMEM;
@@ -323,7 +324,7 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
               A, (int)P, 0.0, G, (int)P);
   r = gram_eigen(G, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
   if (r == SIZE_MAX || r == 0) goto done;
-  p->U = malloc(P * r * sizeof *p->U);
+  p->U = deq_big_malloc(P * r * sizeof *p->U);
   if (!p->U) {
     *st = DEQ_ENOMEM;
     r = SIZE_MAX;
@@ -343,7 +344,7 @@ done:
 static size_t route_svd(deq_estimate_plan *p, double *A, deq_status *st)
 {
   size_t P = p->P, N = p->N, k = P < N ? P : N;
-  double *Uk = malloc(P * k * sizeof *Uk), *VTk = malloc(k * N * sizeof *VTk);
+  double *Uk = deq_big_malloc(P * k * sizeof *Uk), *VTk = malloc(k * N * sizeof *VTk);
   size_t r = SIZE_MAX;
   if (!Uk || !VTk) {
     *st = DEQ_ENOMEM;
@@ -414,7 +415,7 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
   p->N = N;
   p->intercept = opts && opts->intercept;
   size_t k = P < N ? P : N;
-  double *A = malloc(P * N * sizeof *A);
+  double *A = deq_big_malloc(P * N * sizeof *A);
   p->mean = malloc(N * sizeof *p->mean);
   p->scale = malloc(N * sizeof *p->scale);
   p->yc = malloc(P * sizeof *p->yc);
@@ -474,8 +475,8 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
   p->r = r;
   p->full = r + (size_t)p->intercept == P;
   size_t rr = r ? r : 1;
-  if (!p->U) p->U = malloc(P * rr * sizeof *p->U);
-  if (!p->U2) p->U2 = malloc(P * rr * sizeof *p->U2);
+  if (!p->U) p->U = deq_big_malloc(P * rr * sizeof *p->U);
+  if (!p->U2) p->U2 = deq_big_malloc(P * rr * sizeof *p->U2);
   p->c = malloc(rr * sizeof *p->c);
   if (!p->U || !p->U2 || !p->c) {
     st = DEQ_ENOMEM;

@@ -81,6 +81,12 @@ static int eisel_lemire(uint64_t man, int e10, int neg, double *x)
 
 int deq_parse_decimal(const char *s, double *x)
 {
+  const char *end = deq_parse_decimal_prefix(s, x);
+  return end && *end == '\0';
+}
+
+const char *deq_parse_decimal_prefix(const char *s, double *x)
+{
   static const double pow10_exact[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
@@ -95,7 +101,7 @@ int deq_parse_decimal(const char *s, double *x)
   for (; is_digit(*p); p++) {
     any = 1;
     if (man == 0 && *p == '0') continue;   /* leading zero */
-    if (ndig == 19) return 0;
+    if (ndig == 19) return NULL;
     man = 10 * man + (uint64_t)(*p - '0');
     ndig++;
   }
@@ -104,36 +110,40 @@ int deq_parse_decimal(const char *s, double *x)
       any = 1;
       e10--;
       if (man == 0 && *p == '0') continue;
-      if (ndig == 19) return 0;
+      if (ndig == 19) return NULL;
       man = 10 * man + (uint64_t)(*p - '0');
       ndig++;
     }
   }
-  if (!any) return 0;
+  if (!any) return NULL;
   if (*p == 'e' || *p == 'E') {
     p++;
     int eneg = 0;
     if (*p == '-' || *p == '+') eneg = *p++ == '-';
-    if (!is_digit(*p)) return 0;
+    if (!is_digit(*p)) return NULL;
     int ev = 0;
     for (; is_digit(*p); p++)
       if (ev < 100000) ev = 10 * ev + (*p - '0');   /* saturate */
     e10 += eneg ? -ev : ev;
   }
-  if (*p != '\0') return 0;
+  /* A letter, digit, dot or sign right after the number: something
+     else (1.5x, 1e5e, 0x10, 1.5.2): strtod decides.  */
+  if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '.' ||
+      *p == '+' || *p == '-' || *p == '_')
+    return NULL;
   if (man == 0) {
     *x = neg ? -0.0 : 0.0;
-    return 1;
+    return p;
   }
 #if FLT_EVAL_METHOD == 0
   if (man <= (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22) {
     double m = (double)man;
     m = e10 < 0 ? m / pow10_exact[-e10] : m * pow10_exact[e10];
     *x = neg ? -m : m;
-    return 1;
+    return p;
   }
 #else
   (void)pow10_exact;
 #endif
-  return eisel_lemire(man, e10, neg, x);
+  return eisel_lemire(man, e10, neg, x) ? p : NULL;
 }

@@ -12,4 +12,9 @@
    long mantissas, malformed text).  */
 int deq_parse_decimal(const char *s, double *x);
 
+/* The same for a number at the start of s, ended by anything that
+   cannot continue a number (not a letter, digit, '.', '+', '-' or '_'):
+   a pointer just past it, or NULL (then strtod must decide).  */
+const char *deq_parse_decimal_prefix(const char *s, double *x);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lib/bigmem_impl.h"
 
 #define CMD "gcv"
 
@@ -258,7 +259,7 @@ static int build_design(design *d, const deq_table *t, const gcv_opts *o)
   d->N = nf + p;
   d->M = M;
   d->P = rows - M;
-  d->X = malloc(rows * d->N * sizeof *d->X);
+  d->X = deq_big_malloc(rows * d->N * sizeof *d->X);
   d->y = malloc(rows * sizeof *d->y);
   d->names = calloc(d->N, sizeof *d->names);
   d->lagnames = calloc(d->N, sizeof *d->lagnames);
