@@ -81,8 +81,11 @@ static int eisel_lemire(uint64_t man, int e10, int neg, double *x)
 
 int deq_parse_decimal(const char *s, double *x)
 {
-  const char *end = deq_parse_decimal_prefix(s, x);
-  return end && *end == '\0';
+  double v;
+  const char *end = deq_parse_decimal_prefix(s, &v);
+  if (!end || *end != '\0') return 0;
+  *x = v;
+  return 1;
 }
 
 const char *deq_parse_decimal_prefix(const char *s, double *x)
