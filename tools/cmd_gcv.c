@@ -16,7 +16,10 @@
 
 static const char gcv_help[] =
   "Usage: deq gcv --data FILE --y COL --lambda GRID [OPTIONS]\n"
-  "Risk estimates of ridge regression on a data set, from one SVD.\n\n"
+  "Risk estimates of ridge regression on a data set, from one\n"
+  "eigendecomposition of the smaller Gram matrix (X'X or XX'; the SVD when\n"
+  "the design is ill-conditioned).  loo is exact leave-one-out with the\n"
+  "intercept refitted (scikit-learn RidgeCV's, alphas = P lambda).\n\n"
   "  --data FILE          CSV/TSV table with a header line of column names\n"
   "                       (gzip-compressed files are read too)\n"
   "  --y COL              the label column\n"

@@ -12,7 +12,9 @@ For a tall table (P = 5000 rows x N = 300 features) and a wide one
     cv_values_[:, alpha].mean() (scoring=None: squared errors).
   * deq: the whole `deq gcv --data FILE --y y --lambda GRID` command, a
     fresh process (start-up, reading and parsing the file, the fit, the
-    50 ridges, writing the table).
+    50 ridges, writing the table).  `make bench` runs the built binary
+    itself (tools/.libs/deq with --libdir lib/.libs), not libtool's
+    wrapper script, as an installed deq would run.
 
 Both on the same 50-point grid (deq's printed lambdas, so sklearn gets
 exactly P * lambda), one BLAS thread each (OPENBLAS_NUM_THREADS=1, set
@@ -108,9 +110,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--deq", default=os.path.join(here, "..", "..", "tools",
                                                   "deq"))
+    ap.add_argument("--libdir", help="prepend to LD_LIBRARY_PATH (to run "
+                    "the uninstalled binary tools/.libs/deq directly, "
+                    "without libtool's wrapper script)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--keep", help="write the tables to this directory")
     a = ap.parse_args()
+    if a.libdir:
+        os.environ["LD_LIBRARY_PATH"] = os.path.abspath(a.libdir) + (
+            ":" + os.environ["LD_LIBRARY_PATH"]
+            if os.environ.get("LD_LIBRARY_PATH") else "")
     tmp = a.keep or tempfile.mkdtemp(prefix="deq-gcv-bench-")
     os.makedirs(tmp, exist_ok=True)
     ok = True
