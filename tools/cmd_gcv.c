@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "lib/bigmem_impl.h"
+#include "../lib/bigmem_impl.h"
 
 #define CMD "gcv"
 
