@@ -21,6 +21,7 @@
 #include "deq/estimate.h"
 #include "corr_impl.h"
 #include "grid_impl.h"
+#include "bigmem_impl.h"
 
 struct deq_estimate_plan {
   size_t P, N, r;
@@ -38,7 +39,11 @@ struct deq_estimate_plan {
   double *d;         /* r singular values */
   double *U;         /* P x r, column-major */
   double *U2;        /* U .* U */
-  double *VT;        /* r x N, column-major (leading dimension r) */
+  double *VT;        /* r x N, column-major (leading dimension r); NULL on
+                        the Gram route, which keeps A instead */
+  double *A;         /* P x N centred, scaled design (Gram route only):
+                        V diag(d) = A' U for predictions */
+  int route;         /* the DEQ_ESTIMATE_ROUTE_* that built U, d */
   double *c;         /* r: U' yc */
   double *lev0;      /* P: 1 - H_ii at t = 0 (deficient case) */
 };
@@ -58,7 +63,7 @@ void deq_estimate_plan_free(deq_estimate_plan *p)
 {
   if (!p) return;
   free(p->mean); free(p->scale); free(p->yc); free(p->d); free(p->U);
-  free(p->U2); free(p->VT); free(p->c); free(p->lev0);
+  free(p->U2); free(p->VT); free(p->A); free(p->c); free(p->lev0);
   free(p);
 }
 
@@ -70,6 +75,16 @@ static double pow2_above(double amax)
   if (!(amax > 0)) return 1.0;
   frexp(amax, &e);
   return ldexp(1.0, e);
+}
+
+/* 1/s for a power of two s when that reciprocal is a normal double: then
+   x * (1/s) and x / s round the same exact value, so the multiplication
+   (several times cheaper than a division) gives the same bits.  0 when
+   the reciprocal is not exact.  */
+static double exact_reciprocal(double s)
+{
+  double inv = 1.0 / s;
+  return isfinite(inv) && inv >= DBL_MIN ? inv : 0.0;
 }
 
 /* Column means and scales; the centred/scaled copy of X (column-major
@@ -94,10 +109,14 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
     /* Sums over a/2^k (2^k >= amax): no overflow near DBL_MAX, and the
        same rounding as unscaled sums.  */
     double s2 = pow2_above(amax), mean = 0.0, ss = 0.0;
-    for (size_t i = 0; i < P; i++) mean += a[i] / s2;
+    double inv = exact_reciprocal(s2);
+    if (inv > 0.0)
+      for (size_t i = 0; i < P; i++) mean += a[i] * inv;
+    else
+      for (size_t i = 0; i < P; i++) mean += a[i] / s2;
     mean /= (double)P;
     for (size_t i = 0; i < P; i++) {
-      double u = a[i] / s2 - mean;
+      double u = (inv > 0.0 ? a[i] * inv : a[i] / s2) - mean;
       ss += u * u;
     }
     mean *= s2;
@@ -114,14 +133,21 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
     }
     p->mean[j] = p->intercept ? mean : 0.0;
     p->scale[j] = scale;
-    for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
+    if (scale == 1.0)
+      for (size_t i = 0; i < P; i++) a[i] = a[i] - p->mean[j];
+    else
+      for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
   }
   /* One scale for the whole design (a common factor keeps the ridge
      problem equivalent: lambda becomes lambda/xs^2).  */
   double xs = 0.0;
   for (size_t i = 0; i < P * N; i++) xs = fmax(xs, fabs(A[i]));
   p->xs = pow2_above(xs);
-  for (size_t i = 0; i < P * N; i++) A[i] /= p->xs;
+  double inv = exact_reciprocal(p->xs);
+  if (inv > 0.0)
+    for (size_t i = 0; i < P * N; i++) A[i] *= inv;
+  else
+    for (size_t i = 0; i < P * N; i++) A[i] /= p->xs;
   return DEQ_OK;
 }
 
@@ -138,15 +164,240 @@ static double unscale2(const deq_estimate_plan *p, double v)
   return v * p->ys * p->ys;
 }
 
+/* The P x P Gram route keeps only eigenvalues >= GRAM_TAU lambda_max:
+   the eigendecomposition of AA' is exact for a matrix within about
+   eps lambda_max of the true one, so H and every risk carry a relative
+   error of about eps / GRAM_TAU (2e-12).  The feature route refines its
+   eigenvectors into a backward-stable SVD (refine_svd), which needs only
+   eps lambda_max / lambda_min << 1.  A design with eigenvalues below
+   these (collinear or badly scaled features) goes to the SVD.  */
+#define GRAM_TAU 1e-4
+#define FEATURES_TAU 1e-10
+
+/* Eigendecomposition of the k x k Gram matrix G (upper triangle; its
+   eigenvectors overwrite it, ascending eigenvalues go to lam).  skip:
+   how many smallest eigenvalues must be zero (the centring's null vector
+   1 of AA' with an intercept).  Returns the number r of eigenvalues kept,
+   or SIZE_MAX when the spectrum is too ill-conditioned for this route
+   (some eigenvalue other than the skipped ones below GRAM_TAU lambda_max,
+   or a skipped one not at rounding level).  */
+static size_t gram_eigen(double *G, double *lam, size_t k, size_t skip,
+                         size_t nsum, double tau, deq_status *st)
+{
+  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k,
+                                   G, (lapack_int)k, lam);
+  if (info != 0) {
+    *st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+    return SIZE_MAX;
+  }
+  double lmax = lam[k - 1];
+  if (!(lmax > 0.0)) return skip <= k ? 0 : SIZE_MAX;   /* A = 0 */
+  /* A zero eigenvalue comes out at rounding level: a sum of nsum terms. */
+  double noise = 8.0 * (double)(nsum + k) * DBL_EPSILON * lmax;
+  for (size_t a = 0; a < skip; a++)
+    if (!(fabs(lam[a]) <= noise)) return SIZE_MAX;
+  for (size_t a = skip; a < k; a++)
+    if (!(lam[a] >= tau * lmax)) return SIZE_MAX;
+  return k - skip;
+}
+
+/* Refine U = A V / d (P x r, orthonormal only to about eps lambda_max /
+   lambda_min) into a backward-stable thin SVD of A: A = U diag(d) V'
+   holds to rounding whatever the conditioning (V is orthonormal), so one
+   Cholesky QR pass U = Q R makes U orthonormal, and the SVD of the small
+   R diag(d) = Us S Vs' gives A = (Q Us) S (V Vs)'.  Costs O(P r^2).
+   V: N x r.  The refined U goes to Q (P x r, left untouched when
+   Cholesky fails: DEQ_EDOM).  */
+static deq_status refine_svd(double *U, double *V, double *d, size_t P,
+                             size_t N, size_t r, double *Q)
+{
+  double *R = calloc(r * r, sizeof *R), *Us = malloc(r * r * sizeof *Us);
+  double *VsT = malloc(r * r * sizeof *VsT), *sv = malloc(r * sizeof *sv);
+  double *W = malloc(N * r * sizeof *W);
+  deq_status st = DEQ_OK;
+  if (!R || !Us || !VsT || !sv || !W) {
+    st = DEQ_ENOMEM;
+    goto done;
+  }
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)r, (int)P, 1.0, U,
+              (int)P, 0.0, R, (int)r);
+  if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)r, R, (lapack_int)r)) {
+    st = DEQ_EDOM;
+    goto done;
+  }
+  cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans,
+              CblasNonUnit, (int)P, (int)r, 1.0, R, (int)r, U, (int)P);
+  for (size_t j = 0; j < r; j++)
+    for (size_t i = 0; i < r; i++)
+      R[i + j * r] = i <= j ? R[i + j * r] * d[j] : 0.0;
+  if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', (lapack_int)r, (lapack_int)r, R,
+                     (lapack_int)r, sv, Us, (lapack_int)r, VsT,
+                     (lapack_int)r)) {
+    st = DEQ_ELAPACK;
+    goto done;
+  }
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)r,
+              (int)r, 1.0, U, (int)P, Us, (int)r, 0.0, Q, (int)P);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)N, (int)r,
+              (int)r, 1.0, V, (int)N, VsT, (int)r, 0.0, W, (int)N);
+  memcpy(V, W, N * r * sizeof *V);
+  memcpy(d, sv, r * sizeof *d);
+done:
+  free(R); free(Us); free(VsT); free(sv); free(W);
+  return st;
+}
+
+/* Feature route (P > N): G = A'A (N x N) = V diag(d^2) V', U = A V / d,
+   refined to a thin SVD.  Fills p->d, p->U (P x r), p->VT; returns the
+   rank or SIZE_MAX.  On success the refined U is written over *A (taken:
+   *A = NULL) and the first U's memory is kept for U2 (no new pages).  Every eigenvalue must be above FEATURES_TAU
+   lambda_max: the refinement needs U nearly orthonormal.  */
+static size_t route_features(deq_estimate_plan *p, double **Ap,
+                             deq_status *st)
+{
+  const double *A = *Ap;
+  size_t P = p->P, N = p->N;
+  double *G = malloc(N * N * sizeof *G), *lam = malloc(N * sizeof *lam);
+  double *V = NULL;
+  size_t r = SIZE_MAX;
+  if (!G || !lam) {
+    *st = DEQ_ENOMEM;
+    goto done;
+  }
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)N, (int)P, 1.0, A,
+              (int)P, 0.0, G, (int)N);
+  r = gram_eigen(G, lam, N, 0, P, FEATURES_TAU, st);
+  if (r == SIZE_MAX || r == 0) goto done;
+  /* Descending order, as from the SVD: column a is eigenvector N-1-a.  */
+  V = malloc(N * r * sizeof *V);
+  p->U = deq_big_malloc(P * r * sizeof *p->U);
+  p->VT = malloc(r * N * sizeof *p->VT);
+  if (!V || !p->U || !p->VT) {
+    *st = DEQ_ENOMEM;
+    r = SIZE_MAX;
+    goto done;
+  }
+  for (size_t a = 0; a < r; a++) {
+    p->d[a] = sqrt(lam[N - 1 - a]);
+    memcpy(V + a * N, G + (N - 1 - a) * N, N * sizeof *V);
+  }
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)r,
+              (int)N, 1.0, A, (int)P, V, (int)N, 0.0, p->U, (int)P);
+  for (size_t a = 0; a < r; a++)
+    cblas_dscal((int)P, 1.0 / p->d[a], p->U + a * P, 1);
+  deq_status rs = refine_svd(p->U, V, p->d, P, N, r, *Ap);
+  if (rs == DEQ_EDOM) {   /* not nearly orthonormal after all: the SVD */
+    r = SIZE_MAX;
+    goto done;
+  }
+  if (rs) {
+    *st = rs;
+    r = SIZE_MAX;
+    goto done;
+  }
+  for (size_t a = 0; a < r; a++)
+    for (size_t j = 0; j < N; j++) p->VT[j * r + a] = V[a * N + j];
+  p->U2 = p->U;
+  p->U = *Ap;
+  *Ap = NULL;
+done:
+  free(G);
+  free(lam);
+  free(V);
+  return r;
+}
+
+/* Gram route (P <= N): G = AA' (P x P) = U diag(d^2) U'; with an
+   intercept the centred design has the null vector 1, skipped.  Fills
+   p->d, p->U; V is A'U/d, applied through A in predictions.  */
+static size_t route_gram(deq_estimate_plan *p, const double *A,
+                         deq_status *st)
+{
+  size_t P = p->P, N = p->N;
+  double *G = malloc(P * P * sizeof *G), *lam = malloc(P * sizeof *lam);
+  size_t r = SIZE_MAX;
+  if (!G || !lam) {
+    *st = DEQ_ENOMEM;
+    goto done;
+  }
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)P, (int)N, 1.0,
+              A, (int)P, 0.0, G, (int)P);
+  r = gram_eigen(G, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
+  if (r == SIZE_MAX || r == 0) goto done;
+  p->U = deq_big_malloc(P * r * sizeof *p->U);
+  if (!p->U) {
+    *st = DEQ_ENOMEM;
+    r = SIZE_MAX;
+    goto done;
+  }
+  for (size_t a = 0; a < r; a++) {
+    p->d[a] = sqrt(lam[P - 1 - a]);
+    memcpy(p->U + a * P, G + (P - 1 - a) * P, P * sizeof *p->U);
+  }
+done:
+  free(G);
+  free(lam);
+  return r;
+}
+
+/* SVD route: one dgesdd of A (destroyed); rank as in mc_ridge.c.  */
+static size_t route_svd(deq_estimate_plan *p, double *A, deq_status *st)
+{
+  size_t P = p->P, N = p->N, k = P < N ? P : N;
+  double *Uk = deq_big_malloc(P * k * sizeof *Uk), *VTk = malloc(k * N * sizeof *VTk);
+  size_t r = SIZE_MAX;
+  if (!Uk || !VTk) {
+    *st = DEQ_ENOMEM;
+    goto done;
+  }
+  lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)P,
+                                   (lapack_int)N, A, (lapack_int)P, p->d, Uk,
+                                   (lapack_int)P, VTk, (lapack_int)k);
+  if (info != 0) {
+    *st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+    goto done;
+  }
+  double thr = p->d[0] * (double)(P > N ? P : N) * DBL_EPSILON;
+  r = 0;
+  while (r < k && p->d[r] > thr) r++;
+  size_t rr = r ? r : 1;
+  p->U = Uk;   /* keep dgesdd's U: its first r columns */
+  Uk = NULL;
+  p->VT = malloc(rr * N * sizeof *p->VT);
+  if (!p->VT) {
+    *st = DEQ_ENOMEM;
+    r = SIZE_MAX;
+    goto done;
+  }
+  for (size_t j = 0; j < N; j++)
+    for (size_t a = 0; a < r; a++) p->VT[j * r + a] = VTk[j * k + a];
+done:
+  free(Uk);
+  free(VTk);
+  return r;
+}
+
 deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
                                    size_t N, const double *X, const double *y,
                                    const deq_estimate_opts *opts,
                                    deq_error *err)
 {
+  return deq_estimate_plan_alloc_route(out, P, N, X, y, opts,
+                                       DEQ_ESTIMATE_ROUTE_AUTO, err);
+}
+
+deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
+                                         size_t N, const double *X,
+                                         const double *y,
+                                         const deq_estimate_opts *opts,
+                                         int route, deq_error *err)
+{
   if (!out) return DEQ_EINVAL;
   *out = NULL;
   deq_error_clear(err);
   if (!X || !y) return DEQ_EINVAL;
+  if (route < DEQ_ESTIMATE_ROUTE_AUTO || route > DEQ_ESTIMATE_ROUTE_SVD)
+    return DEQ_EINVAL;
   if (N < 1) return bad_input(err, 0, 0, "no feature columns");
   if (P < 3) return bad_input(err, 0, 0, "fewer than 3 rows (samples)");
   if (P > (size_t)INT32_MAX || N > (size_t)INT32_MAX || P > SIZE_MAX / N / 8)
@@ -164,17 +415,14 @@ deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
   p->N = N;
   p->intercept = opts && opts->intercept;
   size_t k = P < N ? P : N;
-  double *A = malloc(P * N * sizeof *A);
-  double *Uk = malloc(P * k * sizeof *Uk);
-  double *VTk = malloc(k * N * sizeof *VTk);
+  double *A = deq_big_malloc(P * N * sizeof *A);
   p->mean = malloc(N * sizeof *p->mean);
   p->scale = malloc(N * sizeof *p->scale);
   p->yc = malloc(P * sizeof *p->yc);
   p->d = malloc(k * sizeof *p->d);
   p->lev0 = malloc(P * sizeof *p->lev0);
   deq_status st = DEQ_OK;
-  if (!A || !Uk || !VTk || !p->mean || !p->scale || !p->yc || !p->d ||
-      !p->lev0) {
+  if (!A || !p->mean || !p->scale || !p->yc || !p->d || !p->lev0) {
     st = DEQ_ENOMEM;
     goto done;
   }
@@ -191,34 +439,52 @@ deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
   p->ys = pow2_above(ys);
   for (size_t i = 0; i < P; i++) p->yc[i] /= p->ys;
 
-  lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)P,
-                                   (lapack_int)N, A, (lapack_int)P, p->d, Uk,
-                                   (lapack_int)P, VTk, (lapack_int)k);
-  if (info != 0) {
-    st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
-    goto done;
+  /* Auto: the N x N feature Gram when P > N (as scikit-learn's RidgeCV
+     picks its covariance route), else the P x P Gram; either falls back
+     to the SVD when the eigenvalues span more than 1/GRAM_TAU.  */
+  if (route == DEQ_ESTIMATE_ROUTE_AUTO)
+    route = P > N ? DEQ_ESTIMATE_ROUTE_FEATURES : DEQ_ESTIMATE_ROUTE_GRAM;
+  /* A Gram route needs the full rank it can resolve: N <= P - 1 for the
+     features, N >= P - 1 (with an intercept; N >= P without) for AA'.  */
+  size_t R0 = P - (size_t)p->intercept;
+  if ((route == DEQ_ESTIMATE_ROUTE_FEATURES && N > R0) ||
+      (route == DEQ_ESTIMATE_ROUTE_GRAM && N < R0))
+    route = DEQ_ESTIMATE_ROUTE_SVD;
+  size_t r = SIZE_MAX;
+  if (route == DEQ_ESTIMATE_ROUTE_FEATURES)
+    r = route_features(p, &A, &st);
+  else if (route == DEQ_ESTIMATE_ROUTE_GRAM) {
+    r = route_gram(p, A, &st);
+    if (r != SIZE_MAX && r > 0) {
+      p->A = A;   /* V diag(d) = A'U for predictions */
+      A = NULL;
+    }
   }
-  /* Numerical rank, as in mc_ridge.c.  */
-  double thr = p->d[0] * (double)(P > N ? P : N) * DBL_EPSILON;
-  size_t r = 0;
-  while (r < k && p->d[r] > thr) r++;
+  if (st) goto done;
+  if (r == SIZE_MAX || r == 0) {
+    /* Ill-conditioned for a Gram route (or a zero design): the SVD.  */
+    free(p->U);
+    free(p->U2);
+    free(p->VT);
+    p->U = p->U2 = p->VT = NULL;
+    route = DEQ_ESTIMATE_ROUTE_SVD;
+    r = route_svd(p, A, &st);
+    if (st) goto done;
+  }
+  p->route = route;
   p->r = r;
   p->full = r + (size_t)p->intercept == P;
   size_t rr = r ? r : 1;
-  p->U = Uk;   /* keep dgesdd's U: its first r columns */
-  Uk = NULL;
-  p->U2 = malloc(P * rr * sizeof *p->U2);
-  p->VT = malloc(rr * N * sizeof *p->VT);
+  if (!p->U) p->U = deq_big_malloc(P * rr * sizeof *p->U);
+  if (!p->U2) p->U2 = deq_big_malloc(P * rr * sizeof *p->U2);
   p->c = malloc(rr * sizeof *p->c);
-  if (!p->U || !p->U2 || !p->VT || !p->c) {
+  if (!p->U || !p->U2 || !p->c) {
     st = DEQ_ENOMEM;
     goto done;
   }
   for (size_t i = 0; i < P * r; i++) p->U2[i] = p->U[i] * p->U[i];
-  for (size_t j = 0; j < N; j++)
-    for (size_t a = 0; a < r; a++) p->VT[j * r + a] = VTk[j * k + a];
-  for (size_t a = 0; a < r; a++)
-    p->c[a] = cblas_ddot((int)P, p->U + a * P, 1, p->yc, 1);
+  if (r) cblas_dgemv(CblasColMajor, CblasTrans, (int)P, (int)r, 1.0, p->U,
+                     (int)P, p->yc, 1, 0.0, p->c, 1);
   /* 1 - H_ii at t = 0: the leverage left to the complement of span U.  */
   double h1 = p->intercept ? 1.0 / (double)P : 0.0;
   for (size_t i = 0; i < P; i++) p->lev0[i] = 1.0 - h1;
@@ -227,14 +493,17 @@ deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
   for (size_t i = 0; i < P; i++) p->lev0[i] = fmax(0.0, p->lev0[i]);
 done:
   free(A);
-  free(Uk);
-  free(VTk);
   if (st) {
     deq_estimate_plan_free(p);
     return st;
   }
   *out = p;
   return DEQ_OK;
+}
+
+int deq_estimate_route(const deq_estimate_plan *plan)
+{
+  return plan ? plan->route : DEQ_ESTIMATE_ROUTE_AUTO;
 }
 
 size_t deq_estimate_rank(const deq_estimate_plan *plan)
@@ -291,11 +560,27 @@ deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
   double t = scaled_t(p, lambda);
   double *w = calloc(N + r + 1, sizeof *w), *g = w + N;
   if (!w) return DEQ_ENOMEM;
-  /* w = V diag(d/(d^2+t)) c in standardised units, then raw units.  */
-  for (size_t a = 0; a < r; a++)
-    g[a] = p->d[a] / (p->d[a] * p->d[a] + t) * p->c[a];
-  if (r) cblas_dgemv(CblasColMajor, CblasTrans, (int)r, (int)N, 1.0, p->VT,
-                     (int)r, g, 1, 0.0, w, 1);
+  /* w = V diag(d/(d^2+t)) c in standardised units, then raw units; on
+     the Gram route V diag(d) = A'U, so w = A' U (c/(d^2+t)).  */
+  if (p->VT) {
+    for (size_t a = 0; a < r; a++)
+      g[a] = p->d[a] / (p->d[a] * p->d[a] + t) * p->c[a];
+    if (r) cblas_dgemv(CblasColMajor, CblasTrans, (int)r, (int)N, 1.0, p->VT,
+                       (int)r, g, 1, 0.0, w, 1);
+  } else if (r) {
+    double *u = malloc(p->P * sizeof *u);
+    if (!u) {
+      free(w);
+      return DEQ_ENOMEM;
+    }
+    for (size_t a = 0; a < r; a++)
+      g[a] = p->c[a] / (p->d[a] * p->d[a] + t);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p->P, (int)r, 1.0, p->U,
+                (int)p->P, g, 1, 0.0, u, 1);
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)p->P, (int)N, 1.0, p->A,
+                (int)p->P, u, 1, 0.0, w, 1);
+    free(u);
+  }
   double b = p->ybar;
   for (size_t j = 0; j < N; j++) {
     w[j] = w[j] / p->xs * p->ys / p->scale[j];
@@ -410,14 +695,33 @@ static deq_status kspec_init(kspec *K, const deq_spectrum *sp, size_t P)
 
 /* ------------------------------------------------------------ execute */
 
-/* work: 2 P + 2 max(r, 1) doubles.  */
+/* Lambdas evaluated together: their O(P r) products become two dgemm
+   calls of width BLOCK instead of 3 BLOCK matrix-vector products that
+   each stream U or U2 from memory.  */
+#define BLOCK 32
+
+/* The coefficients of one lambda for the two products E = U ca and
+   HV = U2 cb (r each).  Full rank: ca = c/(d^2+t), cb = 1/(d^2+t), so
+   that e = t E and 1 - H_ii = t HV, and t cancels from e_i/(1 - H_ii).
+   Deficient: ca = d^2/(d^2+t) c, cb = t/(d^2+t), with e = yc - E and
+   1 - H_ii = lev0 + HV.  */
+static void point_coefficients(double *ca, double *cb,
+                               const deq_estimate_plan *p, double t)
+{
+  for (size_t a = 0; a < p->r; a++) {
+    double d2 = p->d[a] * p->d[a], den = d2 + t;
+    ca[a] = p->full ? p->c[a] / den : d2 / den * p->c[a];
+    cb[a] = p->full ? 1.0 / den : t / den;
+  }
+}
+
+/* One row from its columns E, HV of the block products.  */
 static deq_status one_point(deq_estimate_point *pt,
                             const deq_estimate_plan *p, const kspec *K,
-                            double lambda, double *work)
+                            double lambda, const double *E, const double *HV)
 {
   size_t P = p->P, r = p->r;
   double Pd = (double)P, t = scaled_t(p, lambda);
-  double *e = work, *hv = e + P, *va = hv + P, *vb = va + (r ? r : 1);
   double df = p->intercept ? 1.0 : 0.0, fsum = 0.0, gden = 0.0, gnum = 0.0;
   for (size_t a = 0; a < r; a++) {
     double d2 = p->d[a] * p->d[a], den = d2 + t;
@@ -433,47 +737,31 @@ static deq_status one_point(deq_estimate_point *pt,
   pt->corrgcv = pt->kappa_K = NAN;
   pt->status = DEQ_OK;
 
-  residual(e, p, t, va);
-  double rss = cblas_ddot((int)P, e, 1, e, 1);
-  pt->train = rss / Pd;
-
-  double loo = 0.0;
+  double loo = 0.0, rss = 0.0;
   int loo_inf = 0;
   if (p->full) {
     /* t cancels: (1/P) |y - yhat|^2 / (1 - df/P)^2 = P gnum / gden^2, and
        e_i / (1 - H_ii) = [U (c/(d^2+t))]_i / [U2 (1/(d^2+t))]_i.  */
     pt->gcv = Pd * gnum / (gden * gden);
-    for (size_t a = 0; a < r; a++) {
-      double den = p->d[a] * p->d[a] + t;
-      va[a] = p->c[a] / den;
-      vb[a] = 1.0 / den;
-    }
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U,
-                (int)P, va, 1, 0.0, e, 1);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U2,
-                (int)P, vb, 1, 0.0, hv, 1);
     for (size_t i = 0; i < P; i++) {
-      double q = e[i] / hv[i];
+      double e = t * E[i], q = E[i] / HV[i];
+      rss += e * e;
       loo += q * q;
     }
+    pt->train = rss / Pd;
   } else {
+    for (size_t i = 0; i < P; i++) rss += E[i] * E[i];
+    pt->train = rss / Pd;
     double one_minus = s / Pd;
     pt->gcv = pt->train / (one_minus * one_minus);
-    for (size_t a = 0; a < r; a++) {
-      double den = p->d[a] * p->d[a] + t;
-      vb[a] = t / den;
-    }
-    memcpy(hv, p->lev0, P * sizeof *hv);
-    if (r) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)P, (int)r, 1.0, p->U2,
-                       (int)P, vb, 1, 1.0, hv, 1);
     for (size_t i = 0; i < P; i++) {
-      double h = hv[i];
+      double h = HV[i];
       /* 1 - H_ii at rounding level: point i is interpolated exactly.  */
       if (!(h > 16.0 * Pd * DBL_EPSILON)) {
         loo_inf = 1;
         break;
       }
-      double q = e[i] / h;
+      double q = E[i] / h;
       loo += q * q;
     }
   }
@@ -491,6 +779,31 @@ static deq_status one_point(deq_estimate_point *pt,
   return pt->status;
 }
 
+/* E and HV (P x nb, column-major) for nb lambdas; C: 2 r nb scratch.  */
+static void block_products(double *E, double *HV, double *C,
+                           const deq_estimate_plan *p, size_t nb,
+                           const double *lambda)
+{
+  size_t P = p->P, r = p->r;
+  double *CA = C, *CB = C + r * nb;
+  for (size_t j = 0; j < nb; j++)
+    point_coefficients(CA + j * r, CB + j * r, p, scaled_t(p, lambda[j]));
+  double beta = 0.0, sign = 1.0;
+  if (!p->full) {
+    for (size_t j = 0; j < nb; j++) {
+      memcpy(E + j * P, p->yc, P * sizeof *E);
+      memcpy(HV + j * P, p->lev0, P * sizeof *HV);
+    }
+    beta = 1.0;
+    sign = -1.0;
+  }
+  if (!r) return;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)nb,
+              (int)r, sign, p->U, (int)P, CA, (int)r, beta, E, (int)P);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)nb,
+              (int)r, 1.0, p->U2, (int)P, CB, (int)r, beta, HV, (int)P);
+}
+
 deq_status deq_estimate_execute(deq_estimate_point *out,
                                 const deq_estimate_plan *p, size_t nlambda,
                                 const double *lambda, const deq_spectrum *K)
@@ -505,14 +818,23 @@ deq_status deq_estimate_execute(deq_estimate_point *out,
     return st;
   }
   /* Scratch per call, so that threads may share one plan.  */
-  double *work = malloc((2 * p->P + 2 * (p->r ? p->r : 1)) * sizeof *work);
+  size_t nb_max = nlambda < BLOCK ? (nlambda ? nlambda : 1) : BLOCK;
+  size_t rr = p->r ? p->r : 1;
+  double *work = malloc((2 * p->P + 2 * rr) * nb_max * sizeof *work);
   if (!work) {
     deq_spectrum_free(ks.scaled);
     return DEQ_ENOMEM;
   }
+  double *E = work, *HV = E + p->P * nb_max, *C = HV + p->P * nb_max;
   deq_status worst = DEQ_OK;
-  for (size_t l = 0; l < nlambda; l++)
-    worst = deq_grid_status(worst, one_point(&out[l], p, &ks, lambda[l], work));
+  for (size_t l0 = 0; l0 < nlambda; l0 += nb_max) {
+    size_t nb = nlambda - l0 < nb_max ? nlambda - l0 : nb_max;
+    block_products(E, HV, C, p, nb, lambda + l0);
+    for (size_t j = 0; j < nb; j++)
+      worst = deq_grid_status(worst, one_point(&out[l0 + j], p, &ks,
+                                               lambda[l0 + j], E + j * p->P,
+                                               HV + j * p->P));
+  }
   free(work);
   deq_spectrum_free(ks.scaled);
   return worst;

@@ -203,6 +203,80 @@ START_TEST(test_brute_force)
 }
 END_TEST
 
+/* The three routes of deq_estimate_plan_alloc_route (N x N features,
+   P x P Gram, SVD) against the brute-force refits with the intercept
+   re-estimated on every reduced data set (scikit-learn's RidgeCV
+   definition of the leave-one-out error), to 1e-12, on a tall table, a
+   wide one, and N = P - 1 where the feature and Gram routes both apply
+   (and agree with each other and the SVD to 1e-12).  */
+START_TEST(test_routes_brute_force)
+{
+  static const size_t shapes[][2] = {{30, 6}, {12, 25}, {13, 12}};
+  static const double lambdas[] = {1e-3, 0.1, 2.0};
+  static const int want[3][3] = {   /* route taken: features, gram, svd */
+    {DEQ_ESTIMATE_ROUTE_FEATURES, DEQ_ESTIMATE_ROUTE_SVD, DEQ_ESTIMATE_ROUTE_SVD},
+    {DEQ_ESTIMATE_ROUTE_SVD, DEQ_ESTIMATE_ROUTE_GRAM, DEQ_ESTIMATE_ROUTE_SVD},
+    {DEQ_ESTIMATE_ROUTE_FEATURES, DEQ_ESTIMATE_ROUTE_GRAM, DEQ_ESTIMATE_ROUTE_SVD}};
+  static const int routes[3] = {DEQ_ESTIMATE_ROUTE_FEATURES,
+                                DEQ_ESTIMATE_ROUTE_GRAM, DEQ_ESTIMATE_ROUTE_SVD};
+  uint64_t seed = test_seed(23);
+  for (size_t s = 0; s < 3; s++) {
+    size_t P = shapes[s][0], N = shapes[s][1];
+    deq_rng rng;
+    deq_rng_seed(&rng, seed, s);
+    double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+    for (size_t i = 0; i < P * N; i++) X[i] += 0.5 + (double)(i % N) / 4;
+    for (size_t i = 0; i < P; i++) y[i] += X[i * N] + 2.0;
+    double *A = colmajor(X, P, N);
+    deq_estimate_opts o = {1, 0};
+    brute b[3];
+    for (size_t l = 0; l < 3; l++)
+      b[l] = brute_all(X, y, P, N, (double)P * lambdas[l], &o);
+    deq_estimate_point pt[3][3];
+    for (int k = 0; k < 3; k++) {
+      deq_estimate_plan *p = NULL;
+      deq_error err;
+      ck_assert_st(deq_estimate_plan_alloc_route(&p, P, N, A, y, &o,
+                                                 routes[k], &err), DEQ_OK);
+      ck_assert_int_eq(deq_estimate_route(p), want[s][k]);
+      ck_assert_st(deq_estimate_execute(pt[k], p, 3, lambdas, NULL), DEQ_OK);
+      for (size_t l = 0; l < 3; l++)
+        ck_assert_msg(test_reldiff(pt[k][l].loo, b[l].loo, 1e-300) < 1e-12 &&
+                      test_reldiff(pt[k][l].df, b[l].df, 1e-300) < 1e-12,
+                      "seed %llu P %zu N %zu route %d lambda %g: loo "
+                      "%.17g/%.17g df %.17g/%.17g",
+                      (unsigned long long)seed, P, N, routes[k], lambdas[l],
+                      pt[k][l].loo, b[l].loo, pt[k][l].df, b[l].df);
+      deq_estimate_plan_free(p);
+    }
+    for (size_t l = 0; l < 3; l++) {
+      ck_assert(test_reldiff(pt[0][l].loo, pt[1][l].loo, 1e-300) < 1e-12);
+      ck_assert(test_reldiff(pt[0][l].gcv, pt[2][l].gcv, 1e-300) < 1e-12);
+      ck_assert(test_reldiff(pt[1][l].train, pt[2][l].train, 1e-300) < 1e-12);
+    }
+    free(A); free(X); free(y);
+  }
+  /* Collinear features: the Gram routes refuse them and take the SVD.  */
+  double Xc[8 * 3], yc[8];
+  for (size_t i = 0; i < 8; i++) {
+    Xc[i] = (double)i;
+    Xc[i + 8] = 2.0 * (double)i;   /* column 2 = 2 column 1 */
+    Xc[i + 16] = (double)(i * i % 5);
+    yc[i] = (double)(i % 3);
+  }
+  deq_estimate_plan *q = NULL;
+  deq_estimate_opts o = {1, 0};
+  ck_assert_st(deq_estimate_plan_alloc_route(&q, 8, 3, Xc, yc, &o,
+                                             DEQ_ESTIMATE_ROUTE_FEATURES, NULL),
+               DEQ_OK);
+  ck_assert_int_eq(deq_estimate_route(q), DEQ_ESTIMATE_ROUTE_SVD);
+  ck_assert_uint_eq(deq_estimate_rank(q), 2);
+  deq_estimate_plan_free(q);
+  ck_assert_st(deq_estimate_plan_alloc_route(&q, 8, 3, Xc, yc, &o, 7, NULL),
+               DEQ_EINVAL);
+}
+END_TEST
+
 /* P < N, no intercept, lambda -> 0: GCV(0) = P |(XX')^-1 y|^2 /
    (tr (XX')^-1)^2 and LOO(0) = (1/P) sum ([(XX')^-1 y]_i / [(XX')^-1]_ii)^2,
    and lambda = 1e-13 agrees with lambda = 0 (no 0/0 anywhere).  */
@@ -754,6 +828,7 @@ int main(void)
   TCase *tc = tcase_create("exact");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_brute_force);
+  tcase_add_test(tc, test_routes_brute_force);
   tcase_add_test(tc, test_ridgeless_interpolation);
   tcase_add_test(tc, test_scale_invariance);
   tcase_add_test(tc, test_row_order);

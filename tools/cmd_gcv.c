@@ -10,12 +10,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../lib/bigmem_impl.h"
 
 #define CMD "gcv"
 
 static const char gcv_help[] =
   "Usage: deq gcv --data FILE --y COL --lambda GRID [OPTIONS]\n"
-  "Risk estimates of ridge regression on a data set, from one SVD.\n\n"
+  "Risk estimates of ridge regression on a data set, from one\n"
+  "eigendecomposition of the smaller Gram matrix (X'X or XX'; the SVD when\n"
+  "the design is ill-conditioned).  loo is exact leave-one-out with the\n"
+  "intercept refitted (scikit-learn RidgeCV's, alphas = P lambda).\n\n"
   "  --data FILE          CSV/TSV table with a header line of column names\n"
   "                       (gzip-compressed files are read too)\n"
   "  --y COL              the label column\n"
@@ -258,7 +262,7 @@ static int build_design(design *d, const deq_table *t, const gcv_opts *o)
   d->N = nf + p;
   d->M = M;
   d->P = rows - M;
-  d->X = malloc(rows * d->N * sizeof *d->X);
+  d->X = deq_big_malloc(rows * d->N * sizeof *d->X);
   d->y = malloc(rows * sizeof *d->y);
   d->names = calloc(d->N, sizeof *d->names);
   d->lagnames = calloc(d->N, sizeof *d->lagnames);

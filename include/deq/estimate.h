@@ -1,6 +1,7 @@
 /* deq/estimate.h -- risk estimators for ridge regression on a data set:
  * training error, empirical degrees of freedom, GCV, exact leave-one-out
- * and CorrGCV (correlated samples), all from one thin SVD.
+ * and CorrGCV (correlated samples), all from one diagonalisation of the
+ * centred design (a Gram eigendecomposition, or its thin SVD).
  *
  * Conventions (as everywhere in deq): X has P rows (samples) and N
  * columns (features); the ridge minimises
@@ -64,7 +65,9 @@ enum { DEQ_ESTIMATE_GCV, DEQ_ESTIMATE_LOO, DEQ_ESTIMATE_CORRGCV,
 /* Plan: X column-major P x N (X[i + j P] is sample i, feature j: the
    library's one matrix layout), y of length P.  Needs P >= 3 and N >= 1 and finite entries (DEQ_EDOM
    otherwise, with err->line = row + 1 or err->column = feature + 1 and a
-   message).  Costs one dgesdd of the P x N matrix.  Entries may be
+   message).  Costs one eigendecomposition of the smaller Gram matrix
+   (see the routes below; one dgesdd of the P x N matrix when it is
+   ill-conditioned).  Entries may be
    anywhere in the double range: the plan works on X and y divided by
    powers of two (exact), so df and every ratio are scale-free, and
    train, gcv, loo and corrgcv are +Inf only when their true value
@@ -74,6 +77,32 @@ deq_status deq_estimate_plan_alloc(deq_estimate_plan **out, size_t P,
                                    const deq_estimate_opts *opts,
                                    deq_error *err);
 void deq_estimate_plan_free(deq_estimate_plan *plan);
+
+/* How the plan diagonalises the hat matrix (all give the same H up to
+   rounding; deq_estimate_route tells which one a plan used):
+   FEATURES  eigendecomposition of the N x N matrix A'A (dsyrk + dsyevd),
+             U = A V / d: O(P N^2), the default when P > N;
+   GRAM      eigendecomposition of the P x P matrix AA' (with an
+             intercept its null vector 1 is dropped): O(P^2 N), the
+             default when P <= N;
+   SVD       one dgesdd of A: several times slower, accurate for any
+             conditioning.
+   A Gram route keeps only eigenvalues >= 1e-4 lambda_max (relative error
+   about 1e4 eps ~ 2e-12); a design outside that (collinear or badly
+   scaled features, or a centring null vector that is not at rounding
+   level) takes the SVD route instead.  */
+enum { DEQ_ESTIMATE_ROUTE_AUTO, DEQ_ESTIMATE_ROUTE_FEATURES,
+       DEQ_ESTIMATE_ROUTE_GRAM, DEQ_ESTIMATE_ROUTE_SVD };
+
+/* deq_estimate_plan_alloc with a preferred route (AUTO: by shape).  */
+deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
+                                         size_t N, const double *X,
+                                         const double *y,
+                                         const deq_estimate_opts *opts,
+                                         int route, deq_error *err);
+
+/* The route a plan took (FEATURES, GRAM or SVD).  */
+int deq_estimate_route(const deq_estimate_plan *plan);
 
 /* Numerical rank r of the centred design (singular values above
    d_max max(P, N) eps); the SVD keeps only these.  */

@@ -1,0 +1,129 @@
+/* test/t-parse.c -- lib/parse_double.c gives exactly strtod's doubles.
+ *
+ * The reference is the C library's strtod (correctly rounded in glibc).
+ * Every string the fast path accepts must give the same bits; strings it
+ * declines go to strtod in lib/io.c, so declining is always safe.
+ * Edge cases: halfway points between doubles (2^53 + 1, the classic
+ * 9007199254740993), the largest and smallest normals, the first
+ * subnormal (declined), 17 and 19 significant digits, 20 digits
+ * (declined), exponents beyond the table, signed zeros, and malformed
+ * text.  Random strings: 17-digit round trips of random bit patterns,
+ * shorter %.*g forms, and random digit strings with random exponents.  */
+#include <config.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include "testutil.h"
+#include "../lib/parse_double_impl.h"
+#include "../lib/rng_impl.h"
+
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* 1 if accepted; then its value must equal strtod's (whole string).  */
+static int check_one(const char *s)
+{
+  double x = NAN;
+  int ok = deq_parse_decimal(s, &x);
+  if (ok) {
+    char *end;
+    double r = strtod(s, &end);
+    ck_assert_msg(*end == '\0', "'%s' accepted but strtod stops early", s);
+    ck_assert_msg(same_bits(x, r), "'%s': %.17g, strtod %.17g", s, x, r);
+  }
+  return ok;
+}
+
+START_TEST(test_edges)
+{
+  static const char *accepted[] = {
+    "0", "-0", "+0", "0.0", "-0.0e5", "0e999999", "1", "-1", "+1.5", "1.",
+    ".5", "-.5", "1e0", "1E+2", "1e-2", "123456789012345678",
+    "1234567890123456789", "0.1", "0.30000000000000004",
+    "9007199254740992", "9007199254740994", "1.7976931348623157e308",
+    "2.2250738585072014e-308",
+    "1e-307", "1e308",
+    "1e22", "9.999999999999999e22", "8.98846567431158e307",
+    "0.000000000000000000000000000000000000000001",
+    "123.456e-5", "3.14159265358979323", "7.2057594037927933e16",
+    "4.9406564584124654e-300", "00000000000000000000001.5",
+    NULL };
+  for (int k = 0; accepted[k]; k++)
+    ck_assert_msg(check_one(accepted[k]), "'%s' declined", accepted[k]);
+  /* Exactly halfway between two doubles, or at the top of the range:
+     the fast path may decline (strtod decides) but never differs.  */
+  static const char *either[] = {
+    "9007199254740993", "9007199254740995", "4503599627370497.5",
+    "1.7976931348623158e308", "1.7976931348623157e308", "9007199254740993e-5", "1e23",
+    "1.00000000000000011102230246251565404236316680908203125", NULL };
+  for (int k = 0; either[k]; k++) check_one(either[k]);
+  /* Declined: strtod decides (subnormals, overflow, inf/nan, hex, more
+     than 19 significant digits, malformed or partial numbers).  */
+  static const char *declined[] = {
+    "", "-", "+", ".", "e5", "1e", "1e+", "--1", "1.5x", "1.5.2", "0x10",
+    "inf", "-Inf", "nan", "NaN", "infinity", "4.9406564584124654e-324",
+    "2.2250738585072009e-308", "2.2250738585072011e-308", "1e-320", "1e309", "1.8e308", "1e400",
+    "12345678901234567890", "0.12345678901234567890", "0.1000000000000000055511151231257827", " 1", "1 ", "1,5",
+    "1e5e", "1_000", NULL };
+  for (int k = 0; declined[k]; k++) {
+    double x = 42.0;
+    ck_assert_msg(!deq_parse_decimal(declined[k], &x),
+                  "'%s' accepted as %.17g", declined[k], x);
+    ck_assert(x == 42.0);
+  }
+  /* The prefix form stops at a separator and refuses a glued letter.  */
+  double x;
+  const char *e = deq_parse_decimal_prefix("2.5,3", &x);
+  ck_assert(e && *e == ',' && x == 2.5);
+  e = deq_parse_decimal_prefix("-7e1\t1", &x);
+  ck_assert(e && *e == '\t' && x == -70.0);
+  ck_assert(deq_parse_decimal_prefix("2.5e", &x) == NULL);
+  ck_assert(deq_parse_decimal_prefix("2.5x", &x) == NULL);
+}
+END_TEST
+
+START_TEST(test_random)
+{
+  uint64_t seed = test_seed(5);
+  deq_rng rng;
+  deq_rng_seed(&rng, seed, 0);
+  long accepted = 0, n = 400000;
+  char buf[80];
+  for (long k = 0; k < n; k++) {
+    uint64_t u = deq_rng_u64(&rng);
+    int mode = (int)(k % 4);
+    if (mode < 2) {   /* a random finite double, 17 or fewer digits */
+      double d;
+      memcpy(&d, &u, sizeof d);
+      if (!isfinite(d)) continue;
+      int prec = mode == 0 ? 17 : 1 + (int)(deq_rng_u64(&rng) % 17);
+      snprintf(buf, sizeof buf, "%.*g", prec, d);
+    } else {          /* random digits, a dot somewhere, any exponent */
+      int nd = 1 + (int)(u % 19), dot = (int)((u >> 8) % (unsigned)(nd + 1));
+      char *p = buf;
+      if (u >> 63) *p++ = '-';
+      for (int i = 0; i < nd; i++) {
+        if (mode == 3 && i == dot) *p++ = '.';
+        *p++ = (char)('0' + deq_rng_u64(&rng) % 10);
+      }
+      snprintf(p, (size_t)(buf + sizeof buf - p), "e%d",
+               (int)(deq_rng_u64(&rng) % 700) - 350);
+    }
+    accepted += check_one(buf);
+  }
+  /* Nearly all of them take the fast path (the rest: subnormal or out
+     of range).  */
+  ck_assert_msg(accepted > n * 8 / 10, "only %ld of %ld accepted", accepted, n);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *s = suite_create("parse");
+  TCase *tc = tcase_create("parse");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_edges);
+  tcase_add_test(tc, test_random);
+  suite_add_tcase(s, tc);
+  return test_run(s);
+}
