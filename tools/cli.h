@@ -332,8 +332,10 @@ void cli_mc_run_free(cli_mc_run *o);
 int cli_mc_run_option(cli_mc_run *o, const char *cmd, int code,
                       const char *arg);
 /* Record option --name (value arg, NULL for a flag) for the checkpoint,
-   unless it only changes how the run goes (--threads, --format, ...).  */
-int cli_mc_run_record(cli_mc_run *o, const char *name, const char *arg);
+   unless it only changes how the run goes (--threads, --format, ...);
+   repeatable: every occurrence counts (else the last one wins).  */
+int cli_mc_run_record(cli_mc_run *o, const char *name, const char *arg,
+                      int repeatable);
 
 /* A run's hooks (deq_mc_set_hooks), installed by start until end:
    restores --resume's checkpoint (refusing one made with other options),

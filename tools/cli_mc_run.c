@@ -85,9 +85,27 @@ static int run_only(const char *name)
 }
 
 /* "name=value\n" with newlines and backslashes of value escaped.  */
-int cli_mc_run_record(cli_mc_run *o, const char *name, const char *arg)
+/* Remove the lines of option `name` from the config.  */
+static void forget(cli_mc_run *o, const char *name)
+{
+  size_t nlen = strlen(name);
+  char *c = o->config;
+  while (c && *c) {
+    char *nl = strchr(c, '\n');
+    if (strncmp(c, name, nlen) == 0 && c[nlen] == '=') {
+      memmove(c, nl + 1, strlen(nl + 1) + 1);
+      o->config_len -= (size_t)(nl + 1 - c);
+    } else {
+      c = nl + 1;
+    }
+  }
+}
+
+int cli_mc_run_record(cli_mc_run *o, const char *name, const char *arg,
+                      int repeatable)
 {
   if (!name || run_only(name)) return CLI_OK;
+  if (!repeatable) forget(o, name);   /* the last one wins */
   if (!arg) arg = "";
   size_t need = strlen(name) + 2 * strlen(arg) + 3;
   char *c = realloc(o->config, o->config_len + need);

@@ -327,8 +327,10 @@ static const char *option_name(const run *r, int code)
 static int on_option(void *ctx, int code, const char *arg)
 {
   run *r = ctx;
-  if (r->mc && cli_mc_run_record(&r->mcr, option_name(r, code), arg)
-      != CLI_OK) {
+  int repeatable = code >= OPT_PARAM && code < OPT_PARAM + (int)r->t->nparam
+                   && r->t->params[code - OPT_PARAM].kind == DEQ_PARAM_SPECTRA;
+  if (r->mc && cli_mc_run_record(&r->mcr, option_name(r, code), arg,
+                                 repeatable) != CLI_OK) {
     cli_error(r->cmd, "out of memory");
     return CLI_ENUM;
   }
