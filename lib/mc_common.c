@@ -137,7 +137,7 @@ static deq_status run_chunk(deq_status *st, double *res, size_t m,
                             deq_mc_trial_fn run, void *ctx)
 {
   size_t lo = 0, hi = n;
-  if (hooks.share) {
+  if (hooks.share && hooks.gather) {   /* a share needs its gather */
     hooks.share(hooks.ctx, n, &lo, &hi);
     if (lo > hi || hi > n) return DEQ_EINVAL;
   }

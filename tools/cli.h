@@ -365,6 +365,8 @@ int cli_mpi_finish(int rc);
    shares' results into every rank (deq_mc_hooks share/gather).  */
 void cli_mpi_share(size_t n, size_t *lo, size_t *hi);
 deq_status cli_mpi_gather(double *res, deq_status *st, size_t m, size_t n);
+/* The largest of the ranks' v, on every rank.  */
+size_t cli_mpi_max(size_t v);
 /* Rank 0's text (NULL: none) on every rank; rank 0 gets its own back,
    the others a malloc'ed copy.  */
 char *cli_mpi_bcast_text(char *text);

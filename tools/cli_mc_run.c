@@ -577,6 +577,8 @@ int cli_mc_session_start(cli_mc_session **out, const cli_mc_run *o,
   /* Chunks small enough for frequent progress and checkpoints, large
      enough that each thread of each rank has work between gathers.  */
   size_t chunk = 16 * (size_t)tt * (size_t)ranks;
+  /* Every rank must cut the same chunks, whatever its own threads.  */
+  chunk = cli_mpi_max(chunk);
   deq_mc_hooks h = { .ctx = s, .chunk = chunk < 1024 ? chunk : 1024,
                      .blas_threads = o->blas_threads, .begin = on_begin,
                      .fold = on_fold };

@@ -175,6 +175,14 @@ deq_status cli_mpi_gather(double *res, deq_status *st, size_t m, size_t n)
   return DEQ_OK;
 }
 
+size_t cli_mpi_max(size_t v)
+{
+  if (!active || size == 1) return v;
+  unsigned long long mine = v, all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, work);
+  return (size_t)all;
+}
+
 char *cli_mpi_bcast_text(char *text)
 {
   if (!active || size == 1) return text;
@@ -219,6 +227,7 @@ deq_status cli_mpi_gather(double *res, deq_status *st, size_t m, size_t n)
   return DEQ_OK;
 }
 
+size_t cli_mpi_max(size_t v) { return v; }
 char *cli_mpi_bcast_text(char *text) { return text; }
 
 #endif

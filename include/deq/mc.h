@@ -221,7 +221,8 @@ typedef struct deq_mc_hooks {
      trial.  A status other than DEQ_OK ends the loop with it.  */
   deq_status (*begin)(void *ctx, size_t loop, size_t m, size_t trials,
                       double *mean, double *m2, size_t *done);
-  /* This process's trials [*lo, *hi) of a chunk of n (default: all).  */
+  /* This process's trials [*lo, *hi) of a chunk of n (default: all;
+     ignored without gather).  */
   void (*share)(void *ctx, size_t n, size_t *lo, size_t *hi);
   /* On entry res (n rows of m values) and st (n statuses) hold this
      process's rows [lo, hi) of the chunk; on return every row.  */

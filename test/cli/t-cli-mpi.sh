@@ -59,6 +59,16 @@ ok "plain ridge (again)" $RIDGE --threads 1 && cp "$OUT" "$TMP/plain.tsv"
 mpi 2 $RIDGE --threads 1 --resume "$TMP/ck"
 check "resume under 2 ranks: same bytes" cmp -s "$OUT" "$TMP/plain.tsv"
 
+# Ranks with different thread counts still cut the same chunks.
+# shellcheck disable=SC2086
+ok "plain ridge (threads 1)" $RIDGE --threads 1 && cp "$OUT" "$TMP/plain.tsv"
+RC=0
+# shellcheck disable=SC2086
+"$DEQ_MPIRUN" --oversubscribe -np 1 "$DEQ" $RIDGE --threads 1 : \
+  -np 1 "$DEQ" $RIDGE --threads 3 >"$OUT" 2>"$ERR" || RC=$?
+check "ranks of 1 and 3 threads: exit 0 ($(head -c 300 "$ERR"))" [ "$RC" -eq 0 ]
+check "ranks of 1 and 3 threads: same bytes" cmp -s "$OUT" "$TMP/plain.tsv"
+
 # A failure (the same on every rank) is reported once, exit non-zero.
 mpi 2 mc ridge --spectrum loguniform:n=10,lo=0.1,hi=1 --target iso:norm=1 --P 10 --lambda 0.1 --trials 1
 check "mpirun: --trials 1 exits non-zero" [ "$RC" -ne 0 ]
