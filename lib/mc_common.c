@@ -26,6 +26,23 @@ void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 #endif
 
+/* ---------------------------------------------------------------- hooks */
+
+/* The hooks a program installed (deq_mc_set_hooks) and the number of
+   the next loop.  Plain globals: installing is documented as not
+   concurrent with loops, and loops with hooks start one at a time.  */
+static deq_mc_hooks hooks;
+static size_t next_loop;
+static int have_hooks;   /* without hooks, concurrent loops touch nothing */
+
+void deq_mc_set_hooks(const deq_mc_hooks *h)
+{
+  static const deq_mc_hooks none;
+  hooks = h ? *h : none;
+  have_hooks = h != NULL;
+  next_loop = 0;
+}
+
 /* ---------------------------------------------------------------- memory */
 
 void *deq_mc_alloc_aligned(size_t count, size_t size)
@@ -74,8 +91,11 @@ void deq_mc_blas_serial(void)
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   pthread_mutex_lock(&blas_mutex);
   if (blas_users++ == 0) {
+    /* hooks.blas_threads: threads inside one big trial (deq mc
+       --blas-threads), reproducible for that count only.  */
+    int inside = hooks.blas_threads > 0 ? hooks.blas_threads : 1;
     blas_saved = openblas_get_num_threads();
-    if (blas_saved != 1) openblas_set_num_threads(1);
+    if (blas_saved != inside) openblas_set_num_threads(inside);
   }
   pthread_mutex_unlock(&blas_mutex);
 #endif
@@ -85,7 +105,8 @@ void deq_mc_blas_restore(void)
 {
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   pthread_mutex_lock(&blas_mutex);
-  if (--blas_users == 0 && blas_saved > 1)
+  int inside = hooks.blas_threads > 0 ? hooks.blas_threads : 1;
+  if (--blas_users == 0 && blas_saved != inside)
     openblas_set_num_threads(blas_saved);
   pthread_mutex_unlock(&blas_mutex);
 #endif
@@ -109,11 +130,29 @@ void deq_mc_parallel(deq_status *st, double *res, size_t stride,
   }
 }
 
+/* Trials first .. first+n-1 into res/st: this process's share computed
+   here, the rest gathered from the others (hooks.share/gather).  */
+static deq_status run_chunk(deq_status *st, double *res, size_t m,
+                            size_t first, size_t n, int threads,
+                            deq_mc_trial_fn run, void *ctx)
+{
+  size_t lo = 0, hi = n;
+  if (hooks.share && hooks.gather) {   /* a share needs its gather */
+    hooks.share(hooks.ctx, n, &lo, &hi);
+    if (lo > hi || hi > n) return DEQ_EINVAL;
+  }
+  deq_mc_parallel(st + lo, res + lo * m, m, first + lo, hi - lo, threads,
+                  run, ctx);
+  return hooks.gather ? hooks.gather(hooks.ctx, res, st, m, n) : DEQ_OK;
+}
+
 deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
                              size_t trials, int threads, deq_mc_trial_fn run,
                              void *ctx)
 {
-  size_t chunk = trials < DEQ_MC_CHUNK ? trials : DEQ_MC_CHUNK;
+  size_t loop = have_hooks ? next_loop++ : 0;
+  size_t limit = hooks.chunk ? hooks.chunk : DEQ_MC_CHUNK;
+  size_t chunk = trials < limit ? trials : limit;
   if (chunk == 0)
     chunk = 1;
   if (m > SIZE_MAX / sizeof(double) / chunk)
@@ -121,24 +160,32 @@ deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
   double *res = malloc(chunk * m * sizeof *res);
   deq_status *st = malloc(chunk * sizeof *st);
   deq_status status = DEQ_OK;
+  size_t done = 0;
   if (!res || !st) {
     status = DEQ_ENOMEM;
     goto done;
   }
   for (size_t j = 0; j < m; j++)
     mean[j] = m2[j] = 0.0;
+  if (hooks.begin)
+    status = hooks.begin(hooks.ctx, loop, m, trials, mean, m2, &done);
+  if (status == DEQ_OK && done > trials)
+    status = DEQ_EINVAL;
 
   deq_mc_blas_serial();
-  for (size_t first = 0; first < trials && status == DEQ_OK; first += chunk) {
+  for (size_t first = done; first < trials && status == DEQ_OK;
+       first += chunk) {
     size_t n = trials - first < chunk ? trials - first : chunk;
-    deq_mc_parallel(st, res, m, first, n, threads, run, ctx);
-    for (size_t i = 0; i < n; i++) {   /* in trial order */
+    status = run_chunk(st, res, m, first, n, threads, run, ctx);
+    for (size_t i = 0; status == DEQ_OK && i < n; i++) {   /* in trial order */
       if (st[i] != DEQ_OK) {
         status = st[i];
         break;
       }
       deq_mc_accumulate(mean, m2, res + i * m, m, (double)(first + i + 1));
     }
+    if (status == DEQ_OK && hooks.fold)
+      status = hooks.fold(hooks.ctx, loop, m, first + n, trials, mean, m2);
   }
   deq_mc_blas_restore();
 done:

@@ -486,6 +486,91 @@ START_TEST(plan_reuse_is_stateless)
 }
 END_TEST
 
+/* The run hooks (deq_mc_set_hooks): any chunk size, and a state saved
+   mid-run then restored by begin, give bitwise the rows of a run without
+   hooks; loops are numbered from 0 after each installation; a failing
+   begin ends the execute with its status.  */
+typedef struct hook_state {
+  size_t save_at, saved_done, m, loops[4], nloops;
+  double mean[64], m2[64];
+  int restore;
+  deq_status begin_status;
+} hook_state;
+
+static deq_status hook_begin(void *ctx, size_t loop, size_t m, size_t trials,
+                             double *mean, double *m2, size_t *done)
+{
+  hook_state *h = ctx;
+  (void)trials;
+  if (h->nloops < 4) h->loops[h->nloops++] = loop;
+  if (h->begin_status != DEQ_OK) return h->begin_status;
+  if (h->restore) {
+    ck_assert_uint_eq(m, h->m);
+    memcpy(mean, h->mean, m * sizeof *mean);
+    memcpy(m2, h->m2, m * sizeof *m2);
+    *done = h->saved_done;
+  }
+  return DEQ_OK;
+}
+
+static deq_status hook_fold(void *ctx, size_t loop, size_t m, size_t done,
+                            size_t trials, const double *mean,
+                            const double *m2)
+{
+  hook_state *h = ctx;
+  (void)loop;
+  (void)trials;
+  ck_assert_uint_le(m, 64);
+  if (!h->restore && done == h->save_at) {
+    h->m = m;
+    h->saved_done = done;
+    memcpy(h->mean, mean, m * sizeof *mean);
+    memcpy(h->m2, m2, m * sizeof *m2);
+  }
+  return DEQ_OK;
+}
+
+START_TEST(hooks_chunks_and_resume_are_bitwise)
+{
+  uint64_t seed = test_seed(211);
+  deq_spectrum *sp = loguniform_problem(30);
+  double lam[3] = { 0.0, 0.01, 1.0 };
+  deq_mc_ridge_row ref[3], got[3];
+  ck_assert_int_eq(deq_mc_ridge_run(ref, sp, 20, lam, 3, 0.3, 50, seed, 2),
+                   DEQ_OK);
+  hook_state h = { .save_at = 21 };
+  deq_mc_hooks hk = { .ctx = &h, .chunk = 7, .begin = hook_begin,
+                      .fold = hook_fold };
+  deq_mc_set_hooks(&hk);
+  ck_assert_int_eq(deq_mc_ridge_run(got, sp, 20, lam, 3, 0.3, 50, seed, 2),
+                   DEQ_OK);
+  ck_assert(memcmp(got, ref, sizeof ref) == 0);
+  ck_assert_uint_eq(h.saved_done, 21);
+  /* Resumed from trial 21, in chunks of 5 on one thread.  */
+  h.restore = 1;
+  hk.chunk = 5;
+  deq_mc_set_hooks(&hk);
+  memset(got, 0, sizeof got);
+  ck_assert_int_eq(deq_mc_ridge_run(got, sp, 20, lam, 3, 0.3, 50, seed, 1),
+                   DEQ_OK);
+  ck_assert(memcmp(got, ref, sizeof ref) == 0);
+  ck_assert_uint_eq(h.nloops, 2);
+  ck_assert_uint_eq(h.loops[0], 0);   /* renumbered by each installation */
+  ck_assert_uint_eq(h.loops[1], 0);
+  h.restore = 0;
+  h.begin_status = DEQ_EIO;
+  deq_mc_set_hooks(&hk);
+  ck_assert_int_eq(deq_mc_ridge_run(got, sp, 20, lam, 3, 0.3, 50, seed, 1),
+                   DEQ_EIO);
+  ck_assert_uint_eq(h.loops[2], 0);
+  deq_mc_set_hooks(NULL);
+  ck_assert_int_eq(deq_mc_ridge_run(got, sp, 20, lam, 3, 0.3, 50, seed, 2),
+                   DEQ_OK);
+  ck_assert(memcmp(got, ref, sizeof ref) == 0);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* ================================================================ exact identities */
 
 /* P > N, no noise, lambda = 0: least squares recovers wbar exactly, the
@@ -1100,6 +1185,7 @@ static Suite *mc_suite(void)
   tcase_add_test(tc, mc_z_values);
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, plan_reuse_is_stateless);
+  tcase_add_test(tc, hooks_chunks_and_resume_are_bitwise);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);
 

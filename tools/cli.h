@@ -54,7 +54,9 @@ enum {
   OPT_SPECTRUM = 256, OPT_TARGET, OPT_NOISE, OPT_P, OPT_LAMBDA,
   OPT_OPTIMAL, OPT_PREDICT, OPT_FORMAT, OPT_PLOT, OPT_SUMMARY,
   OPT_TRIALS, OPT_SEED, OPT_THREADS,
-  OPT_X, OPT_Y, OPT_SE, OPT_FLOOR, OPT_XMIN, OPT_XMAX, OPT_LOCAL
+  OPT_X, OPT_Y, OPT_SE, OPT_FLOOR, OPT_XMIN, OPT_XMAX, OPT_LOCAL,
+  OPT_CHECKPOINT, OPT_RESUME, OPT_CHECKPOINT_EVERY, OPT_PROGRESS, OPT_QUIET,
+  OPT_BLAS_THREADS
 };
 
 /* Run getopt_long over argv with GNU conventions and deq's messages.
@@ -302,6 +304,74 @@ void cli_mc_banner(const char *cmd, uint64_t seed, uint64_t trials,
                    int threads);
 /* The thread count the library will use for `threads` (0: one per core).  */
 int cli_mc_threads(int threads);
+
+/* ------------------------------------------------------------ deq mc runs (cli_mc_run.c) */
+
+/* How `deq mc MODEL` runs: checkpoint and resume, progress, BLAS threads
+   inside a trial, and the options that define the computation (recorded
+   in the checkpoint, compared when resuming).  */
+typedef struct cli_mc_run {
+  const char *checkpoint, *resume;
+  double every;        /* seconds between checkpoints (default 5) */
+  int progress;        /* -1 when stderr is a terminal, 0 --quiet, 1 --progress */
+  int blas_threads;    /* 0: BLAS single-threaded inside trials */
+  char *config;        /* "name=value\n" per computing option, argv order */
+  size_t config_len;
+} cli_mc_run;
+
+#define CLI_MC_RUN_OPTIONS                                                \
+  { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },              \
+  { "resume", required_argument, NULL, OPT_RESUME },                      \
+  { "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },  \
+  { "progress", no_argument, NULL, OPT_PROGRESS },                        \
+  { "quiet", no_argument, NULL, OPT_QUIET },                              \
+  { "blas-threads", required_argument, NULL, OPT_BLAS_THREADS }
+#define CLI_MC_RUN_NOPTIONS 6
+
+void cli_mc_run_init(cli_mc_run *o);
+void cli_mc_run_free(cli_mc_run *o);
+/* Parse one of CLI_MC_RUN_OPTIONS.  */
+int cli_mc_run_option(cli_mc_run *o, const char *cmd, int code,
+                      const char *arg);
+/* Record option --name (value arg, NULL for a flag) for the checkpoint,
+   unless it only changes how the run goes (--threads, --format, ...);
+   repeatable: every occurrence counts (else the last one wins).  */
+int cli_mc_run_record(cli_mc_run *o, const char *name, const char *arg,
+                      int repeatable);
+
+/* A run's hooks (deq_mc_set_hooks), installed by start until end:
+   restores --resume's checkpoint (refusing one made with other options),
+   shares the trials among MPI ranks, writes the checkpoint, shows
+   progress.  npoints: the trial loops expected (for the time left).  On
+   failure start has printed the message.  A failed Monte Carlo may have
+   failed in a hook: cli_mc_session_error says why (NULL if not).  ok:
+   the run succeeded (its final checkpoint is written).  */
+typedef struct cli_mc_session cli_mc_session;
+int cli_mc_session_start(cli_mc_session **s, const cli_mc_run *o,
+                         const char *cmd, size_t npoints, int threads);
+const char *cli_mc_session_error(const cli_mc_session *s);
+int cli_mc_session_end(cli_mc_session *s, int ok);
+
+/* ------------------------------------------------------------ MPI (cli_mpi.c) */
+
+/* MPI_Init when started by mpirun or srun (else nothing: rank 0 of 1);
+   ranks > 0 then write nothing on stdout and keep their stderr aside. */
+void cli_mpi_init(int *argc, char ***argv);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+/* The exit status of the whole job from this rank's rc: every rank ends
+   together; a rank that failed alone (the others never join it) shows
+   its message and aborts the job.  Finalises MPI.  */
+int cli_mpi_finish(int rc);
+/* Rank r's share [lo, hi) of a chunk of n trials, and the gather of all
+   shares' results into every rank (deq_mc_hooks share/gather).  */
+void cli_mpi_share(size_t n, size_t *lo, size_t *hi);
+deq_status cli_mpi_gather(double *res, deq_status *st, size_t m, size_t n);
+/* The largest of the ranks' v, on every rank.  */
+size_t cli_mpi_max(size_t v);
+/* Rank 0's text (NULL: none) on every rank; rank 0 gets its own back,
+   the others a malloc'ed copy.  */
+char *cli_mpi_bcast_text(char *text);
 
 /* ------------------------------------------------------------ data sets */
 /* --kernel linear | rbf:gamma=G | poly[:degree=D,c=C] (default 2, 1) |

@@ -34,10 +34,13 @@ void cli_mc_estimate_cells(double *row, const deq_mc_estimate *e,
 void cli_mc_banner(const char *cmd, uint64_t seed, uint64_t trials,
                    int threads)
 {
-  fprintf(stderr, "# deq %s: seed=%llu trials=%llu threads=%d; z is Student's "
-          "t with %llu degrees of freedom: |z| > 2 in %.1f%% of cells by "
-          "chance\n", cmd, (unsigned long long)seed,
-          (unsigned long long)trials, cli_mc_threads(threads),
+  char ranks[32] = "";   /* under mpirun: threads are per rank */
+  if (cli_mpi_size() > 1)
+    snprintf(ranks, sizeof ranks, " ranks=%d", cli_mpi_size());
+  fprintf(stderr, "# deq %s: seed=%llu trials=%llu threads=%d%s; z is "
+          "Student's t with %llu degrees of freedom: |z| > 2 in %.1f%% of "
+          "cells by chance\n", cmd, (unsigned long long)seed,
+          (unsigned long long)trials, cli_mc_threads(threads), ranks,
           (unsigned long long)trials - 1,
           100 * deq_mc_z_tail(2.0, (size_t)trials));
 }

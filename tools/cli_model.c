@@ -161,13 +161,27 @@ static char *make_help(const cli_model_cmd *c, int mc)
     put_item(&h, "--certify", "also solve every point with the MPFR twin "
              "(256 bits) and print on stderr the largest relative difference "
              "over every column");
+  put_item(&h, "--threads K", "threads (default 0: one per core); results "
+           "do not depend on K");
   if (mc) {
     put_item(&h, "--trials T", "trials per point (>= 2, default 100)");
     put_item(&h, "--seed S", "random seed (default 1); outer point i uses "
              "seed + i 2^32");
+    put_item(&h, "--checkpoint FILE", "save the running sums to FILE every "
+             "few seconds (atomically) and at the end");
+    put_item(&h, "--resume FILE", "continue the run saved in FILE (same "
+             "options; the output is bitwise that of an uninterrupted run); "
+             "keeps checkpointing into FILE unless --checkpoint says otherwise");
+    put_item(&h, "--checkpoint-every S", "seconds between checkpoints "
+             "(default 5; 0: after every chunk of trials)");
+    put_item(&h, "--progress", "show progress on stderr even when it is not "
+             "a terminal (default: on a terminal, after 2 s)");
+    put_item(&h, "--quiet", "never show progress");
+    put_item(&h, "--blas-threads K", "BLAS/LAPACK threads inside each trial "
+             "(default 1), for a few big trials; then the trial threads "
+             "default to cores/K, and the last bits may differ from K = 1 "
+             "(reproducible for the same K)");
   }
-  put_item(&h, "--threads K", "threads (default 0: one per core); results "
-           "do not depend on K");
   put_item(&h, "--format tsv|json", "output format (default tsv); JSON writes "
            "\"inf\", \"-inf\" and \"nan\" as strings and each row's status");
   snprintf(name, sizeof name, "draw %s against the first axis with gnuplot",
@@ -175,6 +189,10 @@ static char *make_help(const cli_model_cmd *c, int mc)
   put_item(&h, "--plot FILE.svg|png", name);
   put_item(&h, "-h, --help", "print this help");
   put(&h, "\nA GRID is a value, a list v1,v2,... or start:stop:count[:log].\n");
+  if (mc)
+    put(&h, "\nUnder mpirun (configure --with-mpi) the trials are shared "
+        "among the ranks; the output is bitwise the same for any number of "
+        "ranks and threads, and only rank 0 writes.\n");
   put(&h, "\nColumns:\n");
   if (!mc) {
     for (size_t j = 0; j < t->ncolumn; j++)
@@ -224,6 +242,8 @@ typedef struct run {
   cli_output out;
   uint64_t trials, seed;
   int threads;
+  cli_mc_run mcr;              /* deq mc: checkpoint, progress, ... */
+  const struct option *opts;   /* getopt's table (option names) */
   deq_model_axis axes[16];
   size_t axis_param[16], naxes;
 } run;
@@ -245,6 +265,7 @@ static void run_free(run *r)
     if (r->views) cli_views_free(&r->views[i]);
     if (r->table) deq_table_free(r->table[i]);
   }
+  cli_mc_run_free(&r->mcr);
   free(r->texts);
   free(r->ntexts);
   free(r->given);
@@ -272,6 +293,7 @@ static int run_alloc(run *r, const cli_model_cmd *c, int mc)
   r->out.format = CLI_FORMAT_TSV;
   r->trials = 100;
   r->seed = 1;
+  cli_mc_run_init(&r->mcr);
   r->texts = calloc(n * MAX_TEXTS, sizeof *r->texts);
   r->ntexts = calloc(n, sizeof *r->ntexts);
   r->given = calloc(n, 1);
@@ -295,9 +317,24 @@ static int run_alloc(run *r, const cli_model_cmd *c, int mc)
   return CLI_OK;
 }
 
+/* The long name of option `code` in r's getopt table.  */
+static const char *option_name(const run *r, int code)
+{
+  for (const struct option *o = r->opts; o && o->name; o++)
+    if (o->val == code) return o->name;
+  return NULL;
+}
+
 static int on_option(void *ctx, int code, const char *arg)
 {
   run *r = ctx;
+  int repeatable = code >= OPT_PARAM && code < OPT_PARAM + (int)r->t->nparam
+                   && r->t->params[code - OPT_PARAM].kind == DEQ_PARAM_SPECTRA;
+  if (r->mc && cli_mc_run_record(&r->mcr, option_name(r, code), arg,
+                                 repeatable) != CLI_OK) {
+    cli_error(r->cmd, "out of memory");
+    return CLI_ENUM;
+  }
   if (code >= OPT_PARAM && code < OPT_PARAM + (int)r->t->nparam) {
     size_t i = (size_t)(code - OPT_PARAM);
     const deq_param *p = &r->t->params[i];
@@ -324,6 +361,9 @@ static int on_option(void *ctx, int code, const char *arg)
   case OPT_SEED:
   case OPT_THREADS:
     return cli_mc_option(&r->trials, &r->seed, &r->threads, r->cmd, code, arg);
+  case OPT_CHECKPOINT: case OPT_RESUME: case OPT_CHECKPOINT_EVERY:
+  case OPT_PROGRESS: case OPT_QUIET: case OPT_BLAS_THREADS:
+    return cli_mc_run_option(&r->mcr, r->cmd, code, arg);
   }
   cli_error(r->cmd, "internal error: option %d", code);
   return CLI_EUSAGE;
@@ -563,7 +603,7 @@ static int parse_args(run *r, int argc, char **argv)
 {
   const deq_model_type *t = r->t;
   size_t n = t->nparam;
-  struct option *opts = calloc(n + 12, sizeof *opts);
+  struct option *opts = calloc(n + 12 + CLI_MC_RUN_NOPTIONS, sizeof *opts);
   char **pos = malloc((size_t)argc * sizeof *pos);
   char *help = make_help(r->c, r->mc);
   int st = opts && pos && help ? CLI_OK : CLI_ENUM;
@@ -587,6 +627,8 @@ static int parse_args(run *r, int argc, char **argv)
   if (r->mc) {
     opts[k++] = (struct option){ "trials", required_argument, NULL, OPT_TRIALS };
     opts[k++] = (struct option){ "seed", required_argument, NULL, OPT_SEED };
+    static const struct option run_opts[] = { CLI_MC_RUN_OPTIONS };
+    for (size_t j = 0; j < CLI_MC_RUN_NOPTIONS; j++) opts[k++] = run_opts[j];
   }
   opts[k++] = (struct option){ "threads", required_argument, NULL,
                                OPT_THREADS };
@@ -594,6 +636,7 @@ static int parse_args(run *r, int argc, char **argv)
   opts[k++] = (struct option){ "plot", required_argument, NULL, OPT_PLOT };
   opts[k++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
   int npos = 0;
+  r->opts = opts;
   if (st == CLI_OK)
     st = cli_getopt(argc, argv, r->cmd, opts, help, on_option, r, &npos, pos);
   if (st == CLI_OK && npos > 0) {
@@ -622,6 +665,7 @@ static int parse_args(run *r, int argc, char **argv)
   }
   if (st == CLI_OK && !(r->extra && r->c->extra_needs_no_grid))
     st = make_axes(r);
+  r->opts = NULL;
   free(opts);
   free(pos);
   free(help);
@@ -836,14 +880,32 @@ static int simulate(const run *r, const void *pts, size_t npts)
     cli_error(r->cmd, "out of memory");
     return CLI_ENUM;
   }
-  cli_mc_banner(r->cmd, r->seed, r->trials, r->threads);
+  /* --blas-threads K: K BLAS threads inside each trial, and by default
+     as many trial threads as leave one core to each.  */
+  int threads = r->threads;
+  if (threads == 0 && r->mcr.blas_threads > 1) {
+    threads = cli_mc_threads(0) / r->mcr.blas_threads;
+    if (threads < 1) threads = 1;
+  }
+  cli_mc_session *ses = NULL;
+  size_t shared = r->naxes ? r->axes[r->naxes - 1].n : 1;
+  int st = cli_mc_session_start(&ses, &r->mcr, r->cmd,
+                                shared ? npts / shared : npts, threads);
+  if (st != CLI_OK) {
+    cli_mc_session_end(ses, 0);
+    free(est);
+    return st;
+  }
+  cli_mc_banner(r->cmd, r->seed, r->trials, threads);
   size_t failed = 0;
   deq_error err;
   deq_error_clear(&err);
   deq_status ds = deq_model_mc(est, &failed, t, r->x, r->obj, r->axes, pts,
-                               (size_t)r->trials, r->seed, r->threads, &err);
-  int st = CLI_OK;
-  if (ds != DEQ_OK) {
+                               (size_t)r->trials, r->seed, threads, &err);
+  if (ds != DEQ_OK && cli_mc_session_error(ses)) {
+    cli_error(r->cmd, "%s", cli_mc_session_error(ses));
+    st = ds == DEQ_ENOMEM ? CLI_ENUM : CLI_EUSAGE;
+  } else if (ds != DEQ_OK) {
     char where[256];
     cli_error(r->cmd, "%s: Monte Carlo failed: %s%s%s%s",
               point_name(where, sizeof where, r, failed), deq_strerror(ds),
@@ -851,7 +913,10 @@ static int simulate(const run *r, const void *pts, size_t npts)
               err.message[0] ? ")" : "");
     st = cli_status_exit(ds);
   }
-  if (st == CLI_OK) st = write_mc(r, pts, npts, est);
+  int end = cli_mc_session_end(ses, st == CLI_OK);
+  if (st == CLI_OK) st = end;
+  /* Only rank 0 writes (under mpirun).  */
+  if (st == CLI_OK && cli_mpi_rank() == 0) st = write_mc(r, pts, npts, est);
   free(est);
   return st;
 }

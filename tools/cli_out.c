@@ -564,6 +564,9 @@ static int write_plot(const cli_table *t, const cli_output *o,
 
 int cli_table_write(const cli_table *t, const cli_output *o, const cli_plot *p)
 {
+  /* Under mpirun only rank 0 writes (its stdout, and the --plot file).  */
+  if (cli_mpi_rank() != 0)
+    return CLI_OK;
   if (o->plot) {
     int st = write_plot(t, o, p);
     if (st != CLI_OK)

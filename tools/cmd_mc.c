@@ -22,7 +22,10 @@ static void mc_help(void)
     }
   fputs("  spectrum   eigenvalues of sample covariances and matrix products\n\n"
         "Every model takes the options of its theory command plus --trials T,\n"
-        "--seed S and --threads K (see 'deq mc MODEL --help').\n", stdout);
+        "--seed S and --threads K, --checkpoint FILE, --resume FILE,\n"
+        "--progress, --quiet and --blas-threads K (see 'deq mc MODEL --help');\n"
+        "mpirun -np R deq mc MODEL ... shares the trials among R ranks (built\n"
+        "with --with-mpi) with bitwise the same output.\n", stdout);
 }
 
 /* "ridge, rf, ..., spectrum" into buf.  */

@@ -90,13 +90,8 @@ int cli_getopt(int argc, char **argv, const char *cmd,
   return CLI_OK;
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-  /* Monte Carlo runs trials in parallel; BLAS inside a trial must not
-     start threads of its own.  */
-  openblas_set_num_threads(1);
-#endif
   if (argc < 2) {
     fputs("deq: missing command; try 'deq --help'\n", stderr);
     return CLI_EUSAGE;
@@ -118,4 +113,17 @@ int main(int argc, char **argv)
              : cli_model_main(cli_model_command(name), 0, argc - 1, argv + 1);
   fprintf(stderr, "deq: unknown command '%s'; try 'deq --help'\n", name);
   return CLI_EUSAGE;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  /* Monte Carlo runs trials in parallel; BLAS inside a trial must not
+     start threads of its own.  */
+  openblas_set_num_threads(1);
+#endif
+  /* Under mpirun every rank runs the command; deq mc shares its trials
+     among them and only rank 0 writes.  */
+  cli_mpi_init(&argc, &argv);
+  return cli_mpi_finish(run_command(argc, argv));
 }

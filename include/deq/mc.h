@@ -189,6 +189,54 @@ deq_status deq_mc_spectrum_execute(double *eig, deq_mc_spectrum_plan *plan,
 deq_status deq_mc_spectrum_run(double *eig, const deq_freeprob_chain *c,
                                size_t trials, uint64_t seed, int threads);
 
+/* ------------------------------------------------------------ run hooks */
+
+/* Hooks around every Monte Carlo trial loop of libdeq (the loop behind
+   each deq_mc_*_execute, every model's Monte Carlo in deq_model_mc, and
+   deq_lcurve_execute): a program installs them to distribute the trials
+   of each loop over processes (MPI), to checkpoint and resume, and to
+   show progress, without libdeq depending on any of these.  The deq
+   command installs them for `deq mc MODEL` (tools/cli_mc_run.c).
+
+   A loop of T trials of m quantities runs in chunks of `chunk` trials:
+   this process computes trials [lo, hi) of each chunk (share), the
+   others' results are brought in (gather), then every trial of the chunk
+   is folded into the running means and second moments in trial order
+   (Welford) and `fold` sees the state.  Since trial t depends on (seed, t)
+   only and the fold order is the trial order, the result is bitwise the
+   same for any chunk size, share and thread count.
+
+   Loops are numbered 0, 1, ... in the order they start after
+   deq_mc_set_hooks: a resumed run that repeats the same calls meets the
+   same loops in the same order.  Loops must then start one at a time
+   (deq_model_mc runs its points serially).  Every member may be NULL (or
+   0): no checkpoint, no distribution, no progress.  */
+typedef struct deq_mc_hooks {
+  void *ctx;
+  size_t chunk;       /* trials per chunk (0: the library's 1024) */
+  int blas_threads;   /* BLAS/LAPACK threads inside a trial (0: 1) */
+  /* Before loop `loop` (m quantities, `trials` trials): a saved state
+     may be restored into mean and m2 (m values each, zero on entry) with
+     *done (0 on entry) the trials it holds; *done == trials skips every
+     trial.  A status other than DEQ_OK ends the loop with it.  */
+  deq_status (*begin)(void *ctx, size_t loop, size_t m, size_t trials,
+                      double *mean, double *m2, size_t *done);
+  /* This process's trials [*lo, *hi) of a chunk of n (default: all;
+     ignored without gather).  */
+  void (*share)(void *ctx, size_t n, size_t *lo, size_t *hi);
+  /* On entry res (n rows of m values) and st (n statuses) hold this
+     process's rows [lo, hi) of the chunk; on return every row.  */
+  deq_status (*gather)(void *ctx, double *res, deq_status *st, size_t m,
+                       size_t n);
+  /* After a chunk is folded: the state of `done` of `trials` trials.  */
+  deq_status (*fold)(void *ctx, size_t loop, size_t m, size_t done,
+                     size_t trials, const double *mean, const double *m2);
+} deq_mc_hooks;
+
+/* Install hooks (copied) for every later loop and restart the loop
+   numbering; NULL removes them.  Process-wide: not while a loop runs.  */
+void deq_mc_set_hooks(const deq_mc_hooks *hooks);
+
 #ifdef __cplusplus
 }
 #endif
