@@ -49,6 +49,20 @@ static double *grid(size_t n, double lo, double hi, int integer)
   return v;
 }
 
+/* The same values in increasing order (step and time axes must be
+   strictly increasing); integers forced apart by at least 1.  */
+static double *increasing(size_t n, double lo, double hi, int integer)
+{
+  double *v = malloc(n * sizeof *v);
+  ck_assert_ptr_nonnull(v);
+  for (size_t k = 0; k < n; k++) {
+    v[k] = n > 1 ? lo * pow(hi / lo, (double)k / (double)(n - 1)) : lo;
+    if (integer) v[k] = round(v[k]);
+    if (integer && k > 0 && v[k] <= v[k - 1]) v[k] = v[k - 1] + 1;
+  }
+  return v;
+}
+
 /* Solve the grid on every thread count of THREADS and compare each with
    the first, bitwise; returns the 1-thread points (to free).  */
 static void *same_for_any_threads(const deq_model_type *t, const double *x,
@@ -172,7 +186,7 @@ START_TEST(test_icl_flow_threads)
   {
     const deq_model_type *t = &deq_model_flow;
     deq_spectrum *sp = logu(20, 1.0);
-    double *P = grid(3, 20, 200, 1), *time = grid(5, 0.5, 500, 0);
+    double *P = grid(3, 20, 200, 1), *time = increasing(5, 0.5, 500, 0);
     double N[] = { INFINITY, 80 };
     double x[16];
     const void *obj[16];
@@ -191,7 +205,7 @@ END_TEST
 START_TEST(test_sgd_gd_threads)
 {
   deq_spectrum *sp = logu(30, 1.0);
-  double *steps = grid(24, 1, 300, 1);
+  double *steps = increasing(24, 1, 300, 1);
   {
     const deq_model_type *t = &deq_model_sgd;
     double lr[] = { 0.005, 0.012, 0.002 };
