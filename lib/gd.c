@@ -27,10 +27,8 @@
 #include "deq/dynamics.h"
 #include "deq/freeprob.h"
 #include "deq/twopoint.h"   /* deq_twopoint_kappa_c */
+#include "ellipse_impl.h"
 
-#define GD_MIN_NODES 64
-#define GD_MAX_NODES 2048
-#define GD_EXPONENT 40.0   /* n rho_max: trapezoid error about e^-40 */
 
 typedef double complex cplx;
 
@@ -151,18 +149,14 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
   if (st != DEQ_OK) return st;
   st = check_eta(eta, hi, err);
   if (st != DEQ_OK) return st;
-  double mid = -(lo + hi) / 2, f = (hi - lo) / 2;
-  double rho0 = acosh((hi + lo) / (hi - lo));
-  double rho_eta = acosh((2 / eta + mid) / f);
-  double rho_max = fmin(rho0, rho_eta), rho = rho_max / 2;
-  double want = ceil(GD_EXPONENT / rho_max);
-  if (!(want <= GD_MAX_NODES)) {
+  deq_ellipse e;
+  if (deq_ellipse_plan(&e, lo, hi, eta)) {
     set_err(err, "full-batch GD: the contour would need %.0f nodes (more "
             "than %d): P too close to N or eta too close to the "
-            "stability bound", want, GD_MAX_NODES);
+            "stability bound", e.want, DEQ_ELLIPSE_MAX_NODES);
     return DEQ_EUNSUP;
   }
-  size_t n = want < GD_MIN_NODES ? GD_MIN_NODES : (size_t) want;
+  size_t n = e.n;
   c->n = n;
   c->null = null;
   c->z = malloc(2 * n * sizeof *c->z);
@@ -173,12 +167,8 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
     contour_free(c);
     return DEQ_ENOMEM;
   }
-  double a = f * cosh(rho), b = f * sinh(rho), dth = M_PI / (double) n;
-  for (size_t k = 0; k < 2 * n; k++) {
-    double th = ((double) k + 0.5) * dth;
-    c->z[k] = mid + a * cos(th) + I * (b * sin(th));
-    c->w[k] = (-a * sin(th) + I * (b * cos(th))) * dth;
-  }
+  for (size_t k = 0; k < 2 * n; k++)
+    deq_ellipse_node(&e, k, &c->z[k], &c->w[k]);
   st = solve_nodes(c, sp, P);
   if (st != DEQ_OK) contour_free(c);
   return st;

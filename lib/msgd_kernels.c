@@ -29,10 +29,8 @@
 #include "deq/msgd.h"
 #include "deq/twopoint.h"
 #include "msgd_impl.h"
+#include "ellipse_impl.h"
 
-#define MSGD_MIN_NODES 64
-#define MSGD_MAX_NODES 2048
-#define MSGD_EXPONENT 40.0
 
 typedef double complex cplx;
 
@@ -197,18 +195,14 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
   deq_status st = edges(&lo, &hi, &khi, sp, P, err);
   if (st != DEQ_OK) return st;
   if (!(eta * hi < 2)) return DEQ_EDOM;
-  double mid = -(lo + hi) / 2, f = (hi - lo) / 2;
-  double rho0 = acosh((hi + lo) / (hi - lo));
-  double rho_eta = acosh((2 / eta + mid) / f);
-  double rho_max = fmin(rho0, rho_eta), rho = rho_max / 2;
-  double want = ceil(MSGD_EXPONENT / rho_max);
-  if (!(want <= MSGD_MAX_NODES)) {
+  deq_ellipse e;
+  if (deq_ellipse_plan(&e, lo, hi, eta)) {
     deq_msgd_set_err(err, "multi-pass SGD: the contour would need %.0f nodes "
                      "(more than %d): P too close to N or eta too close to "
-                     "2/hi", want, MSGD_MAX_NODES);
+                     "2/hi", e.want, DEQ_ELLIPSE_MAX_NODES);
     return DEQ_EUNSUP;
   }
-  size_t n = want < MSGD_MIN_NODES ? MSGD_MIN_NODES : (size_t) want;
+  size_t n = e.n;
   c->n = n;
   c->z = malloc(n * sizeof *c->z);
   c->omega = malloc(3 * n * sizeof *c->omega);
@@ -216,13 +210,10 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
     deq_msgd_contour_free(c);
     return DEQ_ENOMEM;
   }
-  double a = f * cosh(rho), b = f * sinh(rho), dth = M_PI / (double) n;
   cplx prev = 0;
   for (size_t j = 0; j < n; j++) {
-    double th = ((double) j + 0.5) * dth;
-    cplx z = mid + a * cos(th) + I * (b * sin(th));
-    cplx w = (-a * sin(th) + I * (b * cos(th))) * dth;
-    cplx k;
+    cplx z, w, k;
+    deq_ellipse_node(&e, j, &z, &w);
     st = deq_twopoint_kappa_c(&k, NULL, sp, P, &z, j ? &prev : NULL);
     if (st != DEQ_OK) {
       deq_msgd_contour_free(c);
