@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/spectrum.h"
+#include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
 deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
@@ -33,6 +34,7 @@ deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
 void deq_spectrum_free(deq_spectrum *sp)
 {
   if (!sp) return;
+  deq_spectrum_rule_detach(sp);
   free(sp->s);
   free(sp->m);
   free(sp->v);
@@ -53,7 +55,12 @@ deq_status deq_spectrum_copy(deq_spectrum **out, const deq_spectrum *sp)
   c->trace = sp->trace;
   c->signal = sp->signal;
   c->exact = sp->exact;
-  return DEQ_OK;
+  st = deq_spectrum_rule_copy(c, sp);
+  if (st) {
+    deq_spectrum_free(c);
+    *out = NULL;
+  }
+  return st;
 }
 
 /* column: the field of the file format (1 eigenvalue, 2 target power,
@@ -120,7 +127,7 @@ deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
     }
     return DEQ_EDOM;
   }
-  return DEQ_OK;
+  return deq_spectrum_rule_attach(sp); /* compressed sums, if worth it */
 }
 
 deq_status deq_spectrum_from_arrays(deq_spectrum **out, size_t n,
@@ -224,6 +231,13 @@ static void update_signal(deq_spectrum *sp)
   sp->signal = isfinite(a.s) ? deq_sum_get(&a) : INFINITY;
 }
 
+/* After a target change: the signal and the rule's target nodes.  */
+static deq_status update_targets(deq_spectrum *sp)
+{
+  update_signal(sp);
+  return deq_spectrum_rule_attach(sp);
+}
+
 deq_status deq_spectrum_target_iso(deq_spectrum *sp, double norm2)
 {
   if (!sp) return DEQ_EINVAL;
@@ -231,8 +245,7 @@ deq_status deq_spectrum_target_iso(deq_spectrum *sp, double norm2)
   if (!isfinite(sp->dim)) return DEQ_EUNSUP;
   for (size_t i = 0; i < sp->n; i++)
     sp->v[i] = norm2 * sp->m[i] * sp->s[i] / sp->dim;
-  update_signal(sp);
-  return DEQ_OK;
+  return update_targets(sp);
 }
 
 deq_status deq_spectrum_target_values(deq_spectrum *sp, size_t n,
@@ -260,8 +273,7 @@ deq_status deq_spectrum_target_values(deq_spectrum *sp, size_t n,
     }
   }
   free(old);
-  update_signal(sp);
-  return DEQ_OK;
+  return update_targets(sp);
 }
 
 typedef struct atom {
