@@ -104,7 +104,10 @@ deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
   int exact = 1;
   for (size_t i = 0; i < sp->n; i++) {
     deq_status st = check_atom(sp, i, err);
-    if (st) return st;
+    if (st) {
+      deq_spectrum_rule_drop(sp); /* never a rule of other atoms */
+      return st;
+    }
     deq_sum_add(&dim, sp->m[i]);
     if (sp->s[i] > 0) deq_sum_add(&rank, sp->m[i]);
     deq_sum_add(&trace, sp->m[i] * sp->s[i]);
@@ -125,6 +128,7 @@ deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
       snprintf(err->message, sizeof err->message,
                "spectrum has no positive eigenvalue");
     }
+    deq_spectrum_rule_drop(sp);
     return DEQ_EDOM;
   }
   return deq_spectrum_rule_attach(sp); /* compressed sums, if worth it */

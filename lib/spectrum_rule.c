@@ -87,11 +87,21 @@ deq_status deq_spectrum_rule_attach(deq_spectrum *sp)
 {
   int exact = deq_spectrum_exact_sums(sp);
   deq_spectrum_rule *rule = NULL;
-  if (!exact) {
+  if (!exact && sp->n >= DEQ_RULE_MIN_ATOMS) {
     deq_status st = deq_spectrum_rule_build(&rule, sp, DEQ_RULE_NODES);
     if (st) return st;
   }
   return store(sp, rule, exact);
+}
+
+void deq_spectrum_rule_drop(const deq_spectrum *sp)
+{
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  deq_spectrum_rule *dead = e ? e->rule : NULL;
+  if (e) e->rule = NULL;
+  pthread_mutex_unlock(&lock);
+  deq_spectrum_rule_free(dead);
 }
 
 void deq_spectrum_rule_detach(const deq_spectrum *sp)

@@ -8,7 +8,10 @@
    forced for sp, or by default).  Called by deq_spectrum_update.  */
 deq_status deq_spectrum_rule_attach(deq_spectrum *sp);
 
-/* Forget sp's rule (deq_spectrum_free).  */
+/* Drop sp's rule but keep its setting (atoms that failed validation).  */
+void deq_spectrum_rule_drop(const deq_spectrum *sp);
+
+/* Forget sp's rule and setting (deq_spectrum_free).  */
 void deq_spectrum_rule_detach(const deq_spectrum *sp);
 
 /* Give `to` (a copy of `from`) the same setting and its own rule.  */

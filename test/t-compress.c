@@ -221,6 +221,15 @@ START_TEST(test_iso_not_compressed)
   ck_assert_st(deq_spectrum_loguniform(&sp, 100, 1e-6, 1), DEQ_OK);
   ck_assert(deq_spectrum_rule_get(sp) == NULL);
   deq_spectrum_free(sp);
+  /* fewer than DEQ_RULE_MIN_ATOMS atoms: exact, though compressible */
+  ck_assert_st(deq_spectrum_loguniform(&sp, DEQ_RULE_MIN_ATOMS - 1, 0.5, 1),
+               DEQ_OK);
+  ck_assert(deq_spectrum_rule_get(sp) == NULL);
+  deq_spectrum_rule *r = NULL;
+  ck_assert_st(deq_spectrum_rule_build(&r, sp, DEQ_RULE_NODES), DEQ_OK);
+  ck_assert(r != NULL && r->n == DEQ_RULE_NODES); /* one bin, no target */
+  deq_spectrum_rule_free(r);
+  deq_spectrum_free(sp);
 }
 END_TEST
 
@@ -308,7 +317,7 @@ START_TEST(test_target_change)
 {
   /* a target set after construction re-forms the target nodes */
   deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_loguniform(&sp, 4000, 1e-4, 1), DEQ_OK);
+  ck_assert_st(deq_spectrum_loguniform(&sp, 5000, 1e-4, 1), DEQ_OK);
   ck_assert_st(deq_spectrum_target_iso(sp, 2.0), DEQ_OK);
   moments_agree(sp, 1);
   double *v = malloc(sp->n * sizeof *v);
@@ -371,12 +380,12 @@ static void rf_agree(const deq_spectrum *sp)
 
 static void corr_agree(const deq_spectrum *sp)
 {
-  /* K: a log-uniform sample correlation of P = 3000 atoms (compressed) */
+  /* K: a log-uniform sample correlation of P = 6000 atoms (compressed) */
   deq_spectrum *K = NULL;
-  ck_assert_st(deq_spectrum_loguniform(&K, 3000, 0.05, 20), DEQ_OK);
+  ck_assert_st(deq_spectrum_loguniform(&K, 6000, 0.05, 20), DEQ_OK);
   ck_assert(deq_spectrum_rule_get(K) != NULL);
   deq_spectrum *ex = exact_copy(sp), *Kex = exact_copy(K);
-  double P[] = {3000}, lam[] = {1e-6, 1e-3, 0.1, 10};
+  double P[] = {6000}, lam[] = {1e-6, 1e-3, 0.1, 10};
   size_t i = 0;
   for (size_t j = 0; j < 4; j++)
     for (int model = 0; model < 2; model++) {

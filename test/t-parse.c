@@ -39,7 +39,7 @@ START_TEST(test_printed_doubles)
   static const char *fmt[] = {"%.17g", "%.16g", "%.15g", "%.6e", "%.17e",
                               "%.20g", "%.10f", "%.3g"};
   char buf[400];
-  for (int i = 0; i < 400000; i++) {
+  for (int i = 0; i < 200000; i++) {
     uint64_t b = next();
     double x;
     if (i % 2) {
@@ -60,7 +60,7 @@ START_TEST(test_random_digit_strings)
      and hard cases */
   state = test_seed(4);
   char buf[64];
-  for (int i = 0; i < 400000; i++) {
+  for (int i = 0; i < 200000; i++) {
     int nd = 1 + (int)(next() % 22), pt = (int)(next() % (nd + 1)), k = 0;
     if (next() % 4 == 0) buf[k++] = '-';
     for (int j = 0; j < nd; j++) {
@@ -73,7 +73,7 @@ START_TEST(test_random_digit_strings)
     same_as_strtod(buf);
   }
   /* halfway points between neighbouring doubles, exactly and nearly */
-  for (int i = 0; i < 100000; i++) {
+  for (int i = 0; i < 50000; i++) {
     double x = ldexp(1 + (double)(next() >> 12) * 0x1p-52, (int)(next() % 200) - 100);
     long double h = (long double)x + (long double)(nextafter(x, INFINITY) - x) / 2;
     snprintf(buf, sizeof buf, "%.21Lg", h);

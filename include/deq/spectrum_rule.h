@@ -30,7 +30,8 @@
  * which samples the original atoms.
  *
  * The rule is attached to the spectrum by deq_spectrum_update (and every
- * constructor); it is NULL when no bin is worth compressing.  Changing
+ * constructor) when the spectrum has at least DEQ_RULE_MIN_ATOMS atoms;
+ * it is NULL when no bin is worth compressing.  Changing
  * atoms requires deq_spectrum_update, as for dim and trace.  */
 #ifndef DEQ_SPECTRUM_RULE_H
 #define DEQ_SPECTRUM_RULE_H
@@ -42,6 +43,9 @@ extern "C" {
 #endif
 
 #define DEQ_RULE_NODES 14
+/* Spectra with fewer atoms keep exact sums (a pass is cheap already, and
+   their results stay bitwise those of exact sums).  */
+#define DEQ_RULE_MIN_ATOMS 4096
 
 /* A compressed spectrum: n atoms in the deq_spectrum layout (m-nodes have
    v = 0, v-nodes m = 0; untouched atoms keep both).  */
