@@ -5,7 +5,10 @@
  * rules live in a table keyed by the spectrum's address and checked
  * against its arrays and size: a spectrum not made by deq_spectrum_alloc,
  * or whose arrays were swapped, finds no rule and sums its atoms.
- * deq_spectrum_update (re)attaches, deq_spectrum_free detaches.  */
+ * deq_spectrum_update marks the rule due, the first sum that needs it
+ * builds it (once, under a lock: concurrent solves on one spectrum wait
+ * for it), deq_spectrum_free forgets it.  Spectra never summed on the
+ * real axis (Monte Carlo, densities) never pay for it.  */
 #include "config.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -21,11 +24,13 @@ typedef struct entry {
   size_t n;
   deq_spectrum_rule *rule;  /* may be NULL */
   int exact;                /* exact sums forced */
+  int due;                  /* rule to be built on first use */
   struct entry *next;
 } entry;
 
 static entry *table[BUCKETS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 static int default_exact;
 
 static size_t bucket_of(const deq_spectrum *sp)
@@ -47,9 +52,9 @@ static int matches(const entry *e, const deq_spectrum *sp)
   return e->s == sp->s && e->m == sp->m && e->v == sp->v && e->n == sp->n;
 }
 
-/* Replace sp's entry by (rule, exact); rule is owned by the table.  */
+/* Replace sp's entry by (rule, exact, due); rule is owned by the table.  */
 static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
-                        int exact)
+                        int exact, int due)
 {
   pthread_mutex_lock(&lock);
   entry **e = find(sp);
@@ -65,6 +70,7 @@ static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
   deq_spectrum_rule_free((*e)->rule);
   (*e)->rule = rule;
   (*e)->exact = exact;
+  (*e)->due = due;
   (*e)->s = sp->s;
   (*e)->m = sp->m;
   (*e)->v = sp->v;
@@ -86,12 +92,34 @@ int deq_spectrum_exact_sums(const deq_spectrum *sp)
 deq_status deq_spectrum_rule_attach(deq_spectrum *sp)
 {
   int exact = deq_spectrum_exact_sums(sp);
-  deq_spectrum_rule *rule = NULL;
-  if (!exact && sp->n >= DEQ_RULE_MIN_ATOMS) {
-    deq_status st = deq_spectrum_rule_build(&rule, sp, DEQ_RULE_NODES);
-    if (st) return st;
+  return store(sp, NULL, exact, !exact && sp->n >= DEQ_RULE_MIN_ATOMS);
+}
+
+/* Build sp's due rule (the table lock is not held).  */
+static const deq_spectrum_rule *build_due(const deq_spectrum *sp)
+{
+  pthread_mutex_lock(&build_lock);
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int due = e && e->due && matches(e, sp);
+  const deq_spectrum_rule *r = e && matches(e, sp) ? e->rule : NULL;
+  pthread_mutex_unlock(&lock);
+  if (due) { /* nobody built it meanwhile */
+    deq_spectrum_rule *rule = NULL;
+    if (deq_spectrum_rule_build(&rule, sp, DEQ_RULE_NODES)) rule = NULL;
+    pthread_mutex_lock(&lock); /* (no memory: exact sums) */
+    e = *find(sp);
+    if (e && e->due && matches(e, sp)) {
+      e->rule = rule;
+      e->due = 0;
+      rule = NULL;
+    }
+    r = e && matches(e, sp) ? e->rule : NULL;
+    pthread_mutex_unlock(&lock);
+    deq_spectrum_rule_free(rule);
   }
-  return store(sp, rule, exact);
+  pthread_mutex_unlock(&build_lock);
+  return r;
 }
 
 void deq_spectrum_rule_drop(const deq_spectrum *sp)
@@ -99,7 +127,10 @@ void deq_spectrum_rule_drop(const deq_spectrum *sp)
   pthread_mutex_lock(&lock);
   entry *e = *find(sp);
   deq_spectrum_rule *dead = e ? e->rule : NULL;
-  if (e) e->rule = NULL;
+  if (e) {
+    e->rule = NULL;
+    e->due = 0;
+  }
   pthread_mutex_unlock(&lock);
   deq_spectrum_rule_free(dead);
 }
@@ -119,7 +150,7 @@ void deq_spectrum_rule_detach(const deq_spectrum *sp)
 deq_status deq_spectrum_rule_copy(deq_spectrum *to, const deq_spectrum *from)
 {
   int exact = deq_spectrum_exact_sums(from);
-  if (exact) return store(to, NULL, 1);
+  if (exact) return store(to, NULL, 1, 0);
   return deq_spectrum_rule_attach(to);
 }
 
@@ -128,16 +159,17 @@ const deq_spectrum_rule *deq_spectrum_rule_get(const deq_spectrum *sp)
   if (!sp) return NULL;
   pthread_mutex_lock(&lock);
   entry *e = *find(sp);
-  const deq_spectrum_rule *r = e && matches(e, sp) ? e->rule : NULL;
+  int ok = e && matches(e, sp), due = ok && e->due;
+  const deq_spectrum_rule *r = ok ? e->rule : NULL;
   pthread_mutex_unlock(&lock);
-  return r;
+  return due ? build_due(sp) : r;
 }
 
 deq_status deq_spectrum_set_exact_sums(deq_spectrum *sp, int exact)
 {
   if (!sp || sp->n == 0) return DEQ_EINVAL;
-  if (exact) return store(sp, NULL, 1);
-  deq_status st = store(sp, NULL, 0);
+  if (exact) return store(sp, NULL, 1, 0);
+  deq_status st = store(sp, NULL, 0, 0);
   return st ? st : deq_spectrum_rule_attach(sp);
 }
 

@@ -4,8 +4,9 @@
 
 #include "deq/spectrum_rule.h"
 
-/* (Re)build sp's rule from its current atoms (none when exact sums are
-   forced for sp, or by default).  Called by deq_spectrum_update.  */
+/* Mark sp's rule due, to be built from its current atoms by the first
+   deq_spectrum_rule_get (none when exact sums are forced for sp, or by
+   default, or sp is small).  Called by deq_spectrum_update.  */
 deq_status deq_spectrum_rule_attach(deq_spectrum *sp);
 
 /* Drop sp's rule but keep its setting (atoms that failed validation).  */

@@ -29,9 +29,10 @@
  * contour sums), for (1 - eta s)^(2t) sums (SGD/GD), or by Monte Carlo,
  * which samples the original atoms.
  *
- * The rule is attached to the spectrum by deq_spectrum_update (and every
- * constructor) when the spectrum has at least DEQ_RULE_MIN_ATOMS atoms;
- * it is NULL when no bin is worth compressing.  Changing
+ * deq_spectrum_update (and every constructor) marks the rule due when the
+ * spectrum has at least DEQ_RULE_MIN_ATOMS atoms, and the first sum that
+ * needs it builds it (thread-safe; spectra never summed on the real axis
+ * never pay for it).  It is NULL when no bin is worth compressing.  Changing
  * atoms requires deq_spectrum_update, as for dim and trace.  */
 #ifndef DEQ_SPECTRUM_RULE_H
 #define DEQ_SPECTRUM_RULE_H
@@ -63,7 +64,8 @@ deq_status deq_spectrum_rule_build(deq_spectrum_rule **out,
                                    const deq_spectrum *sp, int nodes);
 void deq_spectrum_rule_free(deq_spectrum_rule *rule);
 
-/* The rule attached to sp (NULL: sums run over the atoms themselves).  */
+/* The rule attached to sp, built now if due (NULL: sums run over the
+   atoms themselves).  */
 const deq_spectrum_rule *deq_spectrum_rule_get(const deq_spectrum *sp);
 
 /* exact = 1: drop sp's rule and never attach one (exact sums);
