@@ -6,6 +6,7 @@
 #include "deq/version.h"
 #include "deq/status.h"
 #include "deq/spectrum.h"
+#include "deq/spectrum_rule.h"
 #include "deq/resolvent.h"
 #include "deq/solve.h"
 #include "deq/ridge.h"

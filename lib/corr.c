@@ -32,6 +32,7 @@
 #include "deq/solve.h"
 #include "grid_impl.h"
 #include "resolvent_impl.h"
+#include "spectrum_rule_impl.h"
 
 #define INNER_ATOL 1e-10   /* last Newton step in log kappa: error ~1e-20 */
 #define OUTER_ATOL 1e-11
@@ -224,8 +225,9 @@ typedef struct ksums {
 static ksums k_sums(const deq_spectrum *K, double k)
 {
   long double df1 = 0, df2 = 0, r1 = 0, r2 = 0, r3 = 0;
-  for (size_t i = 0; i < K->n; i++) {
-    long double s = K->s[i], m = K->m[i];
+  deq_atoms a = deq_sum_atoms(K); /* resolvent type at k >= 0 */
+  for (size_t i = 0; i < a.n; i++) {
+    long double s = a.s[i], m = a.m[i];
     if (s <= 0) continue;
     long double q = 1.0L / (s + k);
     df1 += m * s * q;
@@ -492,9 +494,10 @@ deq_status deq_corr_kappa_K(double *kappa_K, double *b,
   deq_status st = side_inverse(&s, df, cdf);
   if (st) return st;
   long double k = s.kappa, r2 = 0;
-  for (size_t i = 0; i < K->n; i++) {
-    long double si = K->s[i];
-    if (si > 0) r2 += K->m[i] * si / ((si + k) * (si + k));
+  deq_atoms a = deq_sum_atoms(K); /* resolvent type at k >= 0 */
+  for (size_t i = 0; i < a.n; i++) {
+    long double si = a.s[i];
+    if (si > 0) r2 += a.m[i] * si / ((si + k) * (si + k));
   }
   *kappa_K = s.kappa;
   *b = (double)(k * r2);

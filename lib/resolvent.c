@@ -21,6 +21,7 @@
 #include "deq/resolvent.h"
 #include "deq/solve.h"
 #include "resolvent_impl.h"
+#include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
 enum { M_DF1, M_DF2, M_CDF1, M_GAP, M_DF3, M_T1, M_BIAS, M_DBIAS, M_ANCHOR, M_COUNT };
@@ -140,16 +141,24 @@ static void block_sums_scaled(double *out, const double *s, const double *m,
   }
 }
 
+/* The rule's atoms hold only where every pole -kappa is <= 0.  */
+static deq_atoms sum_atoms(const deq_spectrum *sp, double kappa, double kappa0)
+{
+  if (kappa >= 0 && kappa0 >= 0) return deq_sum_atoms(sp);
+  return (deq_atoms){sp->n, sp->s, sp->m, sp->v};
+}
+
 void deq_moments_pass(deq_moments *out, double *anchor, const deq_spectrum *sp,
                       double kappa, double kappa0)
 {
   deq_sum tot[M_COUNT];
   for (int j = 0; j < M_COUNT; j++) deq_sum_init(&tot[j]);
-  for (size_t i0 = 0; i0 < sp->n; i0 += DEQ_SUM_BLOCK) {
-    size_t i1 = i0 + DEQ_SUM_BLOCK < sp->n ? i0 + DEQ_SUM_BLOCK : sp->n;
+  deq_atoms a = sum_atoms(sp, kappa, kappa0);
+  for (size_t i0 = 0; i0 < a.n; i0 += DEQ_SUM_BLOCK) {
+    size_t i1 = i0 + DEQ_SUM_BLOCK < a.n ? i0 + DEQ_SUM_BLOCK : a.n;
     double acc[M_COUNT];
-    if (!block_sums(acc, sp->s, sp->m, sp->v, i0, i1, kappa, kappa0))
-      block_sums_scaled(acc, sp->s, sp->m, sp->v, i0, i1, kappa, kappa0);
+    if (!block_sums(acc, a.s, a.m, a.v, i0, i1, kappa, kappa0))
+      block_sums_scaled(acc, a.s, a.m, a.v, i0, i1, kappa, kappa0);
     for (int j = 0; j < M_COUNT; j++) deq_sum_add(&tot[j], acc[j]);
   }
   out->kappa = kappa;
@@ -170,10 +179,11 @@ static void moments_at_zero(deq_moments *out, const deq_spectrum *sp)
   deq_sum df3, t1;
   deq_sum_init(&df3);
   deq_sum_init(&t1);
-  for (size_t i = 0; i < sp->n; i++) {
-    if (sp->s[i] > 0) {
-      deq_sum_add(&df3, sp->m[i] / sp->s[i]);
-      deq_sum_add(&t1, sp->v[i] / sp->s[i]);
+  deq_atoms a = sum_atoms(sp, 0, 0);
+  for (size_t i = 0; i < a.n; i++) {
+    if (a.s[i] > 0) {
+      deq_sum_add(&df3, a.m[i] / a.s[i]);
+      deq_sum_add(&t1, a.v[i] / a.s[i]);
     }
   }
   out->kappa = 0;

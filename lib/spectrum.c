@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/spectrum.h"
+#include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
 deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
@@ -33,6 +34,7 @@ deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
 void deq_spectrum_free(deq_spectrum *sp)
 {
   if (!sp) return;
+  deq_spectrum_rule_detach(sp);
   free(sp->s);
   free(sp->m);
   free(sp->v);
@@ -53,7 +55,12 @@ deq_status deq_spectrum_copy(deq_spectrum **out, const deq_spectrum *sp)
   c->trace = sp->trace;
   c->signal = sp->signal;
   c->exact = sp->exact;
-  return DEQ_OK;
+  st = deq_spectrum_rule_copy(c, sp);
+  if (st) {
+    deq_spectrum_free(c);
+    *out = NULL;
+  }
+  return st;
 }
 
 /* column: the field of the file format (1 eigenvalue, 2 target power,
@@ -97,7 +104,10 @@ deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
   int exact = 1;
   for (size_t i = 0; i < sp->n; i++) {
     deq_status st = check_atom(sp, i, err);
-    if (st) return st;
+    if (st) {
+      deq_spectrum_rule_drop(sp); /* never a rule of other atoms */
+      return st;
+    }
     deq_sum_add(&dim, sp->m[i]);
     if (sp->s[i] > 0) deq_sum_add(&rank, sp->m[i]);
     deq_sum_add(&trace, sp->m[i] * sp->s[i]);
@@ -118,9 +128,10 @@ deq_status deq_spectrum_update(deq_spectrum *sp, deq_error *err)
       snprintf(err->message, sizeof err->message,
                "spectrum has no positive eigenvalue");
     }
+    deq_spectrum_rule_drop(sp);
     return DEQ_EDOM;
   }
-  return DEQ_OK;
+  return deq_spectrum_rule_attach(sp); /* compressed sums, if worth it */
 }
 
 deq_status deq_spectrum_from_arrays(deq_spectrum **out, size_t n,
@@ -224,6 +235,13 @@ static void update_signal(deq_spectrum *sp)
   sp->signal = isfinite(a.s) ? deq_sum_get(&a) : INFINITY;
 }
 
+/* After a target change: the signal and the rule's target nodes.  */
+static deq_status update_targets(deq_spectrum *sp)
+{
+  update_signal(sp);
+  return deq_spectrum_rule_attach(sp);
+}
+
 deq_status deq_spectrum_target_iso(deq_spectrum *sp, double norm2)
 {
   if (!sp) return DEQ_EINVAL;
@@ -231,8 +249,7 @@ deq_status deq_spectrum_target_iso(deq_spectrum *sp, double norm2)
   if (!isfinite(sp->dim)) return DEQ_EUNSUP;
   for (size_t i = 0; i < sp->n; i++)
     sp->v[i] = norm2 * sp->m[i] * sp->s[i] / sp->dim;
-  update_signal(sp);
-  return DEQ_OK;
+  return update_targets(sp);
 }
 
 deq_status deq_spectrum_target_values(deq_spectrum *sp, size_t n,
@@ -260,8 +277,7 @@ deq_status deq_spectrum_target_values(deq_spectrum *sp, size_t n,
     }
   }
   free(old);
-  update_signal(sp);
-  return DEQ_OK;
+  return update_targets(sp);
 }
 
 typedef struct atom {

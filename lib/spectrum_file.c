@@ -1,7 +1,9 @@
 /* spectrum_file.c -- the spectrum file format and one-column number files.
  *
  * Format: one atom per line, "eigenvalue [target_power [multiplicity]]",
- * fields separated by blanks, tabs or commas, '#' starts a comment.  */
+ * fields separated by blanks, tabs or commas, '#' starts a comment.
+ * The stream is read whole into memory and split in place; numbers go
+ * through deq_parse_decimal (strtod's values, faster).  */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/spectrum.h"
+#include "parse_double_impl.h"
 
 static deq_status parse_error(deq_error *err, long line, long field,
                               const char *fmt, const char *text)
@@ -66,14 +69,40 @@ static int split_fields(char *line, char **field, int max, int *empty)
   return n;
 }
 
-/* A whole token must be a number ("inf" and "nan" parse, and are
-   rejected later by validation with a clearer message).  */
-static int parse_number(const char *tok, double *x)
+/* A whole field: the fast exact path, else strtod (inf, nan, hex, ...).  */
+static int parse_field(const char *tok, double *x)
 {
+  if (deq_parse_decimal(tok, x)) return 1;
   char *end;
-  errno = 0;
   *x = strtod(tok, &end);
   return end != tok && *end == '\0';
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* The common line, in one pass without copying: plain decimal fields
+   separated by blanks or one comma, an optional comment.  Returns the
+   number of fields (0 for a blank or comment line), or -1 for anything
+   else (errors included), which split_fields and parse_field then
+   handle with the same results.  */
+static int fast_line(const char *p, double *val, int max)
+{
+  int n = 0;
+  for (;;) {
+    while (is_blank(*p)) p++;
+    if (*p == '\0' || *p == '#') return n;
+    if (n == max || !(p = deq_parse_decimal_prefix(p, &val[n]))) return -1;
+    n++;
+    int blanks = is_blank(*p);
+    while (is_blank(*p)) p++;
+    if (*p == ',') {
+      p++;
+      while (is_blank(*p)) p++;
+      if (*p == '\0' || *p == '#' || *p == ',') return -1; /* empty field */
+    } else if (!blanks && *p != '\0' && *p != '#') {
+      return -1; /* "1.5x": not a number */
+    }
+  }
 }
 
 typedef struct growable {
@@ -81,62 +110,105 @@ typedef struct growable {
   size_t n, cap;
 } growable;
 
-static int push(growable *g, double x)
+/* The rows read so far: cols[j] (all of the same length) and the file
+   line of each row.  */
+typedef struct rows {
+  growable *cols;
+  long *lines;
+  size_t n, cap;
+  int mincols, maxcols;
+  const double *defaults;
+} rows;
+
+static int room(rows *r)
 {
-  if (g->n == g->cap) {
-    size_t cap = g->cap ? 2 * g->cap : 256;
-    double *a = realloc(g->a, cap * sizeof *a);
+  if (r->n < r->cap) return 1;
+  size_t cap = r->cap ? 2 * r->cap : 1024;
+  for (int j = 0; j < r->maxcols; j++) {
+    double *a = realloc(r->cols[j].a, cap * sizeof *a);
     if (!a) return 0;
-    g->a = a;
-    g->cap = cap;
+    r->cols[j].a = a;
   }
-  g->a[g->n++] = x;
+  long *l = realloc(r->lines, cap * sizeof *l);
+  if (!l) return 0;
+  r->lines = l;
+  r->cap = cap;
   return 1;
 }
 
+/* One NUL-terminated line: a row, nothing (blank or comment), or an
+   error naming the line and field.  */
+static deq_status one_line(rows *r, char *text, long lineno, deq_error *err)
+{
+  int maxcols = r->maxcols;
+  if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+    text += 3; /* UTF-8 byte order mark */
+  double val[4];
+  int nf = fast_line(text, val, maxcols);
+  if (nf == 0) return DEQ_OK;
+  if (nf < r->mincols) { /* not the common line: split it in place */
+    char *field[4];
+    int empty = 0;
+    nf = split_fields(text, field, maxcols, &empty);
+    if (nf < 0) return parse_error(err, lineno, empty, "empty field%s", "");
+    if (nf == 0) return DEQ_OK;
+    if (nf > maxcols)
+      return parse_error(err, lineno, maxcols + 1, "too many fields (at most %s)",
+                         maxcols == 1 ? "1" : "3: eigenvalue target_power multiplicity");
+    if (nf < r->mincols) return parse_error(err, lineno, nf + 1, "missing field%s", "");
+    for (int j = 0; j < nf; j++)
+      if (!parse_field(field[j], &val[j]))
+        return parse_error(err, lineno, j + 1, "'%s' is not a number", field[j]);
+  }
+  if (!room(r)) return DEQ_ENOMEM;
+  for (int j = 0; j < maxcols; j++)
+    r->cols[j].a[r->n] = j < nf ? val[j] : r->defaults[j];
+  r->lines[r->n++] = lineno;
+  return DEQ_OK;
+}
+
 /* Read lines of 1..maxcols numbers into cols[0..maxcols-1]; missing
-   trailing fields get defaults[j].  Validation of values is the caller's.  */
-static deq_status read_rows(growable *cols, growable *lines, int mincols,
+   trailing fields get defaults[j]; (*lines)[i] is the file line of row i.
+   The stream is read in blocks of 1 MiB (a longer line grows the block)
+   and each line is parsed in place.  Validation of values is the
+   caller's.  */
+static deq_status read_rows(growable *cols, long **lines, int mincols,
                             int maxcols, const double *defaults, FILE *f,
                             deq_error *err)
 {
-  char *line = NULL;
-  size_t cap = 0;
+  rows r = {cols, NULL, 0, 0, mincols, maxcols, defaults};
+  size_t cap = 1 << 20, have = 0;
+  char *buf = malloc(cap);
+  deq_status st = buf ? DEQ_OK : DEQ_ENOMEM;
   long lineno = 0;
-  deq_status st = DEQ_OK;
-  while (getline(&line, &cap, f) >= 0) {
-    lineno++;
-    char *text = line;
-    if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
-      text += 3; /* UTF-8 byte order mark */
-    char *field[4];
-    int empty = 0, nf = split_fields(text, field, maxcols, &empty);
-    if (nf < 0) {
-      st = parse_error(err, lineno, empty, "empty field%s", "");
-      break;
+  int eof = 0;
+  while (st == DEQ_OK && !eof) {
+    if (cap - have < 2) { /* a line longer than the block */
+      char *b = realloc(buf, 2 * cap);
+      if (!b) { st = DEQ_ENOMEM; break; }
+      buf = b;
+      cap *= 2;
     }
-    if (nf == 0) continue;
-    if (nf > maxcols) {
-      st = parse_error(err, lineno, maxcols + 1, "too many fields (at most %s)",
-                       maxcols == 1 ? "1" : "3: eigenvalue target_power multiplicity");
-      break;
+    size_t got = fread(buf + have, 1, cap - have - 1, f);
+    have += got;
+    eof = got == 0;
+    if (eof && ferror(f)) { st = DEQ_EIO; break; }
+    buf[have] = '\0';
+    char *text = buf, *stop = buf + have;
+    for (;;) {
+      char *nl = memchr(text, '\n', (size_t)(stop - text));
+      if (!nl && !(eof && text < stop)) break; /* wait for the line's end */
+      if (nl) *nl = '\0';
+      st = one_line(&r, text, ++lineno, err);
+      if (st || !nl) { text = stop; break; }
+      text = nl + 1;
     }
-    if (nf < mincols) {
-      st = parse_error(err, lineno, nf + 1, "missing field%s", "");
-      break;
-    }
-    for (int j = 0; j < maxcols && st == DEQ_OK; j++) {
-      double x = defaults[j];
-      if (j < nf && !parse_number(field[j], &x))
-        st = parse_error(err, lineno, j + 1, "'%s' is not a number", field[j]);
-      else if (!push(&cols[j], x))
-        st = DEQ_ENOMEM;
-    }
-    if (st == DEQ_OK && !push(lines, (double)lineno)) st = DEQ_ENOMEM;
-    if (st) break;
+    have = (size_t)(stop - text); /* the start of an unfinished line */
+    memmove(buf, text, have);
   }
-  if (st == DEQ_OK && ferror(f)) st = DEQ_EIO;
-  free(line);
+  free(buf);
+  for (int j = 0; j < maxcols; j++) cols[j].n = r.n;
+  *lines = r.lines;
   return st;
 }
 
@@ -145,7 +217,8 @@ deq_status deq_spectrum_read(deq_spectrum **out, FILE *f, deq_error *err)
   if (!out || !f) return DEQ_EINVAL;
   *out = NULL;
   deq_error_clear(err);
-  growable cols[3] = {{0}}, lines = {0};
+  growable cols[3] = {{0}};
+  long *lines = NULL;
   static const double defaults[3] = {0.0, 0.0, 1.0};
   deq_status st = read_rows(cols, &lines, 1, 3, defaults, f, err);
   if (st == DEQ_OK && cols[0].n == 0)
@@ -155,9 +228,9 @@ deq_status deq_spectrum_read(deq_spectrum **out, FILE *f, deq_error *err)
     st = deq_spectrum_from_arrays(out, cols[0].n, cols[0].a, cols[2].a,
                                   cols[1].a, err);
     /* Validation numbers atoms; report the file line instead.  */
-    if (st && err && err->line > 0 && (size_t)err->line <= lines.n) {
+    if (st && err && err->line > 0 && (size_t)err->line <= cols[0].n) {
       long atom = err->line;
-      err->line = (long)lines.a[atom - 1];
+      err->line = lines[atom - 1];
       char *colon = strchr(err->message, ':');
       char rest[sizeof err->message];
       snprintf(rest, sizeof rest, "%s", colon ? colon + 2 : err->message);
@@ -165,7 +238,7 @@ deq_status deq_spectrum_read(deq_spectrum **out, FILE *f, deq_error *err)
     }
   }
   for (int j = 0; j < 3; j++) free(cols[j].a);
-  free(lines.a);
+  free(lines);
   return st;
 }
 
@@ -192,15 +265,16 @@ deq_status deq_read_column(double **out, size_t *n, FILE *f, deq_error *err)
   *out = NULL;
   *n = 0;
   deq_error_clear(err);
-  growable col = {0}, lines = {0};
+  growable col = {0};
+  long *lines = NULL;
   static const double defaults[1] = {0.0};
   deq_status st = read_rows(&col, &lines, 1, 1, defaults, f, err);
   if (st == DEQ_OK && col.n == 0)
     st = parse_error(err, 0, 0, "no numbers (the file is empty)%s", "");
   for (size_t i = 0; st == DEQ_OK && i < col.n; i++)
     if (!isfinite(col.a[i]))
-      st = parse_error(err, (long)lines.a[i], 1, "value is not finite%s", "");
-  free(lines.a);
+      st = parse_error(err, lines[i], 1, "value is not finite%s", "");
+  free(lines);
   if (st) {
     free(col.a);
     return st;

@@ -15,7 +15,17 @@
 
 #include "cli.h"
 
-enum { OPT_PARAM = 2000, OPT_EXTRA = 1999, OPT_CERTIFY = 1998 };
+enum { OPT_PARAM = 2000, OPT_EXTRA = 1999, OPT_CERTIFY = 1998, OPT_EXACT = 1997 };
+
+/* Does the model take a spectrum (and so have an --exact option)?  */
+static int takes_spectra(const deq_model_type *t)
+{
+  for (size_t i = 0; i < t->nparam; i++)
+    if (t->params[i].kind == DEQ_PARAM_SPECTRUM
+        || t->params[i].kind == DEQ_PARAM_SPECTRA)
+      return 1;
+  return 0;
+}
 
 /* --certify: the precision of the MPFR twin.  */
 #define CERTIFY_BITS 256
@@ -157,6 +167,10 @@ static char *make_help(const cli_model_cmd *c, int mc)
     snprintf(name, sizeof name, "--%s", c->extra_name);
     put_item(&h, name, c->extra_help);
   }
+  if (takes_spectra(t) && !mc)
+    put_item(&h, "--exact", "sum over every atom of the spectra instead of "
+             "their compressed Gauss rules (relative difference below "
+             "1e-15; see the manual, Compressed spectra)");
   if (t->mp && !mc)
     put_item(&h, "--certify", "also solve every point with the MPFR twin "
              "(256 bits) and print on stderr the largest relative difference "
@@ -357,6 +371,7 @@ static int on_option(void *ctx, int code, const char *arg)
   case OPT_PLOT: return cli_plot_parse(&r->out.plot, r->cmd, arg);
   case OPT_EXTRA: r->extra = 1; return CLI_OK;
   case OPT_CERTIFY: r->certify = 1; return CLI_OK;
+  case OPT_EXACT: deq_spectrum_exact_sums_default(1); return CLI_OK;
   case OPT_TRIALS:
   case OPT_SEED:
   case OPT_THREADS:
@@ -603,7 +618,7 @@ static int parse_args(run *r, int argc, char **argv)
 {
   const deq_model_type *t = r->t;
   size_t n = t->nparam;
-  struct option *opts = calloc(n + 12 + CLI_MC_RUN_NOPTIONS, sizeof *opts);
+  struct option *opts = calloc(n + 13 + CLI_MC_RUN_NOPTIONS, sizeof *opts);
   char **pos = malloc((size_t)argc * sizeof *pos);
   char *help = make_help(r->c, r->mc);
   int st = opts && pos && help ? CLI_OK : CLI_ENUM;
@@ -622,6 +637,8 @@ static int parse_args(run *r, int argc, char **argv)
   if (r->c->extra_name && !r->mc)
     opts[k++] = (struct option){ r->c->extra_name, no_argument, NULL,
                                  OPT_EXTRA };
+  if (takes_spectra(t) && !r->mc)
+    opts[k++] = (struct option){ "exact", no_argument, NULL, OPT_EXACT };
   if (t->mp && !r->mc)
     opts[k++] = (struct option){ "certify", no_argument, NULL, OPT_CERTIFY };
   if (r->mc) {

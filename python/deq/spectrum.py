@@ -109,6 +109,17 @@ class Spectrum:
                      doc="true eigenvalues with integer multiplicities "
                          "(Monte Carlo can sample it)")
 
+    summed_atoms = property(
+        lambda self: self._c.rule_atoms,
+        doc="atoms the solvers' real-axis sums run over: the compressed "
+            "Gauss rule's (the manual's \"Compressed spectra\"), or n")
+
+    def exact_sums(self):
+        """A copy whose sums run over every atom instead of the compressed
+        Gauss rule (the command line's --exact); results agree to about
+        1e-15 relative."""
+        return Spectrum(self._c.exact_sums())
+
     def to_frame(self):
         """The atoms as a DataFrame (eigenvalue, target_power,
         multiplicity), the spectrum file's column order."""

@@ -88,6 +88,9 @@ GETTER(rank, PyFloat_FromDouble(sp->rank))
 GETTER(trace, PyFloat_FromDouble(sp->trace))
 GETTER(signal, PyFloat_FromDouble(sp->signal))
 GETTER(exact, PyBool_FromLong(sp->exact))
+GETTER(rule_atoms, deq_spectrum_rule_get(sp)
+                   ? PyLong_FromSize_t(deq_spectrum_rule_get(sp)->n)
+                   : PyLong_FromSize_t(sp->n))
 
 static PyGetSetDef spectrum_getset[] = {
   { "n", get_n, NULL, "number of atoms", NULL },
@@ -99,11 +102,29 @@ static PyGetSetDef spectrum_getset[] = {
   { "signal", get_signal, NULL, "sum of target powers E[(wbar.x)^2]", NULL },
   { "exact", get_exact, NULL, "every atom a true eigenvalue with integer "
     "multiplicity (Monte Carlo can sample it)", NULL },
+  { "rule_atoms", get_rule_atoms, NULL, "atoms the solvers' sums run over "
+    "(the compressed rule's, or n)", NULL },
   { NULL, NULL, NULL, NULL, NULL }
 };
 
+/* A copy summed over every atom (no compressed rule).  */
+static PyObject *spectrum_exact_sums(PyObject *self, PyObject *noargs)
+{
+  (void)noargs;
+  deq_spectrum *sp = NULL;
+  deq_status st = deq_spectrum_copy(&sp, ((pydeq_spectrum *)self)->sp);
+  if (st == DEQ_OK) st = deq_spectrum_set_exact_sums(sp, 1);
+  if (st != DEQ_OK) {
+    deq_spectrum_free(sp);
+    return pydeq_raise(st, NULL);
+  }
+  return pydeq_spectrum_wrap(sp);
+}
+
 static PyMethodDef spectrum_object_methods[] = {
   { "arrays", spectrum_arrays, METH_NOARGS, "(s, m, v) as float64 bytes" },
+  { "exact_sums", spectrum_exact_sums, METH_NOARGS,
+    "a copy whose sums run over every atom (no compressed rule)" },
   { "with_target", spectrum_with_target, METH_VARARGS,
     "with_target(norm=nan, values=None): a copy with new target powers" },
   { NULL, NULL, 0, NULL }

@@ -83,3 +83,19 @@ def test_corr_models():
     deq.Corr.matrix(K)
     deq.Corr.blocks(4, 0.2)
     deq.Corr.iid()
+
+
+def test_compressed_and_exact_sums():
+    # 1e5-atom power law: the solvers sum over about 600 rule atoms; the
+    # exact copy over every atom; every column agrees to 1e-13
+    s = deq.Spectrum.powerlaw(alpha=1.5, n=100000, r=0.4)
+    e = s.exact_sums()
+    assert s.summed_atoms < 1000 and e.summed_atoms == s.n == e.n
+    P = np.geomspace(10, 1e5, 30)
+    a = deq.ridge(s, P=P, lam=[0, 1e-4], noise=0.1)
+    b = deq.ridge(e, P=P, lam=[0, 1e-4], noise=0.1)
+    for col in a.select_dtypes("number").columns:
+        x, y = a[col].to_numpy(float), b[col].to_numpy(float)
+        assert np.allclose(x, y, rtol=1e-13, atol=0), col
+    # a new target keeps the setting
+    assert e.with_target(norm=1.0).summed_atoms == e.n

@@ -1,0 +1,353 @@
+/* spectrum_quad.c -- build the compressed rule of a spectrum: bins of
+ * eigenvalue ratio 2 and the Gauss rule of each large bin's discrete
+ * measure (see deq/spectrum_rule.h for the bound).
+ *
+ * In a bin [a, 2a), a = 2^e, the atoms are mapped exactly to
+ * x = s/2^(e-1) - 3 in [-1, 1).  The recurrence of the orthonormal
+ * polynomials of sum w_i delta(x_i) comes from the discretised Stieltjes
+ * procedure (one pass over the bin per coefficient); the nodes and weights
+ * are the eigenvalues and squared first components of the Jacobi matrix.  */
+#include "config.h"
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "deq/spectrum_rule.h"
+#include "sum_impl.h"
+
+#define EXP_MIN (-1074)
+
+/* floor(log2 s) for s > 0, from the bits of a normal number.  */
+static inline int exponent_of(double s)
+{
+  uint64_t u;
+  memcpy(&u, &s, sizeof u);
+  int ex = (int)((u >> 52) & 0x7ff);
+  return ex ? ex - 1023 : ilogb(s);
+}
+
+/* s * 2^k, exactly (a multiplication when 2^k is a normal number).  */
+static inline double times_pow2(double s, int k)
+{
+  if (k < -1022 || k > 1023) return scalbn(s, k);
+  uint64_t u = (uint64_t)(k + 1023) << 52;
+  double p;
+  memcpy(&p, &u, sizeof p);
+  return s * p;
+}
+#define EXP_COUNT (1024 - EXP_MIN)
+#define MAX_NODES 64
+
+/* Eigenvalues d[0..n) and first eigenvector components z[0..n) of the
+   symmetric tridiagonal matrix with diagonal d and off-diagonal e[0..n-1)
+   (destroyed), by the implicit QL method; z must hold the unit vector e_1
+   on entry (rotations act on each row of the eigenvector matrix
+   separately, so only its first row is carried).  0 on success.  */
+static int jacobi_eigen(int n, double *d, double *e, double *z)
+{
+  e[n - 1] = 0;
+  for (int l = 0; l < n; l++) {
+    int iter = 0, m;
+    do {
+      for (m = l; m < n - 1; m++) {
+        double dd = fabs(d[m]) + fabs(d[m + 1]);
+        if (fabs(e[m]) <= DBL_EPSILON * dd) break;
+      }
+      if (m == l) break;
+      if (iter++ == 60) return -1;
+      double g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+      double r = hypot(g, 1.0);
+      g = d[m] - d[l] + e[l] / (g + copysign(r, g));
+      double s = 1, c = 1, p = 0;
+      int i;
+      for (i = m - 1; i >= l; i--) {
+        double f = s * e[i], b = c * e[i];
+        e[i + 1] = r = hypot(f, g);
+        if (r == 0) { /* deflation: restart from l */
+          d[i + 1] -= p;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2.0 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+        double zf = z[i + 1];
+        z[i + 1] = s * z[i] + c * zf;
+        z[i] = c * z[i] - s * zf;
+      }
+      if (r == 0 && i >= l) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[m] = 0;
+    } while (m != l);
+  }
+  return 0;
+}
+
+/* The `nodes`-point Gauss rule of sum w[i] delta(x[i]) (w >= 0, not all
+   0; x in [-1, 1]) into nx, nw.  w is scaled in place; qa, qb: scratch of
+   n doubles.  0 on
+   success; -1 when the measure has too few distinct points (or the
+   recurrence degenerates), so that the bin is better kept as it is.  */
+static int gauss_rule(const double *x, double *w, size_t n, int nodes,
+                      double *nx, double *nw, double *qa, double *qb)
+{
+  double wmax = 0;
+  for (size_t i = 0; i < n; i++) wmax = w[i] > wmax ? w[i] : wmax;
+  deq_sum t0, t1;
+  deq_sum_init(&t0);
+  deq_sum_init(&t1);
+  for (size_t i = 0; i < n; i++) {
+    w[i] /= wmax; /* the scale of the weights does not matter */
+    deq_sum_add(&t0, w[i]);
+    deq_sum_add(&t1, w[i] * x[i]);
+  }
+  double mu0 = deq_sum_get(&t0), c0 = 1.0 / sqrt(mu0);
+  double alpha[MAX_NODES], beta[MAX_NODES], z[MAX_NODES];
+  alpha[0] = deq_sum_get(&t1) / mu0;
+  beta[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    qa[i] = c0; /* q_0, normalised */
+    qb[i] = 0;  /* q_-1 */
+  }
+  double inv = 1.0, bmax = 0;
+  for (int j = 0; j + 1 < nodes; j++) {
+    /* qa holds beta_j q_j (unnormalised), qb holds q_(j-1).  */
+    deq_sum r2, xr2;
+    deq_sum_init(&r2);
+    deq_sum_init(&xr2);
+    double a = alpha[j], b = beta[j];
+    for (size_t i0 = 0; i0 < n; i0 += DEQ_SUM_BLOCK) {
+      size_t i1 = i0 + DEQ_SUM_BLOCK < n ? i0 + DEQ_SUM_BLOCK : n;
+      double p2[4] = {0}, px2[4] = {0}; /* 4 partial sums: no add chain */
+      for (size_t i = i0; i < i1; i++) {
+        double q = qa[i] * inv, r = (x[i] - a) * q - b * qb[i];
+        double wr2 = w[i] * r * r;
+        qb[i] = q;
+        qa[i] = r;
+        p2[i & 3] += wr2;
+        px2[i & 3] += wr2 * x[i];
+      }
+      deq_sum_add(&r2, (p2[0] + p2[1]) + (p2[2] + p2[3]));
+      deq_sum_add(&xr2, (px2[0] + px2[1]) + (px2[2] + px2[3]));
+    }
+    double s2 = deq_sum_get(&r2);
+    beta[j + 1] = sqrt(s2);
+    bmax = fmax(bmax, beta[j + 1]);
+    if (!(beta[j + 1] > 1e-7 * bmax) || !(s2 > 0)) return -1;
+    alpha[j + 1] = deq_sum_get(&xr2) / s2;
+    inv = 1.0 / beta[j + 1];
+  }
+  double e[MAX_NODES];
+  for (int j = 0; j < nodes; j++) {
+    nx[j] = alpha[j];
+    e[j] = j + 1 < nodes ? beta[j + 1] : 0;
+    z[j] = j == 0;
+  }
+  if (jacobi_eigen(nodes, nx, e, z)) return -1;
+  for (int j = 0; j < nodes; j++) {
+    if (!(nx[j] >= -1 && nx[j] <= 1)) return -1; /* nodes lie in the hull */
+    nw[j] = wmax * mu0 * z[j] * z[j];
+  }
+  return 0;
+}
+
+typedef struct rule_buf {
+  deq_spectrum_rule *r;
+  size_t cap;
+} rule_buf;
+
+static int push_atom(rule_buf *b, double s, double m, double v)
+{
+  deq_spectrum_rule *r = b->r;
+  if (r->n == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 256;
+    double *ns = realloc(r->s, cap * sizeof *ns);
+    if (ns) r->s = ns;
+    double *nm = realloc(r->m, cap * sizeof *nm);
+    if (nm) r->m = nm;
+    double *nv = realloc(r->v, cap * sizeof *nv);
+    if (nv) r->v = nv;
+    if (!ns || !nm || !nv) return -1;
+    b->cap = cap;
+  }
+  r->s[r->n] = s;
+  r->m[r->n] = m;
+  r->v[r->n] = v;
+  r->n++;
+  return 0;
+}
+
+void deq_spectrum_rule_free(deq_spectrum_rule *rule)
+{
+  if (!rule) return;
+  free(rule->s);
+  free(rule->m);
+  free(rule->v);
+  free(rule);
+}
+
+/* The Gauss rule of a measure of any size.  A Gauss rule depends only on
+   the moments of degree < 2 nodes, which the Gauss rules of the parts of
+   a measure reproduce; so a large measure is first replaced, chunk by
+   chunk (each small enough to stay in cache), by the union of the rules
+   of its chunks, and the rule of that union is the rule of the whole.
+   Chunks with too few distinct points stay as they are.  */
+#define CHUNK 2048
+
+static int measure_rule(const double *x, const double *w, size_t n, int nodes,
+                        double *nx, double *nw)
+{
+  size_t len = n < CHUNK ? n : CHUNK;
+  double *buf = malloc((3 * len + 2 * (n > CHUNK ? n : 0)) * sizeof *buf);
+  if (!buf) return -2;
+  double *wc = buf, *qa = buf + len, *qb = buf + 2 * len;
+  int st;
+  if (n <= CHUNK) {
+    memcpy(wc, w, n * sizeof *w);
+    st = gauss_rule(x, wc, n, nodes, nx, nw, qa, qb);
+  } else {
+    double *rx = buf + 3 * len, *rw = rx + n, cx[MAX_NODES], cw[MAX_NODES];
+    size_t k = 0;
+    for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
+      size_t c1 = c0 + CHUNK < n ? c0 + CHUNK : n, cn = c1 - c0;
+      double any = 0;
+      for (size_t i = c0; i < c1; i++) any = w[i] > any ? w[i] : any;
+      if (any == 0) continue; /* no weight: nothing to represent */
+      memcpy(wc, w + c0, cn * sizeof *w);
+      if (cn > (size_t)nodes &&
+          gauss_rule(x + c0, wc, cn, nodes, cx, cw, qa, qb) == 0) {
+        memcpy(rx + k, cx, (size_t)nodes * sizeof *cx);
+        memcpy(rw + k, cw, (size_t)nodes * sizeof *cw);
+        k += (size_t)nodes;
+      } else {
+        memcpy(rx + k, x + c0, cn * sizeof *x);
+        memcpy(rw + k, w + c0, cn * sizeof *w);
+        k += cn;
+      }
+    }
+    st = k < n ? measure_rule(rx, rw, k, nodes, nx, nw) : -1;
+  }
+  free(buf);
+  return st;
+}
+
+/* One bin (atoms idx[0..n), exponent e): its Gauss rules, or its atoms
+   unchanged when a rule would not be shorter or cannot be formed.  */
+static int add_bin(rule_buf *b, const deq_spectrum *sp, const size_t *idx,
+                   size_t n, int e, int nodes, double *work)
+{
+  double *x = work, *w = work + n;
+  int has_v = 0;
+  for (size_t i = 0; i < n; i++) has_v |= sp->v[idx[i]] > 0;
+  size_t len = (size_t)nodes * (has_v ? 2 : 1);
+  if (n > len) {
+    double mx[MAX_NODES], mw[MAX_NODES], vx[MAX_NODES], vw[MAX_NODES];
+    for (size_t i = 0; i < n; i++) {
+      x[i] = times_pow2(sp->s[idx[i]], 1 - e) - 3.0; /* exact */
+      w[i] = sp->m[idx[i]];
+    }
+    int st = measure_rule(x, w, n, nodes, mx, mw);
+    if (st == 0 && has_v) {
+      for (size_t i = 0; i < n; i++) w[i] = sp->v[idx[i]];
+      st = measure_rule(x, w, n, nodes, vx, vw);
+    }
+    if (st == -2) return -1;
+    if (st == 0) {
+      for (int j = 0; j < nodes; j++)
+        if (push_atom(b, times_pow2(mx[j] + 3.0, e - 1), mw[j], 0)) return -1;
+      for (int j = 0; has_v && j < nodes; j++)
+        if (push_atom(b, times_pow2(vx[j] + 3.0, e - 1), 0, vw[j])) return -1;
+      b->r->gauss++;
+      return 0;
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    if (push_atom(b, sp->s[idx[i]], sp->m[idx[i]], sp->v[idx[i]])) return -1;
+  return 0;
+}
+
+deq_status deq_spectrum_rule_build(deq_spectrum_rule **out,
+                                   const deq_spectrum *sp, int nodes)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (!sp || sp->n == 0 || nodes < 1 || nodes > MAX_NODES) return DEQ_EINVAL;
+  size_t *count = calloc(EXP_COUNT + 1, sizeof *count);
+  if (!count) return DEQ_ENOMEM;
+  size_t zeros = 0, big = 0;
+  for (size_t i = 0; i < sp->n; i++) {
+    if (sp->s[i] > 0) count[exponent_of(sp->s[i]) - EXP_MIN + 1]++;
+    else zeros++;
+  }
+  for (int k = 1; k <= EXP_COUNT; k++) big |= count[k] > (size_t)nodes;
+  if (!big) { /* nothing to compress */
+    free(count);
+    return DEQ_OK;
+  }
+  /* Counting sort of the positive atoms by bin, decreasing eigenvalue.  */
+  size_t *start = malloc((EXP_COUNT + 1) * sizeof *start);
+  size_t *idx = malloc((sp->n - zeros + 1) * sizeof *idx);
+  size_t maxbin = 0, bins = 0;
+  for (int k = 1; k <= EXP_COUNT; k++) {
+    maxbin = count[k] > maxbin ? count[k] : maxbin;
+    bins += count[k] > 0;
+  }
+  double *work = malloc(2 * maxbin * sizeof *work);
+  deq_spectrum_rule *r = calloc(1, sizeof *r);
+  deq_status st = DEQ_ENOMEM;
+  if (!start || !idx || !work || !r) goto done;
+  size_t pos = 0;
+  for (int k = EXP_COUNT; k >= 1; k--) {
+    start[k] = pos;
+    pos += count[k];
+  }
+  for (size_t i = 0; i < sp->n; i++)
+    if (sp->s[i] > 0) idx[start[exponent_of(sp->s[i]) - EXP_MIN + 1]++] = i;
+  rule_buf b = {r, 0};
+  r->source = sp->n;
+  r->bins = bins;
+  pos = 0;
+  for (int k = EXP_COUNT; k >= 1; k--) {
+    if (!count[k]) continue;
+    if (add_bin(&b, sp, idx + pos, count[k], k - 1 + EXP_MIN, nodes, work))
+      goto done;
+    pos += count[k];
+  }
+  for (size_t i = 0; i < sp->n; i++)
+    if (!(sp->s[i] > 0) && push_atom(&b, sp->s[i], sp->m[i], sp->v[i]))
+      goto done;
+  if (r->gauss > 0) {
+    *out = r;
+    r = NULL;
+  }
+  st = DEQ_OK;
+done:
+  deq_spectrum_rule_free(r);
+  free(work);
+  free(idx);
+  free(start);
+  free(count);
+  return st;
+}
+
+double deq_spectrum_rule_bound(int nodes)
+{
+  if (nodes < 1) return INFINITY;
+  /* minimise over rho on a fine grid of (1, 3 + sqrt 8) */
+  double best = INFINITY;
+  for (int i = 1; i < 4000; i++) {
+    double rho = 1.0 + (2.0 + sqrt(8.0)) * i / 4000.0;
+    double c = 0.25 * (rho + 1.0 / rho), u = 1.5 + c, l = 1.5 - c;
+    if (!(l > 0)) break;
+    double b = 4.0 * u * u * pow(2.0 / l, 3) * pow(rho, 1.0 - 2.0 * nodes)
+               / (rho - 1.0);
+    if (b < best) best = b;
+  }
+  return best;
+}

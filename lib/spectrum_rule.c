@@ -1,0 +1,179 @@
+/* spectrum_rule.c -- attach compressed rules to spectra.
+ *
+ * The public deq_spectrum struct has no room for the rule (and spectra
+ * made on the stack, as views of other arrays, must keep exact sums), so
+ * rules live in a table keyed by the spectrum's address and checked
+ * against its arrays and size: a spectrum not made by deq_spectrum_alloc,
+ * or whose arrays were swapped, finds no rule and sums its atoms.
+ * deq_spectrum_update marks the rule due, the first sum that needs it
+ * builds it (once, under a lock: concurrent solves on one spectrum wait
+ * for it), deq_spectrum_free forgets it.  Spectra never summed on the
+ * real axis (Monte Carlo, densities) never pay for it.  */
+#include "config.h"
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "deq/spectrum_rule.h"
+#include "spectrum_rule_impl.h"
+
+#define BUCKETS 256
+
+typedef struct entry {
+  const deq_spectrum *sp;
+  const double *s, *m, *v;  /* the arrays the rule was built from */
+  size_t n;
+  deq_spectrum_rule *rule;  /* may be NULL */
+  int exact;                /* exact sums forced */
+  int due;                  /* rule to be built on first use */
+  struct entry *next;
+} entry;
+
+static entry *table[BUCKETS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
+static int default_exact;
+
+static size_t bucket_of(const deq_spectrum *sp)
+{
+  uintptr_t u = (uintptr_t)sp;
+  return (size_t)((u >> 4) ^ (u >> 12)) % BUCKETS;
+}
+
+/* The entry of sp, or NULL; the lock must be held.  */
+static entry **find(const deq_spectrum *sp)
+{
+  entry **e = &table[bucket_of(sp)];
+  while (*e && (*e)->sp != sp) e = &(*e)->next;
+  return e;
+}
+
+static int matches(const entry *e, const deq_spectrum *sp)
+{
+  return e->s == sp->s && e->m == sp->m && e->v == sp->v && e->n == sp->n;
+}
+
+/* Replace sp's entry by (rule, exact, due); rule is owned by the table.  */
+static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
+                        int exact, int due)
+{
+  pthread_mutex_lock(&lock);
+  entry **e = find(sp);
+  if (!*e) {
+    *e = calloc(1, sizeof **e);
+    if (!*e) {
+      pthread_mutex_unlock(&lock);
+      deq_spectrum_rule_free(rule);
+      return DEQ_ENOMEM;
+    }
+    (*e)->sp = sp;
+  }
+  deq_spectrum_rule_free((*e)->rule);
+  (*e)->rule = rule;
+  (*e)->exact = exact;
+  (*e)->due = due;
+  (*e)->s = sp->s;
+  (*e)->m = sp->m;
+  (*e)->v = sp->v;
+  (*e)->n = sp->n;
+  pthread_mutex_unlock(&lock);
+  return DEQ_OK;
+}
+
+int deq_spectrum_exact_sums(const deq_spectrum *sp)
+{
+  if (!sp) return 0;
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int exact = e ? e->exact : __atomic_load_n(&default_exact, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&lock);
+  return exact;
+}
+
+deq_status deq_spectrum_rule_attach(deq_spectrum *sp)
+{
+  int exact = deq_spectrum_exact_sums(sp);
+  return store(sp, NULL, exact, !exact && sp->n >= DEQ_RULE_MIN_ATOMS);
+}
+
+/* Build sp's due rule (the table lock is not held).  */
+static const deq_spectrum_rule *build_due(const deq_spectrum *sp)
+{
+  pthread_mutex_lock(&build_lock);
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int due = e && e->due && matches(e, sp);
+  const deq_spectrum_rule *r = e && matches(e, sp) ? e->rule : NULL;
+  pthread_mutex_unlock(&lock);
+  if (due) { /* nobody built it meanwhile */
+    deq_spectrum_rule *rule = NULL;
+    if (deq_spectrum_rule_build(&rule, sp, DEQ_RULE_NODES)) rule = NULL;
+    pthread_mutex_lock(&lock); /* (no memory: exact sums) */
+    e = *find(sp);
+    if (e && e->due && matches(e, sp)) {
+      e->rule = rule;
+      e->due = 0;
+      rule = NULL;
+    }
+    r = e && matches(e, sp) ? e->rule : NULL;
+    pthread_mutex_unlock(&lock);
+    deq_spectrum_rule_free(rule);
+  }
+  pthread_mutex_unlock(&build_lock);
+  return r;
+}
+
+void deq_spectrum_rule_drop(const deq_spectrum *sp)
+{
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  deq_spectrum_rule *dead = e ? e->rule : NULL;
+  if (e) {
+    e->rule = NULL;
+    e->due = 0;
+  }
+  pthread_mutex_unlock(&lock);
+  deq_spectrum_rule_free(dead);
+}
+
+void deq_spectrum_rule_detach(const deq_spectrum *sp)
+{
+  pthread_mutex_lock(&lock);
+  entry **e = find(sp), *dead = *e;
+  if (dead) *e = dead->next;
+  pthread_mutex_unlock(&lock);
+  if (dead) {
+    deq_spectrum_rule_free(dead->rule);
+    free(dead);
+  }
+}
+
+deq_status deq_spectrum_rule_copy(deq_spectrum *to, const deq_spectrum *from)
+{
+  int exact = deq_spectrum_exact_sums(from);
+  if (exact) return store(to, NULL, 1, 0);
+  return deq_spectrum_rule_attach(to);
+}
+
+const deq_spectrum_rule *deq_spectrum_rule_get(const deq_spectrum *sp)
+{
+  if (!sp) return NULL;
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int ok = e && matches(e, sp), due = ok && e->due;
+  const deq_spectrum_rule *r = ok ? e->rule : NULL;
+  pthread_mutex_unlock(&lock);
+  return due ? build_due(sp) : r;
+}
+
+deq_status deq_spectrum_set_exact_sums(deq_spectrum *sp, int exact)
+{
+  if (!sp || sp->n == 0) return DEQ_EINVAL;
+  if (exact) return store(sp, NULL, 1, 0);
+  deq_status st = store(sp, NULL, 0, 0);
+  return st ? st : deq_spectrum_rule_attach(sp);
+}
+
+void deq_spectrum_exact_sums_default(int exact)
+{
+  __atomic_store_n(&default_exact, exact != 0, __ATOMIC_RELAXED);
+}
