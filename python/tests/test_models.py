@@ -146,7 +146,9 @@ def test_releases_the_gil():
     # While a long solve runs in a thread, the main thread keeps running
     # Python code only if the extension released the GIL.
     import threading
-    big = deq.Spectrum.powerlaw(alpha=1.5, n=1000000, r=0.4)
+    # exact sums over the 1e6 atoms: a solve of about a second that
+    # compression cannot shorten
+    big = deq.Spectrum.powerlaw(alpha=1.5, n=1000000, r=0.4).exact_sums()
     out = []
     t = threading.Thread(target=lambda: out.append(
         deq.ridge(big, P=np.geomspace(10, 1e5, 60), lam=1e-6)))
