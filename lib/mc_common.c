@@ -194,6 +194,18 @@ done:
   return status;
 }
 
+void deq_mc_step_order(size_t *order, const double *T, size_t n)
+{
+  for (size_t k = 0; k < n; k++) {
+    size_t j = k;
+    while (j > 0 && T[order[j - 1]] > T[k]) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = k;
+  }
+}
+
 /* ---------------------------------------------------------------- statistics */
 
 void deq_mc_accumulate(double *mean, double *m2, const double *x, size_t m,

@@ -104,6 +104,10 @@ deq_status deq_mc_lambda_execute(void *rows, const deq_mc_row_layout *row,
                                  int threads, const double **t,
                                  deq_mc_trial_fn run, void *ctx);
 
+/* order[0..n-1]: the indices of T in increasing order, ties in the
+   caller's order (a stable insertion sort: step grids are short).  */
+void deq_mc_step_order(size_t *order, const double *T, size_t n);
+
 /* ------------------------------------------------------------ statistics */
 
 /* Welford's update of m running means/second moments with the count-th

@@ -123,14 +123,7 @@ deq_status deq_mc_msgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_tr,
   c.sqrt_s = c.s + N;
   c.wbar = c.sqrt_s + N;
   deq_mc_columns(c.s, c.sqrt_s, c.wbar, sp);
-  for (size_t k = 0; k < n; k++) {          /* stable insertion sort */
-    size_t j = k;
-    while (j > 0 && T[c.order[j - 1]] > T[k]) {
-      c.order[j] = c.order[j - 1];
-      j--;
-    }
-    c.order[j] = k;
-  }
+  deq_mc_step_order(c.order, T, n);
   double *m2 = mean + 2 * n;
   st = deq_mc_run_trials(mean, m2, 2 * n, trials, threads, trial, &c);
   for (size_t k = 0; st == DEQ_OK && k < n; k++) {
