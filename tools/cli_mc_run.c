@@ -178,6 +178,8 @@ static deq_status fail(cli_mc_session *s, deq_status st, const char *fmt,
 
 /* ------------------------------------------------------------ writing */
 
+static uint64_t checksum(const char *p, size_t n);
+
 static int write_doubles(FILE *f, const char *tag, const double *x, size_t m)
 {
   fputs(tag, f);
@@ -192,8 +194,10 @@ static deq_status write_checkpoint(cli_mc_session *s)
   char tmp[PATH_MAX];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", s->path) >= sizeof tmp)
     return fail(s, DEQ_EIO, "--checkpoint %s: %s", s->path, "name too long");
-  FILE *f = fopen(tmp, "w");
-  if (!f) return fail(s, DEQ_EIO, "--checkpoint: %s: %s", tmp, strerror(errno));
+  char *body = NULL;
+  size_t blen = 0;
+  FILE *f = open_memstream(&body, &blen);
+  if (!f) return fail(s, DEQ_EIO, "--checkpoint: %s: %s", s->path, strerror(errno));
   fprintf(f, "%s\nversion %s\ncommand %s\n", CHECKPOINT_MAGIC,
           PACKAGE_VERSION, s->cmd);
   for (const char *c = s->o->config; c && *c;) {
@@ -209,7 +213,16 @@ static deq_status write_checkpoint(cli_mc_session *s)
     bad |= write_doubles(f, "mean", l->mean, l->m);
     bad |= write_doubles(f, "m2", l->m2, l->m);
   }
-  fputs("end\n", f);
+  bad |= fclose(f) != 0;   /* body, blen: the text so far */
+  f = bad ? NULL : fopen(tmp, "w");
+  if (!f) {
+    free(body);
+    return fail(s, DEQ_EIO, "--checkpoint: %s: %s", tmp, strerror(errno));
+  }
+  bad |= fwrite(body, 1, blen, f) != blen;
+  bad |= fprintf(f, "end %016llx\n",
+                 (unsigned long long)checksum(body, blen)) < 0;
+  free(body);
   bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
   bad |= fclose(f) != 0;
   if (bad || rename(tmp, s->path) != 0) {
@@ -292,28 +305,57 @@ static int parse_doubles(double *x, size_t m, const char *tag, char *line)
   return *p == '\0' ? 0 : -1;
 }
 
-/* All values of option `name` in a config text, joined by ", ", into buf
-   (empty if absent); returns whether it is present.  */
-static int values_of(char *buf, size_t len, const char *config,
-                     const char *name, size_t nlen)
+/* All values of option `name` in a config text, joined by ", ", in a
+   new string (NULL if absent or out of memory: *found says which).  */
+static char *values_of(int *found, const char *config, const char *name,
+                       size_t nlen)
 {
-  int found = 0;
-  buf[0] = '\0';
-  for (const char *c = config; c && *c;) {
-    const char *nl = strchr(c, '\n');
-    if (strncmp(c, name, nlen) == 0 && c[nlen] == '=') {
-      size_t used = strlen(buf);
-      snprintf(buf + used, len - used, "%s%.*s", found ? ", " : "",
-               (int)(nl - c - (ptrdiff_t)nlen - 1), c + nlen + 1);
-      found = 1;
+  size_t len = 1;
+  *found = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    char *buf = pass ? malloc(len) : NULL;
+    if (pass && !buf) return NULL;
+    size_t used = 0;
+    int n = 0;
+    for (const char *c = config; c && *c;) {
+      const char *nl = strchr(c, '\n');
+      if (strncmp(c, name, nlen) == 0 && c[nlen] == '=') {
+        size_t vlen = (size_t)(nl - c) - nlen - 1;
+        if (pass) {
+          if (n) memcpy(buf + used, ", ", 2);
+          memcpy(buf + used + (n ? 2 : 0), c + nlen + 1, vlen);
+        }
+        used += vlen + (n ? 2 : 0);
+        n++;
+      }
+      c = nl + 1;
     }
+    if (!pass) {
+      len = used + 1;
+      *found = n > 0;
+    } else {
+      buf[used] = '\0';
+      return buf;
+    }
+  }
+  return NULL;
+}
+
+/* Whether every line of a config text is NAME=VALUE.  */
+static int config_well_formed(const char *config)
+{
+  for (const char *c = config; c && *c;) {
+    const char *nl = strchr(c, '\n'), *eq = memchr(c, '=', (size_t)(nl - c));
+    if (!eq || eq == c) return 0;
     c = nl + 1;
   }
-  return found;
+  return 1;
 }
 
 /* The first option whose values differ between the checkpoint's config
-   and this run's: a message naming it, or 0 if they agree.  */
+   and this run's (both well formed): a message naming it, or 0 if they
+   agree.  Values are compared whole, as written (an equal number spelt
+   differently is a difference).  */
 static int config_differs(char *msg, size_t len, const char *path,
                           const char *saved, const char *mine)
 {
@@ -322,11 +364,14 @@ static int config_differs(char *msg, size_t len, const char *path,
     for (const char *c = lists[k]; c && *c;) {
       const char *nl = strchr(c, '\n'), *eq = strchr(c, '=');
       size_t nlen = (size_t)(eq - c);
-      char a[512], b[512];
-      int in_saved = values_of(a, sizeof a, saved, c, nlen);
-      int in_mine = values_of(b, sizeof b, mine, c, nlen);
-      if (in_saved != in_mine || strcmp(a, b) != 0) {
-        if (!in_saved)
+      int in_saved, in_mine;
+      char *a = values_of(&in_saved, saved, c, nlen);
+      char *b = values_of(&in_mine, mine, c, nlen);
+      int differs = !a || !b || in_saved != in_mine || strcmp(a, b) != 0;
+      if (differs) {
+        if (!a || !b)
+          say(msg, len, "--resume %s: out of memory", path);
+        else if (!in_saved)
           say(msg, len, "--resume %s: this run sets --%.*s %s; the "
                    "checkpoint was made without it", path, (int)nlen, c, b);
         else if (!in_mine)
@@ -337,11 +382,26 @@ static int config_differs(char *msg, size_t len, const char *path,
           say(msg, len, "--resume %s: the checkpoint was made with "
                    "--%.*s %s; this run has --%.*s %s", path, (int)nlen, c,
                    a, (int)nlen, c, b);
-        return 1;
       }
+      free(a);
+      free(b);
+      if (differs) return 1;
       c = nl + 1;
     }
   return 0;
+}
+
+/* FNV-1a (64 bits) of n bytes: the checkpoint's checksum, written on its
+   last line, so that a damaged or hand-edited file is refused instead of
+   resuming from altered sums.  */
+static uint64_t checksum(const char *p, size_t n)
+{
+  uint64_t h = 0xcbf29ce484222325u;
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)p[i];
+    h *= 0x100000001b3u;
+  }
+  return h;
 }
 
 /* Parse a checkpoint text (every rank has it) into s->saved after
@@ -354,6 +414,18 @@ static int parse_checkpoint(cli_mc_session *s, char *text)
   char *config = NULL;
   size_t clen = 0;
   int st = CLI_EUSAGE;
+  /* The checksum covers every byte before the last line "end HEX".  */
+  int sumok = 0;
+  char *endline = strstr(text, "\nend ");
+  while (endline && strstr(endline + 1, "\nend "))
+    endline = strstr(endline + 1, "\nend ");
+  if (endline) {
+    unsigned long long want;
+    char tail;
+    if (sscanf(endline + 5, "%16llx%c", &want, &tail) == 2 && tail == '\n'
+        && endline[22] == '\0')
+      sumok = want == checksum(text, (size_t)(endline + 1 - text));
+  }
   line = next_line(&p, &ln);
   if (!line || strcmp(line, CHECKPOINT_MAGIC) != 0) {
     say(s->message, sizeof s->message, "--resume %s: not a deq "
@@ -384,6 +456,13 @@ static int parse_checkpoint(cli_mc_session *s, char *text)
     config[clen++] = '\n';
     config[clen] = '\0';
   }
+  if (!config_well_formed(config)) goto malformed;
+  if (!sumok) {
+    say(s->message, sizeof s->message, "--resume %s: checksum mismatch: the "
+        "checkpoint was damaged or edited", path);
+    free(config);
+    return CLI_EUSAGE;
+  }
   if (config_differs(s->message, sizeof s->message, path, config,
                      s->o->config)) {
     free(config);
@@ -412,9 +491,12 @@ static int parse_checkpoint(cli_mc_session *s, char *text)
     line = next_line(&p, &ln);
     if (!line || parse_doubles(l->m2, l->m, "m2", line) != 0)
       goto malformed;
+    for (size_t j = 0; j < l->m; j++)
+      if (!isfinite(l->mean[j]) || !(l->m2[j] >= 0) || !isfinite(l->m2[j]))
+        goto malformed;
   }
   line = next_line(&p, &ln);
-  if (!line || strcmp(line, "end") != 0) goto malformed;
+  if (!line || strncmp(line, "end ", 4) != 0) goto malformed;
   free(config);
   return CLI_OK;
 nomem:
@@ -608,10 +690,9 @@ int cli_mc_session_end(cli_mc_session *s, int ok)
   }
   /* A finished run leaves a complete checkpoint: resuming it only
      rewrites the output.  */
-  if (ok && s->path && write_checkpoint(s) != DEQ_OK) {
-    cli_error(s->cmd, "%s", s->message);
-    st = CLI_EUSAGE;
-  }
+  if (ok && s->path && write_checkpoint(s) != DEQ_OK)
+    fprintf(stderr, "deq %s: warning: the final checkpoint was not written "
+            "(%s); the results follow\n", s->cmd, s->message);
   free_states(s->loop, s->nloop);
   free_states(s->saved, s->nsaved);
   free(s);

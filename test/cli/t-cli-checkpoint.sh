@@ -62,6 +62,35 @@ error "--checkpoint-every -1" 1 "--checkpoint-every" $ARGS --checkpoint-every -1
 # shellcheck disable=SC2086
 error "--blas-threads 0" 1 "--blas-threads" $ARGS --blas-threads 0
 
+# Damaged or edited checkpoints are refused, never resumed from.
+sed 's/^option seed=11$/option seed=11\noption garbage/' "$CK" >"$TMP/g1.ck"
+# shellcheck disable=SC2086
+error "an option line without =" 1 "malformed checkpoint" $ARGS --resume "$TMP/g1.ck"
+sed 's/^mean 0x1/mean 0x1.8/' "$CK" >"$TMP/g2.ck"
+check "the edit changed the file" sh -c '! cmp -s "$1" "$2"' _ "$CK" "$TMP/g2.ck"
+# shellcheck disable=SC2086
+error "an edited mean" 1 "checksum mismatch" $ARGS --resume "$TMP/g2.ck"
+head -c 400 "$CK" >"$TMP/g3.ck"
+# shellcheck disable=SC2086
+error "a truncated checkpoint" 1 "checksum mismatch" $ARGS --resume "$TMP/g3.ck"
+
+# Long option values are compared whole: two --lambda lists equal in
+# their first 700 characters but not in the last value are different.
+L1=$(awk 'BEGIN { for (i = 1; i <= 80; i++) printf "%s%.6f", (i > 1 ? "," : ""), 0.001 * i }')
+L2=${L1%0.080000}0.900000
+LONG="mc ridge --spectrum loguniform:n=20,lo=0.1,hi=10 --target iso:norm=1 --P 20 --trials 4 --seed 2 --threads 1"
+# shellcheck disable=SC2086
+ok "a long --lambda list" $LONG --lambda "$L1" --checkpoint "$TMP/long.ck"
+# shellcheck disable=SC2086
+error "a long list differing in its last value" 1 "this run has --lambda" \
+  $LONG --lambda "$L2" --resume "$TMP/long.ck"
+
+# A final checkpoint that cannot be written costs a warning, not the rows.
+# shellcheck disable=SC2086
+ok "unwritable --checkpoint" $LONG --lambda 0.1 --checkpoint "$TMP/no/such/dir/x.ck" &&
+  check "unwritable --checkpoint: rows printed" [ "$(wc -l <"$OUT")" -eq 2 ] &&
+  check "unwritable --checkpoint: a warning" grep -q "warning: the final checkpoint" "$ERR"
+
 # Progress: forced on stderr, silenced by --quiet; stdout is unchanged.
 SMALL="mc ridge --spectrum loguniform:n=20,lo=0.1,hi=10 --target iso:norm=1 --P 20 --lambda 0.1 --trials 40 --seed 2 --threads 1"
 # shellcheck disable=SC2086
