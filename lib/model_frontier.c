@@ -183,7 +183,17 @@ static deq_status frontier_solve(void *point, void *ws, const double *x,
 {
   deq_frontier_point *pt = point;
   double C = x[F_COMPUTE], k = factor(x);
-  if (ws) return deq_frontier_law(pt, ws, C, k);
+  if (ws) {
+    deq_status st = deq_frontier_law(pt, ws, C, k);
+    if (st == DEQ_OK && !(pt->N >= 1 && pt->t >= 1)) {
+      /* as from theory: no allocation below one feature or one step */
+      snprintf(err->message, sizeof err->message, "--compute: at C = %g the "
+               "fitted law's optimum is N = %g, t = %g, below 1: C is "
+               "outside the range the table describes", C, pt->N, pt->t);
+      pt->status = st = DEQ_EDOM;
+    }
+    return st;
+  }
   const deq_frontier_point *w = warm;
   /* Warm start: the previous optimum moved by (C/C')^(1/2), the middle
      of the possible allocation exponents.  */

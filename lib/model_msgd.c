@@ -26,7 +26,8 @@ static const deq_param msgd_params[M_NPARAM] = {
   [M_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
             | DEQ_PARAM_OPEN_MIN | DEQ_PARAM_INF, 0, 0, INFINITY, NULL,
             "GRID", "number of fixed samples P > N, or inf (one pass: "
-            "deq sgd --data with m4 = 2, see the manual)" },
+            "one-pass SGD with fourth moment m4 = 2, deq_sgd_run in the "
+            "library; see the manual)" },
   [M_LR] = { "lr", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_OPEN_MIN, NAN,
              0, INFINITY, NULL, "GRID", "constant step size eta per step (the "
              "gradient is the batch mean), below the stability bound "

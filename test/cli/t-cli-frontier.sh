@@ -74,6 +74,7 @@ error "no source" 1 "exactly one of" frontier --compute 1e4
 error "column option without --data" 1 "--N-column goes with --data" frontier $SP --N-column M --compute 1e4
 error "C = 0" 1 "--compute" frontier $SP --compute 0
 error "C < 0" 1 "--compute" frontier --data "$LAW" --compute -5
+error "C below the table (N*, t* < 1)" 1 "below 1: C is outside the range" frontier --data "$LAW" --compute 1e-3
 error "C below k" 1 "below k = 6" frontier $SP --compute 3 --convention 6nt
 error "missing column" 1 "no column 'M'" frontier --data "$LAW" --N-column M --compute 1e4
 error "fit missing column" 1 "no column 'time'" fit --joint --t time "$LAW"
