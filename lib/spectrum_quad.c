@@ -246,7 +246,9 @@ static int add_bin(rule_buf *b, const deq_spectrum *sp, const size_t *idx,
   int has_v = 0;
   for (size_t i = 0; i < n; i++) has_v |= sp->v[idx[i]] > 0;
   size_t len = (size_t)nodes * (has_v ? 2 : 1);
-  if (n > len) {
+  /* Nodes of a bin below 2^(DBL_MIN_EXP - 1) would be rounded to
+     subnormal spacing on the way back: such bins keep their atoms.  */
+  if (n > len && e >= DBL_MIN_EXP) {
     double mx[MAX_NODES], mw[MAX_NODES], vx[MAX_NODES], vw[MAX_NODES];
     for (size_t i = 0; i < n; i++) {
       x[i] = times_pow2(sp->s[idx[i]], 1 - e) - 3.0; /* exact */
