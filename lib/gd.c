@@ -28,6 +28,7 @@
 #include "deq/freeprob.h"
 #include "deq/twopoint.h"   /* deq_twopoint_kappa_c */
 #include "ellipse_impl.h"
+#include "wedge_impl.h"
 
 
 typedef double complex cplx;
@@ -39,7 +40,19 @@ typedef struct gd_contour {
   cplx *df1;       /* df1(kappa) per node */
   int null;        /* P < N: Sigma_hat has an atom at 0, outside the
                       contour (handled by residues at z = 0) */
+  int wedge;       /* the lens through z = 0 (wedge_impl.h) rather than
+                      the ellipse: the spectrum reaches 0 or nearly */
+  double kappa0;   /* P < N: kappa(0) > 0 (df1(kappa0) = P) */
+  cplx *kdf;       /* the lens with P < N: kappa df1(kappa) - kappa0 P per
+                      upper node, to full relative accuracy (anchor_nodes) */
 } gd_contour;
+
+/* The lens replaces the ellipse when the lower edge is below this
+   fraction of the upper one (the ellipse would need more than ~630
+   nodes; at P = N it cannot separate the spectrum from 0 at all).  */
+#ifndef GD_WEDGE_RATIO   /* (overridable to compare both contours) */
+#define GD_WEDGE_RATIO 1e-3
+#endif
 
 static void set_err(deq_error *err, const char *fmt, ...)
 {
@@ -57,22 +70,17 @@ static void contour_free(gd_contour *c)
   free(c->w);
   free(c->kappa);
   free(c->df1);
+  free(c->kdf);
   memset(c, 0, sizeof *c);
 }
 
 /* The edges of the nonzero sample spectrum; *null = 1 if Sigma_hat has
-   an atom at 0 (P < N).  DEQ_EUNSUP for P = N (the support reaches 0) or
-   a rank-deficient Sigma.  */
+   an atom at 0 (P < N).  sp has full rank (reduce_spectrum).  At P = N
+   the lower edge is 0 (up to rounding, clamped).  */
 static deq_status sample_edges(double *lo, double *hi, int *null,
                                const deq_spectrum *sp, double P,
                                deq_error *err)
 {
-  if (sp->rank < sp->dim || P == sp->dim) {
-    set_err(err, "full-batch GD needs P != N and a full-rank Sigma (P = %g, "
-            "N = %g, rank %g): at P = N the sample spectrum reaches 0 and "
-            "no contour separates it from z = 0", P, sp->dim, sp->rank);
-    return DEQ_EUNSUP;
-  }
   deq_freeprob_support *sup = NULL;
   deq_status st = deq_freeprob_sample_support(&sup, sp, P);
   if (st != DEQ_OK) return st;
@@ -82,14 +90,50 @@ static deq_status sample_edges(double *lo, double *hi, int *null,
             "at 0 where none is expected (P = %g, N = %g)", P, sp->dim);
     return DEQ_EUNSUP;
   }
-  *lo = sup->lo[0];
+  *lo = fmax(sup->lo[0], 0.0);
   *hi = sup->hi[sup->n - 1];
   *null = P < sp->dim;
   deq_freeprob_support_free(sup);
-  if (*lo > 0 && *hi > *lo) return DEQ_OK;
-  set_err(err, "full-batch GD: the nonzero sample spectrum [%g, %g] is not "
-          "separated from 0 (P = %g, N = %g)", *lo, *hi, P, sp->dim);
+  if (*hi > *lo && isfinite(*hi)) return DEQ_OK;
+  set_err(err, "full-batch GD: no usable sample spectrum [%g, %g] (P = %g, "
+          "N = %g)", *lo, *hi, P, sp->dim);
   return DEQ_EUNSUP;
+}
+
+/* Zero eigenvalues of Sigma carry no target power (deq_spectrum_update)
+   and span an invariant subspace of Sigma_hat that Sigma annihilates:
+   they neither learn nor enter the risk.  A singular Sigma is therefore
+   the same problem as its nonzero atoms alone, with N = rank.  *use is
+   sp itself, or a reduced copy in *owned (to be freed).  */
+static deq_status reduce_spectrum(const deq_spectrum **use,
+                                  deq_spectrum **owned,
+                                  const deq_spectrum *sp)
+{
+  *owned = NULL;
+  *use = sp;
+  if (!(sp->rank < sp->dim)) return DEQ_OK;
+  size_t k = 0;
+  for (size_t i = 0; i < sp->n; i++) k += sp->s[i] > 0;
+  deq_spectrum *r = NULL;
+  deq_status st = deq_spectrum_alloc(&r, k);
+  if (st != DEQ_OK) return st;
+  k = 0;
+  for (size_t i = 0; i < sp->n; i++)
+    if (sp->s[i] > 0) {
+      r->s[k] = sp->s[i];
+      r->m[k] = sp->m[i];
+      r->v[k] = sp->v[i];
+      k++;
+    }
+  r->exact = sp->exact;
+  st = deq_spectrum_update(r, NULL);
+  if (st != DEQ_OK) {
+    deq_spectrum_free(r);
+    return st;
+  }
+  *owned = r;
+  *use = r;
+  return DEQ_OK;
 }
 
 deq_status deq_gd_lr_bound(double *eta_max, const deq_spectrum *sp, double P)
@@ -117,8 +161,52 @@ static deq_status check_eta(double eta, double hi, deq_error *err)
   return DEQ_EDOM;
 }
 
+/* P < N on the lens: kappa = kappa0 + delta with delta accurate to the
+   last digits as z -> 0 (a plain solve leaves an absolute error of
+   eps kappa0 in it).  Newton on z(kappa0 + delta) - z written without
+   cancellation, P - df1(kappa0 + delta) = delta sum m s/((s + kappa0)(s
+   + kappa)) (spec 6.2, anchored at the ridgeless root), from the plain
+   solve.  Then kdf = kappa df1(kappa) - kappa0 df1(kappa0) = delta sum m
+   s^2/((s + kappa)(s + kappa0)): the variance's integrand, less a
+   multiple of the entire (1 - G)^2/z^2 whose integral vanishes, is
+   -(1 - G)^2 kdf/z^2, of size O(1) per node where (1 - G)^2 kappa0 P/z^2
+   would be O(eta t) (and lose that many digits by cancellation).  */
+static deq_status anchor_nodes(gd_contour *c, const deq_spectrum *sp,
+                               double P)
+{
+  cplx zero = 0, k0c;
+  deq_status st = deq_twopoint_kappa_c(&k0c, NULL, sp, P, &zero, NULL);
+  if (st != DEQ_OK) return st;
+  double k0 = creal(k0c);
+  if (!(k0 > 0) || cimag(k0c) != 0) return DEQ_ENOCONV;
+  c->kappa0 = k0;
+  c->kdf = malloc(c->n * sizeof *c->kdf);
+  if (!c->kdf) return DEQ_ENOMEM;
+  for (size_t j = 0; j < c->n; j++) {
+    cplx d = c->kappa[j] - k0, k = c->kappa[j], S2 = 0;
+    for (int it = 0; it < 3; it++) {
+      cplx S = 0, D2 = 0;
+      S2 = 0;
+      k = k0 + d;
+      for (size_t i = 0; i < sp->n; i++) {
+        double si = sp->s[i], mi = sp->m[i];
+        cplx r = 1 / (si + k), r0 = 1 / (si + k0);
+        S += mi * si * (r * r0);
+        S2 += mi * si * si * (r * r0);
+        D2 += mi * si * si * (r * r);
+      }
+      cplx F = k * d * S / P - c->z[j], dF = 1 - D2 / P;
+      d -= F / dF;
+    }
+    c->kappa[j] = k0 + d;
+    c->kdf[j] = d * S2;
+  }
+  return DEQ_OK;
+}
+
 /* kappa and df1 at the upper-half nodes, with warm starts along the
-   contour; the lower half by conjugation.  */
+   contour (anchored for P < N on the lens); the lower half by
+   conjugation.  */
 static deq_status solve_nodes(gd_contour *c, const deq_spectrum *sp, double P)
 {
   size_t n = c->n;
@@ -126,6 +214,12 @@ static deq_status solve_nodes(gd_contour *c, const deq_spectrum *sp, double P)
     deq_status st = deq_twopoint_kappa_c(&c->kappa[j], NULL, sp, P, &c->z[j],
                                          j ? &c->kappa[j - 1] : NULL);
     if (st != DEQ_OK) return st;
+  }
+  if (c->wedge && c->null) {
+    deq_status st = anchor_nodes(c, sp, P);
+    if (st != DEQ_OK) return st;
+  }
+  for (size_t j = 0; j < n; j++) {
     cplx k = c->kappa[j], d = 0;
     for (size_t i = 0; i < sp->n; i++)
       d += sp->m[i] * sp->s[i] / (sp->s[i] + k);
@@ -149,16 +243,21 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
   if (st != DEQ_OK) return st;
   st = check_eta(eta, hi, err);
   if (st != DEQ_OK) return st;
-  deq_ellipse e;
-  if (deq_ellipse_plan(&e, lo, hi, eta)) {
+  deq_ellipse e = { 0 };
+  deq_wedge wg = { 0 };
+  int wedge = !(lo > GD_WEDGE_RATIO * hi);
+  if (wedge) {
+    deq_wedge_plan(&wg, hi, eta);
+  } else if (deq_ellipse_plan(&e, lo, hi, eta)) {
     set_err(err, "full-batch GD: the contour would need %.0f nodes (more "
-            "than %d): P too close to N or eta too close to the "
-            "stability bound", e.want, DEQ_ELLIPSE_MAX_NODES);
+            "than %d): eta too close to the stability bound", e.want,
+            DEQ_ELLIPSE_MAX_NODES);
     return DEQ_EUNSUP;
   }
-  size_t n = e.n;
+  size_t n = wedge ? wg.n : e.n;
   c->n = n;
   c->null = null;
+  c->wedge = wedge;
   c->z = malloc(2 * n * sizeof *c->z);
   c->w = malloc(2 * n * sizeof *c->w);
   c->kappa = malloc(2 * n * sizeof *c->kappa);
@@ -168,7 +267,10 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
     return DEQ_ENOMEM;
   }
   for (size_t k = 0; k < 2 * n; k++)
-    deq_ellipse_node(&e, k, &c->z[k], &c->w[k]);
+    if (wedge)
+      deq_wedge_node(&wg, k, &c->z[k], &c->w[k]);
+    else
+      deq_ellipse_node(&e, k, &c->z[k], &c->w[k]);
   st = solve_nodes(c, sp, P);
   if (st != DEQ_OK) contour_free(c);
   return st;
@@ -209,10 +311,13 @@ static cplx pair_form(const deq_spectrum *sp, double P, const cplx *a1,
 /* pair[j*2n + k] = w_j w_k form(z_j, z_k)/(z_j z_k), j upper, k all.
    form is symmetric and form(conj z1, conj z2) = conj form(z1, z2); the
    lower weights are -conj(w), so pair[k][conj j] = conj pair[j][conj k]
-   and the upper block is symmetric: only k >= j is computed.  */
+   and the upper block is symmetric: only k >= j is computed.  With f0
+   (the lens for P < N: f0[k] = form(0, z_k), K00 = form(0, 0)) the
+   form is replaced by form - f0[j] - f0[k] + K00, analytic at z = 0
+   where the lens passes (the poles at 0 are summed by plan_signal).  */
 static deq_status pair_matrix(cplx **out, const gd_contour *c,
                               const deq_spectrum *sp, double P,
-                              deq_error *err)
+                              const cplx *f0, double K00, deq_error *err)
 {
   size_t n = c->n, n2 = 2 * n, K = sp->n;
   if ((double) n * (double) K > GD_MAX_TABLE) {
@@ -245,6 +350,10 @@ static deq_status pair_matrix(cplx **out, const gd_contour *c,
       const cplx *aj = A + j * K, *bj = B + j * K;
       cplx f = pair_form(sp, P, aj, bj, B + k * K, mb[j]);
       cplx g = pair_form(sp, P, aj, bj, Bc, mb[j]);
+      if (f0) {
+        f += K00 - f0[j] - f0[k];
+        g += K00 - f0[j] - conj(f0[k]);
+      }
       cplx wz_j = c->w[j] / c->z[j];
       pm[j * n2 + k] = pm[k * n2 + j] = wz_j * c->w[k] / c->z[k] * f;
       pm[j * n2 + kc] = wz_j * c->w[kc] / c->z[kc] * g;
@@ -272,12 +381,17 @@ static double signal_sum(const cplx *pm, const cplx *G, size_t n)
 }
 
 /* (1/P) tr[Sigma h_t(S)] = Im(upper part of sum w h_t(-z) (kappa/z)
-   df1)/(pi P); G as above (G = 0: t = +Inf).  */
-static double variance_sum(const gd_contour *c, const cplx *G, double P)
+   df1)/(pi P); omg = 1 - G per node (1: t = +Inf on the ellipse).  */
+static double variance_sum(const gd_contour *c, const cplx *omg, double P)
 {
   cplx s = 0;
   for (size_t j = 0; j < c->n; j++) {
-    cplx one_minus = 1 - G[j];
+    cplx one_minus = omg[j];
+    if (c->kdf) {   /* the lens, P < N: see anchor_nodes */
+      cplx zi = 1 / c->z[j];
+      s -= c->w[j] * one_minus * one_minus * zi * zi * c->kdf[j];
+      continue;
+    }
     cplx h = -one_minus * one_minus / c->z[j];
     s += c->w[j] * h * c->kappa[j] / c->z[j] * c->df1[j];
   }
@@ -316,7 +430,12 @@ static deq_status check_common(const deq_spectrum *sp, double P, double noise,
 typedef struct deq_gd_plan {
   gd_contour c;
   cplx *pm, *G, *step;
+  cplx *omg;      /* 1 - G per node (the variance's filter) */
+  cplx *lg;       /* the lens: log(1 + eta z) per node, so that G and 1 -
+                     G stay accurate where z -> 0 */
+  deq_spectrum *owned;   /* a singular Sigma's nonzero atoms */
   double P;
+  double inf_signal, inf_variance;   /* the lens: t = +Inf in closed form */
   /* P < N: the residues at z = 0 (null space of Sigma_hat, where GD does
      not move): cross[k] = w_k form(0, z_k)/z_k on the upper nodes and
      form00 = form(0, 0), the ridgeless bias.  */
@@ -327,6 +446,9 @@ typedef struct deq_gd_plan {
 static void plan_free(gd_plan *p)
 {
   contour_free(&p->c);
+  deq_spectrum_free(p->owned);
+  free(p->omg);
+  free(p->lg);
   free(p->cross);
   free(p->pm);
   free(p->G);
@@ -335,8 +457,15 @@ static void plan_free(gd_plan *p)
 
 /* form(0, z) with kappa(0) = kappa0 > 0, the root of df1 = P: there
    P - df1(kappa0) = P z/kappa = 0 exactly, so the denominator of
-   pair_form is sum m a0 b2 without the cancelling (P - N) + sum m b0.  */
-static deq_status null_terms(gd_plan *p, const deq_spectrum *sp, double P)
+   pair_form is sum m a0 b2 without the cancelling (P - N) + sum m b0.
+   *f0 gets form(0, z_k) on every node (2n).  The ellipse leaves z = 0
+   outside, so the double integral's poles at 0 are residues: cross_k =
+   w_k form(0, z_k)/z_k.  The lens passes through z = 0, so the pair
+   matrix takes form - f0_j - f0_k + form00, analytic there, and cross_k
+   = w_k (form(0, z_k) - form00)/z_k; either way the signal is the
+   double sum + 2 (1/2 pi i) sum G cross + form00 (plan_signal).  */
+static deq_status null_terms(gd_plan *p, cplx **f0, const deq_spectrum *sp,
+                             double P)
 {
   size_t n = p->c.n, K = sp->n;
   cplx zero = 0, k0;
@@ -344,55 +473,94 @@ static deq_status null_terms(gd_plan *p, const deq_spectrum *sp, double P)
   if (st != DEQ_OK) return st;
   if (!(creal(k0) > 0) || cimag(k0) != 0) return DEQ_ENOCONV;
   p->cross = malloc(n * sizeof *p->cross);
+  *f0 = malloc(2 * n * sizeof **f0);
   cplx *a0 = malloc(K * sizeof *a0), *b0 = malloc(K * sizeof *b0);
   cplx *b2 = malloc(K * sizeof *b2);
-  if (!p->cross || !a0 || !b0 || !b2) {
+  if (!p->cross || !*f0 || !a0 || !b0 || !b2) {
     free(a0), free(b0), free(b2);
     return DEQ_ENOMEM;
   }
   cplx sum_mb0 = (double) (sp->dim - P);   /* P - N + sum m b0 = 0 */
+  double df1 = 0, df2 = 0;
   for (size_t i = 0; i < K; i++) {
     a0[i] = sp->s[i] / (sp->s[i] + k0);
     b0[i] = k0 / (sp->s[i] + k0);
+    df1 += sp->m[i] * creal(a0[i]);
+    df2 += sp->m[i] * creal(a0[i] * a0[i]);
   }
   p->form00 = creal(pair_form(sp, P, a0, b0, b0, sum_mb0));
+  /* t = +Inf: the bias stays on the null space; (1/P) tr Sigma
+     Sigma_hat^+ = gamma0/(1 - gamma0) with P - df2 = df1 - df2 at kappa0
+     (no cancellation).  */
+  p->inf_signal = p->form00;
+  p->inf_variance = df2 / (df1 - df2);
+  double sub = p->c.wedge ? p->form00 : 0;
   for (size_t k = 0; k < n; k++) {
     cplx kk = p->c.kappa[k];
     for (size_t i = 0; i < K; i++) b2[i] = kk / (sp->s[i] + kk);
-    p->cross[k] = p->c.w[k] / p->c.z[k]
-                  * pair_form(sp, P, a0, b0, b2, sum_mb0);
+    (*f0)[k] = pair_form(sp, P, a0, b0, b2, sum_mb0);
+    (*f0)[2 * n - 1 - k] = conj((*f0)[k]);
+    p->cross[k] = p->c.w[k] / p->c.z[k] * ((*f0)[k] - sub);
   }
   free(a0), free(b0), free(b2);
   return DEQ_OK;
 }
 
-static deq_status plan_build(gd_plan *p, const deq_spectrum *sp, double P,
+/* log(1 + x) for complex x, accurate as x -> 0.  */
+static cplx clog1p(cplx x)
+{
+  double re = creal(x), im = cimag(x);
+  return CMPLX(0.5 * log1p(2 * re + re * re + im * im), atan2(im, 1 + re));
+}
+
+/* exp(x) - 1 for complex x, accurate as x -> 0.  */
+static cplx cexpm1(cplx x)
+{
+  double re = creal(x), im = cimag(x), sh = sin(im / 2);
+  return CMPLX(expm1(re) * cos(im) - 2 * sh * sh, exp(re) * sin(im));
+}
+
+static deq_status plan_build(gd_plan *p, const deq_spectrum *sp0, double P,
                              double eta, deq_error *err)
 {
   memset(p, 0, sizeof *p);
-  deq_status st = contour_build(&p->c, sp, P, eta, err);
-  if (st != DEQ_OK) return st;
+  const deq_spectrum *sp;
+  deq_status st = reduce_spectrum(&sp, &p->owned, sp0);
+  if (st == DEQ_OK) st = contour_build(&p->c, sp, P, eta, err);
+  if (st != DEQ_OK) {
+    deq_spectrum_free(p->owned);
+    return st;
+  }
   size_t n2 = 2 * p->c.n;
+  cplx *f0 = NULL;
   p->G = malloc(n2 * sizeof *p->G);
+  p->omg = malloc(n2 * sizeof *p->omg);
   p->step = malloc(n2 * sizeof *p->step);
-  if (!p->G || !p->step) st = DEQ_ENOMEM;
-  if (st == DEQ_OK) st = pair_matrix(&p->pm, &p->c, sp, P, err);
+  p->lg = malloc(n2 * sizeof *p->lg);
+  if (!p->G || !p->omg || !p->step || !p->lg) st = DEQ_ENOMEM;
+  if (st == DEQ_OK && p->c.null) st = null_terms(p, &f0, sp, P);
+  if (st == DEQ_OK)
+    st = pair_matrix(&p->pm, &p->c, sp, P, p->c.wedge ? f0 : NULL,
+                     p->form00, err);
+  free(f0);
   if (st != DEQ_OK) {
     plan_free(p);
     return st;
   }
-  if (p->c.null) st = null_terms(p, sp, P);
-  if (st != DEQ_OK) {
-    plan_free(p);
-    return st;
+  if (!p->c.null) {   /* t = +Inf: Sigma_hat invertible, no bias left */
+    p->inf_signal = 0;
+    p->inf_variance = P > sp->dim ? sp->dim / (P - sp->dim) : INFINITY;
   }
-  for (size_t k = 0; k < n2; k++) p->step[k] = 1 + eta * p->c.z[k];
+  for (size_t k = 0; k < n2; k++) {
+    p->step[k] = 1 + eta * p->c.z[k];
+    p->lg[k] = clog1p(eta * p->c.z[k]);
+  }
   p->P = P;
   return DEQ_OK;
 }
 
 /* The signal of G (per node): the contour block plus, for P < N, the
-   residues at z = 0 with G(0) = 1:
+   poles at z = 0 with G(0) = 1 (null_terms):
      signal = [C x C] + 2 (1/2 pi i) sum_k G_k cross_k + form00,
    the middle sum being Im(upper part)/pi as lower = -conj(upper).  */
 static double plan_signal(const gd_plan *p)
@@ -404,13 +572,33 @@ static double plan_signal(const gd_plan *p)
   return s + 2 * cimag(u) / M_PI + p->form00;
 }
 
+/* G = (1 + eta z)^t and 1 - G per node.  On the lens, through
+   exp(t log(1 + eta z)) so that 1 - G ~ -t eta z keeps its digits at
+   the nodes near 0; on the ellipse by repeated squaring.  */
+static void plan_filter(gd_plan *p, double t)
+{
+  size_t n2 = 2 * p->c.n;
+  for (size_t k = 0; k < n2; k++) {
+    if (p->c.wedge) {
+      cplx x = t * p->lg[k];
+      p->G[k] = cexp(x);
+      p->omg[k] = -cexpm1(x);
+    } else {
+      p->G[k] = t == INFINITY ? 0 : cpow_int(p->step[k], t);
+      p->omg[k] = 1 - p->G[k];
+    }
+  }
+}
+
 static void plan_eval(deq_gd_point *o, gd_plan *p, double P, double noise,
                       double t)
 {
-  size_t n2 = 2 * p->c.n;
-  for (size_t k = 0; k < n2; k++)
-    p->G[k] = t == INFINITY ? 0 : cpow_int(p->step[k], t);
-  fill_point(o, t, plan_signal(p), variance_sum(&p->c, p->G, P), noise);
+  if (p->c.wedge && t == INFINITY) {
+    fill_point(o, t, p->inf_signal, p->inf_variance, noise);
+    return;
+  }
+  plan_filter(p, t);
+  fill_point(o, t, plan_signal(p), variance_sum(&p->c, p->omg, P), noise);
 }
 
 deq_status deq_gd_run(deq_gd_point *out, const deq_spectrum *sp, double P,
@@ -456,7 +644,12 @@ deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
   for (size_t k = 0; k < n2; k++) p.G[k] = 1;
   for (double t = 0; t <= t_max; t++) {
     deq_gd_point o;
-    fill_point(&o, t, plan_signal(&p), variance_sum(&p.c, p.G, P), noise);
+    if (p.c.wedge) {
+      plan_filter(&p, t);
+    } else {   /* the ellipse: G by one multiplication per step */
+      for (size_t k = 0; k < n2; k++) p.omg[k] = 1 - p.G[k];
+    }
+    fill_point(&o, t, plan_signal(&p), variance_sum(&p.c, p.omg, P), noise);
     if (t == 0 || o.E_g < best->E_g) *best = o;
     for (size_t k = 0; k < n2; k++) p.G[k] *= p.step[k];
   }
@@ -465,24 +658,36 @@ deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
 }
 
 deq_status deq_gd_contour_mass(double *mass, size_t *nodes,
-                               const deq_spectrum *sp, double P, double eta,
+                               const deq_spectrum *sp0, double P, double eta,
                                deq_error *err)
 {
   if (!mass) return DEQ_EINVAL;
-  deq_status st = check_common(sp, P, 0, err);
+  deq_status st = check_common(sp0, P, 0, err);
+  if (st != DEQ_OK) return st;
+  const deq_spectrum *sp;
+  deq_spectrum *owned;
+  st = reduce_spectrum(&sp, &owned, sp0);
   if (st != DEQ_OK) return st;
   gd_contour c;
   st = contour_build(&c, sp, P, eta, err);
-  if (st != DEQ_OK) return st;
+  if (st != DEQ_OK) {
+    deq_spectrum_free(owned);
+    return st;
+  }
+  /* The lens passes through z = 0: for P < N the pole of the atom
+     (residue 1 - P/N) is taken out, leaving the nonzero part as on the
+     ellipse.  */
+  double atom = c.wedge && c.null ? 1 - P / sp->dim : 0;
   cplx s = 0;
   for (size_t j = 0; j < c.n; j++) {
     cplx k = c.kappa[j], tr = 0;
     for (size_t i = 0; i < sp->n; i++) tr += sp->m[i] / (sp->s[i] + k);
-    s += c.w[j] * k / c.z[j] * tr / sp->dim;
+    s += c.w[j] * (k * tr / sp->dim - atom) / c.z[j];
   }
   *mass = cimag(s) / M_PI;
   if (nodes) *nodes = c.n;
   contour_free(&c);
+  deq_spectrum_free(owned);
   return DEQ_OK;
 }
 

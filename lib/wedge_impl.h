@@ -1,0 +1,70 @@
+/* lib/wedge_impl.h -- the lens contour of full-batch GD (gd.c) when the
+ * sample spectrum reaches 0 or comes close to it (P near N).
+ *
+ * The contour is the image of the two rays zeta = e^(v +- i theta0),
+ * theta0 = 3 pi/4, under the Moebius map z = A zeta/(1 - zeta): two
+ * circular arcs from z = 0 to z = -A that meet at both ends at 45 degrees
+ * to the real axis.  It encloses the segment [-A, 0] (the map sends it to
+ * the negative zeta axis), so with A > hi it encloses -spec(Sigma_hat)
+ * even when the spectrum reaches 0 (P = N).  A = (hi + 2/eta)/2 keeps
+ * the lens inside the stability disk |1 + eta z| < 1 (it touches its
+ * boundary only at z = 0), so (1 + eta z)^t decays along it for any t.
+ *
+ * In the variable v the corner at z = 0 goes to v -> -infinity (z ~ A
+ * e^v) and the one at -A to v -> +infinity (z + A ~ A e^-v): every
+ * scale near the hard edge, down to the 1/(eta t) at which the GD
+ * filter acts, is sampled uniformly in log |z|.  The integrands are
+ * analytic in v on the strip |Im v| < pi/4 (turning the rays by pi/4
+ * reaches the cut of kappa on one side and the tangent of the stability
+ * disk on the other), so the trapezoid rule with step h has error about
+ * exp(-2 pi (pi/4)/h) = exp(-pi^2/(2 h)): h = 0.15 gives e^-33.  The
+ * ends: at the corner z = 0 the integrands decay at least like |z|^1/2
+ * (the hard edge, P = N: the one-point density ~ s^-1/2 and the
+ * two-point form ~ (z1 z2)^-1/2 (z1^1/2 + z2^1/2)^-1 times the weight
+ * |z|), so v_min = -120 leaves e^-60 of the scale 1/(eta t) even at t =
+ * 2^53; at -A they decay like e^-v, v_max = 40.  Not installed.  */
+#ifndef DEQ_WEDGE_IMPL_H
+#define DEQ_WEDGE_IMPL_H
+
+#include <complex.h>
+#include <math.h>
+#include <stddef.h>
+
+#define DEQ_WEDGE_STEP 0.15
+#define DEQ_WEDGE_VMIN (-120.0)
+#define DEQ_WEDGE_VMAX 40.0
+
+typedef struct deq_wedge {
+  double A;         /* the far corner -A */
+  double h, vmax;   /* step and the largest v */
+  size_t n;         /* nodes on the upper arc (2n in all) */
+} deq_wedge;
+
+/* Plan the lens for the upper edge hi > 0 and step size eta (eta hi < 2).  */
+static inline void deq_wedge_plan(deq_wedge *w, double hi, double eta)
+{
+  w->A = (hi + 2 / eta) / 2;
+  w->h = DEQ_WEDGE_STEP;
+  w->vmax = DEQ_WEDGE_VMAX;
+  w->n = (size_t) ceil((DEQ_WEDGE_VMAX - DEQ_WEDGE_VMIN) / DEQ_WEDGE_STEP);
+}
+
+/* Node k (0 <= k < 2n) and its weight dz, in the layout of the ellipse
+   (deq_ellipse_node): k < n on the upper arc, ordered from -A towards 0
+   (so that kappa can be continued node to node), and node 2n-1-k the
+   conjugate of node k with weight -conj(w_k).  With q = 1/zeta =
+   e^(-v - i theta0): z = -A/(1 - q), dz/dv = A q/(1 - q)^2, formed so
+   that neither end overflows or cancels.  */
+static inline void deq_wedge_node(const deq_wedge *w, size_t k,
+                                  double complex *z, double complex *wt)
+{
+  size_t j = k < w->n ? k : 2 * w->n - 1 - k;
+  double v = w->vmax - ((double) j + 0.5) * w->h;
+  double complex q = exp(-v) * CMPLX(cos(0.75 * M_PI), -sin(0.75 * M_PI));
+  double complex om = 1 - q;
+  double complex zz = -w->A / om, ww = w->A * q / (om * om) * w->h;
+  *z = k < w->n ? zz : conj(zz);
+  *wt = k < w->n ? ww : -conj(ww);
+}
+
+#endif
