@@ -247,6 +247,14 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
   deq_wedge wg = { 0 };
   int wedge = !(lo > GD_WEDGE_RATIO * hi);
   if (wedge) {
+    /* the same limit on eta as the ellipse: the lens's far corner -A is
+       halfway between hi and 2/eta  */
+    double rho_eta = acosh((2 / eta - (lo + hi) / 2) / ((hi - lo) / 2));
+    if (!(DEQ_ELLIPSE_EXPONENT / rho_eta <= DEQ_ELLIPSE_MAX_NODES)) {
+      set_err(err, "full-batch GD: eta = %.6g is too close to the "
+              "stability bound 2/hi = %.6g for the contour", eta, 2 / hi);
+      return DEQ_EUNSUP;
+    }
     deq_wedge_plan(&wg, hi, eta);
   } else if (deq_ellipse_plan(&e, lo, hi, eta)) {
     set_err(err, "full-batch GD: the contour would need %.0f nodes (more "

@@ -79,12 +79,14 @@ END_TEST
 START_TEST(test_t_inf_is_ridgeless)
 {
   deq_spectrum *sp = loguniform(100);
-  double P[] = { 400, 150, 60, 30 }, noise = 0.5;   /* both sides of N */
-  for (size_t i = 0; i < 4; i++) {
+  /* both sides of N; 101 and 99: the lens, converged only for t >>
+     1/(eta lo) ~ 1e7 */
+  double P[] = { 400, 150, 60, 30, 101, 99 }, noise = 0.5;
+  for (size_t i = 0; i < 6; i++) {
     deq_ridge_point r;
     ck_assert_st(deq_ridge_solve(&r, sp, P[i], 0, noise, NULL), DEQ_OK);
     double eta = half_bound(sp, P[i]);
-    double T[] = { INFINITY, 200000 };
+    double T[] = { INFINITY, i < 4 ? 200000 : 1e10 };
     deq_gd_point o[2];
     ck_assert_st(deq_gd_run(o, sp, P[i], noise, eta, T, 2, NULL), DEQ_OK);
     if (P[i] > 100) ck_assert(fabs(o[0].signal) < 1e-14);
@@ -122,7 +124,10 @@ static double mp_integral(double q, double eta, double t, int which)
 
 START_TEST(test_isotropic_quadrature)
 {
-  double N = 100, P = _i ? 40 : 250, q = N / P, noise = 0.3, norm = 2;
+  /* q = 0.4, 2.5 (the ellipse), 1 (P = N: the hard edge) and 1 -+ 1%
+     (the lens)  */
+  double Ps[] = { 250, 40, 100, 101, 99 };
+  double N = 100, P = Ps[_i], q = N / P, noise = 0.3, norm = 2;
   double atom = q > 1 ? 1 - 1 / q : 0;
   deq_spectrum *sp = NULL;
   ck_assert_st(deq_spectrum_iso(&sp, N, 1.0), DEQ_OK);
@@ -138,6 +143,77 @@ START_TEST(test_isotropic_quadrature)
     ck_assert_rel(o[i].variance, var, 1e-11);
   }
   deq_spectrum_free(sp);
+}
+END_TEST
+
+/* ------------------------------------------------------------ P = N */
+
+/* At P = N the sample spectrum reaches 0 (density ~ s^-1/2): R_t is
+   finite at every finite t, continuous in P across N, and the variance
+   grows like sqrt(t) (the interpolation peak); t = +Inf is +Inf with
+   DEQ_EDIVERGE (noise > 0), or 0 without noise.  */
+START_TEST(test_critical)
+{
+  deq_spectrum *sp = loguniform(100);
+  double N = 100, d = 1e-3, noise = 0.5;
+  double T[] = { 10, 100, 1000, 1e8, 4e8, INFINITY };
+  deq_gd_point lo[6], mid[6], hi[6];
+  double eta = half_bound(sp, N);
+  ck_assert_st(deq_gd_run(lo, sp, N * (1 - d), noise, eta, T, 5, NULL),
+               DEQ_OK);
+  ck_assert_st(deq_gd_run(hi, sp, N * (1 + d), noise, eta, T, 5, NULL),
+               DEQ_OK);
+  ck_assert_st(deq_gd_run(mid, sp, N, noise, eta, T, 6, NULL), DEQ_EDIVERGE);
+  for (size_t i = 0; i < 3; i++) {
+    double up = hi[i].E_g - mid[i].E_g, down = mid[i].E_g - lo[i].E_g;
+    /* continuous, and smooth: the one-sided slopes agree */
+    ck_assert_msg(fabs(up) < 1e-2 * mid[i].E_g && fabs(down) < 1e-2 *
+                  mid[i].E_g && fabs(up - down) < 0.02 * fabs(up + down),
+                  "t = %g: %.12g %.12g %.12g", T[i], lo[i].E_g, mid[i].E_g,
+                  hi[i].E_g);
+    ck_assert(mid[i].status == DEQ_OK);
+  }
+  /* variance ~ sqrt(t) far out: (1/P) tr Sigma h_t ~ c sqrt(eta t) */
+  ck_assert_rel(mid[4].variance / mid[3].variance, 2.0, 2e-3);
+  ck_assert(mid[5].signal == 0 && mid[5].variance == INFINITY);
+  ck_assert(mid[5].E_g == INFINITY && mid[5].status == DEQ_EDIVERGE);
+  deq_gd_point z;
+  ck_assert_st(deq_gd_run(&z, sp, N, 0, eta, T + 5, 1, NULL), DEQ_OK);
+  ck_assert(z.E_g == 0);
+  /* the contour mass on the lens: 1 at P >= N, P/N below */
+  double mass;
+  ck_assert_st(deq_gd_contour_mass(&mass, NULL, sp, N, eta, NULL), DEQ_OK);
+  ck_assert(fabs(mass - 1) < 1e-12);
+  ck_assert_st(deq_gd_contour_mass(&mass, NULL, sp, 99, eta, NULL), DEQ_OK);
+  ck_assert(fabs(mass - 0.99) < 1e-12);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* Zero eigenvalues of Sigma (no target power on them) change nothing
+   but N: the run equals the one on the nonzero atoms, on both sides of
+   rank = 80 and at it.  */
+START_TEST(test_singular_sigma)
+{
+  double s[] = { 0, 0.5, 2 }, m[] = { 20, 40, 40 }, v[] = { 0, 0.3, 0.7 };
+  deq_spectrum *sp = NULL, *nz = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 3, s, m, v, NULL), DEQ_OK);
+  ck_assert_st(deq_spectrum_from_arrays(&nz, 2, s + 1, m + 1, v + 1, NULL),
+               DEQ_OK);
+  double P[] = { 50, 80, 130 }, T[] = { 0, 7, 300, INFINITY };
+  for (size_t i = 0; i < 3; i++) {
+    double eta = half_bound(sp, P[i]), eta2 = half_bound(nz, P[i]);
+    ck_assert(eta == eta2);
+    deq_gd_point a[4], b[4];
+    deq_status sa = deq_gd_run(a, sp, P[i], 0.2, eta, T, 4, NULL);
+    deq_status sb = deq_gd_run(b, nz, P[i], 0.2, eta, T, 4, NULL);
+    ck_assert(sa == sb && sa == (P[i] == 80 ? DEQ_EDIVERGE : DEQ_OK));
+    for (size_t k = 0; k < 4; k++)
+      ck_assert(a[k].E_g == b[k].E_g && a[k].signal == b[k].signal);
+    ck_assert_rel(a[0].signal, 1.0, 1e-12);
+  }
+  deq_spectrum_free(sp);
+  deq_spectrum_free(nz);
 }
 END_TEST
 
@@ -181,7 +257,7 @@ START_TEST(test_plan)
   ck_assert_st(deq_gd_plan_eval(&one, plan, -1, 3, NULL), DEQ_EDOM);
   deq_gd_plan_free(plan);
   deq_gd_plan_free(NULL);
-  ck_assert_st(deq_gd_plan_alloc(&plan, sp, 40, 0.01, NULL), DEQ_EUNSUP);
+  ck_assert_st(deq_gd_plan_alloc(&plan, sp, P, 2 * eta, NULL), DEQ_EDOM);
   ck_assert(plan == NULL);
   deq_spectrum_free(sp);
 }
@@ -207,14 +283,15 @@ START_TEST(test_bad_input)
                DEQ_EDOM);
   ck_assert_st(deq_gd_run(&o, sp, 200, 0, bound / 2, neg, 1, &err),
                DEQ_EDOM);
-  /* P = N: the sample spectrum reaches 0, not supported */
-  ck_assert_st(deq_gd_run(&o, sp, 50, 0, 0.01, T, 1, &err), DEQ_EUNSUP);
-  ck_assert(strstr(err.message, "P != N") != NULL);
-  /* P barely above N: the contour would need too many nodes */
-  ck_assert_st(deq_gd_lr_bound(&bound, sp, 50.0001), DEQ_OK);
-  ck_assert_st(deq_gd_run(&o, sp, 50.0001, 0, bound / 2, T, 1, &err),
-               DEQ_EUNSUP);
-  ck_assert(strstr(err.message, "nodes") != NULL);
+  /* eta within 1e-7 of the bound: either contour would need too many
+     nodes (P = 400: the ellipse; P = N: the lens) */
+  double Pb[] = { 400, 50 };
+  for (size_t i = 0; i < 2; i++) {
+    ck_assert_st(deq_gd_lr_bound(&bound, sp, Pb[i]), DEQ_OK);
+    ck_assert_st(deq_gd_run(&o, sp, Pb[i], 0, bound * (1 - 1e-7), T, 1,
+                            &err), DEQ_EUNSUP);
+    ck_assert(strstr(err.message, "too close") != NULL);
+  }
   ck_assert_st(deq_gd_run(NULL, sp, 200, 0, 0.01, T, 1, &err), DEQ_EINVAL);
   ck_assert_st(deq_gd_early_stop(&o, sp, 200, 0, 0.01, 0.5, &err),
                DEQ_EDOM);
@@ -281,7 +358,8 @@ static void gd_trial(double *R, const deq_spectrum *sp, size_t P,
 
 START_TEST(test_monte_carlo)
 {
-  size_t N = 80, P = _i ? 40 : 320, trials = 150;   /* P < N and P > N */
+  size_t Ps[] = { 320, 40, 80 };   /* P > N, P < N, P = N */
+  size_t N = 80, P = Ps[_i], trials = 150;
   deq_spectrum *sp = loguniform(N);
   double noise = 0.5, eta = half_bound(sp, (double) P);
   double T[] = { 5, 20, 50, 100, 200 };
@@ -348,11 +426,13 @@ static Suite *gd_suite(void)
   tcase_add_test(tc, test_contour_mass);
   tcase_add_test(tc, test_t0_is_signal);
   tcase_add_test(tc, test_t_inf_is_ridgeless);
-  tcase_add_loop_test(tc, test_isotropic_quadrature, 0, 2);
+  tcase_add_loop_test(tc, test_isotropic_quadrature, 0, 5);
+  tcase_add_test(tc, test_critical);
+  tcase_add_test(tc, test_singular_sigma);
   tcase_add_test(tc, test_early_stop);
   tcase_add_test(tc, test_plan);
   tcase_add_test(tc, test_bad_input);
-  tcase_add_loop_test(tc, test_monte_carlo, 0, 2);
+  tcase_add_loop_test(tc, test_monte_carlo, 0, 3);
   tcase_add_loop_test(tc, test_mc_gd_run, 0, 2);
   suite_add_tcase(s, tc);
   return s;
