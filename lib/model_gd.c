@@ -18,13 +18,15 @@ enum { G_SPECTRUM, G_NOISE, G_P, G_LR, G_STEPS, G_NPARAM };
 static const deq_param gd_params[G_NPARAM] = {
   [G_SPECTRUM] = { "spectrum", DEQ_PARAM_SPECTRUM, DEQ_PARAM_REQUIRED, 0, 0,
                    0, NULL, "SPEC", "the data covariance Sigma with the "
-                   "target powers of wbar (full rank)" },
+                   "target powers of wbar (zero eigenvalues allowed: they "
+                   "neither learn nor enter the risk)" },
   [G_NOISE] = { "noise", DEQ_PARAM_REAL, 0, 0, 0, INFINITY, NULL, "S2",
                 "label noise variance sigma^2 >= 0" },
   [G_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
             | DEQ_PARAM_OPEN_MIN, 0, 0, INFINITY, NULL, "GRID",
-            "sample sizes P != N (P < N: GD does not move on the null "
-            "space of Sigma_hat)" },
+            "sample sizes (P < N: GD does not move on the null space of "
+            "Sigma_hat; P = N: the interpolation peak, R_t grows like "
+            "sqrt(t) with noise)" },
   [G_LR] = { "lr", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_OPEN_MIN, NAN,
              0, INFINITY, NULL, "GRID", "step size eta, below the stability "
              "bound 2/hi (hi: upper edge of the sample spectrum; default "
@@ -119,6 +121,20 @@ static deq_status gd_solve(void *point, void *ws, const double *x,
   return st;
 }
 
+/* The MPFR twin (deq_mp_gd): finite steps up to 64; the same step size
+   (--lr or 1/hi in double).  */
+static deq_status gd_mp(void *point, const double *x, const void *const *obj,
+                        long prec)
+{
+  gd_model_point *pt = point;
+  const deq_spectrum *sp = obj[G_SPECTRUM];
+  pt->P = x[G_P];
+  deq_status st = step_size(&pt->lr, x, sp);
+  if (st != DEQ_OK) return st;
+  st = deq_mp_gd(&pt->g, sp, x[G_P], x[G_NOISE], pt->lr, x[G_STEPS], prec);
+  return st;
+}
+
 static void gd_row(double *row, const void *point)
 {
   const gd_model_point *p = point;
@@ -153,7 +169,7 @@ static deq_status gd_mc(deq_mc_estimate *est, void *ws, const double *x,
 const deq_model_type deq_model_gd = {
   .name = "gd",
   .summary = "full-batch gradient descent on P fixed samples: R_t by "
-             "contour integrals of the two-point function (P != N)",
+             "contour integrals of the two-point function",
   .reference = "the manual's chapter on full-batch gradient descent",
   .params = gd_params,
   .nparam = G_NPARAM,
@@ -166,6 +182,7 @@ const deq_model_type deq_model_gd = {
   .ws_free = gd_ws_free,
   .solve = gd_solve,
   .row = gd_row,
+  .mp = gd_mp,
   .plot_y = "E_g",
   .mc_quantities = gd_mc_q,
   .nmc = 1,

@@ -330,6 +330,19 @@ void deq_gd_plan_free(deq_gd_plan *plan);
 deq_status deq_gd_plan_eval(deq_gd_point *out, deq_gd_plan *plan,
                             double noise, double t, deq_error *err);
 
+/* The MPFR twin of deq_gd_run at one finite integer step t <= 64
+   (lib/mp_gd.c): R_t from the moments tr[Sigma S^l] and wbar' S^j Sigma
+   S^k wbar of the deterministic equivalents, expanded as power series in
+   1/z with prec bits (>= 53) plus 4 t + 64 guard bits for the
+   alternating binomial sums; no contour, so it checks deq_gd_run's
+   quadrature as well as its rounding.  Any P > 0 (P = N, P < N and a
+   singular Sigma included), at most 256 atoms; O(t^4 + n_atoms t^2)
+   operations.  DEQ_EUNSUP for t = +Inf, t > 64, more atoms or an
+   infinite spectrum; DEQ_EDOM for bad values (eta is not checked against
+   the stability bound: the moments need none).  */
+deq_status deq_mp_gd(deq_gd_point *out, const deq_spectrum *sp, double P,
+                     double noise, double eta, double t, long prec);
+
 #ifdef __cplusplus
 }
 #endif
