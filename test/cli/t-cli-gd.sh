@@ -1,7 +1,8 @@
 #!/bin/sh
 # deq gd: closed forms for Sigma = I (t = 0: |wbar|^2; t = 1: moments of
 # the Marchenko-Pastur law; t -> inf: sigma^2 N/(P - N)), the default step
-# size, and input errors (exit 1, no rows).
+# size, P = N and a singular Sigma, --certify, and input errors (exit 1,
+# no rows).
 . "$(dirname "$0")/lib.sh"
 
 HEADER="step P lr signal variance E_g E_test"
@@ -86,7 +87,41 @@ if ok "mc gd" mc gd $MC --threads 2; then
     check "bitwise the same on 1 and 2 threads" cmp -s "$OUT" "$TMP/mc2"
 fi
 
-error "P = N" 1 "P != N" gd $SP --P 100 --steps 3
+# P = N (q = 1, the hard edge at 0): t = 1 by the same moments (signal
+# |wbar|^2 (1 - 2 eta + 2 eta^2), variance sigma^2 eta^2); t = inf is the
+# interpolation peak (+Inf, a warning, exit 0); --certify against the
+# MPFR moments (t <= 64 only: 3 of 4 points).
+if ok "P = N" gd $SP --P 100 --lr 0.25 --steps 0,1,40,inf --certify; then
+  close "P = N t = 0 signal" "$(col signal 1)" 2 1e-14
+  close "P = N t = 1 signal" "$(col signal 2)" 1.25 1e-14
+  close "P = N t = 1 variance" "$(col variance 2)" 0.01875 1e-14
+  same "P = N t = inf E_g" "$(col E_g 4)" inf
+  check "P = N: the peak is named" grep -q "interpolation peak" "$ERR"
+  check "MPFR line" grep -q "MPFR check (256 bits) of 3 of 4 points" "$ERR"
+  rel=$(sed -n 's/.*largest relative difference \([^ ]*\) .*/\1/p' "$ERR")
+  check "MPFR agreement 1e-13" near "$rel" 0 0 1e-13
+fi
+# continuity across P = N (the lens on all three)
+if ok "P near N" gd $SP --P 99.9,100,100.1 --lr 0.25 --steps 50; then
+  a=$(col E_g 1) b=$(col E_g 2) c=$(col E_g 3)
+  close "E_g(P = N) between its neighbours" "$b" "$(calc "($a + $c) / 2")" 1e-6
+  check "E_g decreasing in P at t = 50" awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN { exit !(a > b && b > c) }'
+fi
+# a singular Sigma (20 zero eigenvalues of 100): the same as its 80
+# nonzero ones, also at the peak P = rank = 80
+printf '0 0 20\n0.5 0.3 40\n2 0.7 40\n' > "$TMP/sing.txt"
+printf '0.5 0.3 40\n2 0.7 40\n' > "$TMP/nz.txt"
+if ok "singular Sigma" gd --spectrum "file:$TMP/sing.txt" --noise 0.2 --P 50,80,130 --steps 0,7,300; then
+  cp "$OUT" "$TMP/sing.tsv"
+  ok "nonzero atoms" gd --spectrum "file:$TMP/nz.txt" --noise 0.2 --P 50,80,130 --steps 0,7,300 &&
+    check "singular Sigma = its nonzero atoms" cmp -s "$OUT" "$TMP/sing.tsv"
+fi
+# Monte Carlo at P = N, |z| < 4
+if ok "mc gd P = N" mc gd --spectrum loguniform:n=40,lo=0.1,hi=10 --target iso:norm=1 --noise 0.5 --P 40 --steps 5,50,500 --trials 400 --seed 13; then
+  for r in 1 2 3; do
+    check "P = N E_g z row $r" awk -v z="$(col E_g_z $r)" 'BEGIN { exit !(z < 4 && z > -4) }'
+  done
+fi
 error "non-monotone steps" 1 "steps: values must be strictly increasing (entry 3 is 5 after 10)" \
   gd $SP --P 250 --steps 0,10,5
 error "unstable lr" 1 "stability bound" gd $SP --P 250 --lr 0.8 --steps 3

@@ -20,7 +20,7 @@
 #  6. One-pass SGD Monte Carlo against the recursion (deq mc sgd).
 #  7. Feature-subsampled ensembles at N = 100, 200, 400 (see below).
 #  8. Multi-pass SGD (deq mc msgd) at N = 50 .. 400 (see below).
-#  9. Full-batch GD on sampled data (deq mc gd), P = N/2 and P = 2N.
+#  9. Full-batch GD on sampled data (deq mc gd), P = N/2, P = 2N and P = N.
 # 10. The random-feature gradient flow simulated (deq mc flow).
 #  Random-feature ensembles are checked between 2 and 3 (see below).
 set -eu
@@ -309,6 +309,19 @@ for z in $zs; do
   if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
     echo "  FAIL: |z| >= 4"; fail=1
   fi
+done
+# ... and at the interpolation peak P = N (the lens contour), t = 10,
+#    100, 1000 (R_t grows like sqrt(t); t = inf is +Inf): |z| < 4.
+for N in 100 200; do
+  "$DEQ" mc gd --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1     --noise 0.25 --P "$N" --steps 10,100,1000 --trials 1600 --seed "$seed"     > "$tmp/mc.tsv" 2>/dev/null
+  zs=$(awk -F'	' 'NR > 1 { printf "%s ", $7 }' "$tmp/mc.tsv")
+  echo "gd N=$N P=N: z(t=10,100,1000) = $zs"
+  [ -n "$zs" ] || { echo "  FAIL: no rows"; fail=1; }
+  for z in $zs; do
+    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+      echo "  FAIL: |z| >= 4"; fail=1
+    fi
+  done
 done
 
 # 10. Random-feature gradient flow (deq mc flow), D = 100, 200, 400
