@@ -124,9 +124,10 @@ static double mp_integral(double q, double eta, double t, int which)
 
 START_TEST(test_isotropic_quadrature)
 {
-  /* q = 0.4, 2.5 (the ellipse), 1 (P = N: the hard edge) and 1 -+ 1%
-     (the lens)  */
-  double Ps[] = { 250, 40, 100, 101, 99 };
+  /* q = 0.4, 2.5 (the ellipse), 1 (P = N: the hard edge), 1 -+ 1%
+     (the lens), and either side of the switch lo = 1e-3 hi at P =
+     113.48 (113.3: the lens, 113.7: the ellipse)  */
+  double Ps[] = { 250, 40, 100, 101, 99, 113.3, 113.7 };
   double N = 100, P = Ps[_i], q = N / P, noise = 0.3, norm = 2;
   double atom = q > 1 ? 1 - 1 / q : 0;
   deq_spectrum *sp = NULL;
@@ -426,7 +427,7 @@ static Suite *gd_suite(void)
   tcase_add_test(tc, test_contour_mass);
   tcase_add_test(tc, test_t0_is_signal);
   tcase_add_test(tc, test_t_inf_is_ridgeless);
-  tcase_add_loop_test(tc, test_isotropic_quadrature, 0, 5);
+  tcase_add_loop_test(tc, test_isotropic_quadrature, 0, 7);
   tcase_add_test(tc, test_critical);
   tcase_add_test(tc, test_singular_sigma);
   tcase_add_test(tc, test_early_stop);

@@ -32,7 +32,7 @@ static const command commands[] = {
   { "sgd", NULL, "one-pass SGD risk trajectories: schedules, batch ramps, averages" },
   { "subsample", NULL, "feature-subsampled (linear views) ridge ensembles" },
   { "flow", NULL, "gradient flow of linear random features: L(t, N, P) [derived, checked by simulation in the sheet]" },
-  { "gd", NULL, "full-batch GD on P fixed samples: R_t, early stopping (P != N)" },
+  { "gd", NULL, "full-batch GD on P fixed samples: R_t, early stopping" },
   { "msgd", NULL, "multi-pass SGD on P fixed samples: test and training risk [derived, checked by simulation]" },
   { "frontier", NULL, "compute-optimal frontier N*(C), t*(C), L*(C) of the flow model or of a fitted law" },
   { "icl", NULL, "in-context learning by linear attention: task diversity, alignment" },

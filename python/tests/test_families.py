@@ -116,6 +116,10 @@ def test_gd(cli, logu):
     same(deq.gd(logu, P=[20], steps=[0, 5, math.inf], noise=0.25),
          cli("gd", *LOGU, "--P", "20", "--steps", "0,5,inf",
              "--noise", "0.25"))
+    # P = N (the lens contour): finite R_t at finite t
+    same(deq.gd(logu, P=[60], steps=[0, 5, 500], noise=0.25),
+         cli("gd", *LOGU, "--P", "60", "--steps", "0,5,500",
+             "--noise", "0.25"))
     with pytest.raises(deq.InputError, match="strictly increasing"):
         deq.gd(logu, P=[240], steps=[50, 5])
 
