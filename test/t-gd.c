@@ -218,6 +218,53 @@ START_TEST(test_singular_sigma)
 }
 END_TEST
 
+/* ------------------------------------------------------------ MPFR twin */
+
+/* deq_mp_gd (moments as power series in 1/z, no contour) against the
+   contour (ellipse or lens) at t <= 40, on both sides of N, at P = N and
+   for a singular Sigma; t = 1 for Sigma = I in closed form.  */
+START_TEST(test_mp_twin)
+{
+  deq_spectrum *sp = loguniform(30);
+  double P[] = { 15, 29, 30, 31, 90 }, T[] = { 0, 1, 3, 17, 40 };
+  for (size_t i = 0; i < 5; i++) {
+    double eta = half_bound(sp, P[i]);
+    deq_gd_point o[5], m;
+    ck_assert_st(deq_gd_run(o, sp, P[i], 0.4, eta, T, 5, NULL), DEQ_OK);
+    for (size_t k = 0; k < 5; k++) {
+      ck_assert_st(deq_mp_gd(&m, sp, P[i], 0.4, eta, T[k], 200), DEQ_OK);
+      ck_assert_msg(fabs(m.signal - o[k].signal) <= 1e-13 * m.signal
+                    && fabs(m.variance - o[k].variance) <= 1e-13 * m.E_g,
+                    "P %g t %g: signal %.17g vs %.17g, variance %.17g vs "
+                    "%.17g", P[i], T[k], o[k].signal, m.signal,
+                    o[k].variance, m.variance);
+    }
+  }
+  deq_gd_point m;
+  ck_assert_st(deq_mp_gd(&m, sp, 30, 0.4, 0.05, INFINITY, 200), DEQ_EUNSUP);
+  ck_assert_st(deq_mp_gd(&m, sp, 30, 0.4, 0.05, 65, 200), DEQ_EUNSUP);
+  ck_assert_st(deq_mp_gd(&m, sp, 30, 0.4, 0.05, 2.5, 200), DEQ_EDOM);
+  ck_assert_st(deq_mp_gd(&m, sp, 30, 0.4, 0.05, 2, 20), DEQ_EINVAL);
+  deq_spectrum_free(sp);
+  /* Sigma = I, q = N/P: t = 1 signal |wbar|^2 (1 - 2 eta + eta^2 (1 +
+     q)), variance sigma^2 q eta^2; and a singular Sigma  */
+  ck_assert_st(deq_spectrum_iso(&sp, 100, 1.0), DEQ_OK);
+  ck_assert_st(deq_spectrum_target_iso(sp, 2.0), DEQ_OK);
+  ck_assert_st(deq_mp_gd(&m, sp, 100, 0.3, 0.25, 1, 200), DEQ_OK);
+  ck_assert_rel(m.signal, 2 * (1 - 0.5 + 0.0625 * 2), 1e-15);
+  ck_assert_rel(m.variance, 0.3 * 0.0625, 1e-15);
+  deq_spectrum_free(sp);
+  double s[] = { 0, 0.5, 2 }, mu[] = { 20, 40, 40 }, v[] = { 0, 0.3, 0.7 };
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 3, s, mu, v, NULL), DEQ_OK);
+  double T2[] = { 9 };
+  deq_gd_point o;
+  ck_assert_st(deq_gd_run(&o, sp, 80, 0.2, 0.2, T2, 1, NULL), DEQ_OK);
+  ck_assert_st(deq_mp_gd(&m, sp, 80, 0.2, 0.2, 9, 200), DEQ_OK);
+  ck_assert_rel(o.E_g, m.E_g, 1e-13);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ early stop */
 
 START_TEST(test_early_stop)
@@ -430,6 +477,7 @@ static Suite *gd_suite(void)
   tcase_add_loop_test(tc, test_isotropic_quadrature, 0, 7);
   tcase_add_test(tc, test_critical);
   tcase_add_test(tc, test_singular_sigma);
+  tcase_add_test(tc, test_mp_twin);
   tcase_add_test(tc, test_early_stop);
   tcase_add_test(tc, test_plan);
   tcase_add_test(tc, test_bad_input);
