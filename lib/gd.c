@@ -14,7 +14,14 @@
  * conjugates of upper-half ones (kappa too), so every sum is twice the
  * real (or imaginary) part of its upper-half part.  For P < N the atom
  * of Sigma_hat at 0 stays outside the ellipse and enters the signal by
- * its residues (null_terms, plan_signal).  */
+ * its residues (null_terms, plan_signal).
+ *
+ * When the spectrum reaches 0 (P = N) or comes close (lo < 1e-3 hi) the
+ * ellipse cannot stay off z = 0, and the lens of wedge_impl.h, through
+ * z = 0, replaces it: there the integrands are integrable (P = N) or
+ * analytic (P > N); for P < N the poles at 0 are subtracted (null_terms,
+ * anchor_nodes) and t = +Inf is taken in closed form.  A singular Sigma
+ * is reduced to its nonzero atoms first (reduce_spectrum).  */
 #include <config.h>
 
 #include <complex.h>

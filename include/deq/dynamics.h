@@ -273,8 +273,14 @@ deq_status deq_mc_gd_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
    kappa0 > 0, df1(kappa0) = P): signal += 2 (1/2 pi i) closed integral
    of (1 + eta z)^t form(0, z)/z + form(0, 0), form(0, 0) being the
    ridgeless bias; the variance integrand has no pole at 0 (h_t(0) = 0).
-   Not supported (DEQ_EUNSUP): P = N (the support reaches 0) and a
-   rank-deficient Sigma.  Stable iff eta < 2/hi (hi = the upper edge of the sample
+   P = N and P near N (the lower edge below 1e-3 hi): the support
+   reaches or nearly reaches 0, and a lens through z = 0 (two circular
+   arcs from 0 to -A, A = (hi + 2/eta)/2, trapezoid rule in log|z|, 1067
+   nodes on the upper arc) replaces the ellipse; the poles at 0 (P < N)
+   are subtracted there, and at P = N, t = +Inf gives E_g = +Inf with
+   DEQ_EDIVERGE when sigma^2 > 0.  A singular Sigma is the problem on
+   its nonzero atoms (zero eigenvalues carry no target power and neither
+   learn nor enter the risk), with N = rank.  Stable iff eta < 2/hi (hi = the upper edge of the sample
    spectrum): for a larger eta, |1 - eta s| > 1 on part of the support and
    the iteration diverges; DEQ_EDOM with the bound in err.  */
 
@@ -291,13 +297,15 @@ typedef struct deq_gd_point {
 deq_status deq_gd_lr_bound(double *eta_max, const deq_spectrum *sp, double P);
 
 /* R_t at the steps T[0..n-1] (any order; each a non-negative integer up to
-   2^53 or +Inf: t = +Inf is the least-squares limit, signal 0).  noise =
-   sigma^2 >= 0, 0 < eta < deq_gd_lr_bound.  Cost: contour nodes n_c (64
-   .. 2048, more as P -> N or eta -> the bound) times 2 n_c two-point
+   2^53 or +Inf: t = +Inf is the least-squares or minimum-norm limit,
+   signal 0 for P >= N).  noise = sigma^2 >= 0, 0 < eta <
+   deq_gd_lr_bound.  Cost: contour nodes n_c (the ellipse: 64 .. 2048,
+   more as P -> N or eta -> the bound; the lens: 1067) times 2 n_c two-point
    passes over the atoms, then O(n_c^2 + n_c log t) per step.  DEQ_EDOM
    (bad value, unstable eta: message in err, may be NULL), DEQ_EUNSUP
-   (P = N, a rank-deficient Sigma, or a contour that would need more than
-   2048 nodes: message in err).  */
+   (a contour that would need more than 2048 nodes: eta too close to the
+   bound; or more than 4194304 nodes x atoms: message in err),
+   DEQ_EDIVERGE (some E_g infinite: P = N at t = +Inf).  */
 deq_status deq_gd_run(deq_gd_point *out, const deq_spectrum *sp, double P,
                       double noise, double eta, const double *T, size_t n,
                       deq_error *err);
@@ -311,7 +319,8 @@ deq_status deq_gd_early_stop(deq_gd_point *best, const deq_spectrum *sp,
 
 /* The contour's self-check: (1/2 pi i) closed-contour integral of
    (1/N) tr (Sigma_hat + z)^-1 dz, which is 1 (every eigenvalue enclosed;
-   min(1, P/N): for P < N the atom at 0 is outside the contour),
+   min(1, P/N): for P < N the atom at 0 is left out; N = rank for a
+   singular Sigma),
    on the contour deq_gd_run uses for this eta; *nodes (may be NULL) gets
    the number of nodes on its upper half.  */
 deq_status deq_gd_contour_mass(double *mass, size_t *nodes,
