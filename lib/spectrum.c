@@ -24,6 +24,9 @@ deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
     return DEQ_ENOMEM;
   }
   for (size_t i = 0; i < n; i++) sp->m[i] = 1.0;
+  /* an entry left at this address by a spectrum never freed through
+     deq_spectrum_free (one made by hand) is not this spectrum's */
+  deq_spectrum_rule_detach(sp);
   sp->n = n;
   sp->dim = sp->rank = (double)n;
   sp->exact = 1;

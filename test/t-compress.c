@@ -359,6 +359,37 @@ START_TEST(test_target_change)
 }
 END_TEST
 
+START_TEST(test_reused_address)
+{
+  /* A spectrum made by hand (here on the stack) whose setting was exact
+     sums, then given other arrays at the same address: the new atoms are
+     another spectrum and get the default (compressed), as its rule does. */
+  size_t n = 5000;
+  deq_spectrum *a = loguniform(n, 1e-4, 1), *b = loguniform(n, 1e-6, 1);
+  deq_spectrum st = *a;
+  ck_assert_st(deq_spectrum_update(&st, NULL), DEQ_OK);
+  ck_assert(deq_spectrum_rule_get(&st) != NULL);
+  ck_assert_st(deq_spectrum_set_exact_sums(&st, 1), DEQ_OK);
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 1);
+  ck_assert(deq_spectrum_rule_get(&st) == NULL);
+  st.s = b->s;
+  st.m = b->m;
+  st.v = b->v;
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 0);
+  ck_assert_st(deq_spectrum_update(&st, NULL), DEQ_OK);
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 0);
+  ck_assert(deq_spectrum_rule_get(&st) != NULL);
+  /* and the setting made for the new arrays holds for them */
+  ck_assert_st(deq_spectrum_set_exact_sums(&st, 1), DEQ_OK);
+  ck_assert_st(deq_spectrum_update(&st, NULL), DEQ_OK);
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 1);
+  ck_assert(deq_spectrum_rule_get(&st) == NULL);
+  ck_assert_st(deq_spectrum_set_exact_sums(&st, 0), DEQ_OK);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ solvers */
 
 #define SAME(field) \
@@ -523,6 +554,7 @@ static Suite *compress_suite(void)
   tcase_add_test(tc, test_two_cluster);
   tcase_add_test(tc, test_file);
   tcase_add_test(tc, test_target_change);
+  tcase_add_test(tc, test_reused_address);
   suite_add_tcase(s, tc);
   tc = tcase_create("solvers");
   tcase_set_timeout(tc, 120);
