@@ -130,6 +130,20 @@ typedef struct tp_weights {
   int sigma;
 } tp_weights;
 
+/* r = 1/(s+k), a = s r and b = k r for s > 0; at k = 0 exactly a = 1 and
+   b = 0 (s r would be subnormal times Inf when 1/s overflows).  */
+static void fractions(cplx *r, cplx *a, cplx *b, double s, cplx k)
+{
+  *r = cinv(s + k);
+  if (k == 0) {
+    *a = 1;
+    *b = 0;
+    return;
+  }
+  *a = cscale(s, *r);
+  *b = cmul(k, *r);
+}
+
 static void tp_pass(tp_sums *out, deq_atoms at, tp_weights wt, cplx k1,
                     cplx k2)
 {
@@ -144,10 +158,10 @@ static void tp_pass(tp_sums *out, deq_atoms at, tp_weights wt, cplx k1,
       csum_add(&Tw, m * w);
       continue;
     }
-    cplx r1 = cinv(s + k1), r2 = cinv(s + k2);
-    cplx a1 = cscale(s, r1), a2 = cscale(s, r2);
-    cplx b1 = cmul(k1, r1), b2 = cmul(k2, r2);
-    cplx ma1 = cscale(m, a1), bb = cmul(b1, b2), srr = cscale(s, cmul(r1, r2));
+    cplx r1, r2, a1, a2, b1, b2;
+    fractions(&r1, &a1, &b1, s, k1);
+    fractions(&r2, &a2, &b2, s, k2);
+    cplx ma1 = cscale(m, a1), bb = cmul(b1, b2), srr = cmul(a1, r2);
     csum_add(&G, cmul(ma1, a2));
     csum_add(&g12, cmul(ma1, b2));
     csum_add(&g21, cmul(cscale(m, a2), b1));
@@ -156,7 +170,7 @@ static void tp_pass(tp_sums *out, deq_atoms at, tp_weights wt, cplx k1,
     csum_add(&Tw, cscale(m * w, bb));
     csum_add(&B1, cscale(m, b1));
     csum_add(&B2, cscale(m, b2));
-    if (v != 0) {
+    if (v != 0 && bb != 0) { /* (v/s may overflow for subnormal s) */
       csum_add(&Fw, cscale(v / s * w, bb));
       csum_add(&Fv, cscale(v, bb));
     }
@@ -195,6 +209,13 @@ static void pass_atoms(deq_atoms *at, tp_weights *wt, const deq_spectrum *sp,
   *wt = (tp_weights){NULL, a != NULL};
 }
 
+/* c S, and 0 when every term of S vanished (kappa_i = 0: c, of order
+   sum m/s, may be +Inf for subnormal eigenvalues, but c S -> 0).  */
+static cplx times_sum(cplx c, cplx S)
+{
+  return S == 0 ? 0 : cmul(c, S);
+}
+
 static void eval_point(deq_twopoint_cpoint *o, const deq_spectrum *sp,
                        double P, const double *a, int real_axis)
 {
@@ -218,8 +239,8 @@ static void eval_point(deq_twopoint_cpoint *o, const deq_spectrum *sp,
   } else {
     cplx c = o->cross_trace / (P * o->one_minus_gamma12);
     o->amplification = cinv(o->one_minus_gamma12);
-    o->trace = t.Tw + cmul(c, t.S);
-    o->form = t.Fw + cmul(c, t.Fv);
+    o->trace = t.Tw + times_sum(c, t.S);
+    o->form = t.Fw + times_sum(c, t.Fv);
     o->status = DEQ_OK;
   }
   o->trace_per_dim = o->trace / sp->dim;

@@ -287,6 +287,50 @@ START_TEST(test_subnormal)
 }
 END_TEST
 
+START_TEST(test_subnormal_at_zero)
+{
+  /* kappa = 0 with a subnormal eigenvalue: sum m/s exceeds DBL_MAX and is
+     +Inf (its compensation term used to make it NaN); the solvers' columns
+     are their limits, never NaN.  */
+  double s[] = {1, 0.5, 1e-320}, m[] = {1, 2, 1}, v[] = {0.5, 0.3, 1e-3};
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 3, s, m, v, NULL), DEQ_OK);
+  deq_moments mo;
+  ck_assert_st(deq_resolvent_moments(&mo, sp, 0), DEQ_OK);
+  ck_assert(mo.df1 == 4 && mo.df2 == 4 && mo.bias == 0);
+  ck_assert(isinf(mo.df3) && mo.df3 > 0);   /* 1/1e-320 + 4 */
+  ck_assert(isinf(mo.t1) && mo.t1 > 0);     /* 1e-3/1e-320 + 1.1 */
+  ck_assert_st(deq_resolvent_moments(&mo, sp, 1e-320), DEQ_OK);
+  const double *q = &mo.df1;
+  for (int j = 0; j < 8; j++) ck_assert_msg(!isnan(q[j]), "moment %d NaN", j);
+  /* rf at lambda = 0 above the rank, M > N: kappa = 0, E_pop = 0 */
+  deq_rf_point r;
+  ck_assert_st(deq_rf_solve1(&r, sp, 20, 10, 0, 0, NULL), DEQ_OK);
+  ck_assert(r.kappa == 0 && r.E_pop == 0 && r.E_g == 0 && r.var_features == 0);
+  /* two-point at z = 0 above the rank: trace, form 0; cross_trace = sum
+     m/s = +Inf; below the rank form = sum v/s + ... = +Inf */
+  deq_twopoint_point t;
+  ck_assert_st(deq_twopoint_solve(&t, sp, 10, 0, 0, NULL, NULL), DEQ_OK);
+  ck_assert(t.trace == 0 && t.form == 0 && isinf(t.cross_trace));
+  ck_assert_rel(t.gamma12, 0.4, 1e-15);
+  ck_assert_st(deq_twopoint_solve(&t, sp, 10, 0, 1, NULL, NULL), DEQ_OK);
+  ck_assert(t.trace == 0 && t.form == 0 && isfinite(t.cross_trace));
+  ck_assert_st(deq_twopoint_solve(&t, sp, 3, 0, 0, NULL, NULL), DEQ_OK);
+  ck_assert(isinf(t.form) && t.form > 0 && isfinite(t.trace));
+  deq_spectrum_free(sp);
+  /* a compressed spectrum of 5000 atoms down to 1e-320 against exact */
+  sp = loguniform(5000, 1e-320, 1e-300);
+  deq_spectrum *ex = exact_copy(sp);
+  deq_moments a, b;
+  ck_assert_st(deq_resolvent_moments(&a, sp, 0), DEQ_OK);
+  ck_assert_st(deq_resolvent_moments(&b, ex, 0), DEQ_OK);
+  ck_assert(isinf(a.df3) && isinf(b.df3) && a.df1 == b.df1);
+  ck_assert(!isnan(a.t1) && !isnan(b.t1));
+  deq_spectrum_free(ex);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 START_TEST(test_powerlaw)
 {
   deq_spectrum *sp = powerlaw(1e6);
@@ -549,6 +593,7 @@ static Suite *compress_suite(void)
   tcase_add_test(tc, test_loguniform);
   tcase_add_test(tc, test_extreme_scales);
   tcase_add_test(tc, test_subnormal);
+  tcase_add_test(tc, test_subnormal_at_zero);
   tcase_add_test(tc, test_powerlaw);
   tcase_add_test(tc, test_powerlaw_tail);
   tcase_add_test(tc, test_two_cluster);
