@@ -3,7 +3,8 @@
  * One complex kernel serves both paths: the real path runs it with zero
  * imaginary parts (a product or reciprocal of reals with zero imaginary
  * parts is exactly the real one, see cinv), so real and complex results
- * agree bitwise on the positive axis.  Sums are compensated (Neumaier)
+ * agree bitwise on the positive axis (for spectra summed exactly: the
+ * real path with A = I or Sigma sums over the compressed rule).  Sums are compensated (Neumaier)
  * in their real and imaginary parts separately.
  *
  * kappa(z) for complex z: Newton on F(kappa) = kappa C(kappa)/P - z with
