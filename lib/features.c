@@ -303,7 +303,10 @@ static deq_status fill_point(deq_rf_point *out, const rf_ctx *c)
   /* 1 - rho without cancellation: rho -> 1 when N < M, P and lambda -> 0 */
   double one_minus_rho = isinf(c->D) ? 1.0 : gap * c->D / (1.0 + gap * c->D);
   out->rho = rho;
-  out->E_pop = one_minus_rho * m->kappa * m->t1 + rho * m->bias;
+  /* kappa t1 = sum v kappa/(s+kappa) -> 0 at kappa = 0, where t1 = sum
+     v/s may be +Inf (subnormal eigenvalues): the limit, not 0 Inf */
+  double kappa_t1 = m->kappa > 0 ? m->kappa * m->t1 : 0.0;
+  out->E_pop = one_minus_rho * kappa_t1 + rho * m->bias;
   out->df2_A = df - rho * gap;
   out->gamma = out->df2_A / P;
   out->one_minus_gamma = (c->cP + rho * gap) / P;

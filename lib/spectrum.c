@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/spectrum.h"
+#include "spectrum_impl.h"
 #include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
@@ -24,6 +25,9 @@ deq_status deq_spectrum_alloc(deq_spectrum **out, size_t n)
     return DEQ_ENOMEM;
   }
   for (size_t i = 0; i < n; i++) sp->m[i] = 1.0;
+  /* an entry left at this address by a spectrum never freed through
+     deq_spectrum_free (one made by hand) is not this spectrum's */
+  deq_spectrum_rule_detach(sp);
   sp->n = n;
   sp->dim = sp->rank = (double)n;
   sp->exact = 1;
@@ -148,6 +152,35 @@ deq_status deq_spectrum_from_arrays(deq_spectrum **out, size_t n,
   if (m) memcpy(sp->m, m, n * sizeof *m);
   if (v) memcpy(sp->v, v, n * sizeof *v);
   st = deq_spectrum_update(sp, err);
+  if (st) {
+    deq_spectrum_free(sp);
+    return st;
+  }
+  *out = sp;
+  return DEQ_OK;
+}
+
+deq_status deq_spectrum_adopt(deq_spectrum **out, size_t n, double *s,
+                              double *m, double *v, deq_error *err)
+{
+  *out = NULL;
+  deq_spectrum *sp = n && s ? calloc(1, sizeof *sp) : NULL;
+  if (!m && sp) {
+    m = malloc(n * sizeof *m);
+    for (size_t i = 0; m && i < n; i++) m[i] = 1.0;
+  }
+  if (!v && sp) v = calloc(n, sizeof *v);
+  if (!sp || !m || !v) {
+    free(s);
+    free(m);
+    free(v);
+    free(sp);
+    return n && s ? DEQ_ENOMEM : DEQ_EINVAL;
+  }
+  deq_spectrum_rule_detach(sp); /* as deq_spectrum_alloc */
+  *sp = (deq_spectrum){ .s = s, .m = m, .v = v, .n = n, .exact = 1 };
+  sp->dim = sp->rank = (double)n;
+  deq_status st = deq_spectrum_update(sp, err);
   if (st) {
     deq_spectrum_free(sp);
     return st;

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "deq/spectrum.h"
 #include "parse_double_impl.h"
+#include "spectrum_impl.h"
 
 static deq_status parse_error(deq_error *err, long line, long field,
                               const char *fmt, const char *text)
@@ -118,12 +120,13 @@ typedef struct rows {
   size_t n, cap;
   int mincols, maxcols;
   const double *defaults;
+  size_t hint;  /* rows expected (0: unknown) */
 } rows;
 
 static int room(rows *r)
 {
   if (r->n < r->cap) return 1;
-  size_t cap = r->cap ? 2 * r->cap : 1024;
+  size_t cap = r->cap ? 2 * r->cap : r->hint > 1024 ? r->hint : 1024;
   for (int j = 0; j < r->maxcols; j++) {
     double *a = realloc(r->cols[j].a, cap * sizeof *a);
     if (!a) return 0;
@@ -167,6 +170,20 @@ static deq_status one_line(rows *r, char *text, long lineno, deq_error *err)
   return DEQ_OK;
 }
 
+/* Rows to expect in a regular file: one per 16 bytes from here to its
+   end (a 17-digit atom line has about 40), so that the columns are
+   rarely moved by growing; untouched pages of the excess cost nothing
+   and the caller trims the columns.  0 for pipes.  */
+static size_t rows_hint(FILE *f)
+{
+  struct stat st;
+  long at = ftell(f);
+  if (at < 0 || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)
+      || st.st_size <= at)
+    return 0;
+  return (size_t)((st.st_size - at) / 16 + 1);
+}
+
 /* Read lines of 1..maxcols numbers into cols[0..maxcols-1]; missing
    trailing fields get defaults[j]; (*lines)[i] is the file line of row i.
    The stream is read in blocks of 1 MiB (a longer line grows the block)
@@ -176,7 +193,7 @@ static deq_status read_rows(growable *cols, long **lines, int mincols,
                             int maxcols, const double *defaults, FILE *f,
                             deq_error *err)
 {
-  rows r = {cols, NULL, 0, 0, mincols, maxcols, defaults};
+  rows r = {cols, NULL, 0, 0, mincols, maxcols, defaults, rows_hint(f)};
   size_t cap = 1 << 20, have = 0;
   char *buf = malloc(cap);
   deq_status st = buf ? DEQ_OK : DEQ_ENOMEM;
@@ -224,9 +241,15 @@ deq_status deq_spectrum_read(deq_spectrum **out, FILE *f, deq_error *err)
   if (st == DEQ_OK && cols[0].n == 0)
     st = parse_error(err, 0, 0, "no atoms (the file is empty)%s", "");
   if (st == DEQ_OK) {
-    /* Atoms map one-to-one to non-empty lines; report file line numbers.  */
-    st = deq_spectrum_from_arrays(out, cols[0].n, cols[0].a, cols[2].a,
-                                  cols[1].a, err);
+    /* Atoms map one-to-one to non-empty lines; report file line numbers.
+       The spectrum takes the columns (trimmed to size), no copies.  */
+    size_t n = cols[0].n;
+    for (int j = 0; j < 3; j++) {
+      double *a = realloc(cols[j].a, n * sizeof *a);
+      if (a) cols[j].a = a;
+    }
+    st = deq_spectrum_adopt(out, n, cols[0].a, cols[2].a, cols[1].a, err);
+    for (int j = 0; j < 3; j++) cols[j].a = NULL;
     /* Validation numbers atoms; report the file line instead.  */
     if (st && err && err->line > 0 && (size_t)err->line <= cols[0].n) {
       long atom = err->line;
@@ -279,7 +302,8 @@ deq_status deq_read_column(double **out, size_t *n, FILE *f, deq_error *err)
     free(col.a);
     return st;
   }
-  *out = col.a;
+  double *a = realloc(col.a, col.n * sizeof *a); /* trim the excess */
+  *out = a ? a : col.a;
   *n = col.n;
   return DEQ_OK;
 }

@@ -79,12 +79,16 @@ static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
   return DEQ_OK;
 }
 
+/* The setting is the spectrum's only while its arrays are the ones it was
+   given for: an entry left by a spectrum that was never freed (one on the
+   stack) must not pass its setting to whatever is later at its address.  */
 int deq_spectrum_exact_sums(const deq_spectrum *sp)
 {
   if (!sp) return 0;
   pthread_mutex_lock(&lock);
   entry *e = *find(sp);
-  int exact = e ? e->exact : __atomic_load_n(&default_exact, __ATOMIC_RELAXED);
+  int exact = e && matches(e, sp)
+              ? e->exact : __atomic_load_n(&default_exact, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&lock);
   return exact;
 }

@@ -26,6 +26,11 @@ static inline void deq_sum_add(deq_sum *a, double x)
   a->s = t;
 }
 
-static inline double deq_sum_get(const deq_sum *a) { return a->s + a->c; }
+/* An infinite sum (a term or the total beyond DBL_MAX) is the sum itself:
+   its compensation term is Inf - Inf = NaN and must not be added.  */
+static inline double deq_sum_get(const deq_sum *a)
+{
+  return isfinite(a->s) ? a->s + a->c : a->s;
+}
 
 #endif

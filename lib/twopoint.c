@@ -3,7 +3,8 @@
  * One complex kernel serves both paths: the real path runs it with zero
  * imaginary parts (a product or reciprocal of reals with zero imaginary
  * parts is exactly the real one, see cinv), so real and complex results
- * agree bitwise on the positive axis.  Sums are compensated (Neumaier)
+ * agree bitwise on the positive axis (for spectra summed exactly: the
+ * real path with A = I or Sigma sums over the compressed rule).  Sums are compensated (Neumaier)
  * in their real and imaginary parts separately.
  *
  * kappa(z) for complex z: Newton on F(kappa) = kappa C(kappa)/P - z with
@@ -20,6 +21,7 @@
 
 #include "deq/ridge.h"
 #include "deq/twopoint.h"
+#include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
 #define NEWTON_TOL 1e-14      /* relative step that ends Newton */
@@ -114,39 +116,62 @@ typedef struct tp_sums {
   cplx g12;    /* sum m a1 b2 */
   cplx g21;    /* sum m a2 b1 */
   cplx X;      /* sum m w s r1 r2: cross */
-  cplx S;      /* sum m s r1 r2 */
+  cplx S;      /* sum m s b1 b2 = kappa1 kappa2 sum m s r1 r2 (which
+                  would overflow as a product for huge kappa) */
   cplx Tw;     /* sum m w b1 b2 (+ m w for s = 0) */
   cplx Fw;     /* sum (v/s) w b1 b2 */
   cplx Fv;     /* sum v b1 b2 */
   cplx B1, B2; /* sum m b_i over s > 0: rank - df1(kappa_i) */
 } tp_sums;
 
-static void tp_pass(tp_sums *out, const deq_spectrum *sp, const double *a,
-                    cplx k1, cplx k2)
+/* The weights of A on the atoms summed: a[i] per atom, or (a NULL)
+   1 for A = I, or s for A = Sigma.  */
+typedef struct tp_weights {
+  const double *a;
+  int sigma;
+} tp_weights;
+
+/* r = 1/(s+k), a = s r and b = k r for s > 0; at k = 0 exactly a = 1 and
+   b = 0 (s r would be subnormal times Inf when 1/s overflows).  */
+static void fractions(cplx *r, cplx *a, cplx *b, double s, cplx k)
+{
+  *r = cinv(s + k);
+  if (k == 0) {
+    *a = 1;
+    *b = 0;
+    return;
+  }
+  *a = cscale(s, *r);
+  *b = cmul(k, *r);
+}
+
+static void tp_pass(tp_sums *out, deq_atoms at, tp_weights wt, cplx k1,
+                    cplx k2)
 {
   csum G, g12, g21, X, S, Tw, Fw, Fv, B1, B2;
   csum_init(&G); csum_init(&g12); csum_init(&g21); csum_init(&X);
   csum_init(&S); csum_init(&Tw); csum_init(&Fw); csum_init(&Fv);
   csum_init(&B1); csum_init(&B2);
-  for (size_t i = 0; i < sp->n; i++) {
-    double s = sp->s[i], m = sp->m[i], v = sp->v[i], w = a ? a[i] : 1.0;
+  for (size_t i = 0; i < at.n; i++) {
+    double s = at.s[i], m = at.m[i], v = at.v[i];
+    double w = wt.a ? wt.a[i] : wt.sigma ? s : 1.0;
     if (s == 0) { /* T = A exactly on Sigma's null space */
       csum_add(&Tw, m * w);
       continue;
     }
-    cplx r1 = cinv(s + k1), r2 = cinv(s + k2);
-    cplx a1 = cscale(s, r1), a2 = cscale(s, r2);
-    cplx b1 = cmul(k1, r1), b2 = cmul(k2, r2);
-    cplx ma1 = cscale(m, a1), bb = cmul(b1, b2), srr = cscale(s, cmul(r1, r2));
+    cplx r1, r2, a1, a2, b1, b2;
+    fractions(&r1, &a1, &b1, s, k1);
+    fractions(&r2, &a2, &b2, s, k2);
+    cplx ma1 = cscale(m, a1), bb = cmul(b1, b2), srr = cmul(a1, r2);
     csum_add(&G, cmul(ma1, a2));
     csum_add(&g12, cmul(ma1, b2));
     csum_add(&g21, cmul(cscale(m, a2), b1));
     csum_add(&X, cscale(m * w, srr));
-    csum_add(&S, cscale(m, srr));
+    csum_add(&S, cscale(m * s, bb));
     csum_add(&Tw, cscale(m * w, bb));
     csum_add(&B1, cscale(m, b1));
     csum_add(&B2, cscale(m, b2));
-    if (v != 0) {
+    if (v != 0 && bb != 0) { /* (v/s may overflow for subnormal s) */
       csum_add(&Fw, cscale(v / s * w, bb));
       csum_add(&Fv, cscale(v, bb));
     }
@@ -167,11 +192,39 @@ static cplx complement_at(const deq_spectrum *sp, double P, cplx z, cplx k,
   return z != 0 ? cscale(P, cdiv(z, k)) : CMPLX(0.0, 0.0);
 }
 
+/* The atoms and weights of the pass.  On the real axis (every kappa_i
+   >= 0) every sum is of resolvent type in s with poles at -kappa1,
+   -kappa2 and 0, so the spectrum's compressed rule replaces its atoms
+   when A's weights are a function of s the rule carries (A = I, or
+   A = Sigma given as sp->s); per-atom weights and complex kappa sum every
+   atom.  */
+static void pass_atoms(deq_atoms *at, tp_weights *wt, const deq_spectrum *sp,
+                       const double *a, int real_axis)
+{
+  *at = (deq_atoms){sp->n, sp->s, sp->m, sp->v};
+  *wt = (tp_weights){a, 0};
+  if (!real_axis || (a && a != sp->s)) return;
+  deq_atoms r = deq_sum_atoms(sp);
+  if (r.s == sp->s) return; /* no rule */
+  *at = r;
+  *wt = (tp_weights){NULL, a != NULL};
+}
+
+/* c S, and 0 when every term of S vanished (kappa_i = 0: c, of order
+   sum m/s, may be +Inf for subnormal eigenvalues, but c S -> 0).  */
+static cplx times_sum(cplx c, cplx S)
+{
+  return S == 0 ? 0 : cmul(c, S);
+}
+
 static void eval_point(deq_twopoint_cpoint *o, const deq_spectrum *sp,
-                       double P, const double *a)
+                       double P, const double *a, int real_axis)
 {
   tp_sums t;
-  tp_pass(&t, sp, a, o->kappa1, o->kappa2);
+  deq_atoms at;
+  tp_weights wt;
+  pass_atoms(&at, &wt, sp, a, real_axis);
+  tp_pass(&t, at, wt, o->kappa1, o->kappa2);
   cplx C1 = complement_at(sp, P, o->z1, o->kappa1, t.B1);
   cplx C2 = complement_at(sp, P, o->z2, o->kappa2, t.B2);
   o->gamma12 = t.G / P;
@@ -187,8 +240,8 @@ static void eval_point(deq_twopoint_cpoint *o, const deq_spectrum *sp,
   } else {
     cplx c = o->cross_trace / (P * o->one_minus_gamma12);
     o->amplification = cinv(o->one_minus_gamma12);
-    o->trace = t.Tw + cmul(cmul(o->kappa1, o->kappa2), cmul(c, t.S));
-    o->form = t.Fw + cmul(c, t.Fv);
+    o->trace = t.Tw + times_sum(c, t.S);
+    o->form = t.Fw + times_sum(c, t.Fv);
     o->status = DEQ_OK;
   }
   o->trace_per_dim = o->trace / sp->dim;
@@ -211,7 +264,7 @@ deq_status deq_twopoint_eval_c(deq_twopoint_cpoint *out,
   out->z2 = *z2;
   out->kappa1 = *kappa1;
   out->kappa2 = *kappa2;
-  eval_point(out, sp, P, a);
+  eval_point(out, sp, P, a, 0);
   return out->status;
 }
 
@@ -369,7 +422,7 @@ deq_status deq_twopoint_solve_c(deq_twopoint_cpoint *out,
     out->status = st;
     return st;
   }
-  eval_point(out, sp, P, a);
+  eval_point(out, sp, P, a, 0);
   return out->status;
 }
 
@@ -423,7 +476,7 @@ deq_status deq_twopoint_solve(deq_twopoint_point *out, const deq_spectrum *sp,
                             .kappa2 = r2.kappa,
                             .iterations = r1.iterations
                                           + (z2 == z1 ? 0 : r2.iterations) };
-  eval_point(&c, sp, P, a);
+  eval_point(&c, sp, P, a, 1);
   out->kappa1 = r1.kappa;
   out->kappa2 = r2.kappa;
   out->gamma12 = creal(c.gamma12);

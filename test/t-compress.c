@@ -287,6 +287,50 @@ START_TEST(test_subnormal)
 }
 END_TEST
 
+START_TEST(test_subnormal_at_zero)
+{
+  /* kappa = 0 with a subnormal eigenvalue: sum m/s exceeds DBL_MAX and is
+     +Inf (its compensation term used to make it NaN); the solvers' columns
+     are their limits, never NaN.  */
+  double s[] = {1, 0.5, 1e-320}, m[] = {1, 2, 1}, v[] = {0.5, 0.3, 1e-3};
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_from_arrays(&sp, 3, s, m, v, NULL), DEQ_OK);
+  deq_moments mo;
+  ck_assert_st(deq_resolvent_moments(&mo, sp, 0), DEQ_OK);
+  ck_assert(mo.df1 == 4 && mo.df2 == 4 && mo.bias == 0);
+  ck_assert(isinf(mo.df3) && mo.df3 > 0);   /* 1/1e-320 + 4 */
+  ck_assert(isinf(mo.t1) && mo.t1 > 0);     /* 1e-3/1e-320 + 1.1 */
+  ck_assert_st(deq_resolvent_moments(&mo, sp, 1e-320), DEQ_OK);
+  const double *q = &mo.df1;
+  for (int j = 0; j < 8; j++) ck_assert_msg(!isnan(q[j]), "moment %d NaN", j);
+  /* rf at lambda = 0 above the rank, M > N: kappa = 0, E_pop = 0 */
+  deq_rf_point r;
+  ck_assert_st(deq_rf_solve1(&r, sp, 20, 10, 0, 0, NULL), DEQ_OK);
+  ck_assert(r.kappa == 0 && r.E_pop == 0 && r.E_g == 0 && r.var_features == 0);
+  /* two-point at z = 0 above the rank: trace, form 0; cross_trace = sum
+     m/s = +Inf; below the rank form = sum v/s + ... = +Inf */
+  deq_twopoint_point t;
+  ck_assert_st(deq_twopoint_solve(&t, sp, 10, 0, 0, NULL, NULL), DEQ_OK);
+  ck_assert(t.trace == 0 && t.form == 0 && isinf(t.cross_trace));
+  ck_assert_rel(t.gamma12, 0.4, 1e-15);
+  ck_assert_st(deq_twopoint_solve(&t, sp, 10, 0, 1, NULL, NULL), DEQ_OK);
+  ck_assert(t.trace == 0 && t.form == 0 && isfinite(t.cross_trace));
+  ck_assert_st(deq_twopoint_solve(&t, sp, 3, 0, 0, NULL, NULL), DEQ_OK);
+  ck_assert(isinf(t.form) && t.form > 0 && isfinite(t.trace));
+  deq_spectrum_free(sp);
+  /* a compressed spectrum of 5000 atoms down to 1e-320 against exact */
+  sp = loguniform(5000, 1e-320, 1e-300);
+  deq_spectrum *ex = exact_copy(sp);
+  deq_moments a, b;
+  ck_assert_st(deq_resolvent_moments(&a, sp, 0), DEQ_OK);
+  ck_assert_st(deq_resolvent_moments(&b, ex, 0), DEQ_OK);
+  ck_assert(isinf(a.df3) && isinf(b.df3) && a.df1 == b.df1);
+  ck_assert(!isnan(a.t1) && !isnan(b.t1));
+  deq_spectrum_free(ex);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 START_TEST(test_powerlaw)
 {
   deq_spectrum *sp = powerlaw(1e6);
@@ -359,6 +403,37 @@ START_TEST(test_target_change)
 }
 END_TEST
 
+START_TEST(test_reused_address)
+{
+  /* A spectrum made by hand (here on the stack) whose setting was exact
+     sums, then given other arrays at the same address: the new atoms are
+     another spectrum and get the default (compressed), as its rule does. */
+  size_t n = 5000;
+  deq_spectrum *a = loguniform(n, 1e-4, 1), *b = loguniform(n, 1e-6, 1);
+  deq_spectrum st = *a;
+  ck_assert_st(deq_spectrum_update(&st, NULL), DEQ_OK);
+  ck_assert(deq_spectrum_rule_get(&st) != NULL);
+  ck_assert_st(deq_spectrum_set_exact_sums(&st, 1), DEQ_OK);
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 1);
+  ck_assert(deq_spectrum_rule_get(&st) == NULL);
+  st.s = b->s;
+  st.m = b->m;
+  st.v = b->v;
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 0);
+  ck_assert_st(deq_spectrum_update(&st, NULL), DEQ_OK);
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 0);
+  ck_assert(deq_spectrum_rule_get(&st) != NULL);
+  /* and the setting made for the new arrays holds for them */
+  ck_assert_st(deq_spectrum_set_exact_sums(&st, 1), DEQ_OK);
+  ck_assert_st(deq_spectrum_update(&st, NULL), DEQ_OK);
+  ck_assert_int_eq(deq_spectrum_exact_sums(&st), 1);
+  ck_assert(deq_spectrum_rule_get(&st) == NULL);
+  ck_assert_st(deq_spectrum_set_exact_sums(&st, 0), DEQ_OK);
+  deq_spectrum_free(a);
+  deq_spectrum_free(b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ solvers */
 
 #define SAME(field) \
@@ -428,12 +503,55 @@ static void corr_agree(const deq_spectrum *sp)
   deq_spectrum_free(K);
 }
 
+/* The two-point function at real z1, z2 (two poles -kappa1, -kappa2 <= 0):
+   every field against exact sums, for A = I and A = Sigma (passed as
+   sp->s, which the rule carries); per-atom weights (which sum every atom
+   at the compressed kappas) too.  */
+#define SAME_TP(field) \
+  ck_assert_msg(rel(a.field, b.field) <= TOL, "twopoint %s at P %g z1 %g " \
+                "z2 %g weights %d: %.17g vs exact %.17g", #field, P[i], \
+                z[j], z[q], w, a.field, b.field)
+
+static void twopoint_agree(const deq_spectrum *sp)
+{
+  deq_spectrum *ex = exact_copy(sp);
+  double P[] = {3, 1000, 30000};
+  double z[] = {0, 1e-9, 1e-3, 1, 1e100, 1e300};
+  size_t nz = sizeof z / sizeof z[0];
+  double *pa = malloc(sp->n * sizeof *pa);
+  for (size_t i = 0; i < sp->n; i++) pa[i] = 1 + (double)(i % 7);
+  size_t compared = 0;
+  for (size_t i = 0; i < 3; i++)
+    for (size_t j = 0; j < nz; j++)
+      for (size_t q = j; q < nz; q++)
+        for (int w = 0; w < 3; w++) {
+          const double *wa = w == 0 ? NULL : w == 1 ? sp->s : pa;
+          const double *wb = w == 0 ? NULL : w == 1 ? ex->s : pa;
+          deq_twopoint_point a, b;
+          deq_status sa = deq_twopoint_solve(&a, sp, P[i], z[j], z[q], wa,
+                                             NULL);
+          deq_status sb = deq_twopoint_solve(&b, ex, P[i], z[j], z[q], wb,
+                                             NULL);
+          ck_assert_int_eq(sa, sb);
+          if (sa != DEQ_OK && sa != DEQ_EDIVERGE) continue;
+          SAME_TP(kappa1); SAME_TP(kappa2); SAME_TP(gamma12);
+          SAME_TP(one_minus_gamma12); SAME_TP(amplification);
+          SAME_TP(cross_trace); SAME_TP(trace); SAME_TP(trace_per_dim);
+          SAME_TP(form);
+          compared++;
+        }
+  ck_assert(compared > 100);
+  free(pa);
+  deq_spectrum_free(ex);
+}
+
 START_TEST(test_solvers_loguniform)
 {
   deq_spectrum *sp = loguniform(20000, 1e-6, 1);
   ridge_agree(sp);
   rf_agree(sp);
   corr_agree(sp);
+  twopoint_agree(sp);
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -444,6 +562,7 @@ START_TEST(test_solvers_powerlaw)
   ridge_agree(sp);
   rf_agree(sp);
   corr_agree(sp);
+  twopoint_agree(sp);
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -454,10 +573,12 @@ START_TEST(test_solvers_cluster_file)
   ridge_agree(sp);
   rf_agree(sp);
   corr_agree(sp);
+  twopoint_agree(sp);
   deq_spectrum_free(sp);
   sp = from_file();
   ridge_agree(sp);
   rf_agree(sp);
+  twopoint_agree(sp);
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -472,11 +593,13 @@ static Suite *compress_suite(void)
   tcase_add_test(tc, test_loguniform);
   tcase_add_test(tc, test_extreme_scales);
   tcase_add_test(tc, test_subnormal);
+  tcase_add_test(tc, test_subnormal_at_zero);
   tcase_add_test(tc, test_powerlaw);
   tcase_add_test(tc, test_powerlaw_tail);
   tcase_add_test(tc, test_two_cluster);
   tcase_add_test(tc, test_file);
   tcase_add_test(tc, test_target_change);
+  tcase_add_test(tc, test_reused_address);
   suite_add_tcase(s, tc);
   tc = tcase_create("solvers");
   tcase_set_timeout(tc, 120);

@@ -334,6 +334,31 @@ START_TEST(mpfr_twin_agrees)
 }
 END_TEST
 
+/* Huge ridges: kappa1 kappa2 beyond DBL_MAX used to make trace NaN
+   (Inf times an underflowed sum).  For z >> s, T -> A: trace -> tr A
+   (N = 140 for A = I, tr Sigma = 130 for A = Sigma) and form ->
+   wbar' A wbar (sum v/s = 0.8, sum v = 1), up to O(s/z).  */
+START_TEST(huge_ridges_without_nan)
+{
+  deq_spectrum *sp = with_null_atom();
+  double zz[][2] = { { 1e100, 1e300 }, { 1e300, 1e300 }, { 1e200, 1e100 } };
+  double tr[] = { 140, 130 }, form[] = { 0.8, 1.0 };
+  for (int k = 0; k < 3; k++)
+    for (int w = 0; w < 2; w++) {
+      deq_twopoint_point d;
+      ck_assert_st(deq_twopoint_solve(&d, sp, 100, zz[k][0], zz[k][1],
+                                      w ? sp->s : NULL, NULL), DEQ_OK);
+      ck_assert_rel(d.trace, tr[w], 1e-14);
+      ck_assert_rel(d.form, form[w], 1e-14);
+    }
+  deq_twopoint_point d;
+  ck_assert_st(deq_twopoint_solve(&d, sp, 100, 1e-3, 1e300, NULL, NULL),
+               DEQ_OK);
+  ck_assert(isfinite(d.trace) && d.trace > 0 && isfinite(d.form));
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ peak, bad input */
 
 START_TEST(interpolation_peak_diverges_without_nan)
@@ -466,6 +491,7 @@ static Suite *suite(void)
   tcase_add_test(tc, small_imaginary_part_and_conjugation);
   tcase_add_test(tc, contour_integral_is_one);
   tcase_add_test(tc, mpfr_twin_agrees);
+  tcase_add_test(tc, huge_ridges_without_nan);
   tcase_add_test(tc, interpolation_peak_diverges_without_nan);
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, mc_agrees);

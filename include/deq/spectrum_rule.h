@@ -23,11 +23,20 @@
  * all terms being positive, the same bound holds for the whole sum.
  * deq_spectrum_rule_bound() returns it; rounding adds a few ulps.
  *
+ * The factors are bounded one by one, so the kappa_j need not coincide:
+ * the two-point sums at two ridges (poles -kappa1, -kappa2 and 0) have
+ * the same bound.
+ *
  * Where it is used: deq_moments_pass (every deq_resolvent_* function, the
  * ridge, random-feature, correlated and ensemble solvers built on it), at
- * kappa >= 0 only.  Not used for complex arguments (densities, two-point
- * contour sums), for (1 - eta s)^(2t) sums (SGD/GD), or by Monte Carlo,
- * which samples the original atoms.
+ * kappa >= 0 only; corr's K sums; deq_twopoint_solve with A = I or
+ * A = Sigma (given as sp->s).  Not used for complex arguments (densities,
+ * two-point contour sums), per-atom weights (two-point --weight-values,
+ * the pair sums of feature-subsampled views), (1 - eta s)^(2t) sums
+ * (SGD/GD), or by Monte Carlo, which samples the original atoms.
+ *
+ * The rule and the exact-sums setting belong to the spectrum's arrays and
+ * size: a spectrum at the same address with other arrays has neither.
  *
  * deq_spectrum_update (and every constructor) marks the rule due when the
  * spectrum has at least DEQ_RULE_MIN_ATOMS atoms, and the first sum that

@@ -82,7 +82,9 @@ typedef struct deq_twopoint_cpoint {
    finite; NULL: A = I; pass sp->s for A = Sigma).  warm: a solved point
    at nearby (z1, z2) and the same P, or NULL (then kappa_i is bitwise
    deq_ridge_solve's; a warm start may move it by an ulp).  DEQ_EDOM for z < 0, P <= 0
-   or a non-finite weight.  */
+   or a non-finite weight.  With A = I or A = Sigma (a == sp->s) the sums
+   run over sp's compressed rule when it has one (deq/spectrum_rule.h:
+   within 8.1e-16 relative); other weights sum every atom.  */
 deq_status deq_twopoint_solve(deq_twopoint_point *out, const deq_spectrum *sp,
                               double P, double z1, double z2, const double *a,
                               const deq_twopoint_point *warm);

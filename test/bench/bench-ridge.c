@@ -96,25 +96,32 @@ static void time_file(const double *P, double lambda)
     fprintf(f, "%.17g %.17g\n", pow(k, -1.5), pow(k, -(1 + 2 * 1.5 * 0.4)));
   fclose(f);
   deq_ridge_point *out = malloc(NPOINTS * sizeof *out);
-  double best[3] = {INFINITY, INFINITY, INFINITY};
-  for (int rep = 0; rep < 3; rep++)
+  double best[3] = {INFINITY, INFINITY, INFINITY}, cpu[3];
+  for (int rep = 0; rep < 5; rep++)
     for (int mode = 0; mode < 3; mode++) {
       deq_spectrum_exact_sums_default(mode == 0);
       deq_spectrum *sp = NULL;
-      double t0 = bench_now();
+      double t0 = bench_now(), c0 = bench_cpu();
       if (deq_spectrum_read_file(&sp, path, NULL)) exit(1);
       if (mode == 1) deq_spectrum_rule_get(sp); /* built on first use */
       if (mode == 2 && deq_ridge_grid(out, sp, P, NPOINTS, &lambda, 1, 0.0))
         exit(1);
-      best[mode] = fmin(best[mode], bench_now() - t0);
+      double t = bench_now() - t0, c = bench_cpu() - c0;
+      if (t < best[mode]) { /* the CPU time of the fastest run */
+        best[mode] = t;
+        cpu[mode] = c;
+      }
       deq_spectrum_free(sp);
     }
   deq_spectrum_exact_sums_default(0);
   unlink(path);
   free(out);
   bench_report("file1e6.read.seconds", best[0], "s");
+  bench_report("file1e6.read.cpu_seconds", cpu[0], "s");
   bench_report("file1e6.read_and_rule.seconds", best[1], "s");
+  bench_report("file1e6.read_and_rule.cpu_seconds", cpu[1], "s");
   bench_report("file1e6.Pgrid200.lambda1e-4.total.seconds", best[2], "s");
+  bench_report("file1e6.Pgrid200.lambda1e-4.total.cpu_seconds", cpu[2], "s");
 }
 
 int main(void)

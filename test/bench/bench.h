@@ -16,6 +16,15 @@ static inline double bench_now(void)
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU time of the process in seconds (all threads): next to the wall
+   time on a machine shared with other jobs.  */
+static inline double bench_cpu(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* One result line: "name value unit".  */
 static inline void bench_report(const char *name, double value,
                                 const char *unit)
