@@ -130,8 +130,10 @@ void deq_cot_curve_free(deq_cot_curve *c)
 }
 
 /* The depth up to which nodes built for depth T serve: the graded rule
-   in powers of two (a sweep restarts a few times), the midpoint rule
-   while 16 sqrt(T) <= nq.  */
+   in powers of four (256, 1024, 4096, 16384, ...: a sweep extended on
+   demand restarts a few times, at most a fifth of the final cost; each
+   level adds one panel at either end), the midpoint rule while
+   16 sqrt(T) <= nq.  */
 static size_t level_for(int rule, size_t T)
 {
   if (rule == DEQ_COT_RULE_MIDPOINT) {
@@ -139,7 +141,7 @@ static size_t level_for(int rule, size_t T)
     return m * m;
   }
   size_t L = COT_LEVEL_MIN;
-  while (L < T) L *= 2;
+  while (L < T) L *= 4;
   return L;
 }
 
