@@ -17,15 +17,27 @@
  *                 - a_k^2 P_k[i-1,j-1].
  * Then V[i,j] = sbar sum_k w_k [(lambda_k^2 + (rho/alpha) lambda_k)
  * a_k^(i+j-2) + lambda_k^2 P_k[i-1,j-1]] and the ladder part of e_T is
- * sum_k w_k P_k[T,T] (+ the atom's plain box sum).  V is symmetric, so
- * row i needs columns j <= i only (P[i-1,i] = P[i,i-1]), and e_T comes
- * out after row T: the whole curve in O(T^2 nq), extendable row by row.
- * One pass per row: V[i,j] needs only row i-1 (its rung sums
- * sum_k rung_k P_k[i-1,j-1] are accumulated while row i-1 is written)
- * and the sources kappa(i+j-2), precomputed once per r (about 1.5x
- * fewer cycles than two passes; the cost is still O(T^2 nq), memory
- * bound at large T: the generating-function diagonal that would avoid
- * the T^2 table is not implemented).
+ * sum_k w_k P_k[T,T] (the atom at 0, for alpha < 1, is one more node
+ * with a = 1 and no rung).  V is symmetric, so row i needs columns
+ * j <= i only (P[i-1,i] = P[i,i-1]), and e_T comes out after row T: the
+ * whole curve in O(T^2 nq), extendable.
+ * Nodes: the ladder depends on the law only through the moments
+ * int f(lambda) a^r dmu, f = 1, lambda, lambda^2, r <= 2T.  a^r is
+ * peaked at the spectrum's edges with a width ~ T^-1/2 in theta
+ * (lambda = m + s cos theta), so the midpoint rule in theta needs
+ * 16 sqrt(T) nodes (2048 at T = 1e4); Gauss panels of 14 nodes graded
+ * geometrically toward both edges (deq_mp_law_init_graded) need about
+ * 250, checked against the midpoint rule for every power (t-cot).  The
+ * midpoint nodes stay available (cot_impl.h) for the tests.
+ * Sweep: blocks of B rows, column by column, every row of the block per
+ * column (curve_block): V[i,j] needs P_k[i-1,j-1] (its rung sum is
+ * accumulated when that cell is written) and the sources kappa(i+j-2),
+ * computed once per r; the block's two columns stay in cache, so the
+ * sweep is bound by arithmetic (the cell loop vectorises), not by
+ * streaming rows of T nq values from memory.  T = 1e4 in about 10 s of
+ * CPU where the recursion never stops (alpha = 1, near tau_c).  Neither
+ * the generating function B(u,v) (doc/ch-cot.texi) nor anything else
+ * below O(T^2) is used.
  * When the rungs have died out (convergent phases) the recursion stops
  * at row K and P_k[T,T] = a_k^(2(T-K)) P_k[K,K] (curve_try_freeze).
  * The O(T^4) form of the spec is kept as deq_cot_risk_ladder.  */
@@ -44,10 +56,10 @@
 #define COT_LEVEL_MIN 256      /* one set of nodes up to T = 256 */
 #define COT_BIG 1e300
 
-/* Quadrature nodes for depths up to T: a^2T is peaked at the spectrum's
-   edges with a width ~ T^-1/2 in theta, so nq grows like sqrt(T); in
-   powers of two so that a sweep restarts only a few times.  */
-static size_t nq_for(size_t T)   /* a multiple of 4 (curve_row) */
+/* Midpoint nodes for depths up to T (DEQ_COT_RULE_MIDPOINT and the
+   O(T^4) ladder): a^2T is peaked at the spectrum's edges with a width
+   ~ T^-1/2 in theta, so nq grows like sqrt(T), in powers of two.  */
+static size_t nq_for(size_t T)
 {
   size_t nq = COT_NQ_MIN;
   while ((double)nq < 16 * sqrt((double)T)) nq *= 2;

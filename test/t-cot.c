@@ -291,8 +291,8 @@ START_TEST(cot_limit_is_ols_fixed_point)
 }
 END_TEST
 
-/* The node recursion against the spec's O(T^4) ladder on the same
-   quadrature, in every phase.  */
+/* The node recursion (graded nodes) against the spec's O(T^4) ladder
+   (midpoint nodes), in every phase.  */
 START_TEST(cot_recursion_matches_ladder)
 {
   static const double cases[][3] = { { 2, 4, 0.1 }, { 0.6, 4, 0.05 },
@@ -341,10 +341,10 @@ START_TEST(cot_tail_matches_ladder)
 }
 END_TEST
 
-/* Moderate depth in every phase: the fused row recursion (one pass per
-   row, sources kappa(r) precomputed) against the values of the earlier
-   two-pass recursion at T = 300 (which matched the O(T^4) ladder to
-   1e-12 wherever that is affordable, T <= 40 above).  */
+/* Moderate depth in every phase: the blocked recursion on graded nodes
+   against the values of the earlier two-pass recursion on midpoint
+   nodes at T = 300 (which matched the O(T^4) ladder to 1e-12 wherever
+   that is affordable, T <= 40 above).  */
 START_TEST(cot_recursion_regression_T300)
 {
   static const double cases[][4] = {
