@@ -17,15 +17,27 @@
  *                 - a_k^2 P_k[i-1,j-1].
  * Then V[i,j] = sbar sum_k w_k [(lambda_k^2 + (rho/alpha) lambda_k)
  * a_k^(i+j-2) + lambda_k^2 P_k[i-1,j-1]] and the ladder part of e_T is
- * sum_k w_k P_k[T,T] (+ the atom's plain box sum).  V is symmetric, so
- * row i needs columns j <= i only (P[i-1,i] = P[i,i-1]), and e_T comes
- * out after row T: the whole curve in O(T^2 nq), extendable row by row.
- * One pass per row: V[i,j] needs only row i-1 (its rung sums
- * sum_k rung_k P_k[i-1,j-1] are accumulated while row i-1 is written)
- * and the sources kappa(i+j-2), precomputed once per r (about 1.5x
- * fewer cycles than two passes; the cost is still O(T^2 nq), memory
- * bound at large T: the generating-function diagonal that would avoid
- * the T^2 table is not implemented).
+ * sum_k w_k P_k[T,T] (the atom at 0, for alpha < 1, is one more node
+ * with a = 1 and no rung).  V is symmetric, so row i needs columns
+ * j <= i only (P[i-1,i] = P[i,i-1]), and e_T comes out after row T: the
+ * whole curve in O(T^2 nq), extendable.
+ * Nodes: the ladder depends on the law only through the moments
+ * int f(lambda) a^r dmu, f = 1, lambda, lambda^2, r <= 2T.  a^r is
+ * peaked at the spectrum's edges with a width ~ T^-1/2 in theta
+ * (lambda = m + s cos theta), so the midpoint rule in theta needs
+ * 16 sqrt(T) nodes (2048 at T = 1e4); Gauss panels of 14 nodes graded
+ * geometrically toward both edges (deq_mp_law_init_graded) need about
+ * 250, checked against the midpoint rule for every power (t-cot).  The
+ * midpoint nodes stay available (cot_impl.h) for the tests.
+ * Sweep: blocks of B rows, column by column, every row of the block per
+ * column (curve_block): V[i,j] needs P_k[i-1,j-1] (its rung sum is
+ * accumulated when that cell is written) and the sources kappa(i+j-2),
+ * computed once per r; the block's two columns stay in cache, so the
+ * sweep is bound by arithmetic (the cell loop vectorises), not by
+ * streaming rows of T nq values from memory.  T = 1e4 in about 10 s of
+ * CPU where the recursion never stops (alpha = 1, near tau_c).  Neither
+ * the generating function B(u,v) (doc/ch-cot.texi) nor anything else
+ * below O(T^2) is used.
  * When the rungs have died out (convergent phases) the recursion stops
  * at row K and P_k[T,T] = a_k^(2(T-K)) P_k[K,K] (curve_try_freeze).
  * The O(T^4) form of the spec is kept as deq_cot_risk_ladder.  */
@@ -36,15 +48,18 @@
 #include <string.h>
 
 #include "deq/cot.h"
+#include "cot_impl.h"
 #include "mp_law_impl.h"
 
-#define COT_NQ_MIN 256
+#define COT_NQ_MIN 256        /* the midpoint rule's */
+#define COT_PANEL 14          /* Gauss nodes per panel of the graded rule */
+#define COT_LEVEL_MIN 256      /* one set of nodes up to T = 256 */
 #define COT_BIG 1e300
 
-/* Quadrature nodes for depths up to T: a^2T is peaked at the spectrum's
-   edges with a width ~ T^-1/2 in theta, so nq grows like sqrt(T); in
-   powers of two so that a sweep restarts only a few times.  */
-static size_t nq_for(size_t T)   /* a multiple of 4 (curve_row) */
+/* Midpoint nodes for depths up to T (DEQ_COT_RULE_MIDPOINT and the
+   O(T^4) ladder): a^2T is peaked at the spectrum's edges with a width
+   ~ T^-1/2 in theta, so nq grows like sqrt(T), in powers of two.  */
+static size_t nq_for(size_t T)
 {
   size_t nq = COT_NQ_MIN;
   while ((double)nq < 16 * sqrt((double)T)) nq *= 2;
@@ -73,18 +88,25 @@ static double cot_sbar(double gamma, double tau)
 
 struct deq_cot_curve {
   double alpha, tau, rho, gamma, sbar, nw;
+  int rule;                   /* DEQ_COT_RULE_GRADED or _MIDPOINT */
+  size_t level;               /* the nodes serve depths <= level (0: none) */
   deq_mp_law law;
-  double *a, *src, *rung;     /* per node: a_k, source and rung weights */
+  /* per node: the law's nodes, then the atom (a = 1, no rung), then
+     zero padding to nn, a multiple of 4 (curve_block) */
+  size_t nn;
+  double *a, *a2;             /* a_k = 1 - gamma lambda_k, a_k^2 */
+  double *src, *rung, *wl;    /* source, rung and ladder weights */
   double *l1p;                /* log a_k = log1p(-gamma lambda_k) (a_k > 0) */
-  double *apow;               /* a_k^(i-1) for the next row i */
-  double *Pp, *Pc;            /* rows i-1 and i: [j * nq + k], j = 0..i */
-  double *Qp, *Qc;            /* the atom's box sums (a = 1) */
-  double *a2;                 /* a_k^2 */
+  double *apow;               /* a_k^nkap */
   double *kap;                /* kappa(r) = sum_k src_k a_k^r, r < nkap */
   size_t nkap, kapcap;
-  double *sdp, *sdc;          /* sum_k rung_k P_k[i-1, j-1] for row i (sdp)
-                                 and for row i + 1 (sdc), by column j */
+  /* the last row i0 - 1 before the next block, P_k[i0-1, j] at
+     [j * nn + k] for j < i0, and S[j] = sum_k rung_k P_k[i0-1, j];
+     Pn, Sn receive the block's last row */
+  double *Pp, *Pn, *Sp, *Sn;
   size_t rows_cap;            /* columns allocated per row */
+  size_t B;                   /* rows per block */
+  double *col, *scol;         /* columns j - 1 and j of the block's rows */
   double *e;                  /* e[0..ne-1] */
   size_t ne, ecap;
   int diverged;
@@ -92,33 +114,23 @@ struct deq_cot_curve {
      rounding (convergent phases), the box sums only age: P_k[T,T] =
      a_k^(2(T-K)) P_k[K,K] for the frozen row K.  */
   size_t frozen;              /* K, or 0 while the recursion runs */
-  double *Pk, Qk;             /* P_k[K,K] and the atom's */
+  double *Pk;                 /* P_k[K,K] (atom included) */
   double rowmax[16];          /* max_j |V[i,j]| of the last 16 rows */
 };
+
+#define COT_BLOCK_MAX 64
 
 static void curve_release(deq_cot_curve *c)
 {
   deq_mp_law_free(&c->law);
-  free(c->a);
-  free(c->src);
-  free(c->rung);
-  free(c->l1p);
-  free(c->apow);
-  free(c->a2);
-  free(c->kap);
-  free(c->sdp);
-  free(c->sdc);
-  free(c->Pp);
-  free(c->Pc);
-  free(c->Qp);
-  free(c->Qc);
-  free(c->e);
-  free(c->Pk);
-  c->Pk = NULL;
-  c->frozen = 0;
-  c->a = c->src = c->rung = c->l1p = c->apow = c->a2 = NULL;
-  c->kap = c->sdp = c->sdc = NULL;
-  c->Pp = c->Pc = c->Qp = c->Qc = c->e = NULL;
+  double **arr[] = { &c->a, &c->a2, &c->src, &c->rung, &c->wl, &c->l1p,
+                     &c->apow, &c->kap, &c->Pp, &c->Pn, &c->Sp, &c->Sn,
+                     &c->col, &c->scol, &c->e, &c->Pk };
+  for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) {
+    free(*arr[i]);
+    *arr[i] = NULL;
+  }
+  c->frozen = c->level = c->nn = 0;
   c->rows_cap = c->ne = c->ecap = c->nkap = c->kapcap = 0;
 }
 
@@ -129,33 +141,61 @@ void deq_cot_curve_free(deq_cot_curve *c)
   free(c);
 }
 
-/* (Re)start the curve with nq nodes: e_0 = 1.  */
-static deq_status curve_reset(deq_cot_curve *c, size_t nq)
+/* The depth up to which nodes built for depth T serve: the graded rule
+   in powers of four (256, 1024, 4096, 16384, ...: a sweep extended on
+   demand restarts a few times, at most a fifth of the final cost; each
+   level adds one panel at either end), the midpoint rule while
+   16 sqrt(T) <= nq.  */
+static size_t level_for(int rule, size_t T)
+{
+  if (rule == DEQ_COT_RULE_MIDPOINT) {
+    size_t m = nq_for(T) / 16;
+    return m * m;
+  }
+  size_t L = COT_LEVEL_MIN;
+  while (L < T) L *= 4;
+  return L;
+}
+
+/* (Re)start the curve with nodes for depths up to level: e_0 = 1.  */
+static deq_status curve_reset(deq_cot_curve *c, size_t level)
 {
   curve_release(c);
-  deq_status st = deq_mp_law_init(&c->law, 1 / c->alpha, nq);
+  deq_status st = c->rule == DEQ_COT_RULE_MIDPOINT
+    ? deq_mp_law_init(&c->law, 1 / c->alpha, nq_for(level))
+    : deq_mp_law_init_graded(&c->law, 1 / c->alpha, c->gamma,
+                             2.0 * (double)level, COT_PANEL);
   if (st != DEQ_OK) return st;
-  c->a = malloc(nq * sizeof *c->a);
-  c->src = malloc(nq * sizeof *c->src);
-  c->rung = malloc(nq * sizeof *c->rung);
-  c->l1p = malloc(nq * sizeof *c->l1p);
-  c->apow = malloc(nq * sizeof *c->apow);
-  c->a2 = malloc(nq * sizeof *c->a2);
+  size_t n = c->law.n, nn = (n + 4) / 4 * 4;
+  c->nn = nn;
+  /* a block's two columns, 2 B nn doubles, in about 256 kB of cache */
+  c->B = 16384 / nn;
+  if (c->B < 4) c->B = 4;
+  if (c->B > COT_BLOCK_MAX) c->B = COT_BLOCK_MAX;
+  double **arr[] = { &c->a, &c->a2, &c->src, &c->rung, &c->wl, &c->l1p,
+                     &c->apow };
+  int bad = 0;
+  for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++)
+    bad |= !(*arr[i] = malloc(nn * sizeof **arr[i]));
+  c->col = malloc(2 * c->B * nn * sizeof *c->col);
+  c->scol = malloc(2 * c->B * sizeof *c->scol);
   c->ecap = 64;
   c->e = malloc(c->ecap * sizeof *c->e);
-  if (!c->a || !c->src || !c->rung || !c->l1p || !c->apow || !c->a2 || !c->e) {
+  if (bad || !c->col || !c->scol || !c->e) {
     curve_release(c);
     return DEQ_ENOMEM;
   }
-  for (size_t k = 0; k < nq; k++) {
-    double l = c->law.lambda[k], w = c->law.w[k];
-    c->a[k] = 1 - c->gamma * l;
+  for (size_t k = 0; k < nn; k++) {
+    double l = k < n ? c->law.lambda[k] : 0, w = k < n ? c->law.w[k] : 0;
+    c->a[k] = k <= n ? 1 - c->gamma * l : 0;
     c->a2[k] = c->a[k] * c->a[k];
     c->l1p[k] = c->a[k] > 0 ? log1p(-c->gamma * l) : NAN;
     c->src[k] = w * (l * l + c->nw * l);
     c->rung[k] = w * l * l;
+    c->wl[k] = k < n ? w : k == n ? c->law.atom : 0;
     c->apow[k] = 1;
   }
+  c->level = level;
   c->e[0] = 1;
   c->ne = 1;
   c->diverged = 0;
@@ -191,10 +231,10 @@ static deq_status grow(double **p, size_t n)
   return DEQ_OK;
 }
 
-/* Room for rows of i + 1 columns and for e[i].  */
+/* Room for rows of i + 1 columns, the sources up to 2i and e[i].  */
 static deq_status curve_reserve(deq_cot_curve *c, size_t i)
 {
-  size_t nq = c->law.n;
+  size_t nn = c->nn;
   deq_status st = DEQ_OK;
   if (i + 1 > c->ecap) {
     size_t cap = 2 * c->ecap > i + 1 ? 2 * c->ecap : i + 1;
@@ -204,25 +244,22 @@ static deq_status curve_reserve(deq_cot_curve *c, size_t i)
   if (c->sbar > 0 && !c->frozen && 2 * i + 1 > c->kapcap) {
     size_t cap = 2 * c->kapcap > 2 * i + 1 ? 2 * c->kapcap : 2 * i + 1;
     if (cap < 128) cap = 128;
-    if ((st = grow(&c->kap, cap)) != DEQ_OK
-        || (st = grow(&c->sdp, cap / 2 + 2)) != DEQ_OK
-        || (st = grow(&c->sdc, cap / 2 + 2)) != DEQ_OK)
-      return st;
+    if ((st = grow(&c->kap, cap)) != DEQ_OK) return st;
     c->kapcap = cap;
   }
   if (c->sbar > 0 && !c->frozen && i + 1 > c->rows_cap) {
     size_t cap = c->rows_cap ? 2 * c->rows_cap : 64;
     if (cap < i + 1) cap = i + 1;
-    if (cap > SIZE_MAX / sizeof(double) / nq) return DEQ_ENOMEM;
+    if (cap > SIZE_MAX / sizeof(double) / nn) return DEQ_ENOMEM;
     size_t old = c->rows_cap;
-    if ((st = grow(&c->Pp, cap * nq)) != DEQ_OK
-        || (st = grow(&c->Pc, cap * nq)) != DEQ_OK
-        || (st = grow(&c->Qp, cap)) != DEQ_OK
-        || (st = grow(&c->Qc, cap)) != DEQ_OK)
+    if ((st = grow(&c->Pp, cap * nn)) != DEQ_OK
+        || (st = grow(&c->Pn, cap * nn)) != DEQ_OK
+        || (st = grow(&c->Sp, cap)) != DEQ_OK
+        || (st = grow(&c->Sn, cap)) != DEQ_OK)
       return st;
     if (old == 0) {            /* row 0: no rungs yet */
-      memset(c->Pp, 0, nq * sizeof *c->Pp);
-      c->Qp[0] = 0;
+      memset(c->Pp, 0, nn * sizeof *c->Pp);
+      c->Sp[0] = 0;
     }
     c->rows_cap = cap;
   }
@@ -238,9 +275,9 @@ static double node_pow(const deq_cot_curve *c, size_t k, double n)
 /* The ladder part of e_T from the frozen row K.  */
 static double frozen_ladder(const deq_cot_curve *c, size_t T)
 {
-  double sum = c->law.atom * c->Qk, n = 2.0 * (double)(T - c->frozen);
-  for (size_t k = 0; k < c->law.n; k++)
-    sum += c->law.w[k] * node_pow(c, k, n) * c->Pk[k];
+  double sum = 0, n = 2.0 * (double)(T - c->frozen);
+  for (size_t k = 0; k < c->nn; k++)
+    if (c->wl[k] != 0) sum += c->wl[k] * node_pow(c, k, n) * c->Pk[k];
   return sum;
 }
 
@@ -256,9 +293,9 @@ static double block_max(const deq_cot_curve *c, size_t i)
 /* Freeze after row i if the block maxima of |V| fall geometrically, per
    row by q < 0.995 over the last three blocks, and the bound on every
    later rung, last (i/(1 - q) + 1/(1 - q)^2), is below 1e-17 e_i.  Prow
-   holds P_k[i,.]; keep P_k[i,i].  */
+   holds P_k[i,i]; keep it.  */
 static void curve_try_freeze(deq_cot_curve *c, size_t i, const double *Prow,
-                             double Qii, double e)
+                             double e)
 {
   if (i < 32 || !(e > 0) || !isfinite(e)) return;
   double b0 = block_max(c, i), b1 = block_max(c, i - 4),
@@ -268,92 +305,155 @@ static void curve_try_freeze(deq_cot_curve *c, size_t i, const double *Prow,
   if (!(q < 0.995)) return;
   double bound = b0 * ((double)i / (1 - q) + 1 / ((1 - q) * (1 - q)));
   if (!(bound <= 1e-17 * e)) return;
-  double *pk = malloc(c->law.n * sizeof *pk);
+  double *pk = malloc(c->nn * sizeof *pk);
   if (!pk) return;   /* keep running the recursion */
-  for (size_t k = 0; k < c->law.n; k++) pk[k] = Prow[k];
+  memcpy(pk, Prow, c->nn * sizeof *pk);
   c->Pk = pk;
-  c->Qk = Qii;
   c->frozen = i;
-  free(c->Pp);
-  free(c->Pc);
-  c->Pp = c->Pc = NULL;
-  c->rows_cap = 0;
+  double **arr[] = { &c->Pp, &c->Pn, &c->Sp, &c->Sn, &c->col, &c->scol,
+                     &c->kap };
+  for (size_t k = 0; k < sizeof arr / sizeof arr[0]; k++) {
+    free(*arr[k]);
+    *arr[k] = NULL;
+  }
+  c->rows_cap = c->kapcap = c->nkap = 0;
 }
 
-/* Row i = c->ne of the recursion; appends e_i.  */
-static deq_status curve_row(deq_cot_curve *c)
+/* One cell (i, j) over the nodes: P_k[i,j] = V + a_k (P_k[i-1,j] +
+   P_k[i,j-1]) - a_k^2 P_k[i-1,j-1] into cur, and returns the rung sum
+   sum_k rung_k P_k[i,j].  Four partial sums (nn is a multiple of 4):
+   independent chains, and with restrict the compiler vectorises at -O2
+   (a row-by-row sweep adds in the same order).  */
+static double cell(double *restrict cur, const double *restrict up,
+                   const double *restrict left, const double *restrict diag,
+                   const double *restrict a, const double *restrict a2,
+                   const double *restrict rung, double V, size_t nn)
 {
-  size_t i = c->ne, nq = c->law.n;
-  deq_status st = curve_reserve(c, i);
-  if (st != DEQ_OK) return st;
-  if (c->diverged) {
-    c->e[c->ne++] = INFINITY;
-    return DEQ_EDIVERGE;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (size_t k = 0; k < nn; k += 4) {
+    double v0 = V + a[k] * (up[k] + left[k]) - a2[k] * diag[k];
+    double v1 = V + a[k + 1] * (up[k + 1] + left[k + 1])
+                - a2[k + 1] * diag[k + 1];
+    double v2 = V + a[k + 2] * (up[k + 2] + left[k + 2])
+                - a2[k + 2] * diag[k + 2];
+    double v3 = V + a[k + 3] * (up[k + 3] + left[k + 3])
+                - a2[k + 3] * diag[k + 3];
+    cur[k] = v0;
+    cur[k + 1] = v1;
+    cur[k + 2] = v2;
+    cur[k + 3] = v3;
+    s0 += rung[k] * v0;
+    s1 += rung[k + 1] * v1;
+    s2 += rung[k + 2] * v2;
+    s3 += rung[k + 3] * v3;
   }
-  double ladder = 0, vmax = 0;
-  if (c->frozen) {
-    ladder = frozen_ladder(c, i);
-  } else if (c->sbar > 0) {
-    double *Pp = c->Pp, *Pc = c->Pc, *Qp = c->Qp, *Qc = c->Qc;
-    const double *a = c->a, *a2 = c->a2, *rung = c->rung;
-    /* the sources kappa(r), r <= 2i - 2, by running powers a_k^r */
-    for (; c->nkap <= 2 * i - 2; c->nkap++) {
-      double s = 0;
-      for (size_t k = 0; k < nq; k++) {
-        s += c->src[k] * c->apow[k];
-        c->apow[k] *= a[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* Rows i0 = c->ne .. i1 of the recursion (i1 - i0 < B); appends e_i.
+   Column by column, every row of the block: the block's two columns
+   (2 B nn doubles) stay in cache and the previous row is read once per
+   block, so the sweep is bound by arithmetic, not by memory.  Each cell
+   does the same operations in the same order as a row-by-row sweep.  */
+static void curve_block(deq_cot_curve *c, size_t i1)
+{
+  size_t i0 = c->ne, nn = c->nn, B = i1 - i0 + 1;
+  const double *a = c->a, *a2 = c->a2, *rung = c->rung, *wl = c->wl;
+  double ladder[COT_BLOCK_MAX], vmax[COT_BLOCK_MAX];
+  int bad[COT_BLOCK_MAX];
+  /* the sources kappa(r), r <= 2 i1 - 2, by running powers a_k^r */
+  for (; c->nkap <= 2 * i1 - 2; c->nkap++) {
+    double s = 0;
+    for (size_t k = 0; k < nn; k++) {
+      s += c->src[k] * c->apow[k];
+      c->apow[k] *= a[k];
+    }
+    c->kap[c->nkap] = s;
+  }
+  double *cp = c->col, *cc = c->col + c->B * nn;    /* columns j-1, j */
+  double *sp = c->scol, *sc = c->scol + c->B;
+  memset(cp, 0, B * nn * sizeof *cp);
+  for (size_t b = 0; b < B; b++) {
+    sp[b] = 0;
+    ladder[b] = vmax[b] = 0;
+    bad[b] = 0;
+  }
+  const double *Pp = c->Pp, *Sp = c->Sp;
+  for (size_t j = 1; j <= i1; j++) {
+    for (size_t b = j > i0 ? j - i0 : 0; b < B; b++) {
+      size_t i = i0 + b;
+      /* P[i, j-1], P[i-1, j-1] and P[i-1, j] = P[j, i-1] */
+      const double *left = cp + b * nn;
+      const double *diag = b ? cp + (b - 1) * nn : Pp + (j - 1) * nn;
+      const double *up = j == i ? left : b ? cc + (b - 1) * nn : Pp + j * nn;
+      double *cur = cc + b * nn;
+      double V = c->sbar * (c->kap[i + j - 2] + (b ? sp[b - 1] : Sp[j - 1]));
+      sc[b] = cell(cur, up, left, diag, a, a2, rung, V, nn);
+      if (!(fabs(V) < COT_BIG)) bad[b] = 1;
+      vmax[b] = fmax(vmax[b], fabs(V));
+      if (j == i) {
+        double s = 0;
+        for (size_t k = 0; k < nn; k++) s += wl[k] * cur[k];
+        ladder[b] = s;
       }
-      c->kap[c->nkap] = s;
     }
-    /* sdp[j] = sum_k rung_k P_k[i-1, j-1] came from row i - 1 (0 for
-       j = 1 and on row 1); row i leaves the next row's sums in sdc */
-    c->sdp[1] = 0;
-    for (size_t k = 0; k < nq; k++) Pc[k] = 0;
-    Qc[0] = 0;
-    for (size_t j = 1; j <= i; j++) {
-      const double *up = j < i ? Pp + j * nq : Pc + (i - 1) * nq;
-      double upQ = j < i ? Qp[j] : Qc[i - 1];
-      const double *diag = Pp + (j - 1) * nq, *left = Pc + (j - 1) * nq;
-      double *cur = Pc + j * nq;
-      double V = c->sbar * (c->kap[i + j - 2] + c->sdp[j]);
-      /* four partial sums (nq is a multiple of 4): independent chains
-         the compiler can pipeline and vectorise */
-      double sd[4] = { 0, 0, 0, 0 };
-      for (size_t k = 0; k < nq; k += 4)
-        for (size_t m = 0; m < 4; m++) {
-          double v = V + a[k + m] * (up[k + m] + left[k + m])
-                     - a2[k + m] * diag[k + m];
-          cur[k + m] = v;
-          sd[m] += rung[k + m] * v;
+    /* the block's last row becomes the next block's previous row */
+    memcpy(c->Pn + j * nn, cc + (B - 1) * nn, nn * sizeof *cc);
+    c->Sn[j] = sc[B - 1];
+    double *t = cp;
+    cp = cc;
+    cc = t;
+    t = sp;
+    sp = sc;
+    sc = t;
+  }
+  memset(c->Pn, 0, nn * sizeof *c->Pn);
+  c->Sn[0] = 0;
+  double *t = c->Pp;
+  c->Pp = c->Pn;
+  c->Pn = t;
+  t = c->Sp;
+  c->Sp = c->Sn;
+  c->Sn = t;
+  double e = 0;
+  for (size_t b = 0; b < B; b++) {
+    size_t i = i0 + b;
+    if (bad[b]) c->diverged = 1;
+    e = c->diverged ? INFINITY : curve_base(c, i) + ladder[b];
+    if (!(fabs(e) < COT_BIG)) {
+      c->diverged = 1;
+      e = INFINITY;
+    }
+    c->rowmax[i % 16] = vmax[b];
+    c->e[c->ne++] = e;
+  }
+  if (!c->diverged) curve_try_freeze(c, i1, c->Pp + i1 * nn, e);
+}
+
+/* Extend the curve through depth T (rows in blocks, never past the
+   level its nodes serve).  */
+static deq_status curve_extend(deq_cot_curve *c, size_t T)
+{
+  while (c->ne <= T) {
+    size_t i0 = c->ne, i1 = i0 + c->B - 1;
+    if (i1 > c->level) i1 = c->level;
+    deq_status st = curve_reserve(c, i1);
+    if (st != DEQ_OK) return st;
+    if (c->diverged || c->frozen || c->sbar == 0) {
+      for (size_t i = i0; i <= i1; i++) {
+        double e = c->diverged ? INFINITY
+                   : curve_base(c, i) + (c->frozen ? frozen_ladder(c, i) : 0);
+        if (!(fabs(e) < COT_BIG)) {
+          c->diverged = 1;
+          e = INFINITY;
         }
-      c->sdc[j + 1] = (sd[0] + sd[1]) + (sd[2] + sd[3]);
-      Qc[j] = V + upQ + Qc[j - 1] - Qp[j - 1];
-      if (!(fabs(V) < COT_BIG)) c->diverged = 1;
-      vmax = fmax(vmax, fabs(V));
+        c->e[c->ne++] = e;
+      }
+    } else {
+      curve_block(c, i1);
     }
-    for (size_t k = 0; k < nq; k++)
-      ladder += c->law.w[k] * Pc[i * nq + k];
-    ladder += c->law.atom * Qc[i];
-    double *t = c->sdp;
-    c->sdp = c->sdc;
-    c->sdc = t;
-    c->Pp = Pc;
-    c->Pc = Pp;
-    c->Qp = Qc;
-    c->Qc = Qp;
   }
-  double e = curve_base(c, i) + ladder;
-  if (c->diverged || !(fabs(e) < COT_BIG)) {
-    c->diverged = 1;
-    e = INFINITY;
-  }
-  if (c->sbar > 0 && !c->frozen) {
-    c->rowmax[i % 16] = vmax;
-    /* after the swap, row i is in Pp and Qp */
-    curve_try_freeze(c, i, c->Pp + i * nq, c->Qp[i], e);
-  }
-  c->e[c->ne++] = e;
-  return c->diverged ? DEQ_EDIVERGE : DEQ_OK;
+  return DEQ_OK;
 }
 
 deq_status deq_cot_curve_alloc(deq_cot_curve **out, double alpha, double tau,
@@ -371,6 +471,7 @@ deq_status deq_cot_curve_alloc(deq_cot_curve **out, double alpha, double tau,
   c->gamma = cot_gamma(alpha, rho);
   c->sbar = cot_sbar(c->gamma, tau);
   c->nw = rho / alpha;
+  c->rule = DEQ_COT_RULE_GRADED;
   *out = c;
   return DEQ_OK;
 }
@@ -379,48 +480,42 @@ deq_status deq_cot_curve_at(double *e, deq_cot_curve *c, size_t T)
 {
   if (!e || !c) return DEQ_EINVAL;
   *e = NAN;
-  size_t nq = nq_for(T);
   deq_status st = DEQ_OK;
+  size_t level = level_for(c->rule, T);
+  if (c->level < level && (st = curve_reset(c, level)) != DEQ_OK) return st;
   if (c->sbar == 0) {          /* tau = Inf: no ladder, each T directly */
-    if (c->law.n != nq && (st = curve_reset(c, nq)) != DEQ_OK) return st;
-    *e = curve_base(c, T);
+    *e = T ? curve_base(c, T) : 1;
     return isinf(*e) ? DEQ_EDIVERGE : DEQ_OK;
   }
-  if (c->law.n < nq && (st = curve_reset(c, nq)) != DEQ_OK) return st;
-  while (c->ne <= T) {
-    st = curve_row(c);
-    if (st != DEQ_OK && st != DEQ_EDIVERGE) return st;
-  }
+  if ((st = curve_extend(c, T)) != DEQ_OK) return st;
   *e = c->e[T];
   return isinf(*e) ? DEQ_EDIVERGE : DEQ_OK;
 }
 
-deq_status deq_cot_risk_curve(double *e, size_t tmax, double alpha,
-                              double tau, double rho)
+deq_status deq_cot_risk_curve_rule(double *e, size_t tmax, double alpha,
+                                   double tau, double rho, int rule)
 {
   if (!e) return DEQ_EINVAL;
   deq_cot_curve *c;
   deq_status st = deq_cot_curve_alloc(&c, alpha, tau, rho), ret = DEQ_OK;
   if (st != DEQ_OK) return st;
-  /* one node count for the whole curve: that of its deepest point */
-  if (c->sbar > 0) st = curve_reset(c, nq_for(tmax));
+  /* one set of nodes for the whole curve: that of its deepest point */
+  c->rule = rule;
+  st = curve_reset(c, level_for(rule, tmax));
+  if (st == DEQ_OK && c->sbar > 0) st = curve_extend(c, tmax);
   for (size_t T = 0; st == DEQ_OK && T <= tmax; T++) {
-    if (c->sbar == 0) {
-      if (c->law.n == 0) st = curve_reset(c, nq_for(tmax));
-      if (st != DEQ_OK) break;
-      e[T] = curve_base(c, T);
-      if (isinf(e[T])) ret = DEQ_EDIVERGE;
-      continue;
-    }
-    while (st == DEQ_OK && c->ne <= T) {
-      deq_status s = curve_row(c);
-      if (s != DEQ_OK && s != DEQ_EDIVERGE) st = s;
-    }
-    e[T] = c->e[T];
+    e[T] = c->sbar > 0 ? c->e[T] : T ? curve_base(c, T) : 1;
     if (isinf(e[T])) ret = DEQ_EDIVERGE;
   }
   deq_cot_curve_free(c);
   return st != DEQ_OK ? st : ret;
+}
+
+deq_status deq_cot_risk_curve(double *e, size_t tmax, double alpha,
+                              double tau, double rho)
+{
+  return deq_cot_risk_curve_rule(e, tmax, alpha, tau, rho,
+                                 DEQ_COT_RULE_GRADED);
 }
 
 deq_status deq_cot_optimal_depth(size_t *tstar, double *estar,

@@ -28,6 +28,15 @@ typedef struct deq_mp_law {
 int deq_mp_law_init(deq_mp_law *law, double q, size_t n);
 void deq_mp_law_free(deq_mp_law *law);
 
+/* Nodes for the integrals int f(lambda) (1 - gamma lambda)^r dmu, r <= R
+   (chain of thought): composite Gauss-Legendre in theta with per_panel
+   nodes per panel (<= 64), the panels graded geometrically (ratio 2)
+   toward both ends of [0, pi] down to the width 1/sqrt(gamma sqrt(q) R)
+   of the peak of |1 - gamma lambda|^R there.  About 18 panels at
+   R = 2e4 instead of the 16 sqrt(R/2) nodes the midpoint rule needs.  */
+int deq_mp_law_init_graded(deq_mp_law *law, double q, double gamma, double R,
+                           size_t per_panel);
+
 /* Stieltjes transform g(z) = int dmu(lambda)/(lambda - z) (atom included)
    and g'(z), for real z outside the support (z != 0 when there is an
    atom); closed form, with the root chosen without cancellation.  */

@@ -8,6 +8,8 @@
 
 #include <deq/cot.h>
 #include "testutil.h"
+#include "../lib/cot_impl.h"     /* the node rules (private) */
+#include "../lib/mp_law_impl.h"
 
 /* ------------------------------------------------------------ depth */
 
@@ -289,8 +291,8 @@ START_TEST(cot_limit_is_ols_fixed_point)
 }
 END_TEST
 
-/* The node recursion against the spec's O(T^4) ladder on the same
-   quadrature, in every phase.  */
+/* The node recursion (graded nodes) against the spec's O(T^4) ladder
+   (midpoint nodes), in every phase.  */
 START_TEST(cot_recursion_matches_ladder)
 {
   static const double cases[][3] = { { 2, 4, 0.1 }, { 0.6, 4, 0.05 },
@@ -339,10 +341,10 @@ START_TEST(cot_tail_matches_ladder)
 }
 END_TEST
 
-/* Moderate depth in every phase: the fused row recursion (one pass per
-   row, sources kappa(r) precomputed) against the values of the earlier
-   two-pass recursion at T = 300 (which matched the O(T^4) ladder to
-   1e-12 wherever that is affordable, T <= 40 above).  */
+/* Moderate depth in every phase: the blocked recursion on graded nodes
+   against the values of the earlier two-pass recursion on midpoint
+   nodes at T = 300 (which matched the O(T^4) ladder to 1e-12 wherever
+   that is affordable, T <= 40 above).  */
 START_TEST(cot_recursion_regression_T300)
 {
   static const double cases[][4] = {
@@ -358,6 +360,127 @@ START_TEST(cot_recursion_regression_T300)
                                     cases[i][2]), DEQ_OK);
     ck_assert_msg(test_reldiff(e[300], cases[i][3], 0) < 1e-12,
                   "case %zu: %.17g vs %.17g", i, e[300], cases[i][3]);
+  }
+}
+END_TEST
+
+/* The graded Gauss rule reproduces the midpoint rule's moments
+   m_f(r) = int f(lambda) a^r dmu, a = 1 - gamma lambda, f = 1, lambda,
+   lambda^2, for every power r <= R = 4096 (the depths T <= 2048 it
+   serves): the ladder depends on the law only through these.  Relative
+   to int |f a^r| dmu, within 2e-14 + 1e-16 r (at r = 4096 about 2e-13
+   is reached where a comes near -1: alpha = 1 or 2, rho = 0); powers in
+   long double so that the 4096 rounded products do not blur the
+   comparison (the midpoint rule with 1024 nodes, what the first release
+   used up to T = 4096).  12 nodes per panel instead of 14 fail (3 times
+   the floor at alpha = 0.3, rho = 0).  */
+START_TEST(cot_graded_rule_moments)
+{
+  static const double alphas[] = { 0.3, 1, 2, 20 }, rhos[] = { 0, 0.1, 2 };
+  const size_t R = 4096;
+  for (size_t ia = 0; ia < 4; ia++)
+    for (size_t ir = 0; ir < 3; ir++) {
+      double q = 1 / alphas[ia],
+             gamma = 1 / (1 + (1 + rhos[ir]) / alphas[ia]);
+      deq_mp_law g, m;
+      ck_assert_int_eq(deq_mp_law_init_graded(&g, q, gamma, (double)R, 14),
+                       DEQ_OK);
+      ck_assert_int_eq(deq_mp_law_init(&m, q, 1024), DEQ_OK);
+      ck_assert_uint_lt(g.n, 260);
+      double worst = 0;
+      for (int f = 0; f < 3; f++) {
+        long double pg[300], *pm = malloc(m.n * sizeof *pm);
+        ck_assert_ptr_nonnull(pm);
+        for (size_t k = 0; k < g.n; k++)
+          pg[k] = g.w[k] * pow(g.lambda[k], f);
+        for (size_t k = 0; k < m.n; k++)
+          pm[k] = m.w[k] * pow(m.lambda[k], f);
+        for (size_t r = 0; r <= R; r++) {
+          long double sg = 0, sm = 0, sa = 0;
+          for (size_t k = 0; k < g.n; k++) {
+            sg += pg[k];
+            pg[k] *= 1 - (long double)gamma * g.lambda[k];
+          }
+          for (size_t k = 0; k < m.n; k++) {
+            sm += pm[k];
+            sa += fabsl(pm[k]);
+            pm[k] *= 1 - (long double)gamma * m.lambda[k];
+          }
+          /* the floor: a node's a = 1 - gamma lambda is rounded, so a^r
+             carries r times its rounding on either rule */
+          if (sa > 0)
+            worst = fmax(worst, (double)(fabsl(sg - sm) / sa)
+                                / (2e-14 + 1e-16 * (double)r));
+        }
+        free(pm);
+      }
+      ck_assert_msg(worst < 1, "alpha %g rho %g: %.3g of the floor", alphas[ia],
+                    rhos[ir], worst);
+      deq_mp_law_free(&g);
+      deq_mp_law_free(&m);
+    }
+}
+END_TEST
+
+/* The whole curve on the graded nodes against the same recursion on the
+   first release's midpoint nodes (16 sqrt(T), in powers of two) at
+   T <= 1000, in the phases where the recursion runs to the end
+   (polynomial, near tau_c, amplification until overflow, where both
+   give +Inf from the same depth on) and in saturation (early stop).  */
+START_TEST(cot_graded_matches_midpoint)
+{
+  static const double cases[][3] = { { 1, 4, 0.1 }, { 2, 2.4, 0.1 },
+                                     { 0.6, 8, 0.05 }, { 2, 1.3, 0.1 },
+                                     { 0.3, 1.2, 0.4 } };
+  static double a[1001], b[1001];
+  for (size_t i = 0; i < 5; i++) {
+    deq_status sa = deq_cot_risk_curve_rule(a, 1000, cases[i][0], cases[i][1],
+                                            cases[i][2], DEQ_COT_RULE_GRADED);
+    deq_status sb = deq_cot_risk_curve_rule(b, 1000, cases[i][0], cases[i][1],
+                                            cases[i][2],
+                                            DEQ_COT_RULE_MIDPOINT);
+    ck_assert_st(sa, sb);
+    for (size_t T = 0; T <= 1000; T++) {
+      ck_assert(!isnan(a[T]));
+      if (isinf(b[T])) {
+        ck_assert_msg(isinf(a[T]) && a[T] > 0, "case %zu T = %zu", i, T);
+        continue;
+      }
+      ck_assert_msg(test_reldiff(a[T], b[T], 0) < 1e-12,
+                    "case %zu T = %zu: %.17g vs %.17g", i, T, a[T], b[T]);
+    }
+  }
+}
+END_TEST
+
+/* Deep curves against the first release (commit 9bfd26a: midpoint nodes,
+   row-by-row recursion; 4.6 s of CPU at alpha = 1 then): e_1000 and
+   e_2000 at alpha = 1, tau = 4 (polynomial) and alpha = 2, tau = 2.4
+   (just below tau_c = 2.472), e_2000 in saturation, and the depth from
+   which amplification overflows to +Inf (DEQ_EDIVERGE, never NaN).  */
+START_TEST(cot_first_release_T2000)
+{
+  static const double cases[][5] = {
+    { 1, 4, 0.1, 1.439282930667803, 2.0284755131150121 },
+    { 2, 2.4, 0.1, 2500.728320797587, 2377441807.3983989 },
+    { 0.6, 8, 0.05, 0.55441176470582443, 0.55441176470582232 },
+  };
+  static double e[2001];
+  for (size_t i = 0; i < 3; i++) {
+    ck_assert_st(deq_cot_risk_curve(e, 2000, cases[i][0], cases[i][1],
+                                    cases[i][2]), DEQ_OK);
+    ck_assert_msg(test_reldiff(e[1000], cases[i][3], 0) < 1e-12
+                  && test_reldiff(e[2000], cases[i][4], 0) < 1e-12,
+                  "case %zu: %.17g %.17g", i, e[1000], e[2000]);
+  }
+  static const double amp[][4] = { { 2, 1.3, 0.1, 954 }, { 1, 1.5, 0.1, 1042 },
+                                   { 0.6, 2, 0.05, 1681 } };
+  for (size_t i = 0; i < 3; i++) {
+    ck_assert_st(deq_cot_risk_curve(e, 2000, amp[i][0], amp[i][1], amp[i][2]),
+                 DEQ_EDIVERGE);
+    size_t first = (size_t)amp[i][3];
+    ck_assert(isfinite(e[first - 1]) && e[first - 1] > 1e299);
+    for (size_t T = first; T <= 2000; T++) ck_assert(isinf(e[T]) && e[T] > 0);
   }
 }
 END_TEST
@@ -616,6 +739,9 @@ int main(void)
   tcase_add_test(tc, cot_recursion_matches_ladder);
   tcase_add_test(tc, cot_tail_matches_ladder);
   tcase_add_test(tc, cot_recursion_regression_T300);
+  tcase_add_test(tc, cot_graded_rule_moments);
+  tcase_add_test(tc, cot_graded_matches_midpoint);
+  tcase_add_test(tc, cot_first_release_T2000);
   tcase_add_test(tc, cot_mpfr_twin);
   tcase_add_test(tc, cot_curve_object);
   tcase_add_test(tc, cot_phase_examples);

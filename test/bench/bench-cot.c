@@ -1,21 +1,46 @@
 /* test/bench/bench-cot.c -- chain-of-thought depth sweeps to T = 1e4:
  * tau = Inf (no ladder, O(nq) per depth); finite tau in convergent
  * phases (the ladder recursion until its rungs die out, then O(nq) per
- * depth); the full O(T^2 nq) recursion near criticality (tau just above
- * tau_c, alpha = 1) to T = 500, 1000, 2000; the depth model's optimal
- * learning rate, and its infinite-context power law on 2e5 modes.
- * DEQ_BENCH_COT_TMAX (default 2000) caps the
- * full-recursion sweeps.  */
+ * depth); the full O(T^2 nq) recursion where it never stops: alpha = 1
+ * (polynomial), tau = 2.4 just below tau_c = 2.472 at alpha = 2, and
+ * amplification (tau = 1.3: e_T overflows to +Inf, DEQ_EDIVERGE, from
+ * T = 954 on), each to T = 1e4 (and the first at T = 2000, the first
+ * release's benchmark); wall and CPU seconds.  Then the depth model's
+ * optimal learning rate and its infinite-context power law on 2e5 modes.
+ * DEQ_BENCH_COT_TMAX (default 10000) caps the full-recursion sweeps.  */
 #include <config.h>
 #include <stdlib.h>
 #include <math.h>
 #include <deq/cot.h>
 #include "bench.h"
 
+static double cpu_now(void)
+{
+  return (double)clock() / CLOCKS_PER_SEC;
+}
+
+/* One full sweep to T; reports wall and CPU seconds.  */
+static int full_sweep(double *e, size_t T, double alpha, double tau,
+                      double rho, deq_status want, const char *name)
+{
+  char buf[96];
+  double t0 = bench_now(), c0 = cpu_now();
+  deq_status st = deq_cot_risk_curve(e, T, alpha, tau, rho);
+  double wall = bench_now() - t0, cpu = cpu_now() - c0;
+  if (st != want) return 1;
+  for (size_t i = 0; i <= T; i++)
+    if (isnan(e[i])) return 1;
+  snprintf(buf, sizeof buf, "%s_T%zu", name, T);
+  bench_report(buf, wall, "s");
+  snprintf(buf, sizeof buf, "%s_T%zu_cpu", name, T);
+  bench_report(buf, cpu, "s");
+  return 0;
+}
+
 int main(void)
 {
   const char *cap = getenv("DEQ_BENCH_COT_TMAX");
-  size_t tcap = cap ? (size_t)strtoul(cap, NULL, 10) : 2000;
+  size_t tcap = cap ? (size_t)strtoul(cap, NULL, 10) : 10000;
   size_t tmax = 10000;
   double *e = malloc((tmax + 1) * sizeof *e);
   if (!e) return 1;
@@ -34,13 +59,15 @@ int main(void)
   t0 = bench_now();
   if (deq_cot_risk_curve(e, tmax, 0.6, 8, 0.05) != DEQ_OK) return 1;
   bench_report("cot_alpha0.6_tau8_sweep_T10000", bench_now() - t0, "s");
-  for (size_t T = 500; T <= tcap; T *= 2) {
-    char name[64];
-    t0 = bench_now();
-    if (deq_cot_risk_curve(e, T, 1, 4, 0.1) != DEQ_OK) return 1;
-    snprintf(name, sizeof name, "cot_alpha1_tau4_sweep_T%zu", T);
-    bench_report(name, bench_now() - t0, "s");
-  }
+
+  /* the full recursion: no early stop */
+  size_t T2 = tcap < 2000 ? tcap : 2000, T4 = tcap < tmax ? tcap : tmax;
+  if (full_sweep(e, T2, 1, 4, 0.1, DEQ_OK, "cot_alpha1_tau4_sweep")
+      || full_sweep(e, T4, 1, 4, 0.1, DEQ_OK, "cot_alpha1_tau4_sweep")
+      || full_sweep(e, T4, 2, 2.4, 0.1, DEQ_OK, "cot_alpha2_tau2.4_sweep")
+      || full_sweep(e, T4, 2, 1.3, 0.1, T4 >= 954 ? DEQ_EDIVERGE : DEQ_OK,
+                    "cot_alpha2_tau1.3_sweep"))
+    return 1;
 
   t0 = bench_now();
   size_t ts;
