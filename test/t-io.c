@@ -217,6 +217,54 @@ START_TEST(test_many_rows)
 }
 END_TEST
 
+/* A body above the reader's parallel threshold (1 MiB), cut into one
+   chunk per thread: comment and blank lines in every part (so that chunks
+   are moved up), the same table as line by line, and errors reported at
+   their line, the first in line order when there are two.  */
+static FILE *big_text(long bad1, long bad2)
+{
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "# a comment before the header\ni,half\n");
+  long line = 2;
+  for (long i = 0; i < 80000; i++) {
+    if (i % 9973 == 0) {
+      fprintf(f, i % 2 ? "\n" : "# comment\n");
+      line++;
+    }
+    line++;
+    if (line == bad1 || line == bad2) fprintf(f, "%ld,x%ld\n", i, i);
+    else fprintf(f, "%ld,%.17g\n", i, 0.5 * (double)i + 0.1);
+  }
+  rewind(f);
+  return f;
+}
+
+START_TEST(test_large_body_in_chunks)
+{
+  FILE *f = big_text(0, 0);
+  deq_table *t;
+  ck_assert_int_eq(deq_table_read(&t, f, NULL), DEQ_OK);
+  fclose(f);
+  ck_assert_uint_eq(t->nrow, 80000);
+  for (size_t i = 0; i < t->nrow; i++)
+    ck_assert(cell(t, i, 0) == (double)i &&
+              cell(t, i, 1) == 0.5 * (double)i + 0.1);
+  deq_table_free(t);
+  long bad[][2] = {{70000, 0}, {70000, 80001}, {30000, 70000}};
+  for (int k = 0; k < 3; k++) {
+    f = big_text(bad[k][0], bad[k][1]);
+    deq_error err;
+    ck_assert_int_eq(deq_table_read(&t, f, &err), DEQ_EPARSE);
+    fclose(f);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(err.line, bad[k][0]);
+    ck_assert_int_eq(err.column, 2);
+    ck_assert_ptr_nonnull(strstr(err.message, "not a number"));
+  }
+}
+END_TEST
+
 START_TEST(test_column_lookup)
 {
   deq_table *t;
@@ -456,6 +504,7 @@ static Suite *io_suite(void)
   tcase_add_test(tc, test_underflow_accepted);
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_many_rows);
+  tcase_add_test(tc, test_large_body_in_chunks);
   tcase_add_test(tc, test_column_lookup);
   tcase_add_test(tc, test_error_cleared_on_success);
   suite_add_tcase(s, tc);
