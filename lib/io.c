@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -450,14 +451,41 @@ static int chunk_count(size_t bytes)
   return 1;
 }
 
-/* The rows of [s, end) after a header on line hdr_line.  */
+/* The rows of [s, end) after a header on line hdr_line.  padded: TEXT_PAD
+   zero bytes follow end; otherwise (a mapped file) the lines in the last
+   16 bytes or more are copied to a padded buffer and read from there, the
+   last chunk, so that no look-ahead leaves the mapping.  */
 static deq_status read_body(deq_table *t, const char *s, const char *end,
-                            long hdr_line, int delimited, deq_error *err)
+                            long hdr_line, int delimited, int padded,
+                            deq_error *err)
 {
   if (s >= end) return DEQ_OK;
-  int n = chunk_count((size_t)(end - s));
+  const char *cut = end;
+  char *tail = NULL;
+  if (!padded) {
+    cut = s;
+    for (const char *q = end - 16; q > s; q--)
+      if (q[-1] == '\n') {
+        cut = q;
+        break;
+      }
+    tail = malloc((size_t)(end - cut) + TEXT_PAD);
+    if (!tail) return DEQ_ENOMEM;
+    memcpy(tail, cut, (size_t)(end - cut));
+    memset(tail + (end - cut), 0, TEXT_PAD);
+  }
+  int n = chunk_count((size_t)(cut - s)) + (tail ? 1 : 0);
   chunk *c = calloc((size_t)n, sizeof *c);
-  if (!c) return DEQ_ENOMEM;
+  if (!c) {
+    free(tail);
+    return DEQ_ENOMEM;
+  }
+  if (tail) {   /* the last chunk, read by the caller */
+    n--;
+    c[n].s = tail;
+    c[n].e = tail + (end - cut);
+    end = cut;
+  }
   const char *b = s;
   for (int k = 0; k < n; k++) {
     c[k].s = b;
@@ -472,8 +500,10 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
     c[k].e = b;
   }
   size_t total = 0;
+  int all = n + (tail ? 1 : 0);
   run_chunks(c, n, NULL, t->ncol, delimited);
-  for (int k = 0; k < n; k++) {
+  if (tail) run_chunks(c + n, 1, NULL, t->ncol, delimited);
+  for (int k = 0; k < all; k++) {
     c[k].row0 = total;
     total += c[k].lines;
   }
@@ -483,9 +513,10 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
     st = DEQ_ENOMEM;
   if (st == DEQ_OK) {
     run_chunks(c, n, t->data, t->ncol, delimited);
+    if (tail) run_chunks(c + n, 1, t->data, t->ncol, delimited);
     /* The first error in line order; else the rows moved together.  */
     long before = hdr_line;
-    for (int k = 0; k < n && st == DEQ_OK; k++) {
+    for (int k = 0; k < all && st == DEQ_OK; k++) {
       if (c[k].st) {
         st = c[k].st;
         if (err && c[k].err.line > 0) {
@@ -502,12 +533,14 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
     }
   }
   free(c);
+  free(tail);
   return st;
 }
 
-/* Parse a whole text (len bytes, followed by TEXT_PAD zero bytes).  */
+/* Parse a whole text of len bytes (padded: followed by TEXT_PAD zero
+   bytes).  */
 static deq_status parse_text(deq_table **out, const char *buf, size_t len,
-                             deq_error *err)
+                             int padded, deq_error *err)
 {
   deq_table *t = calloc(1, sizeof *t);
   if (!t) return DEQ_ENOMEM;
@@ -517,7 +550,8 @@ static deq_status parse_text(deq_table **out, const char *buf, size_t len,
   deq_status st = read_header(t, &delimited, &r, &fs);
   free(r.line);
   free(fs.f);
-  if (st == DEQ_OK) st = read_body(t, r.pos, r.end, r.lineno, delimited, err);
+  if (st == DEQ_OK)
+    st = read_body(t, r.pos, r.end, r.lineno, delimited, padded, err);
   if (st) {
     deq_table_free(t);
     return st;
@@ -584,7 +618,7 @@ deq_status deq_table_read(deq_table **out, FILE *f, deq_error *err)
   size_t len;
   deq_status st = slurp(&buf, &len, f, err);
   if (st) return st;
-  st = parse_text(out, buf, len, err);
+  st = parse_text(out, buf, len, 1, err);
   free(buf);
   return st;
 }
@@ -688,6 +722,22 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
   FILE *f = fopen(path, "rb");
   if (!f) return file_error(err, DEQ_EIO, path, strerror(errno));
   int gz = is_gzip(f);
+  struct stat sb;
+  if (!gz && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+      (uint64_t)sb.st_size >= PARALLEL_MIN_BYTES &&
+      (uint64_t)sb.st_size <= SIZE_MAX) {
+    /* A large file is parsed where the page cache holds it: no copy, and
+       no fresh pages to clear.  */
+    size_t len = (size_t)sb.st_size;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                   fileno(f), 0);
+    if (m != MAP_FAILED) {
+      deq_status st = parse_text(out, m, len, 0, err);
+      munmap(m, len);
+      fclose(f);
+      return st;
+    }
+  }
   if (!gz) {
     deq_status st = deq_table_read(out, f, err);
     if (fclose(f) != 0 && st == DEQ_OK) {
@@ -709,7 +759,7 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
                        NULL);
   }
   memset(buf + len, 0, TEXT_PAD);   /* room left by gunzip_all */
-  st = parse_text(out, buf, len, err);
+  st = parse_text(out, buf, len, 1, err);
   free(buf);
   return st;
 #else

@@ -1,6 +1,7 @@
 /* t-io.c -- tables of numbers: round trips, layouts, every parse error.  */
 #include "config.h"
 #include <float.h>
+#include <unistd.h>
 #include "testutil.h"
 #include "deq/io.h"
 
@@ -265,6 +266,55 @@ START_TEST(test_large_body_in_chunks)
 }
 END_TEST
 
+/* deq_table_read_file maps a file of 1 MiB or more and reads it in
+   place: files whose size is a whole number of pages, ending with a
+   short line with or without its newline, and with a long last line, read
+   the same numbers (the last lines come from a padded copy: no
+   look-ahead past the mapping).  */
+START_TEST(test_read_file_mapped)
+{
+  const char *ends[] = {"1,2\n", "1,2", "7", "12345678901234567,0.5\n"};
+  for (int k = 0; k < 4; k++) {
+    char path[] = "/tmp/deq-t-io-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    long size = fprintf(f, "a,b\n");
+    long rows = 0;
+    size_t tail = strlen(ends[k]);
+    while (size < (1L << 20) + 4096) {
+      size += fprintf(f, "%ld,%.17g\n", rows, 0.25 * (double)rows);
+      rows++;
+    }
+    /* pad with a comment so the file ends exactly at a page boundary */
+    long want = (size / 4096 + 2) * 4096, pad = want - size - (long)tail;
+    fputc('#', f);
+    for (long i = 1; i < pad - 1; i++) fputc('x', f);
+    fputc('\n', f);
+    fputs(ends[k], f);
+    fclose(f);
+    deq_table *t;
+    deq_error err;
+    deq_status st = deq_table_read_file(&t, path, &err);
+    unlink(path);
+    if (k == 2) {   /* one field where the header has two */
+      ck_assert_int_eq(st, DEQ_EPARSE);
+      ck_assert_int_eq(err.line, rows + 3);
+      continue;
+    }
+    ck_assert_int_eq(st, DEQ_OK);
+    ck_assert_uint_eq(t->nrow, (size_t)rows + 1);
+    for (long i = 0; i < rows; i++)
+      ck_assert(cell(t, (size_t)i, 0) == (double)i &&
+                cell(t, (size_t)i, 1) == 0.25 * (double)i);
+    ck_assert(cell(t, (size_t)rows, 0) == (k == 3 ? 12345678901234567.0 : 1));
+    ck_assert(cell(t, (size_t)rows, 1) == (k == 3 ? 0.5 : 2));
+    deq_table_free(t);
+  }
+}
+END_TEST
+
 START_TEST(test_column_lookup)
 {
   deq_table *t;
@@ -505,6 +555,7 @@ static Suite *io_suite(void)
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_many_rows);
   tcase_add_test(tc, test_large_body_in_chunks);
+  tcase_add_test(tc, test_read_file_mapped);
   tcase_add_test(tc, test_column_lookup);
   tcase_add_test(tc, test_error_cleared_on_success);
   suite_add_tcase(s, tc);
