@@ -41,8 +41,9 @@ struct deq_estimate_plan {
   double *U2;        /* U .* U */
   double *VT;        /* r x N, column-major (leading dimension r); NULL on
                         the Gram route, which keeps A instead */
-  double *A;         /* P x N centred, scaled design (Gram route only):
-                        V diag(d) = A' U for predictions */
+  double *A;         /* P x N centred, scaled design stored by rows
+                        (A[j + i N]; Gram route only): V diag(d) = A' U
+                        for predictions */
   int route;         /* the DEQ_ESTIMATE_ROUTE_* that built U, d */
   double *c;         /* r: U' yc */
   double *lev0;      /* P: 1 - H_ii at t = 0 (deficient case) */
@@ -87,67 +88,148 @@ static double exact_reciprocal(double s)
   return isfinite(inv) && inv >= DBL_MIN ? inv : 0.0;
 }
 
-/* Column means and scales; the centred/scaled copy of X (column-major
-   P x N, like A) goes to A.  */
-static deq_status prepare_columns(deq_estimate_plan *p, double *A,
-                                  const double *X, int standardize,
-                                  deq_error *err)
+/* A strided view of the design: x(i, j) = X[i rs + j cs].  */
+typedef struct view {
+  const double *X;
+  size_t rs, cs;
+} view;
+
+static double at(const view *v, size_t i, size_t j)
 {
-  size_t P = p->P, N = p->N;
-  memcpy(A, X, P * N * sizeof *A);
-  for (size_t j = 0; j < N; j++) {
-    double *a = A + j * P, amax = 0.0;
-    for (size_t i = 0; i < P; i++) {
-      if (!isfinite(a[i])) {
-        char msg[96];
+  return v->X[i * v->rs + j * v->cs];
+}
+
+/* Mean and standard deviation of column j (its amax given), summed over
+   a/2^k (2^k >= amax): no overflow near DBL_MAX, and the same rounding
+   as unscaled sums.  */
+static void column_stats(const view *v, size_t P, size_t j, double amax,
+                         double *mean, double *sd)
+{
+  double s2 = pow2_above(amax), inv = exact_reciprocal(s2), m = 0.0, ss = 0.0;
+  for (size_t i = 0; i < P; i++)
+    m += inv > 0.0 ? at(v, i, j) * inv : at(v, i, j) / s2;
+  m /= (double)P;
+  for (size_t i = 0; i < P; i++) {
+    double u = (inv > 0.0 ? at(v, i, j) * inv : at(v, i, j) / s2) - m;
+    ss += u * u;
+  }
+  *mean = m * s2;
+  *sd = s2 * sqrt(ss / (double)P);
+}
+
+/* The error a design with a non-finite entry gets: columns in order, the
+   first non-finite entry of a column, or (standardize) a constant
+   column before it, as the messages have always been ordered.  */
+static deq_status column_error(const deq_estimate_plan *p, const view *v,
+                               int standardize, deq_error *err)
+{
+  char msg[96];
+  for (size_t j = 0; j < p->N; j++) {
+    double amax = 0.0;
+    for (size_t i = 0; i < p->P; i++) {
+      if (!isfinite(at(v, i, j))) {
         snprintf(msg, sizeof msg, "row %zu, feature %zu: value is not finite",
                  i + 1, j + 1);
         return bad_input(err, (long)i + 1, (long)j + 1, msg);
       }
-      amax = fmax(amax, fabs(a[i]));
+      amax = fmax(amax, fabs(at(v, i, j)));
     }
-    /* Sums over a/2^k (2^k >= amax): no overflow near DBL_MAX, and the
-       same rounding as unscaled sums.  */
-    double s2 = pow2_above(amax), mean = 0.0, ss = 0.0;
-    double inv = exact_reciprocal(s2);
-    if (inv > 0.0)
-      for (size_t i = 0; i < P; i++) mean += a[i] * inv;
-    else
-      for (size_t i = 0; i < P; i++) mean += a[i] / s2;
-    mean /= (double)P;
-    for (size_t i = 0; i < P; i++) {
-      double u = (inv > 0.0 ? a[i] * inv : a[i] / s2) - mean;
-      ss += u * u;
+    double mean, sd;
+    column_stats(v, p->P, j, amax, &mean, &sd);
+    if (standardize && !(sd > 1e-12 * amax)) {
+      snprintf(msg, sizeof msg,
+               "feature %zu is constant: it cannot be standardised", j + 1);
+      return bad_input(err, 0, (long)j + 1, msg);
     }
-    mean *= s2;
-    double sd = s2 * sqrt(ss / (double)P), scale = 1.0;
+  }
+  return DEQ_OK;
+}
+
+/* Column means and scales; the centred, scaled design goes to A, stored
+   by rows (A[j + i N] is row i, feature j: the N x P column-major matrix
+   A', so that A'A and AA' are dsyrk calls on it).  The passes sweep the
+   rows, with one running sum per column; each column's sum runs over
+   the rows in order, as it always has, so the numbers do not depend on
+   the input's layout.  */
+static deq_status prepare_columns(deq_estimate_plan *p, double *A,
+                                  const view *v, int standardize,
+                                  deq_error *err)
+{
+  size_t P = p->P, N = p->N;
+  double *amax = calloc(4 * N, sizeof *amax), *s2 = amax + N;
+  double *inv = s2 + N, *ss = inv + N;
+  if (!amax) return DEQ_ENOMEM;
+  int finite = 1;
+  for (size_t i = 0; i < P; i++)
+    for (size_t j = 0; j < N; j++) {
+      double a = fabs(at(v, i, j));
+      finite &= a <= DBL_MAX;
+      amax[j] = a > amax[j] ? a : amax[j];
+    }
+  if (!finite) {
+    free(amax);
+    return column_error(p, v, standardize, err);
+  }
+  /* Sums over a/2^k (2^k >= amax): no overflow near DBL_MAX, and the
+     same rounding as unscaled sums.  */
+  double *mean = p->mean;
+  for (size_t j = 0; j < N; j++) {
+    s2[j] = pow2_above(amax[j]);
+    inv[j] = exact_reciprocal(s2[j]);
+    mean[j] = 0.0;
+  }
+  for (size_t i = 0; i < P; i++)
+    for (size_t j = 0; j < N; j++) {
+      double a = at(v, i, j);
+      mean[j] += inv[j] > 0.0 ? a * inv[j] : a / s2[j];
+    }
+  for (size_t j = 0; j < N; j++) mean[j] /= (double)P;
+  if (standardize)
+    for (size_t i = 0; i < P; i++)
+      for (size_t j = 0; j < N; j++) {
+        double a = at(v, i, j);
+        double u = (inv[j] > 0.0 ? a * inv[j] : a / s2[j]) - mean[j];
+        ss[j] += u * u;
+      }
+  for (size_t j = 0; j < N; j++) {
+    mean[j] *= s2[j];
+    double sd = s2[j] * sqrt(ss[j] / (double)P), scale = 1.0;
     if (standardize) {
       /* Identical values can leave a rounding-level spread.  */
-      if (!(sd > 1e-12 * amax)) {
+      if (!(sd > 1e-12 * amax[j])) {
         char msg[96];
         snprintf(msg, sizeof msg,
                  "feature %zu is constant: it cannot be standardised", j + 1);
+        free(amax);
         return bad_input(err, 0, (long)j + 1, msg);
       }
       scale = sd;
     }
-    p->mean[j] = p->intercept ? mean : 0.0;
+    if (!p->intercept) mean[j] = 0.0;
     p->scale[j] = scale;
-    if (scale == 1.0)
-      for (size_t i = 0; i < P; i++) a[i] = a[i] - p->mean[j];
-    else
-      for (size_t i = 0; i < P; i++) a[i] = (a[i] - p->mean[j]) / scale;
   }
+  free(amax);
   /* One scale for the whole design (a common factor keeps the ridge
-     problem equivalent: lambda becomes lambda/xs^2).  */
+     problem equivalent: lambda becomes lambda/xs^2): the largest centred
+     entry first, then A in one pass.  */
   double xs = 0.0;
-  for (size_t i = 0; i < P * N; i++) xs = fmax(xs, fabs(A[i]));
+  for (size_t i = 0; i < P; i++)
+    for (size_t j = 0; j < N; j++) {
+      double a = at(v, i, j) - mean[j];
+      if (p->scale[j] != 1.0) a /= p->scale[j];
+      a = fabs(a);
+      xs = a > xs ? a : xs;
+    }
   p->xs = pow2_above(xs);
-  double inv = exact_reciprocal(p->xs);
-  if (inv > 0.0)
-    for (size_t i = 0; i < P * N; i++) A[i] *= inv;
-  else
-    for (size_t i = 0; i < P * N; i++) A[i] /= p->xs;
+  double ix = exact_reciprocal(p->xs);
+  for (size_t i = 0; i < P; i++) {
+    double *row = A + i * N;
+    for (size_t j = 0; j < N; j++) {
+      double a = at(v, i, j) - mean[j];
+      if (p->scale[j] != 1.0) a /= p->scale[j];
+      row[j] = ix > 0.0 ? a * ix : a / p->xs;
+    }
+  }
   return DEQ_OK;
 }
 
@@ -264,8 +346,9 @@ static size_t route_features(deq_estimate_plan *p, double **Ap,
     *st = DEQ_ENOMEM;
     goto done;
   }
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)N, (int)P, 1.0, A,
-              (int)P, 0.0, G, (int)N);
+  /* A is stored by rows (N x P column-major): A'A = A_s A_s'.  */
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)N, (int)P, 1.0, A,
+              (int)N, 0.0, G, (int)N);
   r = gram_eigen(G, lam, N, 0, P, FEATURES_TAU, st);
   if (r == SIZE_MAX || r == 0) goto done;
   /* Descending order, as from the SVD: column a is eigenvector N-1-a.  */
@@ -281,8 +364,8 @@ static size_t route_features(deq_estimate_plan *p, double **Ap,
     p->d[a] = sqrt(lam[N - 1 - a]);
     memcpy(V + a * N, G + (N - 1 - a) * N, N * sizeof *V);
   }
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)r,
-              (int)N, 1.0, A, (int)P, V, (int)N, 0.0, p->U, (int)P);
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)P, (int)r,
+              (int)N, 1.0, A, (int)N, V, (int)N, 0.0, p->U, (int)P);
   for (size_t a = 0; a < r; a++)
     cblas_dscal((int)P, 1.0 / p->d[a], p->U + a * P, 1);
   deq_status rs = refine_svd(p->U, V, p->d, P, N, r, *Ap);
@@ -320,8 +403,8 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
     *st = DEQ_ENOMEM;
     goto done;
   }
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)P, (int)N, 1.0,
-              A, (int)P, 0.0, G, (int)P);
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)P, (int)N, 1.0,
+              A, (int)N, 0.0, G, (int)P);
   r = gram_eigen(G, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
   if (r == SIZE_MAX || r == 0) goto done;
   p->U = deq_big_malloc(P * r * sizeof *p->U);
@@ -340,16 +423,21 @@ done:
   return r;
 }
 
-/* SVD route: one dgesdd of A (destroyed); rank as in mc_ridge.c.  */
-static size_t route_svd(deq_estimate_plan *p, double *A, deq_status *st)
+/* SVD route: one dgesdd of A (its rows As: copied column-major first);
+   rank as in mc_ridge.c.  */
+static size_t route_svd(deq_estimate_plan *p, const double *As,
+                        deq_status *st)
 {
   size_t P = p->P, N = p->N, k = P < N ? P : N;
   double *Uk = deq_big_malloc(P * k * sizeof *Uk), *VTk = malloc(k * N * sizeof *VTk);
+  double *A = deq_big_malloc(P * N * sizeof *A);
   size_t r = SIZE_MAX;
-  if (!Uk || !VTk) {
+  if (!Uk || !VTk || !A) {
     *st = DEQ_ENOMEM;
     goto done;
   }
+  for (size_t j = 0; j < N; j++)
+    for (size_t i = 0; i < P; i++) A[i + j * P] = As[j + i * N];
   lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)P,
                                    (lapack_int)N, A, (lapack_int)P, p->d, Uk,
                                    (lapack_int)P, VTk, (lapack_int)k);
@@ -372,6 +460,7 @@ static size_t route_svd(deq_estimate_plan *p, double *A, deq_status *st)
   for (size_t j = 0; j < N; j++)
     for (size_t a = 0; a < r; a++) p->VT[j * r + a] = VTk[j * k + a];
 done:
+  free(A);
   free(Uk);
   free(VTk);
   return r;
@@ -392,10 +481,22 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
                                          const deq_estimate_opts *opts,
                                          int route, deq_error *err)
 {
+  return deq_estimate_plan_alloc_strided(out, P, N, X, 1, P, y, 1, opts,
+                                         route, err);
+}
+
+deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
+                                           size_t P, size_t N,
+                                           const double *X, size_t rs,
+                                           size_t cs, const double *y,
+                                           size_t yinc,
+                                           const deq_estimate_opts *opts,
+                                           int route, deq_error *err)
+{
   if (!out) return DEQ_EINVAL;
   *out = NULL;
   deq_error_clear(err);
-  if (!X || !y) return DEQ_EINVAL;
+  if (!X || !y || rs < 1 || cs < 1 || yinc < 1) return DEQ_EINVAL;
   if (route < DEQ_ESTIMATE_ROUTE_AUTO || route > DEQ_ESTIMATE_ROUTE_SVD)
     return DEQ_EINVAL;
   if (N < 1) return bad_input(err, 0, 0, "no feature columns");
@@ -403,7 +504,7 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
   if (P > (size_t)INT32_MAX || N > (size_t)INT32_MAX || P > SIZE_MAX / N / 8)
     return bad_input(err, 0, 0, "design matrix too large");
   for (size_t i = 0; i < P; i++)
-    if (!isfinite(y[i])) {
+    if (!isfinite(y[i * yinc])) {
       char msg[96];
       snprintf(msg, sizeof msg, "row %zu: label is not finite", i + 1);
       return bad_input(err, (long)i + 1, 0, msg);
@@ -426,14 +527,15 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
     st = DEQ_ENOMEM;
     goto done;
   }
-  st = prepare_columns(p, A, X, opts && opts->standardize, err);
+  view v = {X, rs, cs};
+  st = prepare_columns(p, A, &v, opts && opts->standardize, err);
   if (st) goto done;
   double ymax = 0.0, ysum = 0.0;
-  for (size_t i = 0; i < P; i++) ymax = fmax(ymax, fabs(y[i]));
+  for (size_t i = 0; i < P; i++) ymax = fmax(ymax, fabs(y[i * yinc]));
   double y2 = pow2_above(ymax);
-  for (size_t i = 0; i < P; i++) ysum += y[i] / y2;
+  for (size_t i = 0; i < P; i++) ysum += y[i * yinc] / y2;
   p->ybar = p->intercept ? ysum / (double)P * y2 : 0.0;
-  for (size_t i = 0; i < P; i++) p->yc[i] = y[i] - p->ybar;
+  for (size_t i = 0; i < P; i++) p->yc[i] = y[i * yinc] - p->ybar;
   double ys = 0.0;
   for (size_t i = 0; i < P; i++) ys = fmax(ys, fabs(p->yc[i]));
   p->ys = pow2_above(ys);
@@ -577,8 +679,8 @@ deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
       g[a] = p->c[a] / (p->d[a] * p->d[a] + t);
     cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p->P, (int)r, 1.0, p->U,
                 (int)p->P, g, 1, 0.0, u, 1);
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)p->P, (int)N, 1.0, p->A,
-                (int)p->P, u, 1, 0.0, w, 1);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)N, (int)p->P, 1.0, p->A,
+                (int)N, u, 1, 0.0, w, 1);   /* A' u, A stored by rows */
     free(u);
   }
   double b = p->ybar;

@@ -9,7 +9,17 @@
  * C locale's format (the library never changes the locale), so "inf",
  * "-Inf", "NaN" and deq's own %.17g output all read back exactly; plain
  * decimals take parse_double.c's exact fast path (the same doubles as
- * strtod, several times faster), everything else strtod itself.  */
+ * strtod, several times faster), everything else strtod itself.
+ *
+ * The whole text is read into memory first (one read of the file's
+ * size, on huge pages), so that rows are parsed straight from it into
+ * their final place: the body is cut at line boundaries into one chunk
+ * per thread, each chunk writes its rows at a slot counted from
+ * the newlines before it (one thread per chunk, as many as OpenMP would
+ * use), and chunks that skipped blank or comment lines
+ * are moved up afterwards.  Every field is parsed exactly on its own, so
+ * the table is the same whatever the number of threads; the first error
+ * in line order is the one reported, with its line and field.  */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -17,7 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "deq/io.h"
+#include "bigmem_impl.h"
 #include "parse_double_impl.h"
 #if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
 #include <zlib.h>
@@ -141,46 +158,67 @@ static char *unquote(char *s)
   return s;
 }
 
+/* Zero bytes after the end of a text in memory: the number parser reads
+   up to 8 bytes ahead inside a field (parse_double.c's eight-digit
+   steps), and a last line without a newline ends at a NUL.  */
+#define TEXT_PAD 16
+
 typedef struct reader {
-  FILE *f;
-  char *line;
+  const char *pos, *end;   /* the unread text */
+  char *line;              /* copy of the current line, chopped */
   size_t cap;
   long lineno;
   deq_error *err;
 } reader;
 
-/* Next line that is not blank or a comment, chopped; *got = 0 at the end
-   of the input.  */
+/* The line starting at s (before end): its end (a '\n' or end).  */
+static const char *line_end(const char *s, const char *end)
+{
+  const char *e = memchr(s, '\n', (size_t)(end - s));
+  return e ? e : end;
+}
+
+/* Copy of the line [s, e) as getline and chop left it: a NUL byte inside
+   is an error; bom: drop a UTF-8 byte order mark (line 1).  */
+static deq_status take_line(reader *r, const char *s, const char *e, int bom)
+{
+  size_t m = (size_t)(e - s);
+  if (m + 1 > r->cap) {
+    size_t cap = m + 1 > 2 * r->cap ? m + 1 : 2 * r->cap;
+    char *l = realloc(r->line, cap);
+    if (!l) return DEQ_ENOMEM;
+    r->line = l;
+    r->cap = cap;
+  }
+  if (memchr(s, '\0', m))
+    return parse_error(r->err, r->lineno, 0, "NUL byte in a text line", NULL);
+  memcpy(r->line, s, m);
+  r->line[m] = '\0';
+  if (bom && m >= 3 && memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
+    memmove(r->line, r->line + 3, m - 2);  /* UTF-8 byte order mark */
+    m -= 3;
+  }
+  chop(r->line, m);
+  return DEQ_OK;
+}
+
+/* Next line that is not blank or a comment, chopped into r->line; *got =
+   0 at the end of the text.  */
 static deq_status next_line(reader *r, int *got)
 {
-  for (;;) {
-    errno = 0;
-    ssize_t n = getline(&r->line, &r->cap, r->f);
-    if (n < 0) {
-      *got = 0;
-      if (errno == ENOMEM) return DEQ_ENOMEM;
-      if (!ferror(r->f)) return DEQ_OK;
-      if (r->err) {
-        r->err->line = r->lineno + 1;
-        snprintf(r->err->message, sizeof r->err->message, "read error: %s",
-                 strerror(errno));
-      }
-      return DEQ_EIO;
-    }
+  while (r->pos < r->end) {
+    const char *e = line_end(r->pos, r->end);
     r->lineno++;
-    size_t m = (size_t)n;
-    if (memchr(r->line, '\0', m))
-      return parse_error(r->err, r->lineno, 0, "NUL byte in a text line", NULL);
-    if (r->lineno == 1 && m >= 3 && memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
-      memmove(r->line, r->line + 3, m - 2);  /* UTF-8 byte order mark */
-      m -= 3;
-    }
-    chop(r->line, m);
+    deq_status st = take_line(r, r->pos, e, r->lineno == 1);
+    r->pos = e < r->end ? e + 1 : e;
+    if (st) return st;
     if (!is_skipped(r->line)) {
       *got = 1;
       return DEQ_OK;
     }
   }
+  *got = 0;
+  return DEQ_OK;
 }
 
 typedef struct named {
@@ -240,43 +278,25 @@ static deq_status read_header(deq_table *t, int *delimited, reader *r,
     if (*name == '\0')
       return parse_error(r->err, r->lineno, (long)j + 1,
                          "empty column name in the header", NULL);
-    /* A repeated name would make deq_table_column ambiguous.  */
-    for (size_t i = 0; i < j; i++)
-      if (strcmp(t->names[i], name) == 0) {
-        char what[96];
-        snprintf(what, sizeof what,
-                 "duplicate column name (columns %zu and %zu)", i + 1, j + 1);
-        return parse_error(r->err, r->lineno, (long)j + 1, what, name);
-      }
     t->names[j] = strdup(name);
     if (!t->names[j]) return DEQ_ENOMEM;
   }
-  return check_unique_names(t, r);
+  return check_unique_names(t, r);   /* not pairwise: 5000 names are common */
 }
 
-/* Room for one more row in t->data, grown geometrically.  */
-static deq_status room_for_row(deq_table *t, size_t *cap_rows)
-{
-  if (t->nrow < *cap_rows) return DEQ_OK;
-  size_t cap = *cap_rows ? 2 * *cap_rows : 64;
-  if (cap > SIZE_MAX / sizeof(double) / t->ncol) return DEQ_ENOMEM;
-  double *d = realloc(t->data, cap * t->ncol * sizeof *d);
-  if (!d) return DEQ_ENOMEM;
-  t->data = d;
-  *cap_rows = cap;
-  return DEQ_OK;
-}
-
-/* The common row, parsed in place without splitting: ncol plain
-   decimals (parse_double.c) separated as the header's layout says.  1
-   when all of them were stored in row; 0 sends the line to the general
-   path (split, strtod, and its messages naming line and field), which
-   decides every other case the same way as before.  */
-static int fast_row(double *row, const char *p, size_t ncol, int delimited)
+/* The common row, parsed in place without copying or splitting: ncol
+   plain decimals (parse_double.c) separated as the header's layout says,
+   then blanks and carriage returns up to the line's end e.  1 when all
+   of them were stored in row; 0 sends the line to the general path
+   (copy, split, strtod, and its messages naming line and field), which
+   decides every other case the same way as before.  Never reads past e
+   but for the parser's look-ahead into the text's padding.  */
+static int fast_row(double *row, const char *p, const char *e, size_t ncol,
+                    int delimited)
 {
   for (size_t j = 0; j < ncol; j++) {
     while (*p == ' ' || (!delimited && *p == '\t')) p++;
-    p = deq_parse_decimal_prefix(p, &row[j]);
+    p = deq_parse_decimal_prefix_padded(p, &row[j]);
     if (!p) return 0;
     if (delimited) {
       while (*p == ' ') p++;
@@ -289,33 +309,302 @@ static int fast_row(double *row, const char *p, size_t ncol, int delimited)
     }
   }
   while (*p == ' ' || (!delimited && *p == '\t')) p++;
-  return *p == '\0';
+  while (*p == '\r') p++;
+  return p == e;
 }
 
-/* Append one row of ncol numbers, growing t->data geometrically.  */
-static deq_status push_row(deq_table *t, size_t *cap_rows, reader *r,
+/* One row of ncol numbers from split fields into row.  */
+static deq_status fill_row(double *row, size_t ncol, reader *r,
                            const fields *fs)
 {
   long lineno = r->lineno;
-  if (fs->n != t->ncol) {
+  if (fs->n != ncol) {
     char what[96];
     snprintf(what, sizeof what, "%zu field%s where the header has %zu",
-             fs->n, fs->n == 1 ? "" : "s", t->ncol);
+             fs->n, fs->n == 1 ? "" : "s", ncol);
     /* Point at the first extra field, or at the first missing one.  */
-    long col = fs->n > t->ncol ? (long)t->ncol + 1 : (long)fs->n + 1;
+    long col = fs->n > ncol ? (long)ncol + 1 : (long)fs->n + 1;
     return parse_error(r->err, lineno, col, what, NULL);
   }
-  deq_status st = room_for_row(t, cap_rows);
-  if (st) return st;
-  double *row = t->data + t->nrow * t->ncol;
-  for (size_t j = 0; j < t->ncol; j++) {
+  for (size_t j = 0; j < ncol; j++) {
     const char *s = fs->f[j];
     if (*s == '\0')
       return parse_error(r->err, lineno, (long)j + 1, "empty field", NULL);
     const char *bad = parse_number(s, &row[j]);
     if (bad) return parse_error(r->err, lineno, (long)j + 1, bad, s);
   }
-  t->nrow++;
+  return DEQ_OK;
+}
+
+/* Newlines in [p, p + n), eight bytes at a time (exact: the high bit of
+   each byte of t is set exactly for the bytes equal to '\n'; the
+   multiplication adds those bits up in the top byte).  */
+static size_t count_newlines(const char *p, size_t n)
+{
+  const uint64_t ones7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+  const uint64_t nl = UINT64_C(0x0A0A0A0A0A0A0A0A);
+  size_t c = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, p + i, 8);
+    v ^= nl;
+    uint64_t t = ~(((v & ones7) + ones7) | v | ones7);
+    c += (size_t)(((t >> 7) * UINT64_C(0x0101010101010101)) >> 56);
+  }
+  for (; i < n; i++) c += p[i] == '\n';
+  return c;
+}
+
+/* A run of whole lines of the body, parsed by one thread into the row
+   slots from row0 on.  */
+typedef struct chunk {
+  const char *s, *e;
+  size_t lines;       /* lines in [s, e) */
+  size_t row0, nrow;  /* first slot, rows stored */
+  long lineno;        /* where an error was found, counted from s */
+  deq_status st;
+  deq_error err;
+} chunk;
+
+static void parse_chunk(chunk *c, double *data, size_t ncol, int delimited)
+{
+  reader r = {c->s, c->e, NULL, 0, 0, &c->err};
+  fields fs = {0};
+  c->st = DEQ_OK;
+  while (r.pos < r.end) {
+    const char *s = r.pos, *e = line_end(s, r.end);
+    r.pos = e < r.end ? e + 1 : e;
+    r.lineno++;
+    double *row = data + (c->row0 + c->nrow) * ncol;
+    if (fast_row(row, s, e, ncol, delimited)) {
+      c->nrow++;
+      continue;
+    }
+    c->st = take_line(&r, s, e, 0);
+    if (c->st) break;
+    if (is_skipped(r.line)) continue;
+    if (!split(&fs, r.line, delimited)) {
+      c->st = DEQ_ENOMEM;
+      break;
+    }
+    c->st = fill_row(row, ncol, &r, &fs);
+    if (c->st) break;
+    c->nrow++;
+  }
+  c->lineno = r.lineno;
+  free(r.line);
+  free(fs.f);
+}
+
+/* The chunks' work: counting lines (rows == NULL), or parsing rows.  */
+typedef struct job {
+  chunk *c;
+  double *rows;
+  size_t ncol;
+  int delimited;
+} job;
+
+static void *run_job(void *arg)
+{
+  job *w = arg;
+  chunk *c = w->c;
+  if (!w->rows) {
+    size_t len = (size_t)(c->e - c->s);
+    c->lines = count_newlines(c->s, len) + (len > 0 && c->e[-1] != '\n');
+  } else {
+    parse_chunk(c, w->rows, w->ncol, w->delimited);
+  }
+  return NULL;
+}
+
+/* Chunk k on thread k (the caller's own for chunk 0).  Plain threads,
+   joined, rather than an OpenMP team: on a loaded machine a team's
+   threads spin while they wait for each other, which costs processor
+   time for nothing.  A thread that cannot start leaves its chunk to the
+   caller.  */
+static void run_chunks(chunk *c, int n, double *rows, size_t ncol,
+                       int delimited)
+{
+  job w[64];
+  pthread_t th[64];
+  int started[64] = {0};
+  for (int k = 0; k < n; k++) w[k] = (job){&c[k], rows, ncol, delimited};
+  for (int k = 1; k < n; k++)
+    started[k] = pthread_create(&th[k], NULL, run_job, &w[k]) == 0;
+  run_job(&w[0]);
+  for (int k = 1; k < n; k++) {
+    if (started[k]) pthread_join(th[k], NULL);
+    else run_job(&w[k]);
+  }
+}
+
+/* Bodies smaller than this are read by one thread.  */
+#define PARALLEL_MIN_BYTES ((size_t)1 << 20)
+
+static int chunk_count(size_t bytes)
+{
+#ifdef _OPENMP
+  int n = omp_get_max_threads();
+  if (bytes >= PARALLEL_MIN_BYTES && n > 1) return n < 64 ? n : 64;
+#endif
+  (void)bytes;
+  return 1;
+}
+
+/* The rows of [s, end) after a header on line hdr_line.  padded: TEXT_PAD
+   zero bytes follow end; otherwise (a mapped file) the lines in the last
+   16 bytes or more are copied to a padded buffer and read from there, the
+   last chunk, so that no look-ahead leaves the mapping.  */
+static deq_status read_body(deq_table *t, const char *s, const char *end,
+                            long hdr_line, int delimited, int padded,
+                            deq_error *err)
+{
+  if (s >= end) return DEQ_OK;
+  const char *cut = end;
+  char *tail = NULL;
+  if (!padded) {
+    cut = s;
+    for (const char *q = end - 16; q > s; q--)
+      if (q[-1] == '\n') {
+        cut = q;
+        break;
+      }
+    tail = malloc((size_t)(end - cut) + TEXT_PAD);
+    if (!tail) return DEQ_ENOMEM;
+    memcpy(tail, cut, (size_t)(end - cut));
+    memset(tail + (end - cut), 0, TEXT_PAD);
+  }
+  int n = chunk_count((size_t)(cut - s)) + (tail ? 1 : 0);
+  chunk *c = calloc((size_t)n, sizeof *c);
+  if (!c) {
+    free(tail);
+    return DEQ_ENOMEM;
+  }
+  if (tail) {   /* the last chunk, read by the caller */
+    n--;
+    c[n].s = tail;
+    c[n].e = tail + (end - cut);
+    end = cut;
+  }
+  const char *b = s;
+  for (int k = 0; k < n; k++) {
+    c[k].s = b;
+    if (k + 1 < n) {
+      const char *cut = s + (size_t)(end - s) / (size_t)n * (size_t)(k + 1);
+      if (cut < b) cut = b;
+      b = cut < end ? line_end(cut, end) : end;
+      if (b < end) b++;
+    } else {
+      b = end;
+    }
+    c[k].e = b;
+  }
+  size_t total = 0;
+  int all = n + (tail ? 1 : 0);
+  run_chunks(c, n, NULL, t->ncol, delimited);
+  if (tail) run_chunks(c + n, 1, NULL, t->ncol, delimited);
+  for (int k = 0; k < all; k++) {
+    c[k].row0 = total;
+    total += c[k].lines;
+  }
+  deq_status st = DEQ_OK;
+  if (total > SIZE_MAX / sizeof(double) / t->ncol) st = DEQ_ENOMEM;
+  else if (!(t->data = deq_big_malloc(total * t->ncol * sizeof *t->data)))
+    st = DEQ_ENOMEM;
+  if (st == DEQ_OK) {
+    run_chunks(c, n, t->data, t->ncol, delimited);
+    if (tail) run_chunks(c + n, 1, t->data, t->ncol, delimited);
+    /* The first error in line order; else the rows moved together.  */
+    long before = hdr_line;
+    for (int k = 0; k < all && st == DEQ_OK; k++) {
+      if (c[k].st) {
+        st = c[k].st;
+        if (err && c[k].err.line > 0) {
+          *err = c[k].err;
+          err->line = before + c[k].lineno;
+        }
+        break;
+      }
+      if (c[k].row0 != t->nrow)
+        memmove(t->data + t->nrow * t->ncol, t->data + c[k].row0 * t->ncol,
+                c[k].nrow * t->ncol * sizeof *t->data);
+      t->nrow += c[k].nrow;
+      before += (long)c[k].lines;
+    }
+  }
+  free(c);
+  free(tail);
+  return st;
+}
+
+/* Parse a whole text of len bytes (padded: followed by TEXT_PAD zero
+   bytes).  */
+static deq_status parse_text(deq_table **out, const char *buf, size_t len,
+                             int padded, deq_error *err)
+{
+  deq_table *t = calloc(1, sizeof *t);
+  if (!t) return DEQ_ENOMEM;
+  reader r = {buf, buf + len, NULL, 0, 0, err};
+  fields fs = {0};
+  int delimited = 0;
+  deq_status st = read_header(t, &delimited, &r, &fs);
+  free(r.line);
+  free(fs.f);
+  if (st == DEQ_OK)
+    st = read_body(t, r.pos, r.end, r.lineno, delimited, padded, err);
+  if (st) {
+    deq_table_free(t);
+    return st;
+  }
+  *out = t;
+  return DEQ_OK;
+}
+
+/* The rest of the stream into memory, with TEXT_PAD zero bytes after it;
+   a regular file in one read of its size (on huge pages when large).  */
+static deq_status slurp(char **buf, size_t *len, FILE *f, deq_error *err)
+{
+  size_t cap = 65536;
+  struct stat sb;
+  int fd = fileno(f);
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+    off_t at = ftello(f);
+    if (at >= 0 && sb.st_size > at) cap = (size_t)(sb.st_size - at) + 1;
+  }
+  char *b = deq_big_malloc(cap + TEXT_PAD);
+  size_t n = 0;
+  if (!b) return DEQ_ENOMEM;
+  for (;;) {
+    if (n == cap) {
+      char *nb = cap > SIZE_MAX / 4 ? NULL : realloc(b, 2 * cap + TEXT_PAD);
+      if (!nb) {
+        free(b);
+        return DEQ_ENOMEM;
+      }
+      b = nb;
+      cap *= 2;
+    }
+    errno = 0;
+    size_t got = fread(b + n, 1, cap - n, f);
+    n += got;
+    if (n < cap) {
+      if (ferror(f)) {
+        int e = errno;
+        if (err) {
+          err->line = (long)count_newlines(b, n) + 1;
+          err->column = 0;
+          snprintf(err->message, sizeof err->message, "read error: %s",
+                   strerror(e));
+        }
+        free(b);
+        return e == ENOMEM ? DEQ_ENOMEM : DEQ_EIO;
+      }
+      if (feof(f)) break;
+    }
+  }
+  memset(b + n, 0, TEXT_PAD);
+  *buf = b;
+  *len = n;
   return DEQ_OK;
 }
 
@@ -325,36 +614,13 @@ deq_status deq_table_read(deq_table **out, FILE *f, deq_error *err)
   *out = NULL;
   deq_error_clear(err);
   if (!f) return DEQ_EINVAL;
-  deq_table *t = calloc(1, sizeof *t);
-  if (!t) return DEQ_ENOMEM;
-  reader r = {f, NULL, 0, 0, err};
-  fields fs = {0};
-  int delimited = 0;
-  deq_status st = read_header(t, &delimited, &r, &fs);
-  size_t cap_rows = 0;
-  while (st == DEQ_OK) {
-    int got;
-    st = next_line(&r, &got);
-    if (st || !got) break;
-    st = room_for_row(t, &cap_rows);
-    if (st) break;
-    if (fast_row(t->data + t->nrow * t->ncol, r.line, t->ncol, delimited)) {
-      t->nrow++;
-      continue;
-    }
-    if (!split(&fs, r.line, delimited))
-      st = DEQ_ENOMEM;
-    else
-      st = push_row(t, &cap_rows, &r, &fs);
-  }
-  free(r.line);
-  free(fs.f);
-  if (st) {
-    deq_table_free(t);
-    return st;
-  }
-  *out = t;
-  return DEQ_OK;
+  char *buf;
+  size_t len;
+  deq_status st = slurp(&buf, &len, f, err);
+  if (st) return st;
+  st = parse_text(out, buf, len, 1, err);
+  free(buf);
+  return st;
 }
 
 void deq_table_free(deq_table *t)
@@ -429,7 +695,7 @@ static deq_status gunzip_all(char **buf, size_t *len, const char *path,
       snprintf(why, sizeof why, "%s", m ? m : "");
       break;
     }
-    if (n == 0) break;
+    if (n == 0) break;   /* at least 65536 >= TEXT_PAD bytes left */
     *len += (size_t)n;
   }
   const char *msg = "truncated or corrupt gzip data";
@@ -456,6 +722,22 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
   FILE *f = fopen(path, "rb");
   if (!f) return file_error(err, DEQ_EIO, path, strerror(errno));
   int gz = is_gzip(f);
+  struct stat sb;
+  if (!gz && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+      (uint64_t)sb.st_size >= PARALLEL_MIN_BYTES &&
+      (uint64_t)sb.st_size <= SIZE_MAX) {
+    /* A large file is parsed where the page cache holds it: no copy, and
+       no fresh pages to clear.  */
+    size_t len = (size_t)sb.st_size;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                   fileno(f), 0);
+    if (m != MAP_FAILED) {
+      deq_status st = parse_text(out, m, len, 0, err);
+      munmap(m, len);
+      fclose(f);
+      return st;
+    }
+  }
   if (!gz) {
     deq_status st = deq_table_read(out, f, err);
     if (fclose(f) != 0 && st == DEQ_OK) {
@@ -476,13 +758,8 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
     return parse_error(err, 0, 0, "empty input: no header line of column names",
                        NULL);
   }
-  FILE *m = fmemopen(buf, len, "r");
-  if (!m) {
-    free(buf);
-    return file_error(err, DEQ_EIO, path, strerror(errno));
-  }
-  st = deq_table_read(out, m, err);
-  fclose(m);
+  memset(buf + len, 0, TEXT_PAD);   /* room left by gunzip_all */
+  st = parse_text(out, buf, len, 1, err);
   free(buf);
   return st;
 #else

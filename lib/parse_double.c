@@ -88,7 +88,68 @@ int deq_parse_decimal(const char *s, double *x)
   return 1;
 }
 
-const char *deq_parse_decimal_prefix(const char *s, double *x)
+/* Eight ASCII digits in the 8 bytes of v (first character in the low
+   byte), and their value: D. Lemire's SWAR steps (fast_float).  */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define DEQ_SWAR_DIGITS 1
+static int is_eight_digits(uint64_t v)
+{
+  return ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+          (((v + UINT64_C(0x0606060606060606)) &
+            UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ==
+         UINT64_C(0x3333333333333333);
+}
+
+static uint32_t eight_digits(uint64_t v)
+{
+  v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
+  v = (v & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
+  return (uint32_t)((v & UINT64_C(0x0000FFFF0000FFFF)) *
+                    UINT64_C(42949672960001) >> 32);
+}
+#endif
+
+/* A run of digits from p into man (significant digits counted in ndig,
+   leading zeros skipped); *count: the digits consumed.  NULL beyond 19
+   significant digits.  padded: 8 bytes from any position in the run are
+   readable, so that whole groups of eight digits go in one step (the
+   same value as one at a time).  */
+static inline const char *digit_run(const char *p, uint64_t *man, int *ndig,
+                                    int *count, int padded)
+{
+  const char *start = p;
+  uint64_t m = *man;
+  int nd = *ndig;
+  for (;;) {
+#ifdef DEQ_SWAR_DIGITS
+    if (padded && m != 0 && nd <= 11) {   /* m 10^8 + 10^8 < 10^19 */
+      uint64_t v;
+      memcpy(&v, p, 8);
+      if (is_eight_digits(v)) {
+        m = m * 100000000u + eight_digits(v);
+        nd += 8;
+        p += 8;
+        continue;
+      }
+    }
+#else
+    (void)padded;
+#endif
+    if (!is_digit(*p)) break;
+    if (m != 0 || *p != '0') {   /* not a leading zero */
+      if (nd == 19) return NULL;
+      m = 10 * m + (uint64_t)(*p - '0');
+      nd++;
+    }
+    p++;
+  }
+  *man = m;
+  *ndig = nd;
+  *count = (int)(p - start);
+  return p;
+}
+
+static inline const char *parse_prefix(const char *s, double *x, int padded)
 {
   static const double pow10_exact[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -100,25 +161,15 @@ const char *deq_parse_decimal_prefix(const char *s, double *x)
   uint64_t man = 0;
   int ndig = 0;       /* significant digits kept in man */
   int e10 = 0;        /* decimal exponent of man's last digit */
-  int any = 0;        /* at least one mantissa digit */
-  for (; is_digit(*p); p++) {
-    any = 1;
-    if (man == 0 && *p == '0') continue;   /* leading zero */
-    if (ndig == 19) return NULL;
-    man = 10 * man + (uint64_t)(*p - '0');
-    ndig++;
-  }
+  int nint = 0, nfrac = 0;
+  p = digit_run(p, &man, &ndig, &nint, padded);
+  if (!p) return NULL;
   if (*p == '.') {
-    for (p++; is_digit(*p); p++) {
-      any = 1;
-      e10--;
-      if (man == 0 && *p == '0') continue;
-      if (ndig == 19) return NULL;
-      man = 10 * man + (uint64_t)(*p - '0');
-      ndig++;
-    }
+    p = digit_run(p + 1, &man, &ndig, &nfrac, padded);
+    if (!p) return NULL;
+    e10 = -nfrac;
   }
-  if (!any) return NULL;
+  if (nint + nfrac == 0) return NULL;   /* no mantissa digit */
   if (*p == 'e' || *p == 'E') {
     p++;
     int eneg = 0;
@@ -149,4 +200,14 @@ const char *deq_parse_decimal_prefix(const char *s, double *x)
   (void)pow10_exact;
 #endif
   return eisel_lemire(man, e10, neg, x) ? p : NULL;
+}
+
+const char *deq_parse_decimal_prefix(const char *s, double *x)
+{
+  return parse_prefix(s, x, 0);
+}
+
+const char *deq_parse_decimal_prefix_padded(const char *s, double *x)
+{
+  return parse_prefix(s, x, 1);
 }

@@ -17,4 +17,9 @@ int deq_parse_decimal(const char *s, double *x);
    a pointer just past it, or NULL (then strtod must decide).  */
 const char *deq_parse_decimal_prefix(const char *s, double *x);
 
+/* The same, faster, for text with at least 8 readable bytes after every
+   position up to the number's end (the table reader's zero padding):
+   eight digits at a time.  */
+const char *deq_parse_decimal_prefix_padded(const char *s, double *x);
+
 #endif

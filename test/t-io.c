@@ -1,6 +1,7 @@
 /* t-io.c -- tables of numbers: round trips, layouts, every parse error.  */
 #include "config.h"
 #include <float.h>
+#include <unistd.h>
 #include "testutil.h"
 #include "deq/io.h"
 
@@ -214,6 +215,103 @@ START_TEST(test_many_rows)
   for (size_t i = 0; i < nrow; i++)
     ck_assert(cell(t, i, 0) == (double)i && cell(t, i, 1) == (double)(i * i));
   deq_table_free(t);
+}
+END_TEST
+
+/* A body above the reader's parallel threshold (1 MiB), cut into one
+   chunk per thread: comment and blank lines in every part (so that chunks
+   are moved up), the same table as line by line, and errors reported at
+   their line, the first in line order when there are two.  */
+static FILE *big_text(long bad1, long bad2)
+{
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "# a comment before the header\ni,half\n");
+  long line = 2;
+  for (long i = 0; i < 80000; i++) {
+    if (i % 9973 == 0) {
+      fprintf(f, i % 2 ? "\n" : "# comment\n");
+      line++;
+    }
+    line++;
+    if (line == bad1 || line == bad2) fprintf(f, "%ld,x%ld\n", i, i);
+    else fprintf(f, "%ld,%.17g\n", i, 0.5 * (double)i + 0.1);
+  }
+  rewind(f);
+  return f;
+}
+
+START_TEST(test_large_body_in_chunks)
+{
+  FILE *f = big_text(0, 0);
+  deq_table *t;
+  ck_assert_int_eq(deq_table_read(&t, f, NULL), DEQ_OK);
+  fclose(f);
+  ck_assert_uint_eq(t->nrow, 80000);
+  for (size_t i = 0; i < t->nrow; i++)
+    ck_assert(cell(t, i, 0) == (double)i &&
+              cell(t, i, 1) == 0.5 * (double)i + 0.1);
+  deq_table_free(t);
+  long bad[][2] = {{70000, 0}, {70000, 80001}, {30000, 70000}};
+  for (int k = 0; k < 3; k++) {
+    f = big_text(bad[k][0], bad[k][1]);
+    deq_error err;
+    ck_assert_int_eq(deq_table_read(&t, f, &err), DEQ_EPARSE);
+    fclose(f);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(err.line, bad[k][0]);
+    ck_assert_int_eq(err.column, 2);
+    ck_assert_ptr_nonnull(strstr(err.message, "not a number"));
+  }
+}
+END_TEST
+
+/* deq_table_read_file maps a file of 1 MiB or more and reads it in
+   place: files whose size is a whole number of pages, ending with a
+   short line with or without its newline, and with a long last line, read
+   the same numbers (the last lines come from a padded copy: no
+   look-ahead past the mapping).  */
+START_TEST(test_read_file_mapped)
+{
+  const char *ends[] = {"1,2\n", "1,2", "7", "12345678901234567,0.5\n"};
+  for (int k = 0; k < 4; k++) {
+    char path[] = "/tmp/deq-t-io-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    long size = fprintf(f, "a,b\n");
+    long rows = 0;
+    size_t tail = strlen(ends[k]);
+    while (size < (1L << 20) + 4096) {
+      size += fprintf(f, "%ld,%.17g\n", rows, 0.25 * (double)rows);
+      rows++;
+    }
+    /* pad with a comment so the file ends exactly at a page boundary */
+    long want = (size / 4096 + 2) * 4096, pad = want - size - (long)tail;
+    fputc('#', f);
+    for (long i = 1; i < pad - 1; i++) fputc('x', f);
+    fputc('\n', f);
+    fputs(ends[k], f);
+    fclose(f);
+    deq_table *t;
+    deq_error err;
+    deq_status st = deq_table_read_file(&t, path, &err);
+    unlink(path);
+    if (k == 2) {   /* one field where the header has two */
+      ck_assert_int_eq(st, DEQ_EPARSE);
+      ck_assert_int_eq(err.line, rows + 3);
+      continue;
+    }
+    ck_assert_int_eq(st, DEQ_OK);
+    ck_assert_uint_eq(t->nrow, (size_t)rows + 1);
+    for (long i = 0; i < rows; i++)
+      ck_assert(cell(t, (size_t)i, 0) == (double)i &&
+                cell(t, (size_t)i, 1) == 0.25 * (double)i);
+    ck_assert(cell(t, (size_t)rows, 0) == (k == 3 ? 12345678901234567.0 : 1));
+    ck_assert(cell(t, (size_t)rows, 1) == (k == 3 ? 0.5 : 2));
+    deq_table_free(t);
+  }
 }
 END_TEST
 
@@ -456,6 +554,8 @@ static Suite *io_suite(void)
   tcase_add_test(tc, test_underflow_accepted);
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_many_rows);
+  tcase_add_test(tc, test_large_body_in_chunks);
+  tcase_add_test(tc, test_read_file_mapped);
   tcase_add_test(tc, test_column_lookup);
   tcase_add_test(tc, test_error_cleared_on_success);
   suite_add_tcase(s, tc);

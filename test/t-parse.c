@@ -8,7 +8,9 @@
  * subnormal (declined), 17 and 19 significant digits, 20 digits
  * (declined), exponents beyond the table, signed zeros, and malformed
  * text.  Random strings: 17-digit round trips of random bit patterns,
- * shorter %.*g forms, and random digit strings with random exponents.  */
+ * shorter %.*g forms, and random digit strings with random exponents.
+ * The padded form (eight digits at a time) stops where the plain one
+ * does, with the same bits, on every one of these strings.  */
 #include <config.h>
 #include <errno.h>
 #include <float.h>
@@ -20,10 +22,32 @@
 
 static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
+/* The table reader's eight-digits-at-a-time form must stop where the
+   plain prefix form stops, with the same bits, whatever the readable
+   bytes after the string's NUL (here digits, which must not be taken).  */
+static void check_padded(const char *s)
+{
+  char buf[128];
+  size_t n = strlen(s);
+  ck_assert_uint_lt(n + 17, sizeof buf);
+  memcpy(buf, s, n + 1);
+  memset(buf + n + 1, '9', 16);
+  double x = NAN, y = NAN;
+  const char *e = deq_parse_decimal_prefix(s, &x);
+  const char *f = deq_parse_decimal_prefix_padded(buf, &y);
+  ck_assert_msg((e == NULL) == (f == NULL), "'%s': padded form %s", s,
+                f ? "accepts" : "declines");
+  if (e) {
+    ck_assert_msg(e - s == f - buf, "'%s': padded form ends elsewhere", s);
+    ck_assert_msg(same_bits(x, y), "'%s': %.17g, padded %.17g", s, x, y);
+  }
+}
+
 /* 1 if accepted; then its value must equal strtod's (whole string).  */
 static int check_one(const char *s)
 {
   double x = NAN;
+  check_padded(s);
   int ok = deq_parse_decimal(s, &x);
   if (ok) {
     char *end;
@@ -67,6 +91,7 @@ START_TEST(test_edges)
     "1e5e", "1_000", NULL };
   for (int k = 0; declined[k]; k++) {
     double x = 42.0;
+    check_padded(declined[k]);
     ck_assert_msg(!deq_parse_decimal(declined[k], &x),
                   "'%s' accepted as %.17g", declined[k], x);
     ck_assert(x == 42.0);

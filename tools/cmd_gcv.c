@@ -169,6 +169,11 @@ static int read_data(deq_table **t, const char *path)
 typedef struct design {
   size_t P, N, M;          /* training rows, features, held-out rows */
   double *X, *y;           /* P x N then M x N, column-major; P + M labels */
+  /* Or, when the features are every column but the label, the first or
+     last one, and there are no lags or held-out rows: the table itself
+     (row i, feature j at Xt[i ld + j], label i at yt[i ld]), no copy.  */
+  const double *Xt, *yt;
+  size_t ld;
   const char **names;      /* N feature names (for messages) */
   char **lagnames;
 } design;
@@ -262,11 +267,15 @@ static int build_design(design *d, const deq_table *t, const gcv_opts *o)
   d->N = nf + p;
   d->M = M;
   d->P = rows - M;
-  d->X = deq_big_malloc(rows * d->N * sizeof *d->X);
-  d->y = malloc(rows * sizeof *d->y);
+  int direct = !o->features && !p && !M &&
+               (ycol == 0 || (size_t)ycol + 1 == t->ncol);
   d->names = calloc(d->N, sizeof *d->names);
   d->lagnames = calloc(d->N, sizeof *d->lagnames);
-  if (!d->X || !d->y || !d->names || !d->lagnames) {
+  if (!direct) {
+    d->X = deq_big_malloc(rows * d->N * sizeof *d->X);
+    d->y = malloc(rows * sizeof *d->y);
+  }
+  if ((!direct && (!d->X || !d->y)) || !d->names || !d->lagnames) {
     free(cols);
     return CLI_ENUM;
   }
@@ -276,6 +285,13 @@ static int build_design(design *d, const deq_table *t, const gcv_opts *o)
     snprintf(buf, sizeof buf, "%s lag %zu", o->y, h + l);
     d->lagnames[nf + l] = strdup(buf);
     d->names[nf + l] = d->lagnames[nf + l] ? d->lagnames[nf + l] : o->y;
+  }
+  if (direct) {
+    d->Xt = t->data + (ycol == 0 ? 1 : 0);
+    d->yt = t->data + ycol;
+    d->ld = t->ncol;
+    free(cols);
+    return CLI_OK;
   }
   /* The library takes matrices column-major: the training block
      (P x N) first, then the held-out one (M x N).  */
@@ -429,8 +445,11 @@ int cmd_gcv(int argc, char **argv)
   if (rc) goto done;
   deq_estimate_opts eo = {o.intercept, o.standardize};
   deq_error err;
-  deq_status st = deq_estimate_plan_alloc(&plan, d.P, d.N, d.X, d.y, &eo,
-                                          &err);
+  deq_status st =
+    d.Xt ? deq_estimate_plan_alloc_strided(&plan, d.P, d.N, d.Xt, d.ld, 1,
+                                           d.yt, d.ld, &eo,
+                                           DEQ_ESTIMATE_ROUTE_AUTO, &err)
+         : deq_estimate_plan_alloc(&plan, d.P, d.N, d.X, d.y, &eo, &err);
   if (st) {
     rc = plan_error(st, &err, &d, &o);
     goto done;

@@ -101,6 +101,21 @@ deq_status deq_estimate_plan_alloc_route(deq_estimate_plan **out, size_t P,
                                          const deq_estimate_opts *opts,
                                          int route, deq_error *err);
 
+/* The same from any strided view of the design: sample i, feature j at
+   X[i rs + j cs], label i at y[i yinc] (strides >= 1; DEQ_EINVAL
+   otherwise).  Column-major X is rs = 1, cs = P; the columns after the
+   label in a deq_table (data row-major, label column 0) are X = data + 1,
+   rs = ncol, cs = 1, y = data, yinc = ncol, read without a copy.  The
+   plan is the same whatever the strides (the sums run over the rows in
+   order).  */
+deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
+                                           size_t P, size_t N,
+                                           const double *X, size_t rs,
+                                           size_t cs, const double *y,
+                                           size_t yinc,
+                                           const deq_estimate_opts *opts,
+                                           int route, deq_error *err);
+
 /* The route a plan took (FEATURES, GRAM or SVD).  */
 int deq_estimate_route(const deq_estimate_plan *plan);
 
