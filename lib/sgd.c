@@ -330,7 +330,7 @@ static deq_status step(deq_sgd_state *st, deq_error *err)
     for (size_t i = i0; i < i1; i++) {
       double hi, lo;
       deq_sgd_factor(eta * sv[i], c1, &hi, &lo);
-      st->u[i] = fma(lo, st->u[i], fma(hi, st->u[i], f * st->w[i]));
+      st->u[i] = hi * st->u[i] + (lo * st->u[i] + f * st->w[i]);
       part += st->u[i];
     }
     deq_sum_add(&acc, part);
@@ -553,7 +553,7 @@ static deq_status kernels_range(double *F, double *K, const deq_spectrum *sp,
         for (size_t i = 0; i < m; i++) {
           fs += vi[i] * p[i];
           ks += wi[i] * p[i];
-          p[i] = fma(li[i], p[i], p[i] * ai[i]);
+          p[i] = p[i] * ai[i] + p[i] * li[i];
         }
         f[t] += fs;
         k[t] += ks;
