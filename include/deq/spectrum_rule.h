@@ -26,7 +26,8 @@
  * Where it is used: deq_moments_pass (every deq_resolvent_* function, the
  * ridge, random-feature, correlated and ensemble solvers built on it), at
  * kappa >= 0 only.  Not used for complex arguments (densities, two-point
- * contour sums), for (1 - eta s)^(2t) sums (SGD/GD), or by Monte Carlo,
+ * contour sums), for (1 - eta s)^(2t) sums (GD, multi-pass SGD; one-pass
+ * SGD selects bins by a bound of its own, lib/sgd_rule.c), or by Monte Carlo,
  * which samples the original atoms.
  *
  * deq_spectrum_update (and every constructor) marks the rule due when the
