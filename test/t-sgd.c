@@ -467,6 +467,27 @@ START_TEST(compression_selection_matters)
   g = gap(top, 0, 3, &s, &no_avg, 0, DEQ_SGD_RULE_ALL, T, 4, &atoms,
           &exact);
   ck_assert_uint_lt(exact, 4096);
+  /* The horizon grows with the steps asked for: at T = 2 (horizon 8)
+     the cluster is compressed, at T = 1000 the bins change and the state
+     runs again from step 0 on the atoms; it ends where a fresh state does. */
+  {
+    deq_sgd_state *st;
+    deq_sgd_point p1, p2;
+    size_t a10, e10, a1000, e1000;
+    ck_assert_st(deq_sgd_alloc(&st, top, 0, 3, &s, &no_avg), DEQ_OK);
+    ck_assert_st(deq_sgd_advance(&p1, st, 2, NULL), DEQ_OK);
+    deq_sgd_atoms_used(st, &a10, &e10);
+    ck_assert_st(deq_sgd_advance(&p1, st, 1000, NULL), DEQ_OK);
+    deq_sgd_atoms_used(st, &a1000, &e1000);
+    ck_assert_uint_lt(e10, 4096);
+    ck_assert_uint_eq(e1000, 4096);
+    deq_sgd_free(st);
+    ck_assert_st(deq_sgd_alloc(&st, top, 0, 3, &s, &no_avg), DEQ_OK);
+    deq_sgd_set_compression(st, DEQ_SGD_RULE_EXACT);
+    ck_assert_st(deq_sgd_advance(&p2, st, 1000, NULL), DEQ_OK);
+    deq_sgd_free(st);
+    ck_assert_double_eq(p1.E_g, p2.E_g);
+  }
   /* (at least 100 times the tolerance) */
   if (!(g > 1e-11)) ck_abort_msg("forced rule on the cluster: %.3g", g);
   deq_spectrum_free(top);
