@@ -169,8 +169,9 @@ static char *make_help(const cli_model_cmd *c, int mc)
   }
   if (takes_spectra(t) && !mc)
     put_item(&h, "--exact", "sum over every atom of the spectra instead of "
-             "their compressed Gauss rules (relative difference below "
-             "1e-15; see the manual, Compressed spectra)");
+             "their compressed Gauss rules (bound: relative 1e-15 per sum; "
+             "see the manual, Compressed spectra, and for sgd, SGD "
+             "compressed)");
   if (t->mp && !mc)
     put_item(&h, "--certify", "also solve every point with the MPFR twin "
              "(256 bits) and print on stderr the largest relative difference "
