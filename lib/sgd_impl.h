@@ -64,6 +64,13 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
                                double T, int mode, double tol);
 void deq_sgd_pseudo_free(deq_spectrum *ps);
 
+/* log of the bound (*) of sgd_rule.c per unit weight: the largest error
+   of the DEQ_RULE_NODES-point Gauss rule of a bin [A, 2A) on any path
+   function with Lambda in [L0, L1] (times s^2 if s2), steps with eta <=
+   eta_max and |c| <= cabs; minimised over rho.  */
+double deq_sgd_rule_log_error(double A, double eta_max, double cabs,
+                              double L0, double L1, int s2);
+
 /* Choose the compression of a fresh state (before its first advance):
    one of DEQ_SGD_RULE_*.  */
 void deq_sgd_set_compression(deq_sgd_state *st, int mode);

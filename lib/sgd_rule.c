@@ -96,6 +96,22 @@ static double log_add(double a, double b)
   return hi + log1p(exp(lo - hi));
 }
 
+double deq_sgd_rule_log_error(double A, double eta_max, double cabs,
+                              double L0, double L1, int s2)
+{
+  int n = DEQ_RULE_NODES;
+  double best = INFINITY;
+  for (int k = 1; k <= NRHO; k++) {
+    double rho = pow(1.25, k), c = 0.25 * (rho + 1 / rho);
+    double X = A * (1.5 - c), Z = A * (1.5 + c);
+    double p = 2 * X - (1 + cabs) * eta_max * Z * Z;
+    double e = log(4.0) + (1 - 2 * n) * log(rho) - log(rho - 1)
+               + (s2 ? 2 * log(Z) : 0) + fmax(-p * L0, -p * L1);
+    best = fmin(best, e);
+  }
+  return best;
+}
+
 typedef struct bin_info {
   double A, wv, wm;    /* bin start, weights of V and M */
   double r;            /* lower-bound rate (eligible bins) */
@@ -138,12 +154,10 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
   deq_status st = DEQ_OK;
   if (mode == DEQ_SGD_RULE_SELECT && rmax > 0) {
     /* the Lambda grid and the best log error term per bin and interval */
-    double rho[NRHO];
-    for (int k = 0; k < NRHO; k++) rho[k] = pow(1.25, k + 1);
-    double pmax = rmax;
+    double pmax = rmax, rho_max = pow(1.25, NRHO);
     for (size_t b = 0; b < nb; b++)
       if (bi[b].eligible) {
-        double c = 0.25 * (rho[NRHO - 1] + 1 / rho[NRHO - 1]);
+        double c = 0.25 * (rho_max + 1 / rho_max);
         double X = bi[b].A * (1.5 - c), Z = bi[b].A * (1.5 + c);
         pmax = fmax(pmax, fabs(2 * X - (1 + cabs) * h.eta_max * Z * Z));
       }
@@ -161,7 +175,6 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
     for (double L = L1; L < h.lambda; L *= GROW) grid[J++] = L;
     grid[J++] = h.lambda;
     J--; /* intervals [grid[j], grid[j+1]), j < J */
-    int n = DEQ_RULE_NODES;
     for (size_t j = 0; j < J; j++)
       for (int mu = 0; mu < 2; mu++) {
         double den = -INFINITY;
@@ -171,17 +184,9 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
           *ln = -INFINITY;
           if (!bi[b].eligible || !(W > 0)) continue;
           double A = bi[b].A, lw = log(W);
-          *ln = INFINITY;
           den = log_add(den, lw + (mu ? 2 * log(A) : 0) - bi[b].r * grid[j + 1]);
-          for (int k = 0; k < NRHO; k++) {
-            double c = 0.25 * (rho[k] + 1 / rho[k]);
-            double X = A * (1.5 - c), Z = A * (1.5 + c);
-            double p = 2 * X - (1 + cabs) * h.eta_max * Z * Z;
-            double e = lw + log(4.0) + (1 - 2 * n) * log(rho[k])
-                       - log(rho[k] - 1) + (mu ? 2 * log(Z) : 0)
-                       + fmax(-p * grid[j], -p * grid[j + 1]);
-            *ln = fmin(*ln, e);
-          }
+          *ln = lw + deq_sgd_rule_log_error(A, h.eta_max, cabs, grid[j],
+                                            grid[j + 1], mu);
         }
         lden[2 * j + mu] = den + log(tol);
       }

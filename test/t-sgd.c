@@ -12,6 +12,7 @@
 #include <deq.h>
 #include "testutil.h"
 #include "../lib/sgd_impl.h"
+#include "../lib/spectrum_rule_impl.h"
 
 /* The spec's powerlaw(D, alpha, r): s_k = k^-alpha, v_k = k^-(1+2 alpha r).  */
 static deq_spectrum *powerlaw(double D, double alpha, double r)
@@ -327,6 +328,73 @@ START_TEST(volterra_path_equals_recursion)
 END_TEST
 
 /* ------------------------------------------------------------ compression */
+
+/* The bound (*) of the manual's "SGD compressed", checked directly: one
+   bin [1/4, 1/2) of 3000 atoms with uneven weights; for f = a(s)^t
+   (V-paths) and s^2 a(s)^t (M-paths) at several eta, t and m4, the Gauss
+   rule's error (against a long-double sum over the atoms) is at most the
+   bound, up to the rule's own rounding (1e-14 W max|f|); the bound must
+   be active (above that rounding) in some cases, and the rule's error
+   large (1e-6 of the sum) in some, so that the check has teeth.  */
+static double bin_m(size_t i, size_t n) { return 1 + 0.9 * sin(7.0 * i / n) + 0 * (double)n; }
+START_TEST(rule_error_bound)
+{
+  size_t n = 3000;
+  deq_spectrum *sp;
+  ck_assert_st(deq_spectrum_alloc(&sp, n), DEQ_OK);
+  for (size_t i = 0; i < n; i++) {
+    sp->s[i] = 0.25 + 0.25 * (i + 0.5) / n;
+    sp->m[i] = bin_m(i, n);
+    sp->v[i] = bin_m(n - 1 - i, n) * sp->s[i];
+  }
+  deq_error err;
+  ck_assert_st(deq_spectrum_update(sp, &err), DEQ_OK);
+  deq_rule_bins *bb;
+  ck_assert_st(deq_rule_bins_build(&bb, sp, DEQ_RULE_NODES), DEQ_OK);
+  ck_assert_ptr_nonnull(bb);
+  ck_assert_uint_eq(bb->nbins, 1);
+  ck_assert_int_eq(bb->bin[0].gauss, 1);
+  const deq_spectrum_rule *r = bb->rule;
+  double etas[] = { 0.1, 0.5, 1.0, 1.9 }, ts[] = { 1, 10, 30, 100, 300, 1000 };
+  double m4s[] = { 1, 3 };
+  int active = 0, large = 0;
+  for (int ie = 0; ie < 4; ie++)
+    for (int it = 0; it < 6; it++)
+      for (int im = 0; im < 2; im++)
+        for (int s2 = 0; s2 < 2; s2++) {
+          double eta = etas[ie], t = ts[it], c = m4s[im] - 2;
+          long double exact = 0, rule = 0, W = 0, fmax_ = 0;
+          for (size_t i = 0; i < n; i++) {
+            long double x = sp->s[i], y = eta * x;
+            long double f = powl((1 - y) * (1 - y) + c * y * y, t);
+            if (s2) f *= x * x;
+            long double w = s2 ? sp->m[i] : sp->v[i];
+            exact += w * f;
+            W += w;
+            fmax_ = fmaxl(fmax_, fabsl(f));
+          }
+          for (size_t k = 0; k < r->n; k++) {
+            long double x = r->s[k], y = eta * x;
+            long double f = powl((1 - y) * (1 - y) + c * y * y, t);
+            if (s2) f *= x * x;
+            rule += (s2 ? r->m[k] : r->v[k]) * f;
+          }
+          double bound = (double)W * exp(deq_sgd_rule_log_error(
+                             0.25, eta, fabs(c), eta * t, eta * t, s2));
+          double e = (double)fabsl(rule - exact);
+          double floor_ = 1e-14 * (double)(W * fmax_);
+          if (!(e <= bound + floor_))
+            ck_abort_msg("eta %g t %g m4 %g s2 %d: error %.3g > bound %.3g",
+                         eta, t, m4s[im], s2, e, bound);
+          active += bound > floor_;
+          large += e > 1e-6 * (double)fabsl(exact);
+        }
+  ck_assert_int_ge(active, 10);
+  ck_assert_int_ge(large, 4);
+  deq_rule_bins_free(bb);
+  deq_spectrum_free(sp);
+}
+END_TEST
 
 /* A spectrum from arrays (>= DEQ_RULE_MIN_ATOMS atoms: compressed).  */
 static deq_spectrum *from_atoms(size_t n, double (*s)(size_t, size_t),
@@ -891,6 +959,7 @@ static Suite *sgd_suite(void)
   suite_add_tcase(s, tc);
   TCase *tr = tcase_create("compressed");
   tcase_set_timeout(tr, 120);
+  tcase_add_test(tr, rule_error_bound);
   tcase_add_test(tr, compressed_equals_exact);
   tcase_add_test(tr, compression_selection_matters);
   tcase_add_test(tr, compression_switch_and_kernels);
