@@ -96,20 +96,39 @@ static double log_add(double a, double b)
   return hi + log1p(exp(lo - hi));
 }
 
+/* The bound (*) per bin, prepared once per bin: for each rho of the
+   grid, the rate p and the log of its constant factor (V- and M-paths).  */
+typedef struct bin_bound {
+  double p[NRHO], lc[2][NRHO];
+} bin_bound;
+
+static void bound_prepare(bin_bound *bd, double A, double eta_max,
+                          double cabs)
+{
+  int n = DEQ_RULE_NODES;
+  for (int k = 0; k < NRHO; k++) {
+    double rho = pow(1.25, k + 1), c = 0.25 * (rho + 1 / rho);
+    double X = A * (1.5 - c), Z = A * (1.5 + c);
+    bd->p[k] = 2 * X - (1 + cabs) * eta_max * Z * Z;
+    bd->lc[0][k] = log(4.0) + (1 - 2 * n) * log(rho) - log(rho - 1);
+    bd->lc[1][k] = bd->lc[0][k] + 2 * log(Z);
+  }
+}
+
+static double bound_eval(const bin_bound *bd, double L0, double L1, int s2)
+{
+  double best = INFINITY;
+  for (int k = 0; k < NRHO; k++)
+    best = fmin(best, bd->lc[s2][k] + fmax(-bd->p[k] * L0, -bd->p[k] * L1));
+  return best;
+}
+
 double deq_sgd_rule_log_error(double A, double eta_max, double cabs,
                               double L0, double L1, int s2)
 {
-  int n = DEQ_RULE_NODES;
-  double best = INFINITY;
-  for (int k = 1; k <= NRHO; k++) {
-    double rho = pow(1.25, k), c = 0.25 * (rho + 1 / rho);
-    double X = A * (1.5 - c), Z = A * (1.5 + c);
-    double p = 2 * X - (1 + cabs) * eta_max * Z * Z;
-    double e = log(4.0) + (1 - 2 * n) * log(rho) - log(rho - 1)
-               + (s2 ? 2 * log(Z) : 0) + fmax(-p * L0, -p * L1);
-    best = fmin(best, e);
-  }
-  return best;
+  bin_bound bd;
+  bound_prepare(&bd, A, eta_max, cabs);
+  return bound_eval(&bd, L0, L1, s2 != 0);
 }
 
 typedef struct bin_info {
@@ -175,6 +194,18 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
     for (double L = L1; L < h.lambda; L *= GROW) grid[J++] = L;
     grid[J++] = h.lambda;
     J--; /* intervals [grid[j], grid[j+1]), j < J */
+    /* error terms only for the bins that can be compressed; the lower
+       bound over every eligible bin (a running max keeps the log-sum
+       cheap: terms below 1e-20 of the largest are dropped, which only
+       lowers the bound) */
+    bin_bound *bd = malloc(nb * sizeof *bd);
+    if (!bd) {
+      free(grid);
+      free(bi);
+      return DEQ_ENOMEM;
+    }
+    for (size_t b = 0; b < nb; b++)
+      if (bi[b].on) bound_prepare(&bd[b], bi[b].A, h.eta_max, cabs);
     for (size_t j = 0; j < J; j++)
       for (int mu = 0; mu < 2; mu++) {
         double den = -INFINITY;
@@ -183,13 +214,15 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
           double *ln = &lnum[(2 * j + mu) * nb + b];
           *ln = -INFINITY;
           if (!bi[b].eligible || !(W > 0)) continue;
-          double A = bi[b].A, lw = log(W);
-          den = log_add(den, lw + (mu ? 2 * log(A) : 0) - bi[b].r * grid[j + 1]);
-          *ln = lw + deq_sgd_rule_log_error(A, h.eta_max, cabs, grid[j],
-                                            grid[j + 1], mu);
+          double lw = log(W);
+          double term = lw + (mu ? 2 * log(bi[b].A) : 0)
+                        - bi[b].r * grid[j + 1];
+          if (term > den - 46) den = log_add(den, term);
+          if (bi[b].on) *ln = lw + bound_eval(&bd[b], grid[j], grid[j + 1], mu);
         }
         lden[2 * j + mu] = den + log(tol);
       }
+    free(bd);
     /* drop the worst bin until every interval passes */
     for (;;) {
       double worst = 0;
