@@ -10,7 +10,12 @@
  *   Volterra   constant eta and B, no average: F and K in O(T n_atoms)
  *              (independent in t, so parallel and cache-blocked), then
  *              the causal convolution by FFT in O(T log^2 T)
- *              (volterra.c).  The trajectory is extended by doubling.  */
+ *              (volterra.c).  The trajectory is extended by doubling.
+ *
+ * Both run on the state's atoms: the spectrum's own, or (spectra of at
+ * least DEQ_RULE_MIN_ATOMS atoms without forced exact sums) the
+ * "pseudo-spectrum" of sgd_rule.c, Gauss nodes for the bins that its
+ * bound admits over the horizon and atoms elsewhere.  */
 #include <config.h>
 
 #include <float.h>

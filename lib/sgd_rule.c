@@ -21,7 +21,7 @@
  * so |h| <= exp(-p Lambda) on E_rho and, the Chebyshev series of h
  * truncated at degree 2n - 1 being integrated exactly by the n-point
  * Gauss rule of weight W, the bin's error is at most
- *   W (Z^2) 4 rho^(1 - 2n)/(rho - 1) exp(-p Lambda)          (1)
+ *   W (Z^2) 4 rho^(1 - 2n)/(rho - 1) exp(-p Lambda)          (*)
  * (Z^2 for the M-paths, which carry s^2).  On the bin itself, with Y =
  * 2 A eta_max < 1 and q(y) = 1 - 2y + kappa y^2, kappa = min(1, 1 +
  * min c_k), q(Y) > 0: -log q is convex with value 0 at 0, so
@@ -33,10 +33,10 @@
  * be negative or past its minimum, and the bin keeps its atoms).  The
  * compressed set C (eligible bins with a Gauss rule) must satisfy, for
  * both measures and every Lambda in [0, Lambda_T],
- *   sum_{b in C} (1) <= tol sum_{b eligible} W_b (A_b^2) exp(-r_b Lambda),
+ *   sum_{b in C} (*) <= tol sum_{b eligible} W_b (A_b^2) exp(-r_b Lambda),
  * i.e. the error of every path sum is at most tol times its part on the
  * eligible bins (its total when no a_k is negative elsewhere).  Lambda_T
- * is cut into intervals [L_j, L_j+1] (L_j+1 = 1.02 L_j); (1) is taken at
+ * is cut into intervals [L_j, L_j+1] (L_j+1 = 1.02 L_j); (*) is taken at
  * the interval end that makes it larger, with the best rho of a grid, the
  * lower bound at L_j+1: the check is rigorous between grid points.  While
  * it fails, the bin with the largest error term at the worst interval
