@@ -10,7 +10,12 @@
  *   Volterra   constant eta and B, no average: F and K in O(T n_atoms)
  *              (independent in t, so parallel and cache-blocked), then
  *              the causal convolution by FFT in O(T log^2 T)
- *              (volterra.c).  The trajectory is extended by doubling.  */
+ *              (volterra.c).  The trajectory is extended by doubling.
+ *
+ * Both run on the state's atoms: the spectrum's own, or (spectra of at
+ * least DEQ_RULE_MIN_ATOMS atoms without forced exact sums) the
+ * "pseudo-spectrum" of sgd_rule.c, Gauss nodes for the bins that its
+ * bound admits over the horizon and atoms elsewhere.  */
 #include <config.h>
 
 #include <float.h>
@@ -20,11 +25,19 @@
 #include <string.h>
 
 #include "deq/dynamics.h"
+#include "deq/spectrum_rule.h"
 #include "sgd_impl.h"
+#include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
 struct deq_sgd_state {
-  const deq_spectrum *sp;
+  const deq_spectrum *sp;   /* the atoms summed: orig or pseudo */
+  const deq_spectrum *orig; /* the spectrum (stability checks) */
+  deq_spectrum *pseudo;     /* owned: compressed atoms (sgd_rule.c) */
+  deq_rule_bins *bins;      /* owned: orig's bins, built on first need */
+  int compress, bins_done;  /* DEQ_SGD_RULE_*; sub-states: exact */
+  double horizon;           /* steps the atoms are valid for */
+  size_t exact_atoms;       /* atoms of orig summed as they are */
   const deq_sgd_schedule *sched;
   deq_sgd_average avg;      /* running average (tail fraction: in `tail`) */
   double noise, m4;
@@ -71,6 +84,8 @@ void deq_sgd_free(deq_sgd_state *st)
   deq_sgd_free(st->lag);
   free(st->u);
   free(st->Rv);
+  deq_sgd_pseudo_free(st->pseudo);
+  deq_rule_bins_free(st->bins);
   free(st);
 }
 
@@ -80,6 +95,67 @@ void deq_sgd_check_stability(deq_sgd_state *st, int on)
   st->check = on;
   if (st->tail) st->tail->check = on;
   if (st->lag) st->lag->check = on;
+}
+
+static deq_status alloc_mode(deq_sgd_state **out, const deq_spectrum *sp,
+                             const deq_spectrum *orig, double noise,
+                             double m4, const deq_sgd_schedule *sched,
+                             const deq_sgd_average *avg, int compress);
+
+/* (Re)build st's per-atom arrays and sub-states for the atoms of sp and
+   go back to step 0.  */
+static deq_status state_init(deq_sgd_state *st, const deq_spectrum *sp)
+{
+  deq_sgd_free(st->tail);
+  deq_sgd_free(st->lag);
+  st->tail = st->lag = NULL;
+  free(st->u);
+  st->sp = sp;
+  st->n = sp->n;
+  st->u = malloc(4 * (sp->n ? sp->n : 1) * sizeof *st->u);
+  if (!st->u) return DEQ_ENOMEM;
+  st->M = st->u + sp->n;
+  st->Q = st->M + sp->n;
+  st->w = st->Q + sp->n;
+  for (size_t i = 0; i < sp->n; i++) st->w[i] = sp->m[i] * sp->s[i] * sp->s[i];
+  st->start = deq_sgd_tail_start(&st->avg, 0);
+  if (st->avg.kind == DEQ_AVG_TAIL) {
+    deq_sgd_average from = { DEQ_AVG_TAIL_FROM, 0 };
+    deq_status s = alloc_mode(&st->tail, sp, st->orig, st->noise, st->m4,
+                              st->sched, &from, DEQ_SGD_RULE_EXACT);
+    if (s == DEQ_OK)
+      s = alloc_mode(&st->lag, sp, st->orig, st->noise, st->m4, st->sched,
+                     NULL, DEQ_SGD_RULE_EXACT);
+    if (s != DEQ_OK) return s;
+    st->tail->check = st->lag->check = st->check;
+  }
+  state_zero(st);
+  return DEQ_OK;
+}
+
+static deq_status alloc_mode(deq_sgd_state **out, const deq_spectrum *sp,
+                             const deq_spectrum *orig, double noise,
+                             double m4, const deq_sgd_schedule *sched,
+                             const deq_sgd_average *avg, int compress)
+{
+  deq_sgd_state *st = calloc(1, sizeof *st);
+  if (!st) return DEQ_ENOMEM;
+  st->orig = orig;
+  st->sched = sched;
+  st->noise = noise;
+  st->m4 = m4;
+  st->bound_B = NAN;
+  st->compress = compress;
+  st->horizon = compress == DEQ_SGD_RULE_EXACT ? INFINITY : 0;
+  st->exact_atoms = orig->n;
+  if (avg) st->avg = *avg;
+  deq_status s = state_init(st, sp);
+  if (s != DEQ_OK) {
+    deq_sgd_free(st);
+    return s;
+  }
+  *out = st;
+  return DEQ_OK;
 }
 
 deq_status deq_sgd_alloc(deq_sgd_state **out, const deq_spectrum *sp,
@@ -93,37 +169,65 @@ deq_status deq_sgd_alloc(deq_sgd_state **out, const deq_spectrum *sp,
     return DEQ_EDOM;
   if (deq_sgd_schedule_check(sched, NULL) != DEQ_OK) return DEQ_EDOM;
   if (!isfinite(sp->signal)) return DEQ_EDOM;
-  deq_sgd_state *st = calloc(1, sizeof *st);
-  if (!st) return DEQ_ENOMEM;
-  st->sp = sp;
-  st->sched = sched;
-  st->noise = noise;
-  st->m4 = m4;
-  st->n = sp->n;
-  st->bound_B = NAN;
-  if (avg) st->avg = *avg;
-  st->u = malloc(4 * sp->n * sizeof *st->u);
-  if (!st->u) {
-    free(st);
-    return DEQ_ENOMEM;
+  int compress = deq_spectrum_rule_allowed(sp) ? DEQ_SGD_RULE_SELECT
+                                               : DEQ_SGD_RULE_EXACT;
+  return alloc_mode(out, sp, sp, noise, m4, sched, avg, compress);
+}
+
+void deq_sgd_set_compression(deq_sgd_state *st, int mode)
+{
+  if (!st || mode == st->compress) return;
+  st->compress = mode;
+  st->horizon = mode == DEQ_SGD_RULE_EXACT ? INFINITY : 0;
+  deq_sgd_pseudo_free(st->pseudo);
+  st->pseudo = NULL;
+  st->exact_atoms = st->orig->n;
+  st->nv = 0;
+  if (state_init(st, st->orig) != DEQ_OK) st->status = DEQ_ENOMEM;
+}
+
+void deq_sgd_atoms_used(const deq_sgd_state *st, size_t *atoms,
+                        size_t *exact)
+{
+  if (atoms) *atoms = st ? st->n : 0;
+  if (exact) *exact = st ? st->exact_atoms : 0;
+}
+
+static int same_atoms(const deq_spectrum *a, const deq_spectrum *b)
+{
+  if (!a || !b) return a == b;
+  return a->n == b->n && !memcmp(a->s, b->s, a->n * sizeof *a->s)
+         && !memcmp(a->m, b->m, a->n * sizeof *a->m)
+         && !memcmp(a->v, b->v, a->n * sizeof *a->v);
+}
+
+/* Make the atoms valid for steps 0 .. H-1: select the compressed bins
+   for that horizon; if they differ from the current ones, the state
+   starts again from step 0 on the new atoms (a bin once compressed
+   cannot be expanded again).  */
+static deq_status recompress(deq_sgd_state *st, double H)
+{
+  if (!st->bins_done) {
+    deq_status s = deq_rule_bins_build(&st->bins, st->orig, DEQ_RULE_NODES);
+    if (s != DEQ_OK) return s;
+    st->bins_done = 1;
   }
-  st->M = st->u + sp->n;
-  st->Q = st->M + sp->n;
-  st->w = st->Q + sp->n;
-  for (size_t i = 0; i < sp->n; i++) st->w[i] = sp->m[i] * sp->s[i] * sp->s[i];
-  st->start = deq_sgd_tail_start(&st->avg, 0);
-  if (st->avg.kind == DEQ_AVG_TAIL) {
-    deq_sgd_average from = { DEQ_AVG_TAIL_FROM, 0 };
-    deq_status s = deq_sgd_alloc(&st->tail, sp, noise, m4, sched, &from);
-    if (s == DEQ_OK) s = deq_sgd_alloc(&st->lag, sp, noise, m4, sched, NULL);
-    if (s != DEQ_OK) {
-      deq_sgd_free(st);
-      return s;
-    }
+  deq_spectrum *ps;
+  size_t exact;
+  deq_status s = deq_sgd_rule_select(&ps, &exact, st->orig, st->bins,
+                                     st->sched, st->m4, H, st->compress,
+                                     DEQ_SGD_RULE_TOL);
+  if (s != DEQ_OK) return s;
+  st->horizon = H;
+  if (same_atoms(ps, st->pseudo)) {
+    deq_sgd_pseudo_free(ps);
+    return DEQ_OK;
   }
-  state_zero(st);
-  *out = st;
-  return DEQ_OK;
+  deq_sgd_pseudo_free(st->pseudo);
+  st->pseudo = ps;
+  st->exact_atoms = exact;
+  st->nv = 0;
+  return state_init(st, ps ? ps : st->orig);
 }
 
 /* ------------------------------------------------------------ stability */
@@ -188,7 +292,7 @@ static deq_status check_step(deq_sgd_state *st, double eta, double B,
                              deq_error *err)
 {
   if (B != st->bound_B) {
-    deq_status s = deq_sgd_lr_bound(&st->bound, st->sp, B, st->m4);
+    deq_status s = deq_sgd_lr_bound(&st->bound, st->orig, B, st->m4);
     if (s != DEQ_OK) return s;
     st->bound_B = B;
   }
@@ -221,7 +325,7 @@ static deq_status step(deq_sgd_state *st, deq_error *err)
     if (s != DEQ_OK) return s;
   }
   const double *sv = st->sp->s;
-  double c = (st->m4 - 2) * eta * eta / B, f = eta * eta / B * (st->R + st->noise);
+  double c1 = 1 + (st->m4 - 2) / B, f = eta * eta / B * (st->R + st->noise);
   deq_sum acc;
   deq_sum_init(&acc);
   for (size_t i0 = 0; i0 < st->n; i0 += DEQ_SUM_BLOCK) {
@@ -229,9 +333,9 @@ static deq_status step(deq_sgd_state *st, deq_error *err)
     double part = 0;
 #pragma omp simd reduction(+:part)
     for (size_t i = i0; i < i1; i++) {
-      double d = 1 - eta * sv[i];
-      double a = d * d + c * sv[i] * sv[i];
-      st->u[i] = a * st->u[i] + f * st->w[i];
+      double hi, lo;
+      deq_sgd_factor(eta * sv[i], c1, &hi, &lo);
+      st->u[i] = hi * st->u[i] + (lo * st->u[i] + f * st->w[i]);
       part += st->u[i];
     }
     deq_sum_add(&acc, part);
@@ -335,7 +439,12 @@ deq_status deq_sgd_advance(deq_sgd_point *out, deq_sgd_state *st, double T,
   if (!(T >= 0 && T == floor(T) && T < 0x1p53)) return DEQ_EDOM;
   deq_status s = DEQ_OK;
   double eta, B;
-  if (st->volterra) {
+  if (st->compress != DEQ_SGD_RULE_EXACT) {
+    double need = st->volterra && T >= (double)st->nv
+                  ? fmax(T + 1, (double)(st->nv + st->nv / 4)) : T;
+    if (need > st->horizon) s = recompress(st, fmax(need, 4 * st->horizon));
+  }
+  if (s == DEQ_OK && st->volterra) {
     /* The stability check of the constant schedule, once.  */
     deq_sgd_schedule_at(&eta, &B, st->sched, 0, 0);
     if (st->check) s = check_step(st, eta, B, err);
@@ -346,7 +455,7 @@ deq_status deq_sgd_advance(deq_sgd_point *out, deq_sgd_state *st, double T,
       st->samples = T * B;
       st->status = isinf(st->R) ? DEQ_EDIVERGE : DEQ_OK;
     }
-  } else {
+  } else if (s == DEQ_OK) {
     s = run_to(st, T, err);
     if (s == DEQ_OK && st->tail) {
       s = tail_to(st, T, err);
@@ -418,13 +527,12 @@ static deq_status kernels_range(double *F, double *K, const deq_spectrum *sp,
 {
   size_t n = sp->n, T = t_end - t_begin;
   size_t nblocks = (T + KBLOCK - 1) / KBLOCK;
-  double c = (m4 - 2) * eta * eta / batch;
-  double *a = malloc(2 * n * sizeof *a);
+  double c1 = 1 + (m4 - 2) / batch;
+  double *a = malloc(3 * n * sizeof *a);
   if (!a) return DEQ_ENOMEM;
-  double *w = a + n;
+  double *w = a + n, *alo = w + n;
   for (size_t i = 0; i < n; i++) {
-    double d = 1 - eta * sp->s[i];
-    a[i] = d * d + c * sp->s[i] * sp->s[i];
+    deq_sgd_factor(eta * sp->s[i], c1, &a[i], &alo[i]);
     w[i] = sp->m[i] * sp->s[i] * sp->s[i];
   }
 #pragma omp parallel for schedule(dynamic, 1)
@@ -434,11 +542,14 @@ static deq_status kernels_range(double *F, double *K, const deq_spectrum *sp,
     for (size_t t = 0; t < len; t++) f[t] = k[t] = 0;
     for (size_t i0 = 0; i0 < n; i0 += KCHUNK) {
       size_t m = i0 + KCHUNK < n ? KCHUNK : n - i0;
-      const double *ai = a + i0, *vi = sp->v + i0, *wi = w + i0;
-      /* a_i^t0; powers below 1e-290 are dropped (as 0) so that no
-         subnormal arithmetic follows inside the block */
+      const double *ai = a + i0, *li = alo + i0, *vi = sp->v + i0,
+                   *wi = w + i0;
+      /* a_i^t0 (hi^t0 (1 + lo/hi)^t0); powers below 1e-290 are dropped
+         (as 0) so that no subnormal arithmetic follows inside the block */
       for (size_t i = 0; i < m; i++) {
-        p[i] = pow(ai[i], (double)(t_begin + t0));
+        double t = (double)(t_begin + t0);
+        p[i] = pow(ai[i], t);
+        if (li[i] != 0 && ai[i] > 0) p[i] *= exp(t * log1p(li[i] / ai[i]));
         if (fabs(p[i]) < 1e-290) p[i] = 0;
       }
       for (size_t t = 0; t < len; t++) {
@@ -447,7 +558,7 @@ static deq_status kernels_range(double *F, double *K, const deq_spectrum *sp,
         for (size_t i = 0; i < m; i++) {
           fs += vi[i] * p[i];
           ks += wi[i] * p[i];
-          p[i] *= ai[i];
+          p[i] = p[i] * ai[i] + p[i] * li[i];
         }
         f[t] += fs;
         k[t] += ks;
@@ -468,5 +579,22 @@ deq_status deq_sgd_volterra_kernels(double *F, double *K,
 {
   if (!F || !K || !sp || T == 0) return DEQ_EINVAL;
   if (!(eta > 0 && batch > 0 && m4 >= 1)) return DEQ_EDOM;
-  return kernels_range(F, K, sp, eta, batch, m4, 0, T);
+  deq_rule_bins *bins = NULL;
+  deq_spectrum *ps = NULL;
+  deq_status s = DEQ_OK;
+  if (deq_spectrum_rule_allowed(sp)) {
+    deq_sgd_schedule sched;
+    deq_sgd_schedule_init(&sched);
+    sched.lr = eta;
+    sched.batch = batch;
+    size_t exact;
+    s = deq_rule_bins_build(&bins, sp, DEQ_RULE_NODES);
+    if (s == DEQ_OK)
+      s = deq_sgd_rule_select(&ps, &exact, sp, bins, &sched, m4, (double)T,
+                              DEQ_SGD_RULE_SELECT, DEQ_SGD_RULE_TOL);
+  }
+  if (s == DEQ_OK) s = kernels_range(F, K, ps ? ps : sp, eta, batch, m4, 0, T);
+  deq_sgd_pseudo_free(ps);
+  deq_rule_bins_free(bins);
+  return s;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "deq/spectrum_rule.h"
+#include "spectrum_rule_impl.h"
 #include "sum_impl.h"
 
 #define EXP_MIN (-1074)
@@ -274,10 +275,45 @@ static int add_bin(rule_buf *b, const deq_spectrum *sp, const size_t *idx,
   return 0;
 }
 
+static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
+                             const deq_spectrum *sp, int nodes);
+
 deq_status deq_spectrum_rule_build(deq_spectrum_rule **out,
                                    const deq_spectrum *sp, int nodes)
 {
   if (!out) return DEQ_EINVAL;
+  return rule_build(out, NULL, sp, nodes);
+}
+
+void deq_rule_bins_free(deq_rule_bins *bb)
+{
+  if (!bb) return;
+  deq_spectrum_rule_free(bb->rule);
+  free(bb->bin);
+  free(bb->idx);
+  free(bb);
+}
+
+deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
+                               int nodes)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  deq_rule_bins *bb = calloc(1, sizeof *bb);
+  if (!bb) return DEQ_ENOMEM;
+  deq_status st = rule_build(&bb->rule, bb, sp, nodes);
+  if (st != DEQ_OK || !bb->rule) {
+    deq_rule_bins_free(bb);
+    return st;
+  }
+  *out = bb;
+  return DEQ_OK;
+}
+
+/* The rule of sp; with bb, also its bins (bb->rule is not set here).  */
+static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
+                             const deq_spectrum *sp, int nodes)
+{
   *out = NULL;
   if (!sp || sp->n == 0 || nodes < 1 || nodes > MAX_NODES) return DEQ_EINVAL;
   size_t *count = calloc(EXP_COUNT + 1, sizeof *count);
@@ -314,19 +350,29 @@ deq_status deq_spectrum_rule_build(deq_spectrum_rule **out,
   rule_buf b = {r, 0};
   r->source = sp->n;
   r->bins = bins;
+  if (bb && !(bb->bin = calloc(bins, sizeof *bb->bin))) goto done;
   pos = 0;
   for (int k = EXP_COUNT; k >= 1; k--) {
     if (!count[k]) continue;
+    size_t off = r->n, gauss = r->gauss;
     if (add_bin(&b, sp, idx + pos, count[k], k - 1 + EXP_MIN, nodes, work))
       goto done;
+    if (bb)
+      bb->bin[bb->nbins++] = (deq_rule_bin){ k - 1 + EXP_MIN,
+        r->gauss > gauss, off, r->n - off, pos, count[k] };
     pos += count[k];
   }
+  if (bb) bb->rest = r->n;
   for (size_t i = 0; i < sp->n; i++)
     if (!(sp->s[i] > 0) && push_atom(&b, sp->s[i], sp->m[i], sp->v[i]))
       goto done;
   if (r->gauss > 0) {
     *out = r;
     r = NULL;
+    if (bb) {
+      bb->idx = idx;
+      idx = NULL;
+    }
   }
   st = DEQ_OK;
 done:

@@ -93,6 +93,16 @@ int deq_spectrum_exact_sums(const deq_spectrum *sp)
   return exact;
 }
 
+int deq_spectrum_rule_allowed(const deq_spectrum *sp)
+{
+  if (!sp || sp->n < DEQ_RULE_MIN_ATOMS) return 0;
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int ok = e && matches(e, sp) && !e->exact;
+  pthread_mutex_unlock(&lock);
+  return ok;
+}
+
 deq_status deq_spectrum_rule_attach(deq_spectrum *sp)
 {
   int exact = deq_spectrum_exact_sums(sp);

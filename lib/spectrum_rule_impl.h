@@ -34,4 +34,34 @@ static inline deq_atoms deq_sum_atoms(const deq_spectrum *sp)
   return (deq_atoms){sp->n, sp->s, sp->m, sp->v};
 }
 
+/* A rule with its bins, for sums that choose per bin between the Gauss
+   nodes and the atoms (SGD, see sgd_rule.c).  The bins are in the
+   rule's order (decreasing eigenvalue); bin k's nodes or kept atoms are
+   rule->s[off .. off + len), its own atoms sp->s[idx[first .. first +
+   count)]; the atoms with s <= 0 follow the bins in the rule, from
+   rule->s[rest] on.  */
+typedef struct deq_rule_bin {
+  int e;                /* its atoms lie in [2^e, 2^(e+1)) */
+  int gauss;            /* replaced by Gauss rules */
+  size_t off, len;      /* in the rule's arrays */
+  size_t first, count;  /* in idx */
+} deq_rule_bin;
+
+typedef struct deq_rule_bins {
+  deq_spectrum_rule *rule;
+  deq_rule_bin *bin;
+  size_t nbins, rest;
+  size_t *idx;          /* positive atoms of sp, sorted by bin */
+} deq_rule_bins;
+
+/* *out = NULL (DEQ_OK) when no bin is worth compressing.  */
+deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
+                               int nodes);
+void deq_rule_bins_free(deq_rule_bins *bb);
+
+/* 1 if sums over sp may be compressed: sp has a rule entry (made by
+   deq_spectrum_alloc and updated), exact sums are not forced, and it has
+   at least DEQ_RULE_MIN_ATOMS atoms.  */
+int deq_spectrum_rule_allowed(const deq_spectrum *sp);
+
 #endif

@@ -171,7 +171,8 @@ static char *make_help(const cli_model_cmd *c, int mc)
     put_item(&h, "--exact", "sum over every atom of the spectra instead of "
              "their compressed Gauss rules (sums within 8.1e-16 relative; "
              "printed columns measured within 2e-14, tested to 1e-13; see "
-             "the manual, Compressed spectra)");
+             "the manual, Compressed spectra, and for sgd, SGD "
+             "compressed)");
   if (t->mp && !mc)
     put_item(&h, "--certify", "also solve every point with the MPFR twin "
              "(256 bits) and print on stderr the largest relative difference "

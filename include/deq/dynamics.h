@@ -166,6 +166,19 @@ typedef struct deq_sgd_point {
 deq_status deq_sgd_advance(deq_sgd_point *out, deq_sgd_state *st, double T,
                            deq_error *err);
 
+/* The atoms the state sums over: *atoms in all (rule nodes and kept
+   atoms), *exact of them atoms of the spectrum.  A spectrum of at least
+   DEQ_RULE_MIN_ATOMS atoms (deq/spectrum_rule.h) is compressed for SGD
+   unless exact sums are forced (deq_spectrum_set_exact_sums, the CLI's
+   --exact): the bins of eigenvalue ratio 2 that a bound admits for the
+   horizon are replaced by their Gauss rules (every path sum of the
+   recursion, its averages and the Volterra kernels within a relative
+   1e-15; the bound and its proof are in the manual).  The horizon grows
+   by a factor 4 when a step beyond it is asked for; if that changes the
+   bins, the state runs again from step 0.  */
+void deq_sgd_atoms_used(const deq_sgd_state *st, size_t *atoms,
+                        size_t *exact);
+
 /* Convenience: the trajectory at the steps T[0..n-1] (any order;
    increasing order costs only the largest step).  */
 deq_status deq_sgd_run(deq_sgd_point *out, const deq_spectrum *sp,
@@ -186,7 +199,9 @@ deq_status deq_sgd_stationary(double *R_inf, double *S,
 /* ------------------------------------------------------------ Volterra form */
 
 /* F_t = sum_i v_i a_i^t and K_t = sum_i m_i s_i^2 a_i^t, t < T, for
-   constant eta and B.  O(T n_atoms), parallel over blocks of t.  */
+   constant eta and B.  O(T n_atoms), parallel over blocks of t; a
+   spectrum without forced exact sums is compressed for the horizon T as
+   in deq_sgd_atoms_used (each F_t, K_t within a relative 1e-15).  */
 deq_status deq_sgd_volterra_kernels(double *F, double *K,
                                     const deq_spectrum *sp, double eta,
                                     double batch, double m4, size_t T);

@@ -33,7 +33,8 @@
  * A = Sigma (given as sp->s).  Not used for complex arguments (densities,
  * two-point contour sums), per-atom weights (two-point --weight-values,
  * the pair sums of feature-subsampled views), (1 - eta s)^(2t) sums
- * (SGD/GD), or by Monte Carlo, which samples the original atoms.
+ * (GD, multi-pass SGD; one-pass SGD selects bins by a bound of its own,
+ * lib/sgd_rule.c), or by Monte Carlo, which samples the original atoms.
  *
  * The rule and the exact-sums setting belong to the spectrum's arrays and
  * size: a spectrum at the same address with other arrays has neither.

@@ -3,17 +3,22 @@
  * Target: T = 1e6 steps on a 1e6-atom power law (alpha = 1.5, r = 0.4)
  * and on the infinite power law (n = INFINITY: an exact head of 10^4
  * atoms plus quadrature atoms for the tail), at a constant learning rate
- * (the FFT Volterra path and the recursion) and with a cosine schedule
- * (the recursion: no convolution structure).  Both paths cost
- * O(T n_atoms) for the spectral sums (the Volterra kernels F_t, K_t, or
- * the per-atom recursion), plus O(T log^2 T) for the FFT solve.
+ * (the FFT Volterra path and the recursion) and with cosine and WSD
+ * schedules (the recursion; WSD with a tail average).  Spectra of at
+ * least 4096 atoms are compressed for SGD (bins of Gauss rules where the
+ * manual's bound admits them, exact atoms elsewhere): each run prints the
+ * atoms it sums over and how many of them are atoms of the spectrum.
+ * The exact sums (deq_spectrum_set_exact_sums, the CLI's --exact) cost
+ * O(T n_atoms); they are timed over Texact steps and extrapolated.
  *
- * Usage: bench-sgd [T [n]]  (defaults 1e6 and 1e6; the smoke run of the
- * session that wrote it used small T and extrapolated linearly in T n).  */
+ * Every run prints wall and CPU seconds (the machine may be shared).
+ *
+ * Usage: bench-sgd [T [n [Texact]]]  (defaults 1e6, 1e6, 2e3).  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <deq/dynamics.h>
+#include <deq/spectrum_rule.h>
 #include "bench.h"
 
 static void die(const char *what, deq_status st)
@@ -35,19 +40,35 @@ static deq_spectrum *powerlaw(double n)
   return sp;
 }
 
+static void report(const char *name, const char *what, double v,
+                   const char *unit)
+{
+  char key[160];
+  snprintf(key, sizeof key, "%s.%s", name, what);
+  bench_report(key, v, unit);
+}
+
+enum { CONSTANT, COSINE, WSD_TAIL };
+
 static void run(const char *name, const deq_spectrum *sp, double T,
-                int cosine, int volterra)
+                int kind, int volterra)
 {
   deq_sgd_schedule s;
   deq_sgd_schedule_init(&s);
   s.lr = 0.5 / sp->trace;
-  if (cosine) {
+  deq_sgd_average avg = { DEQ_AVG_NONE, 0 };
+  if (kind == COSINE) {
     s.lr_kind = DEQ_LR_COSINE;
     s.horizon = T;
+  } else if (kind == WSD_TAIL) {
+    s.lr_kind = DEQ_LR_WSD;
+    s.horizon = T;
+    avg = (deq_sgd_average){ DEQ_AVG_TAIL, 0.5 };
   }
   deq_sgd_point p;
-  double t0 = bench_now();
+  double t0 = bench_now(), c0 = bench_cpu();
   deq_status st;
+  size_t atoms = sp->n, exact = sp->n;
   if (volterra) {
     size_t n = (size_t)T + 1;
     double *F = malloc(3 * n * sizeof *F);
@@ -56,41 +77,56 @@ static void run(const char *name, const deq_spectrum *sp, double T,
     double t1 = bench_now();
     if (st == DEQ_OK) st = deq_volterra_solve(F + 2 * n, F, F + n, s.lr * s.lr,
                                               0.1, n);
-    char key[128];
-    snprintf(key, sizeof key, "%s.kernels.seconds", name);
-    bench_report(key, t1 - t0, "s");
-    snprintf(key, sizeof key, "%s.fft_solve.seconds", name);
-    bench_report(key, bench_now() - t1, "s");
+    report(name, "kernels.seconds", t1 - t0, "s");
+    report(name, "fft_solve.seconds", bench_now() - t1, "s");
     p.E_g = F[2 * n + n - 1];
     free(F);
   } else {
-    st = deq_sgd_run(&p, sp, 0.1, 3, &s, NULL, &T, 1, NULL);
+    deq_sgd_state *state;
+    st = deq_sgd_alloc(&state, sp, 0.1, 3, &s, &avg);
+    if (st == DEQ_OK) st = deq_sgd_advance(&p, state, T, NULL);
+    deq_sgd_atoms_used(state, &atoms, &exact);
+    deq_sgd_free(state);
   }
   if (st != DEQ_OK) die(name, st);
-  double secs = bench_now() - t0;
-  char key[128];
-  snprintf(key, sizeof key, "%s.seconds", name);
-  bench_report(key, secs, "s");
-  snprintf(key, sizeof key, "%s.ns_per_atom_step", name);
-  bench_report(key, 1e9 * secs / (T * (double)sp->n), "ns");
-  snprintf(key, sizeof key, "%s.E_g", name);
-  bench_report(key, p.E_g, "");
+  double secs = bench_now() - t0, cpu = bench_cpu() - c0;
+  report(name, "seconds", secs, "s");
+  report(name, "cpu_seconds", cpu, "s");
+  if (!volterra) {
+    report(name, "atoms_summed", (double)atoms, "atoms");
+    report(name, "exact_atoms", (double)exact, "atoms");
+  }
+  report(name, "E_g", p.E_g, "");
+  if (kind == WSD_TAIL) report(name, "E_g_avg", p.E_g_avg, "");
 }
 
 int main(int argc, char **argv)
 {
   double T = argc > 1 ? atof(argv[1]) : 1e6;
   double n = argc > 2 ? atof(argv[2]) : 1e6;
+  double Tx = argc > 3 ? atof(argv[3]) : 2e3;
   deq_spectrum *big = powerlaw(n), *inf = powerlaw(INFINITY);
   bench_report("T", T, "steps");
   bench_report("atoms.finite", (double)big->n, "atoms");
   bench_report("atoms.infinite", (double)inf->n, "atoms");
-  run("finite.constant.volterra", big, T, 0, 1);
-  run("finite.constant.recursion", big, T, 0, 0);
-  run("finite.cosine.recursion", big, T, 1, 0);
-  run("infinite.constant.volterra", inf, T, 0, 1);
-  run("infinite.constant.recursion", inf, T, 0, 0);
-  run("infinite.cosine.recursion", inf, T, 1, 0);
+  run("finite.constant.volterra", big, T, CONSTANT, 1);
+  run("finite.constant.recursion", big, T, CONSTANT, 0);
+  run("finite.cosine.recursion", big, T, COSINE, 0);
+  run("finite.wsd_tail.recursion", big, T, WSD_TAIL, 0);
+  run("infinite.constant.volterra", inf, T, CONSTANT, 1);
+  run("infinite.cosine.recursion", inf, T, COSINE, 0);
+  /* exact sums over every atom, over Tx steps (O(T n): extrapolate) */
+  if (deq_spectrum_set_exact_sums(big, 1) != DEQ_OK) die("exact", DEQ_EINVAL);
+  bench_report("exact.T", Tx, "steps");
+  double t0 = bench_now(), c0 = bench_cpu();
+  run("exact.cosine.recursion", big, Tx, COSINE, 0);
+  double secs = bench_now() - t0, cpu = bench_cpu() - c0;
+  bench_report("exact.cosine.recursion.ns_per_atom_step",
+               1e9 * cpu / (Tx * (double)big->n), "ns_cpu");
+  bench_report("exact.cosine.recursion.seconds_at_T",
+               secs * T / Tx, "s_extrapolated");
+  bench_report("exact.cosine.recursion.cpu_seconds_at_T",
+               cpu * T / Tx, "s_extrapolated");
   deq_spectrum_free(big);
   deq_spectrum_free(inf);
   return 0;
