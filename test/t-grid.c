@@ -319,6 +319,57 @@ START_TEST(test_failure_threads)
 }
 END_TEST
 
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+/* ridge's solve, recording the OpenBLAS thread count it runs under */
+static int blas_seen;
+static deq_status spy_solve(void *point, void *ws, const double *x,
+                            const void *const *obj, const void *warm,
+                            deq_error *err)
+{
+#pragma omp critical(blas_seen)
+  if (openblas_get_num_threads() > blas_seen)
+    blas_seen = openblas_get_num_threads();
+  return deq_model_ridge.solve(point, ws, x, obj, warm, err);
+}
+#endif
+
+/* Every grid runs OpenBLAS on one thread, a single point or one task on
+   one thread included (a threaded BLAS would make a point's bits depend
+   on the process's setting), and restores the caller's count.  Before
+   the fix a one-point grid ran under the caller's 2 threads.  */
+START_TEST(test_blas_serial)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  openblas_set_num_threads(2);
+  int before = openblas_get_num_threads();
+  deq_model_type spy = deq_model_ridge;
+  spy.solve = spy_solve;
+  deq_spectrum *sp = logu(50, 1.0);
+  double x[16], P1[] = { 30 }, L1[] = { 0.01 }, P3[] = { 20, 30, 40 };
+  const void *obj[16];
+  defaults(&spy, x, obj);
+  obj[deq_model_param(&spy, "spectrum")] = sp;
+  deq_model_axis one[2] = { { P1, 1 }, { L1, 1 } };
+  deq_model_axis row[2] = { { P3, 3 }, { L1, 1 } };
+  deq_model_axis *cases[2] = { one, row };
+  deq_ridge_point pts[3];
+  for (int c = 0; c < 2; c++)
+    for (int th = 1; th <= 2; th++) {
+      blas_seen = 0;
+      ck_assert_st(deq_model_grid_threads(pts, &spy, x, obj, cases[c], th,
+                                          NULL), DEQ_OK);
+      ck_assert_msg(blas_seen == 1, "case %d, %d threads: solved under %d "
+                    "OpenBLAS threads", c, th, blas_seen);
+      ck_assert_int_eq(openblas_get_num_threads(), before);
+    }
+  deq_spectrum_free(sp);
+#endif
+}
+END_TEST
+
 /* One case per test: CK_RUN_CASE=ridge ./test/t-grid runs one.  */
 #define ADD_CASE(s, name, test)                                             \
   do {                                                                      \
@@ -337,6 +388,7 @@ static Suite *suite(void)
   ADD_CASE(s, "sgd_gd", test_sgd_gd_threads);
   ADD_CASE(s, "cut", test_cut_matches_serial);
   ADD_CASE(s, "failure", test_failure_threads);
+  ADD_CASE(s, "blas", test_blas_serial);
   return s;
 }
 
