@@ -300,6 +300,17 @@ void deq_mc_columns(double *s_col, double *sqrt_s, double *wbar,
   }
 }
 
+double *deq_mc_columns_alloc(double **sqrt_s, double **wbar,
+                             const deq_spectrum *sp, size_t N)
+{
+  double *s = malloc(3 * N * sizeof *s);
+  if (!s) return NULL;
+  *sqrt_s = s + N;
+  *wbar = s + 2 * N;
+  deq_mc_columns(s, *sqrt_s, *wbar, sp);
+  return s;
+}
+
 void deq_mc_sample_xy(double *X, double *y, const double *s,
                       const double *sqrt_s, const double *wbar, size_t P,
                       size_t N, double noise_sd, deq_rng *rng)

@@ -104,7 +104,7 @@ deq_status deq_mc_flow_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
   mc_flow c = { .D = D, .N = (size_t) N, .P = (size_t) P, .nt = nt,
                 .noise_sd = sqrt(noise), .t = t, .seed = seed };
   c.k = c.P < c.N ? c.P : c.N;
-  c.s = malloc(3 * D * sizeof *c.s);
+  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, D);
   double *mean = malloc(2 * nt * sizeof *mean);
   double *F = deq_mc_xalloc(c.P * c.N, sizeof *F);
   double *dd = malloc(c.k * sizeof *dd);
@@ -113,9 +113,6 @@ deq_status deq_mc_flow_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
     st = DEQ_ENOMEM;
     goto done;
   }
-  c.sqrt_s = c.s + D;
-  c.wbar = c.sqrt_s + D;
-  deq_mc_columns(c.s, c.sqrt_s, c.wbar, sp);
   memset(F, 0, c.P * c.N * sizeof *F);
   /* a workspace query: U and VT are not touched */
   st = deq_mc_svd_lwork(&c.lwork, 'S', c.P, c.N, F, dd, F, F, iwork);

@@ -95,7 +95,7 @@ deq_status deq_mc_gd_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
   mc_gd c = { .N = N, .P = (size_t) P, .ns = n, .noise_sd = sqrt(noise),
               .eta = eta, .T = T, .seed = seed };
   c.k = c.P < N ? c.P : N;
-  c.s = malloc(3 * N * sizeof *c.s);
+  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, N);
   double *mean = malloc(2 * n * sizeof *mean);
   double *X = deq_mc_xalloc(c.P * N, sizeof *X);
   double *dd = malloc(c.k * sizeof *dd);
@@ -104,9 +104,6 @@ deq_status deq_mc_gd_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
     st = DEQ_ENOMEM;
     goto done;
   }
-  c.sqrt_s = c.s + N;
-  c.wbar = c.sqrt_s + N;
-  deq_mc_columns(c.s, c.sqrt_s, c.wbar, sp);
   memset(X, 0, c.P * N * sizeof *X);
   /* a workspace query: U and VT are not touched */
   st = deq_mc_svd_lwork(&c.lwork, 'S', c.P, N, X, dd, X, X, iwork);

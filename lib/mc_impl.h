@@ -130,6 +130,12 @@ deq_status deq_mc_check_spectrum(size_t *N, const deq_spectrum *sp);
 void deq_mc_columns(double *s, double *sqrt_s, double *wbar,
                     const deq_spectrum *sp);
 
+/* The same columns in one new block of 3 N doubles (N from
+   deq_mc_check_spectrum): returns s, the block to free, with *sqrt_s and
+   *wbar pointing inside it; NULL (and nothing to free) on failure.  */
+double *deq_mc_columns_alloc(double **sqrt_s, double **wbar,
+                             const deq_spectrum *sp, size_t N);
+
 /* X (P x N, column j = sqrt(s_j) iid N(0,1), zero if s_j = 0), then
    y = X wbar + noise_sd eps.  X is drawn before eps, so runs that differ
    only in the noise level share their X.  */
