@@ -532,26 +532,13 @@ static void mr_cmp(const char *what, double lib, double ref, double floor,
                 where, what, lib, ref, d, tol);
 }
 
-/* Spec power law, small: s_k = k^-1.5, s_k wbar_k^2 = k^-(1 + 2 1.5 0.4).  */
-static deq_spectrum *mr_powerlaw(double n)
-{
-  deq_powerlaw pl;
-  deq_powerlaw_init(&pl);
-  pl.alpha = 1.5;
-  pl.n = n;
-  pl.r = 0.4;
-  deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
-  return sp;
-}
-
 /* deq_rf_solve1 and deq_rf_solve (1-layer chain) against the 200-bit
    reference: N = 100, every ordering of M, P, N (M < P < N, M < N < P,
    P < N < M, N < M < P and the bottleneck cases they imply), lambda in
    {1e-8, 1e-3, 1}, log-uniform and power-law spectra, noise 0.25.  */
 START_TEST(test_mpfr_one_layer)
 {
-  deq_spectrum *sp[2] = {loguniform(100), mr_powerlaw(100)};
+  deq_spectrum *sp[2] = {loguniform(100), test_sp_powerlaw(100)};
   const char *name[2] = {"loguniform", "powerlaw"};
   double Ms[] = {40, 250}, Ps[] = {60, 300}, lams[] = {1e-8, 1e-3, 1};
   double noise = 0.25, tol = ref_tol(), maxrel = 0, epop = 0;
@@ -677,7 +664,7 @@ END_TEST
    M = 3000, P = 2000); the new ones are below 1e-14.  */
 START_TEST(test_var_features_small)
 {
-  deq_spectrum *sp[3] = {mr_powerlaw(1000), iso(1000, 1.0), loguniform(100)};
+  deq_spectrum *sp[3] = {test_sp_powerlaw(1000), iso(1000, 1.0), loguniform(100)};
   const double M[3] = {1e5, 1e5, 3000}, P[3] = {1e6, 1e6, 2000};
   double worst = 0, worst_old = 0;
   for (int a = 0; a < 3; a++) {
@@ -703,7 +690,7 @@ START_TEST(test_var_features_small)
   /* compressed (Gauss rule) against exact sums, power law n = 30000: the
      old differences were 1.8e-12 and 9.1e-13 off MPFR there and 8.5e-13
      apart; the new values agree to 2e-16 */
-  deq_spectrum *big = mr_powerlaw(30000), *ex = NULL;
+  deq_spectrum *big = test_sp_powerlaw(30000), *ex = NULL;
   ck_assert(deq_spectrum_rule_get(big) != NULL);
   ck_assert_st(deq_spectrum_copy(&ex, big), DEQ_OK);
   ck_assert_st(deq_spectrum_set_exact_sums(ex, 1), DEQ_OK);
