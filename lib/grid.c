@@ -234,16 +234,6 @@ static void run_tile(shape *s, thread_ws *tw, size_t blk, size_t t)
   solve_rows(&w, s->nouter, w.done->warm, 1);
 }
 
-static int thread_count(int threads)
-{
-#ifdef _OPENMP
-  return threads > 0 ? threads : omp_get_max_threads();
-#else
-  (void)threads;
-  return 1;
-#endif
-}
-
 /* The cut of the grid (s->g set); DEQ_ENOMEM or DEQ_EINVAL.  */
 static deq_status shape_init(shape *s)
 {
@@ -300,7 +290,7 @@ deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err)
     free(s);
     return st;
   }
-  int nt = thread_count(g->threads);
+  int nt = deq_mc_threads(g->threads);
   size_t ntasks = s->corners ? s->nblocks * s->ntiles : s->nblocks;
   /* tasks handed out a few at a time when there are many (cheap points
      such as icl's); which thread solves a task changes no number */

@@ -105,11 +105,10 @@ deq_status deq_mc_flow_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
                 .noise_sd = sqrt(noise), .t = t, .seed = seed };
   c.k = c.P < c.N ? c.P : c.N;
   c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, D);
-  double *mean = malloc(2 * nt * sizeof *mean);
   double *F = deq_mc_xalloc(c.P * c.N, sizeof *F);
   double *dd = malloc(c.k * sizeof *dd);
   lapack_int *iwork = deq_mc_xalloc(8 * c.k, sizeof *iwork);
-  if (!c.s || !mean || !F || !dd || !iwork) {
+  if (!c.s || !F || !dd || !iwork) {
     st = DEQ_ENOMEM;
     goto done;
   }
@@ -117,10 +116,8 @@ deq_status deq_mc_flow_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
   /* a workspace query: U and VT are not touched */
   st = deq_mc_svd_lwork(&c.lwork, 'S', c.P, c.N, F, dd, F, F, iwork);
   if (st == DEQ_OK)
-    st = deq_mc_run_trials(mean, mean + nt, nt, trials, threads, trial, &c);
-  for (size_t q = 0; st == DEQ_OK && q < nt; q++)
-    E_g[q] = deq_mc_estimate_of(mean[q], mean[nt + q], trials);
+    st = deq_mc_run_estimates(&E_g, 1, nt, trials, threads, trial, &c);
 done:
-  free(c.s), free(mean), free(F), free(dd), free(iwork);
+  free(c.s), free(F), free(dd), free(iwork);
   return st;
 }

@@ -85,6 +85,13 @@ deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
                              size_t trials, int threads, deq_mc_trial_fn run,
                              void *ctx);
 
+/* deq_mc_run_trials for nq quantities of n values each (a trial writes
+   quantity j at value k to res[j n + k]), then est[j][k] = its estimate;
+   the sums are allocated here.  */
+deq_status deq_mc_run_estimates(deq_mc_estimate *const *est, size_t nq,
+                                size_t n, size_t trials, int threads,
+                                deq_mc_trial_fn run, void *ctx);
+
 /* Where a module's result row keeps its lambda and its nq estimates
    (offsetof), and the row's size.  */
 typedef struct deq_mc_row_layout {
