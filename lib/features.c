@@ -306,8 +306,13 @@ static double var_features(rf_ctx *c, const deq_rf_point *out,
     return out->E_g - out->E_cross;
   }
   if (one_minus_rho == 0) return 0.0;
-  double W = deq_moments_signal_gap(c->sp, m->kappa);
-  c->passes++;
+  /* kappa t1 - B keeps its digits while B <= kappa t1/2; beyond, one
+     more pass sums W directly */
+  double kt = m->kappa * m->t1, W = kt - m->bias;
+  if (!(2 * m->bias <= kt)) {
+    W = deq_moments_signal_gap(c->sp, m->kappa);
+    c->passes++;
+  }
   return c->P * one_minus_rho / a * ((m->bias + s2) * (gap / cc) + W);
 }
 
