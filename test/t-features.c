@@ -680,6 +680,14 @@ START_TEST(test_var_features_small)
                                              r.var_features, 0));
     ck_assert_rel(p.bias + p.var_noise + p.var_features, p.E_g, 1e-15);
   }
+  /* kappa >> s (M = 10 features of an isotropic 1000-atom Omega: kappa
+     = 99): 2B > kappa t, so W is summed in its own pass (this point
+     covers that branch; kappa t - B would lose only 2 digits here) */
+  deq_rf_point pw, rw;
+  ck_assert_st(deq_rf_solve1(&pw, sp[1], 10, 1e6, 1e-8, 0.1, NULL), DEQ_OK);
+  ck_assert_st(deq_mp_rf1(&rw, sp[1], 10, 1e6, 1e-8, 0.1, 256), DEQ_OK);
+  ck_assert(2 * pw.B > pw.kappa * pw.t1);
+  ck_assert_rel(pw.var_features, rw.var_features, 1e-13);
   /* The chain code path (layer factors, D) with an infinitely wide first
      layer is the one-layer model: the same MPFR value.  */
   double w[2] = {INFINITY, M[0]};
