@@ -46,6 +46,8 @@ static void combine(deq_ensemble_rf_point *out, const deq_rf_point *m,
     out->E_ens = m->E_cross;
   else if (isinf(m->E_g))
     out->E_ens = INFINITY;
+  else if (K == 1)  /* one member is its own risk, bitwise */
+    out->E_ens = m->E_g;
   else   /* E_diag - E_cross = var_features, computed without cancellation */
     out->E_ens = m->E_cross + m->var_features / K;
   out->E_test = out->E_ens + out->noise;

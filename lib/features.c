@@ -285,8 +285,39 @@ static double peak_var_features(const rf_ctx *c, double s2)
   return isinf(c->D) ? INFINITY : s2 * c->P * c->D / 4.0;
 }
 
+/* var_features = E_g - E_cross as a sum of non-negative terms, so that a
+   variance small against E_g (rho -> 1: M >> d_max, or lambda -> 0 with
+   the rank as the bottleneck) keeps its digits; the difference lost them
+   all (ridge_family.md 2.3).  With a = P (1 - gamma) = (P - df) + rho gap,
+   c = P (1 - gamma_c) = (P - df) + gap, so c - a = (1 - rho) gap, and
+   E_pop = B + (1 - rho) W, W = kappa t1 - B = sum v s kappa/(s+kappa)^2:
+       E_g - E_cross = P (1 - rho)/a [(B + sigma^2) gap/c + W].
+   a = 0 or c = 0 (lambda = 0 at a rank or width equal to P) keeps the
+   divergent forms and the peak limit.  */
+static double var_features(rf_ctx *c, const deq_rf_point *out,
+                           double rho, double one_minus_rho)
+{
+  const deq_moments *m = &c->mom;
+  double s2 = out->noise, gap = m->gap12;
+  double a = c->cP + rho * gap, cc = c->cP + gap;
+  if (!(a > 0 && cc > 0)) {
+    if (isinf(out->E_g) && isinf(out->E_cross))
+      return peak_var_features(c, s2);
+    return out->E_g - out->E_cross;
+  }
+  if (one_minus_rho == 0) return 0.0;
+  /* kappa t1 - B keeps its digits while B <= kappa t1/2; beyond, one
+     more pass sums W directly */
+  double kt = m->kappa * m->t1, W = kt - m->bias;
+  if (!(2 * m->bias <= kt)) {
+    W = deq_moments_signal_gap(c->sp, m->kappa);
+    c->passes++;
+  }
+  return c->P * one_minus_rho / a * ((m->bias + s2) * (gap / cc) + W);
+}
+
 /* Fill the point from the state at the solution.  */
-static deq_status fill_point(deq_rf_point *out, const rf_ctx *c)
+static deq_status fill_point(deq_rf_point *out, rf_ctx *c)
 {
   const deq_moments *m = &c->mom;
   double P = c->P, s2 = out->noise;
@@ -329,8 +360,7 @@ static deq_status fill_point(deq_rf_point *out, const rf_ctx *c)
     st = DEQ_EDIVERGE;
   }
   out->E_cross = out->bias + out->var_noise;
-  out->var_features = isinf(out->E_g) && isinf(out->E_cross)
-                          ? peak_var_features(c, s2) : out->E_g - out->E_cross;
+  out->var_features = var_features(c, out, rho, one_minus_rho);
   out->E_test = out->E_g + s2;
   double r = c->cP / P;
   out->E_tr = r == 0 ? 0.0 : r * r * out->E_test;

@@ -234,16 +234,6 @@ static void run_tile(shape *s, thread_ws *tw, size_t blk, size_t t)
   solve_rows(&w, s->nouter, w.done->warm, 1);
 }
 
-static int thread_count(int threads)
-{
-#ifdef _OPENMP
-  return threads > 0 ? threads : omp_get_max_threads();
-#else
-  (void)threads;
-  return 1;
-#endif
-}
-
 /* The cut of the grid (s->g set); DEQ_ENOMEM or DEQ_EINVAL.  */
 static deq_status shape_init(shape *s)
 {
@@ -300,18 +290,20 @@ deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err)
     free(s);
     return st;
   }
-  int nt = thread_count(g->threads);
+  int nt = deq_mc_threads(g->threads);
   size_t ntasks = s->corners ? s->nblocks * s->ntiles : s->nblocks;
   /* tasks handed out a few at a time when there are many (cheap points
      such as icl's); which thread solves a task changes no number */
   size_t per = ntasks / (64 * (size_t)nt) + 1;
   int grain = per < 4096 ? (int)per : 4096;
-  /* A grid of several tasks runs OpenBLAS on one thread (as Monte Carlo
-     does) whatever `threads` is: a threaded BLAS would round differently
-     with the thread count, and threads x threads would oversubscribe.
-     For the same reason a model's own parallel regions get the threads
-     only when the grid runs on one.  */
-  if (ntasks > 1) deq_mc_blas_serial();
+  /* Every grid, of one task or many, runs OpenBLAS on one thread (as
+     Monte Carlo does) whatever `threads` is: a threaded BLAS would round
+     differently with its thread count, so a point's bits would depend on
+     the process's BLAS setting and on how many other points the grid
+     has; and threads x threads would oversubscribe.  For the same reason
+     a model's own parallel regions get the threads only when the grid
+     runs on one.  */
+  deq_mc_blas_serial();
 #pragma omp parallel num_threads(nt) if (nt > 1 && ntasks > 1)
   {
 #ifdef _OPENMP
@@ -327,7 +319,7 @@ deq_status deq_grid_run(void *points, const deq_grid_spec *g, deq_error *err)
     }
     if (tw.ws && g->ws_free) g->ws_free(tw.ws, g->ctx);
   }
-  if (ntasks > 1) deq_mc_blas_restore();
+  deq_mc_blas_restore();
   if (s->first_fail != SIZE_MAX) st = s->fail_status;
   else if (s->diverged) st = DEQ_EDIVERGE;
   if (err && s->first_msg != SIZE_MAX) *err = s->fail_err;

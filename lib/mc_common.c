@@ -300,6 +300,33 @@ void deq_mc_columns(double *s_col, double *sqrt_s, double *wbar,
   }
 }
 
+deq_status deq_mc_run_estimates(deq_mc_estimate *const *est, size_t nq,
+                                size_t n, size_t trials, int threads,
+                                deq_mc_trial_fn run, void *ctx)
+{
+  size_t m = nq * n;
+  double *mean = malloc(2 * m * sizeof *mean);
+  if (!mean) return DEQ_ENOMEM;
+  double *m2 = mean + m;
+  deq_status st = deq_mc_run_trials(mean, m2, m, trials, threads, run, ctx);
+  for (size_t j = 0; st == DEQ_OK && j < nq; j++)
+    for (size_t k = 0; k < n; k++)
+      est[j][k] = deq_mc_estimate_of(mean[j * n + k], m2[j * n + k], trials);
+  free(mean);
+  return st;
+}
+
+double *deq_mc_columns_alloc(double **sqrt_s, double **wbar,
+                             const deq_spectrum *sp, size_t N)
+{
+  double *s = malloc(3 * N * sizeof *s);
+  if (!s) return NULL;
+  *sqrt_s = s + N;
+  *wbar = s + 2 * N;
+  deq_mc_columns(s, *sqrt_s, *wbar, sp);
+  return s;
+}
+
 void deq_mc_sample_xy(double *X, double *y, const double *s,
                       const double *sqrt_s, const double *wbar, size_t P,
                       size_t N, double noise_sd, deq_rng *rng)

@@ -104,26 +104,20 @@ deq_status deq_mc_flow_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
   mc_flow c = { .D = D, .N = (size_t) N, .P = (size_t) P, .nt = nt,
                 .noise_sd = sqrt(noise), .t = t, .seed = seed };
   c.k = c.P < c.N ? c.P : c.N;
-  c.s = malloc(3 * D * sizeof *c.s);
-  double *mean = malloc(2 * nt * sizeof *mean);
+  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, D);
   double *F = deq_mc_xalloc(c.P * c.N, sizeof *F);
   double *dd = malloc(c.k * sizeof *dd);
   lapack_int *iwork = deq_mc_xalloc(8 * c.k, sizeof *iwork);
-  if (!c.s || !mean || !F || !dd || !iwork) {
+  if (!c.s || !F || !dd || !iwork) {
     st = DEQ_ENOMEM;
     goto done;
   }
-  c.sqrt_s = c.s + D;
-  c.wbar = c.sqrt_s + D;
-  deq_mc_columns(c.s, c.sqrt_s, c.wbar, sp);
   memset(F, 0, c.P * c.N * sizeof *F);
   /* a workspace query: U and VT are not touched */
   st = deq_mc_svd_lwork(&c.lwork, 'S', c.P, c.N, F, dd, F, F, iwork);
   if (st == DEQ_OK)
-    st = deq_mc_run_trials(mean, mean + nt, nt, trials, threads, trial, &c);
-  for (size_t q = 0; st == DEQ_OK && q < nt; q++)
-    E_g[q] = deq_mc_estimate_of(mean[q], mean[nt + q], trials);
+    st = deq_mc_run_estimates(&E_g, 1, nt, trials, threads, trial, &c);
 done:
-  free(c.s), free(mean), free(F), free(dd), free(iwork);
+  free(c.s), free(F), free(dd), free(iwork);
   return st;
 }

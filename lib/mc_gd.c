@@ -95,26 +95,20 @@ deq_status deq_mc_gd_run(deq_mc_estimate *E_g, const deq_spectrum *sp,
   mc_gd c = { .N = N, .P = (size_t) P, .ns = n, .noise_sd = sqrt(noise),
               .eta = eta, .T = T, .seed = seed };
   c.k = c.P < N ? c.P : N;
-  c.s = malloc(3 * N * sizeof *c.s);
-  double *mean = malloc(2 * n * sizeof *mean);
+  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, N);
   double *X = deq_mc_xalloc(c.P * N, sizeof *X);
   double *dd = malloc(c.k * sizeof *dd);
   lapack_int *iwork = deq_mc_xalloc(8 * c.k, sizeof *iwork);
-  if (!c.s || !mean || !X || !dd || !iwork) {
+  if (!c.s || !X || !dd || !iwork) {
     st = DEQ_ENOMEM;
     goto done;
   }
-  c.sqrt_s = c.s + N;
-  c.wbar = c.sqrt_s + N;
-  deq_mc_columns(c.s, c.sqrt_s, c.wbar, sp);
   memset(X, 0, c.P * N * sizeof *X);
   /* a workspace query: U and VT are not touched */
   st = deq_mc_svd_lwork(&c.lwork, 'S', c.P, N, X, dd, X, X, iwork);
   if (st == DEQ_OK)
-    st = deq_mc_run_trials(mean, mean + n, n, trials, threads, trial, &c);
-  for (size_t q = 0; st == DEQ_OK && q < n; q++)
-    E_g[q] = deq_mc_estimate_of(mean[q], mean[n + q], trials);
+    st = deq_mc_run_estimates(&E_g, 1, n, trials, threads, trial, &c);
 done:
-  free(c.s), free(mean), free(X), free(dd), free(iwork);
+  free(c.s), free(X), free(dd), free(iwork);
   return st;
 }

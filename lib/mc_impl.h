@@ -85,6 +85,13 @@ deq_status deq_mc_run_trials(double *mean, double *m2, size_t m,
                              size_t trials, int threads, deq_mc_trial_fn run,
                              void *ctx);
 
+/* deq_mc_run_trials for nq quantities of n values each (a trial writes
+   quantity j at value k to res[j n + k]), then est[j][k] = its estimate;
+   the sums are allocated here.  */
+deq_status deq_mc_run_estimates(deq_mc_estimate *const *est, size_t nq,
+                                size_t n, size_t trials, int threads,
+                                deq_mc_trial_fn run, void *ctx);
+
 /* Where a module's result row keeps its lambda and its nq estimates
    (offsetof), and the row's size.  */
 typedef struct deq_mc_row_layout {
@@ -129,6 +136,12 @@ deq_status deq_mc_check_spectrum(size_t *N, const deq_spectrum *sp);
    columns carry target power v_i.  */
 void deq_mc_columns(double *s, double *sqrt_s, double *wbar,
                     const deq_spectrum *sp);
+
+/* The same columns in one new block of 3 N doubles (N from
+   deq_mc_check_spectrum): returns s, the block to free, with *sqrt_s and
+   *wbar pointing inside it; NULL (and nothing to free) on failure.  */
+double *deq_mc_columns_alloc(double **sqrt_s, double **wbar,
+                             const deq_spectrum *sp, size_t N);
 
 /* X (P x N, column j = sqrt(s_j) iid N(0,1), zero if s_j = 0), then
    y = X wbar + noise_sd eps.  X is drawn before eps, so runs that differ

@@ -158,26 +158,16 @@ deq_status deq_mc_sgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_g_avg,
     if (B != floor(B) || B < 1 || B > 1e9) return DEQ_EUNSUP;
     used += B;
   }
-  c.s = malloc(3 * N * sizeof *c.s);
+  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, N);
   c.order = malloc(n * sizeof *c.order);
-  double *mean = malloc(4 * n * sizeof *mean);
-  if (!c.s || !c.order || !mean) {
+  if (!c.s || !c.order) {
     st = DEQ_ENOMEM;
-    goto done;
+  } else {
+    deq_mc_step_order(c.order, T, n);
+    deq_mc_estimate *est[2] = { E_g, E_g_avg };
+    st = deq_mc_run_estimates(est, 2, n, trials, threads, trial, &c);
   }
-  c.sqrt_s = c.s + N;
-  c.wbar = c.sqrt_s + N;
-  deq_mc_columns(c.s, c.sqrt_s, c.wbar, sp);
-  deq_mc_step_order(c.order, T, n);
-  double *m2 = mean + 2 * n;
-  st = deq_mc_run_trials(mean, m2, 2 * n, trials, threads, trial, &c);
-  for (size_t k = 0; st == DEQ_OK && k < n; k++) {
-    E_g[k] = deq_mc_estimate_of(mean[k], m2[k], trials);
-    E_g_avg[k] = deq_mc_estimate_of(mean[n + k], m2[n + k], trials);
-  }
-done:
   free(c.s);
   free(c.order);
-  free(mean);
   return st;
 }

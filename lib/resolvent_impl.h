@@ -14,4 +14,8 @@ void deq_moments_pass(deq_moments *out, double *anchor, const deq_spectrum *sp,
    Newton step so small that the O(step^2) error is below rounding).  */
 void deq_moments_shift(deq_moments *m, double kappa);
 
+/* W(kappa) = kappa t1 - B = sum v s kappa/(s+kappa)^2 without
+   cancellation (one pass; 0 at kappa = 0).  */
+double deq_moments_signal_gap(const deq_spectrum *sp, double kappa);
+
 #endif

@@ -44,18 +44,6 @@ static deq_spectrum *loguniform(size_t n, double lo, double hi)
   return sp;
 }
 
-static deq_spectrum *powerlaw(double n)
-{
-  deq_powerlaw pl;
-  deq_powerlaw_init(&pl);
-  pl.alpha = 1.5;
-  pl.r = 0.4;
-  pl.n = n;
-  deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
-  return sp;
-}
-
 /* Two clusters (around 1 and 1e-3, 4000 atoms each) with multiplicities
    1..5, random target powers and a few zero eigenvalues.  */
 static deq_spectrum *two_cluster(void)
@@ -333,7 +321,7 @@ END_TEST
 
 START_TEST(test_powerlaw)
 {
-  deq_spectrum *sp = powerlaw(1e6);
+  deq_spectrum *sp = test_sp_powerlaw(1e6);
   rule_sane(sp);
   const deq_spectrum_rule *r = deq_spectrum_rule_get(sp);
   ck_assert_msg(r->n < 1000, "1e6 atoms -> %zu", r->n);
@@ -341,7 +329,7 @@ START_TEST(test_powerlaw)
   printf("power law 1e6 atoms -> %zu (%zu of %zu bins by Gauss): worst %.3g\n",
          r->n, r->gauss, r->bins, w);
   deq_spectrum_free(sp);
-  sp = powerlaw(1e5); /* MPFR on 1e5 atoms */
+  sp = test_sp_powerlaw(1e5); /* MPFR on 1e5 atoms */
   mpfr_agree(sp, 1);
   deq_spectrum_free(sp);
 }
@@ -352,7 +340,7 @@ START_TEST(test_powerlaw_tail)
   /* n = inf and n = 1e9: exact head (compressed) + Euler-Maclaurin tail */
   double ns[] = {INFINITY, 1e9};
   for (int i = 0; i < 2; i++) {
-    deq_spectrum *sp = powerlaw(ns[i]);
+    deq_spectrum *sp = test_sp_powerlaw(ns[i]);
     ck_assert(deq_spectrum_rule_get(sp) != NULL);
     moments_agree(sp, 1);
     deq_spectrum_free(sp);
@@ -558,7 +546,7 @@ END_TEST
 
 START_TEST(test_solvers_powerlaw)
 {
-  deq_spectrum *sp = powerlaw(2e5);
+  deq_spectrum *sp = test_sp_powerlaw(2e5);
   ridge_agree(sp);
   rf_agree(sp);
   corr_agree(sp);

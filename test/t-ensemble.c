@@ -28,19 +28,6 @@ static deq_spectrum *loguniform(size_t N)
   return sp;
 }
 
-/* Power law s_k = k^-1.5 with source r = 0.4 (4a's no-free-lunch setup). */
-static deq_spectrum *powerlaw(double n)
-{
-  deq_powerlaw pl;
-  deq_powerlaw_init(&pl);
-  pl.alpha = 1.5;
-  pl.r = 0.4;
-  pl.n = n;
-  deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
-  return sp;
-}
-
 /* Sigma = I in dimension N, |wbar|^2 = 1.  */
 static deq_spectrum *iso(size_t N)
 {
@@ -83,7 +70,7 @@ END_TEST
    approaches it as 1/K.  */
 START_TEST(test_infinite_ensemble_is_ridge)
 {
-  deq_spectrum *sps[] = {loguniform(400), powerlaw(2000), iso(300)};
+  deq_spectrum *sps[] = {loguniform(400), test_sp_powerlaw(2000), iso(300)};
   double Ms[] = {40, 200, 1000}, Ps[] = {100, 250, 700};
   for (int s = 0; s < 3; s++)
     for (int a = 0; a < 3; a++)
@@ -143,7 +130,7 @@ END_TEST
 /* Warm starts along lambda give the cold answers.  */
 START_TEST(test_warm_start)
 {
-  deq_spectrum *sp = powerlaw(1000);
+  deq_spectrum *sp = test_sp_powerlaw(1000);
   deq_ensemble_rf_point w, c;
   ck_assert_st(deq_ensemble_rf_solve(&w, sp, 3, 300, 200, 1e-5, 0.01, NULL),
                DEQ_OK);
@@ -205,7 +192,7 @@ static double scan_min(const deq_spectrum *sp, double K, double M, double P,
 
 START_TEST(test_optimal_against_scan)
 {
-  deq_spectrum *sp = powerlaw(2000);
+  deq_spectrum *sp = test_sp_powerlaw(2000);
   double Ks[] = {1, 2, 8}, Ms[] = {400, 100, 50}, noise[] = {0, 0.01, 0.1};
   for (int a = 0; a < 3; a++)
     for (int n = 0; n < 3; n++) {
@@ -233,7 +220,7 @@ END_TEST
    there.  */
 START_TEST(test_boundary_optimum)
 {
-  deq_spectrum *sp = powerlaw(2000);
+  deq_spectrum *sp = test_sp_powerlaw(2000);
   deq_ensemble_rf_point o, e0, e;
   ck_assert_st(deq_ensemble_rf_optimal(&o, sp, 16, 50, 200, 0.01), DEQ_OK);
   ck_assert(o.lambda == 0 && o.at_boundary == 1);
@@ -256,7 +243,7 @@ END_TEST
    (an independent method: a scan of the analytic slope in kappa).  */
 START_TEST(test_optimal_ridge_limit)
 {
-  deq_spectrum *sps[] = {powerlaw(2000), loguniform(300)};
+  deq_spectrum *sps[] = {test_sp_powerlaw(2000), loguniform(300)};
   double Ps[] = {100, 600}, noise[] = {0.01, 0.3};
   for (int s = 0; s < 2; s++)
     for (int p = 0; p < 2; p++)
@@ -294,7 +281,7 @@ END_TEST
    0.0163395 for K = 1, 2, 4, 8.  */
 START_TEST(test_spec_no_free_lunch)
 {
-  deq_spectrum *sp = powerlaw(2000);
+  deq_spectrum *sp = test_sp_powerlaw(2000);
   size_t n = deq_ensemble_divisors(NULL, 0, 800);
   ck_assert_uint_eq(n, 18);
   deq_ensemble_rf_point *pts = calloc(n, sizeof *pts);
@@ -318,7 +305,7 @@ END_TEST
    under-parameterised, sigma^2 in {0, 0.01, 0.1}.  */
 START_TEST(test_no_free_lunch_monotone)
 {
-  deq_spectrum *sps[] = {powerlaw(2000), loguniform(400), iso(400)};
+  deq_spectrum *sps[] = {test_sp_powerlaw(2000), loguniform(400), iso(400)};
   const char *names[] = {"powerlaw", "loguniform", "iso"};
   double Ps[] = {100, 900}, noise[] = {0, 0.01, 0.1}, T = 240;
   size_t n = deq_ensemble_divisors(NULL, 0, T);
@@ -364,7 +351,7 @@ END_TEST
 
 START_TEST(test_mpfr)
 {
-  deq_spectrum *sps[] = {loguniform(200), powerlaw(500)};
+  deq_spectrum *sps[] = {loguniform(200), test_sp_powerlaw(500)};
   double Ks[] = {1, 3, INFINITY}, Ms[] = {60, 400}, Ps[] = {100, 300};
   double lam[] = {1e-4, 0.05};
   for (int s = 0; s < 2; s++)
@@ -489,7 +476,7 @@ START_TEST(test_descriptor)
   int iL = deq_model_param(t, "lambda");
   ck_assert(iK >= 0 && iN >= 0 && iS >= 0 && iP >= 0 && iNo >= 0);
   ck_assert_str_eq(t->params[iK].column, "K");
-  deq_spectrum *sp = powerlaw(500);
+  deq_spectrum *sp = test_sp_powerlaw(500);
   double x[16];
   const void *obj[16] = {0};
   unsigned char given[16] = {0};

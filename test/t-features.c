@@ -14,6 +14,7 @@
  * one-layer fixed point (section 2.2, bisection on kappa).  */
 #include <config.h>
 #include <deq/spectrum.h>
+#include <deq/spectrum_rule.h>
 #include <deq/resolvent.h>
 #include <deq/ridge.h>
 #include <deq/features.h>
@@ -531,26 +532,13 @@ static void mr_cmp(const char *what, double lib, double ref, double floor,
                 where, what, lib, ref, d, tol);
 }
 
-/* Spec power law, small: s_k = k^-1.5, s_k wbar_k^2 = k^-(1 + 2 1.5 0.4).  */
-static deq_spectrum *mr_powerlaw(double n)
-{
-  deq_powerlaw pl;
-  deq_powerlaw_init(&pl);
-  pl.alpha = 1.5;
-  pl.n = n;
-  pl.r = 0.4;
-  deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
-  return sp;
-}
-
 /* deq_rf_solve1 and deq_rf_solve (1-layer chain) against the 200-bit
    reference: N = 100, every ordering of M, P, N (M < P < N, M < N < P,
    P < N < M, N < M < P and the bottleneck cases they imply), lambda in
    {1e-8, 1e-3, 1}, log-uniform and power-law spectra, noise 0.25.  */
 START_TEST(test_mpfr_one_layer)
 {
-  deq_spectrum *sp[2] = {loguniform(100), mr_powerlaw(100)};
+  deq_spectrum *sp[2] = {loguniform(100), test_sp_powerlaw(100)};
   const char *name[2] = {"loguniform", "powerlaw"};
   double Ms[] = {40, 250}, Ps[] = {60, 300}, lams[] = {1e-8, 1e-3, 1};
   double noise = 0.25, tol = ref_tol(), maxrel = 0, epop = 0;
@@ -667,6 +655,65 @@ START_TEST(test_peak_var_features)
 }
 END_TEST
 
+/* var_features small against E_g (rho -> 1: the rank of Omega far below
+   the widths, sigma^2 > 0).  The library forms it as a sum of
+   non-negative terms (features.c, var_features); the old E_g - E_cross
+   lost its digits: measured against 256-bit MPFR (deq_mp_rf1, which
+   subtracts at 256 bits) the old relative errors were 2.1e-8 (power law
+   n = 1000), 9.4e-3 (iso n = 1000) and 5.2e-2 (log-uniform n = 100,
+   M = 3000, P = 2000); the new ones are below 1e-14.  */
+START_TEST(test_var_features_small)
+{
+  deq_spectrum *sp[3] = {test_sp_powerlaw(1000), iso(1000, 1.0), loguniform(100)};
+  const double M[3] = {1e5, 1e5, 3000}, P[3] = {1e6, 1e6, 2000};
+  double worst = 0, worst_old = 0;
+  for (int a = 0; a < 3; a++) {
+    deq_rf_point p, r;
+    ck_assert_st(deq_rf_solve1(&p, sp[a], M[a], P[a], 1e-8, 0.1, NULL),
+                 DEQ_OK);
+    ck_assert_st(deq_mp_rf1(&r, sp[a], M[a], P[a], 1e-8, 0.1, 256), DEQ_OK);
+    ck_assert(r.var_features < 1e-6 * r.E_g); /* the ill-conditioned case */
+    ck_assert(r.var_features > 0);
+    ck_assert_rel(p.var_features, r.var_features, 1e-13);
+    worst = fmax(worst, test_reldiff(p.var_features, r.var_features, 0));
+    worst_old = fmax(worst_old, test_reldiff(p.E_g - p.E_cross,
+                                             r.var_features, 0));
+    ck_assert_rel(p.bias + p.var_noise + p.var_features, p.E_g, 1e-15);
+  }
+  /* kappa >> s (M = 10 features of an isotropic 1000-atom Omega: kappa
+     = 99): 2B > kappa t, so W is summed in its own pass (this point
+     covers that branch; kappa t - B would lose only 2 digits here) */
+  deq_rf_point pw, rw;
+  ck_assert_st(deq_rf_solve1(&pw, sp[1], 10, 1e6, 1e-8, 0.1, NULL), DEQ_OK);
+  ck_assert_st(deq_mp_rf1(&rw, sp[1], 10, 1e6, 1e-8, 0.1, 256), DEQ_OK);
+  ck_assert(2 * pw.B > pw.kappa * pw.t1);
+  ck_assert_rel(pw.var_features, rw.var_features, 1e-13);
+  /* The chain code path (layer factors, D) with an infinitely wide first
+     layer is the one-layer model: the same MPFR value.  */
+  double w[2] = {INFINITY, M[0]};
+  deq_rf_chain ch = {2, w, NULL};
+  deq_rf_point q = rf(sp[0], &ch, P[0], 1e-8, 0.1), r0;
+  ck_assert_st(deq_mp_rf1(&r0, sp[0], M[0], P[0], 1e-8, 0.1, 256), DEQ_OK);
+  ck_assert_rel(q.var_features, r0.var_features, 1e-13);
+  /* compressed (Gauss rule) against exact sums, power law n = 30000: the
+     old differences were 1.8e-12 and 9.1e-13 off MPFR there and 8.5e-13
+     apart; the new values agree to 2e-16 */
+  deq_spectrum *big = test_sp_powerlaw(30000), *ex = NULL;
+  ck_assert(deq_spectrum_rule_get(big) != NULL);
+  ck_assert_st(deq_spectrum_copy(&ex, big), DEQ_OK);
+  ck_assert_st(deq_spectrum_set_exact_sums(ex, 1), DEQ_OK);
+  deq_rf_point c1, c2;
+  ck_assert_st(deq_rf_solve1(&c1, big, 1e5, 1e6, 1e-8, 0.1, NULL), DEQ_OK);
+  ck_assert_st(deq_rf_solve1(&c2, ex, 1e5, 1e6, 1e-8, 0.1, NULL), DEQ_OK);
+  ck_assert_rel(c1.var_features, c2.var_features, 1e-13);
+  deq_spectrum_free(big);
+  deq_spectrum_free(ex);
+  printf("var_features small: new vs MPFR %.3g (old E_g - E_cross %.3g)\n",
+         worst, worst_old);
+  for (int a = 0; a < 3; a++) deq_spectrum_free(sp[a]);
+}
+END_TEST
+
 static Suite *features_suite(void)
 {
   Suite *s = suite_create("features");
@@ -675,6 +722,7 @@ static Suite *features_suite(void)
   tcase_add_test(tc, test_ridge_limit);
   tcase_add_test(tc, test_infinite_width_is_ridge);
   tcase_add_test(tc, test_peak_var_features);
+  tcase_add_test(tc, test_var_features_small);
   tcase_add_test(tc, test_spec_values);
   tcase_add_test(tc, test_np_symmetry);
   tcase_add_test(tc, test_iso_bottleneck);

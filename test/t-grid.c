@@ -19,22 +19,6 @@
 
 static const int THREADS[] = { 1, 2, 3, 7 };
 
-static deq_spectrum *logu(size_t n, double norm2)
-{
-  deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_loguniform(&sp, n, 0.1, 10), DEQ_OK);
-  ck_assert_st(deq_spectrum_target_iso(sp, norm2), DEQ_OK);
-  return sp;
-}
-
-static void defaults(const deq_model_type *t, double *x, const void **obj)
-{
-  for (size_t i = 0; i < t->nparam; i++) {
-    x[i] = t->params[i].def;
-    obj[i] = NULL;
-  }
-}
-
 /* v[k] = a geometric grid from lo to hi, its halves interleaved so that
    the caller's order is not the increasing one.  */
 static double *grid(size_t n, double lo, double hi, int integer)
@@ -106,13 +90,13 @@ static void *same_for_any_threads(const deq_model_type *t, const double *x,
 START_TEST(test_ridge_threads)
 {
   const deq_model_type *t = &deq_model_ridge;
-  deq_spectrum *sp = logu(200, 1.0);
+  deq_spectrum *sp = test_sp_logu(200, 1.0);
   double *P = grid(37, 20, 800, 1), *lambda = grid(41, 1e-6, 1, 0);
   lambda[3] = 0;                         /* ridgeless: the peak at P = N */
   P[5] = 200;
   double x[16];
   const void *obj[16];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.2;
   deq_model_axis axes[2] = { { P, 37 }, { lambda, 41 } };
@@ -128,14 +112,14 @@ END_TEST
 
 START_TEST(test_rf_corr_threads)
 {
-  deq_spectrum *sp = logu(120, 1.0);
+  deq_spectrum *sp = test_sp_logu(120, 1.0);
   double *P = grid(20, 30, 400, 1), *lambda = grid(35, 1e-5, 1, 0);
   double M[] = { 60, INFINITY, 300 };
   {
     const deq_model_type *t = &deq_model_rf;
     double x[16];
     const void *obj[16];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     x[deq_model_param(t, "noise")] = 0.1;
     deq_model_axis axes[3] = { { M, 3 }, { P, 20 }, { lambda, 35 } };
@@ -146,7 +130,7 @@ START_TEST(test_rf_corr_threads)
     deq_corr_model ar1 = { .kind = DEQ_CORR_AR1, .rho = 0.5 };
     double x[16];
     const void *obj[16];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     obj[deq_model_param(t, "corr")] = &ar1;
     x[deq_model_param(t, "noise")] = 0.1;
@@ -167,7 +151,7 @@ START_TEST(test_icl_flow_threads)
     double lambda[] = { 1e-3, 0.1 };
     double x[16];
     const void *obj[16];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     size_t na = 0;
     deq_model_axis axes[8];
     for (size_t i = 0; i < t->nparam; i++) {
@@ -185,12 +169,12 @@ START_TEST(test_icl_flow_threads)
   }
   {
     const deq_model_type *t = &deq_model_flow;
-    deq_spectrum *sp = logu(20, 1.0);
+    deq_spectrum *sp = test_sp_logu(20, 1.0);
     double *P = grid(3, 20, 200, 1), *time = increasing(5, 0.5, 500, 0);
     double N[] = { INFINITY, 80 };
     double x[16];
     const void *obj[16];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     x[deq_model_param(t, "noise")] = 0.1;
     deq_model_axis axes[3] = { { N, 2 }, { P, 3 }, { time, 5 } };
@@ -204,14 +188,14 @@ END_TEST
 
 START_TEST(test_sgd_gd_threads)
 {
-  deq_spectrum *sp = logu(30, 1.0);
+  deq_spectrum *sp = test_sp_logu(30, 1.0);
   double *steps = increasing(24, 1, 300, 1);
   {
     const deq_model_type *t = &deq_model_sgd;
     double lr[] = { 0.005, 0.012, 0.002 };
     double x[16];
     const void *obj[16];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     x[deq_model_param(t, "noise")] = 0.1;
     deq_model_axis axes[2] = { { lr, 3 }, { steps, 24 } };
@@ -219,11 +203,11 @@ START_TEST(test_sgd_gd_threads)
   }
   {
     const deq_model_type *t = &deq_model_gd;
-    deq_spectrum *small = logu(10, 1.0);   /* the contour plan's cost */
+    deq_spectrum *small = test_sp_logu(10, 1.0);   /* the contour plan's cost */
     double P[] = { 300, 100 }, lr[] = { NAN };
     double x[16];
     const void *obj[16];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     x[deq_model_param(t, "noise")] = 0.1;
     obj[deq_model_param(t, "spectrum")] = small;
@@ -245,11 +229,11 @@ START_TEST(test_cut_matches_serial)
   serial.warm_chunk = 0;
   const deq_model_type *t = &deq_model_ridge;
   ck_assert_uint_gt(t->warm_chunk, 1);
-  deq_spectrum *sp = logu(300, 1.0);
+  deq_spectrum *sp = test_sp_logu(300, 1.0);
   double *P = grid(200, 10, 3000, 1), *lambda = grid(3, 1e-4, 0.1, 0);
   double x[16];
   const void *obj[16];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.2;
   size_t nt = t->warm_chunk;
@@ -292,12 +276,12 @@ END_TEST
 START_TEST(test_failure_threads)
 {
   const deq_model_type *t = &deq_model_corr;
-  deq_spectrum *sp = logu(60, 1.0);
+  deq_spectrum *sp = test_sp_logu(60, 1.0);
   deq_corr_model blocks = { .kind = DEQ_CORR_BLOCKS, .m = 4, .c = 0.3 };
   double P[] = { 40, 42, 44, 45, 48 }, *lambda = grid(30, 1e-4, 1, 0);
   double x[16];
   const void *obj[16];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   obj[deq_model_param(t, "corr")] = &blocks;
   deq_model_axis axes[2] = { { P, 5 }, { lambda, 30 } };
@@ -319,6 +303,57 @@ START_TEST(test_failure_threads)
 }
 END_TEST
 
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+/* ridge's solve, recording the OpenBLAS thread count it runs under */
+static int blas_seen;
+static deq_status spy_solve(void *point, void *ws, const double *x,
+                            const void *const *obj, const void *warm,
+                            deq_error *err)
+{
+#pragma omp critical(blas_seen)
+  if (openblas_get_num_threads() > blas_seen)
+    blas_seen = openblas_get_num_threads();
+  return deq_model_ridge.solve(point, ws, x, obj, warm, err);
+}
+#endif
+
+/* Every grid runs OpenBLAS on one thread, a single point or one task on
+   one thread included (a threaded BLAS would make a point's bits depend
+   on the process's setting), and restores the caller's count.  Before
+   the fix a one-point grid ran under the caller's 2 threads.  */
+START_TEST(test_blas_serial)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  openblas_set_num_threads(2);
+  int before = openblas_get_num_threads();
+  deq_model_type spy = deq_model_ridge;
+  spy.solve = spy_solve;
+  deq_spectrum *sp = test_sp_logu(50, 1.0);
+  double x[16], P1[] = { 30 }, L1[] = { 0.01 }, P3[] = { 20, 30, 40 };
+  const void *obj[16];
+  test_model_defaults(&spy, x, obj);
+  obj[deq_model_param(&spy, "spectrum")] = sp;
+  deq_model_axis one[2] = { { P1, 1 }, { L1, 1 } };
+  deq_model_axis row[2] = { { P3, 3 }, { L1, 1 } };
+  deq_model_axis *cases[2] = { one, row };
+  deq_ridge_point pts[3];
+  for (int c = 0; c < 2; c++)
+    for (int th = 1; th <= 2; th++) {
+      blas_seen = 0;
+      ck_assert_st(deq_model_grid_threads(pts, &spy, x, obj, cases[c], th,
+                                          NULL), DEQ_OK);
+      ck_assert_msg(blas_seen == 1, "case %d, %d threads: solved under %d "
+                    "OpenBLAS threads", c, th, blas_seen);
+      ck_assert_int_eq(openblas_get_num_threads(), before);
+    }
+  deq_spectrum_free(sp);
+#endif
+}
+END_TEST
+
 /* One case per test: CK_RUN_CASE=ridge ./test/t-grid runs one.  */
 #define ADD_CASE(s, name, test)                                             \
   do {                                                                      \
@@ -337,6 +372,7 @@ static Suite *suite(void)
   ADD_CASE(s, "sgd_gd", test_sgd_gd_threads);
   ADD_CASE(s, "cut", test_cut_matches_serial);
   ADD_CASE(s, "failure", test_failure_threads);
+  ADD_CASE(s, "blas", test_blas_serial);
   return s;
 }
 

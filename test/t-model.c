@@ -12,23 +12,6 @@
 
 #include <stddef.h>
 
-static deq_spectrum *logu(size_t n, double norm2)
-{
-  deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_loguniform(&sp, n, 0.1, 10), DEQ_OK);
-  ck_assert_st(deq_spectrum_target_iso(sp, norm2), DEQ_OK);
-  return sp;
-}
-
-/* x and obj of a type with every parameter at its default.  */
-static void defaults(const deq_model_type *t, double *x, const void **obj)
-{
-  for (size_t i = 0; i < t->nparam; i++) {
-    x[i] = t->params[i].def;
-    obj[i] = NULL;
-  }
-}
-
 START_TEST(test_descriptors)
 {
   const deq_model_type *const *types = deq_model_types();
@@ -71,7 +54,7 @@ END_TEST
 START_TEST(test_ridge_grid_bitwise)
 {
   const deq_model_type *t = &deq_model_ridge;
-  deq_spectrum *sp = logu(60, 1.0);
+  deq_spectrum *sp = test_sp_logu(60, 1.0);
   double P[] = { 120, 30, 60, 45 }, lambda[] = { 1e-3, 0, 0.5, 1e-8 };
   deq_ridge_point want[16], got[16];
   memset(want, 0, sizeof want);
@@ -79,7 +62,7 @@ START_TEST(test_ridge_grid_bitwise)
   deq_status ws = deq_ridge_grid(want, sp, P, 4, lambda, 4, 0.3);
   double x[8];
   const void *obj[8];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.3;
   deq_model_axis axes[2] = { { P, 4 }, { lambda, 4 } };
@@ -108,13 +91,13 @@ END_TEST
 START_TEST(test_rf_grid_bitwise)
 {
   const deq_model_type *t = &deq_model_rf;
-  deq_spectrum *sp = logu(80, 1.0);
+  deq_spectrum *sp = test_sp_logu(80, 1.0);
   double M[] = { 40, INFINITY, 120 }, P[] = { 100, 50 }, lambda[] = { 0.1, 0 };
   unsigned char buf[12 * 512];
   ck_assert_uint_le(t->point_size, 512);
   double x[8];
   const void *obj[8];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.1;
   deq_model_axis axes[3] = { { M, 3 }, { P, 2 }, { lambda, 2 } };
@@ -140,14 +123,14 @@ END_TEST
 START_TEST(test_corr_grid_bitwise)
 {
   const deq_model_type *t = &deq_model_corr;
-  deq_spectrum *sp = logu(50, 1.0);
+  deq_spectrum *sp = test_sp_logu(50, 1.0);
   deq_corr_model m = { .kind = DEQ_CORR_AR1, .rho = 0.6 };
   double P[] = { 80, 40 }, lambda[] = { 0.2, 0.01, 0 };
   unsigned char buf[6 * 512];
   ck_assert_uint_le(t->point_size, 512);
   double x[12];
   const void *obj[12];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   obj[deq_model_param(t, "corr")] = &m;
   x[deq_model_param(t, "noise")] = 0.2;
@@ -176,13 +159,13 @@ END_TEST
 START_TEST(test_grid_status_rule)
 {
   const deq_model_type *t = &deq_model_corr;
-  deq_spectrum *sp = logu(40, 1.0);
+  deq_spectrum *sp = test_sp_logu(40, 1.0);
   deq_corr_model m = { .kind = DEQ_CORR_BLOCKS, .m = 4, .c = 0.3 };
   double P[] = { 40, 42 }, lambda[] = { 0 };   /* P = 40 = rank: a peak */
   unsigned char buf[2 * 512];
   double x[12];
   const void *obj[12];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   obj[deq_model_param(t, "corr")] = &m;
   x[deq_model_param(t, "noise")] = 0.1;
@@ -202,12 +185,12 @@ END_TEST
 START_TEST(test_mc_seeds)
 {
   const deq_model_type *t = &deq_model_ridge;
-  deq_spectrum *sp = logu(30, 1.0);
+  deq_spectrum *sp = test_sp_logu(30, 1.0);
   double P[] = { 20, 45 }, lambda[] = { 0.05, 0.5 };
   deq_ridge_point pts[4];
   double x[8];
   const void *obj[8];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.25;
   deq_model_axis axes[2] = { { P, 2 }, { lambda, 2 } };
@@ -240,12 +223,12 @@ END_TEST
 START_TEST(test_certify)
 {
   const deq_model_type *t = &deq_model_ridge;
-  deq_spectrum *sp = logu(40, 1.0);
+  deq_spectrum *sp = test_sp_logu(40, 1.0);
   double P[] = { 20, 40, 80 }, lambda[] = { 0, 1e-8, 0.3 };
   deq_ridge_point pts[9];
   double x[8];
   const void *obj[8];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.2;
   deq_model_axis axes[2] = { { P, 3 }, { lambda, 3 } };
@@ -275,7 +258,7 @@ END_TEST
 /* The rf and corr twins: lambda > 0 is certified, lambda = 0 skipped.  */
 START_TEST(test_certify_rf_corr)
 {
-  deq_spectrum *sp = logu(60, 1.0);
+  deq_spectrum *sp = test_sp_logu(60, 1.0);
   double lambda[] = { 0, 0.05, 1.0 }, maxrel;
   size_t ncert, k, j;
   {
@@ -284,7 +267,7 @@ START_TEST(test_certify_rf_corr)
     unsigned char buf[12 * 512];
     double x[8];
     const void *obj[8];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     x[deq_model_param(t, "noise")] = 0.2;
     deq_model_axis axes[3] = { { M, 2 }, { P, 2 }, { lambda, 3 } };
@@ -303,7 +286,7 @@ START_TEST(test_certify_rf_corr)
     unsigned char buf[6 * 512];
     double x[12];
     const void *obj[12];
-    defaults(t, x, obj);
+    test_model_defaults(t, x, obj);
     obj[deq_model_param(t, "spectrum")] = sp;
     obj[deq_model_param(t, "corr")] = &m;
     x[deq_model_param(t, "noise")] = 0.3;
@@ -363,7 +346,7 @@ START_TEST(test_scaling_invariance_rf_corr)
       deq_spectrum *sp = scaled_logu(100, sc);
       double x[12];
       const void *obj[12];
-      defaults(t, x, obj);
+      test_model_defaults(t, x, obj);
       obj[deq_model_param(t, "spectrum")] = sp;
       x[deq_model_param(t, "noise")] = 0.1 * sc;
       if (m == 1) obj[deq_model_param(t, "corr")] = &ar1;
@@ -414,7 +397,7 @@ START_TEST(test_bad_arguments)
   const deq_model_type *t = &deq_model_ridge;
   double x[8], P[] = { 10 };
   const void *obj[8];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   deq_model_axis axes[2] = { { P, 1 }, { P, 0 } };   /* an empty axis */
   deq_ridge_point pt;
   ck_assert_uint_eq(deq_model_npoints(t, axes), 0);
@@ -461,10 +444,10 @@ START_TEST(test_range_check)
                    DEQ_OK);
   ck_assert_int_eq(deq_model_check_value(c, ih, -3, 0, NULL), DEQ_EDOM);
   /* deq_model_grid and deq_model_mc check before solving */
-  deq_spectrum *sp = logu(40, 1.0);
+  deq_spectrum *sp = test_sp_logu(40, 1.0);
   double x[12], P[] = { 20, -5 }, lambda[] = { 0.1 };
   const void *obj[12];
-  defaults(t, x, obj);
+  test_model_defaults(t, x, obj);
   obj[deq_model_param(t, "spectrum")] = sp;
   deq_model_axis axes[2] = { { P, 2 }, { lambda, 1 } };
   unsigned char buf[2 * 512];
@@ -483,7 +466,7 @@ START_TEST(test_range_check)
   ck_assert(g->params[is].flags & DEQ_PARAM_INCREASING);
   double gx[8], gP[] = { 80 }, glr[] = { NAN }, steps[] = { 0, 7, 7 };
   const void *gobj[8];
-  defaults(g, gx, gobj);
+  test_model_defaults(g, gx, gobj);
   deq_model_axis gaxes[3] = { { gP, 1 }, { glr, 1 }, { steps, 3 } };
   ck_assert_int_eq(deq_model_check(g, gx, gaxes, 0, &err), DEQ_EDOM);
   ck_assert_str_eq(err.message, "steps: values must be strictly increasing "

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <deq/model.h>
+#include <deq/spectrum.h>
 #include <deq/status.h>
 
 static inline uint64_t test_seed(uint64_t fallback)
@@ -44,6 +46,39 @@ static inline double test_reldiff(double a, double b, double floor)
     ck_assert_msg(st_ == (want), "%s -> %d (%s), want %d", #expr, (int)st_, \
                   deq_strerror(st_), (int)(want));                          \
   } while (0)
+
+/* The spec's power law s_k = k^-1.5 with source r = 0.4 (s_k wbar_k^2 =
+   k^-(1 + 2 1.5 0.4)), n atoms (may be INFINITY).  */
+static inline deq_spectrum *test_sp_powerlaw(double n)
+{
+  deq_powerlaw pl;
+  deq_powerlaw_init(&pl);
+  pl.alpha = 1.5;
+  pl.r = 0.4;
+  pl.n = n;
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  return sp;
+}
+
+/* Log-uniform on [0.1, 10], n atoms, isotropic target |wbar|^2 = norm2. */
+static inline deq_spectrum *test_sp_logu(size_t n, double norm2)
+{
+  deq_spectrum *sp = NULL;
+  ck_assert_st(deq_spectrum_loguniform(&sp, n, 0.1, 10), DEQ_OK);
+  ck_assert_st(deq_spectrum_target_iso(sp, norm2), DEQ_OK);
+  return sp;
+}
+
+/* x and obj of a model type with every parameter at its default.  */
+static inline void test_model_defaults(const deq_model_type *t, double *x,
+                                       const void **obj)
+{
+  for (size_t i = 0; i < t->nparam; i++) {
+    x[i] = t->params[i].def;
+    obj[i] = NULL;
+  }
+}
 
 /* Run a suite; return the process exit status.  Honour CK_RUN_CASE /
    CK_RUN_SUITE (Check's own variables) to run one named test case.  */

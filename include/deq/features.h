@@ -35,6 +35,9 @@
  *               gamma_c = df2^Omega(kappa)/P   (feature-averaged predictor)
  *     bias = B/(1 - gamma_c), var_noise = sigma^2 gamma_c/(1 - gamma_c),
  *     var_features = E_g - E_cross,  so bias + var_noise + var_features = E_g
+ *       (evaluated as P (1 - rho)/a [(B + sigma^2) gap/c + W] with
+ *       a = P (1 - gamma), c = P (1 - gamma_c), W = kappa t(kappa) - B
+ *       summed directly: no cancellation when it is small against E_g)
  *     E_test = E_g + sigma^2,  E_tr = (1 - df/P)^2 E_test,  gcv = E_test.
  * lambda = 0 gives df = d_max = min(rank Omega, N_1, ..., N_L, P).  At
  * the interpolation peak (lambda = 0, d_max = rank Omega = P) E_g, E_cross

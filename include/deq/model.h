@@ -234,7 +234,8 @@ deq_status deq_model_grid(void *points, const deq_model_type *t,
    continuation axis is therefore continued exactly as described at
    warm_axes; a longer one differs from that in the last bits at most.
    A model's own parallel regions run on one thread while the grid runs
-   on several.  */
+   on several.  OpenBLAS runs on one thread during every grid call (one
+   point included; the previous count is restored on return).  */
 deq_status deq_model_grid_threads(void *points, const deq_model_type *t,
                                   const double *x, const void *const *obj,
                                   const deq_model_axis *axes, int threads,

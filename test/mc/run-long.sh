@@ -31,6 +31,25 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "# check-long: seed $seed"
+
+# z_check Z...: a FAIL line (and fail=1) for each |z| beyond 4.
+z_check() {
+  for z in "$@"; do
+    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
+      echo "  FAIL: |z| >= 4"; fail=1
+    fi
+  done
+}
+
+# gap_beyond A SA B SB K [abs]: true when gap B exceeds gap A + K times two
+# combined standard errors, 2 sqrt(SA^2 + SB^2) (K = 1: B grew beyond the
+# noise; K = -1: B did not shrink by two standard errors); with "abs" the
+# gaps are compared in absolute value.
+gap_beyond() {
+  awk -v a="$1" -v sa="$2" -v b="$3" -v sb="$4" -v k="$5" -v abs="${6:-}" \
+    'BEGIN { if (abs == "abs") { if (a < 0) a = -a; if (b < 0) b = -b }
+             exit !(b > a + k * 2 * sqrt(sa * sa + sb * sb)) }'
+}
 for q in 0.5 2; do
   prev=
   for N in 100 200 400 800; do
@@ -215,15 +234,10 @@ for N in 100 200 400; do
         $c["E_ens_se"] / $c["E_ens"] }' "$tmp/mc.tsv")
   set -- $line
   echo "subsample N=$N P=$P: z(E_ens)=$1 z(E_diag)=$2 z(E_cross)=$3 E_ens gap=$4 (se $5)"
-  for z in "$1" "$2" "$3"; do
-    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
-      echo "  FAIL: |z| >= 4"; fail=1
-    fi
-  done
+  z_check "$1" "$2" "$3"
   if [ -z "$first_gap" ]; then
     first_gap=$4 first_se=$5
-  elif [ "$N" = 400 ] && awk -v a="$first_gap" -v sa="$first_se" -v b="$4" -v sb="$5" \
-      'BEGIN { exit !(b > a + 2 * sqrt(sa * sa + sb * sb)) }'; then
+  elif [ "$N" = 400 ] && gap_beyond "$first_gap" "$first_se" "$4" "$5" 1; then
     echo "  FAIL: the E_ens gap grew from N = 100 to N = 400"; fail=1
   fi
 done
@@ -252,17 +266,10 @@ for N in 50 100 200 400; do
   gap=$1 se=$2
   shift 2
   echo "msgd N=$N P=$P: mean gap $gap (se $se), z = $*"
-  if [ "$N" = 400 ]; then
-    for z in "$@"; do
-      if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
-        echo "  FAIL: |z| >= 4"; fail=1
-      fi
-    done
-  fi
+  if [ "$N" = 400 ]; then z_check "$@"; fi
   if [ -z "$first_gap" ]; then
     first_gap=$gap first_se=$se
-  elif [ "$N" = 400 ] && awk -v a="$first_gap" -v sa="$first_se" -v b="$gap" -v sb="$se" \
-      'BEGIN { exit !(b > a - 2 * sqrt(sa * sa + sb * sb)) }'; then
+  elif [ "$N" = 400 ] && gap_beyond "$first_gap" "$first_se" "$gap" "$se" -1; then
     echo "  FAIL: the gap did not shrink from N = 50 to N = 400"; fail=1
   fi
 done
@@ -285,18 +292,10 @@ for N in 50 100 200 400; do
           $c["E_g_se"] / $c["E_g"] }' "$tmp/mc.tsv")
   set -- $line
   echo "gd N=$N P=$P trials=$trials: z(t=10,100,inf)=$1 $2 $3 gap(inf)=$4 (se $5)"
-  if [ "$N" != 50 ]; then
-    for z in "$1" "$2" "$3"; do
-      if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
-        echo "  FAIL: |z| >= 4"; fail=1
-      fi
-    done
-  fi
+  if [ "$N" != 50 ]; then z_check "$1" "$2" "$3"; fi
   if [ -z "$first_gap" ]; then
     first_gap=$4 first_se=$5
-  elif [ "$N" = 400 ] && awk -v a="$first_gap" -v sa="$first_se" -v b="$4" -v sb="$5" \
-      'BEGIN { if (a < 0) a = -a; if (b < 0) b = -b;
-               exit !(b > a - 2 * sqrt(sa * sa + sb * sb)) }'; then
+  elif [ "$N" = 400 ] && gap_beyond "$first_gap" "$first_se" "$4" "$5" -1 abs; then
     echo "  FAIL: the t = inf gap did not shrink from N = 50 to N = 400"; fail=1
   fi
 done
@@ -305,23 +304,17 @@ done
   > "$tmp/mc.tsv" 2>/dev/null
 zs=$(awk -F'\t' 'NR > 1 { printf "%s ", $7 }' "$tmp/mc.tsv")
 echo "gd N=200 P=400: z = $zs"
-for z in $zs; do
-  if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
-    echo "  FAIL: |z| >= 4"; fail=1
-  fi
-done
+z_check $zs
 # ... and at the interpolation peak P = N (the lens contour), t = 10,
 #    100, 1000 (R_t grows like sqrt(t); t = inf is +Inf): |z| < 4.
 for N in 100 200; do
-  "$DEQ" mc gd --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1     --noise 0.25 --P "$N" --steps 10,100,1000 --trials 1600 --seed "$seed"     > "$tmp/mc.tsv" 2>/dev/null
-  zs=$(awk -F'	' 'NR > 1 { printf "%s ", $7 }' "$tmp/mc.tsv")
+  "$DEQ" mc gd --spectrum loguniform:n="$N",lo=0.1,hi=10 --target iso:norm=1 \
+    --noise 0.25 --P "$N" --steps 10,100,1000 --trials 1600 --seed "$seed" \
+    > "$tmp/mc.tsv" 2>/dev/null
+  zs=$(awk -F'\t' 'NR > 1 { printf "%s ", $7 }' "$tmp/mc.tsv")
   echo "gd N=$N P=N: z(t=10,100,1000) = $zs"
   [ -n "$zs" ] || { echo "  FAIL: no rows"; fail=1; }
-  for z in $zs; do
-    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
-      echo "  FAIL: |z| >= 4"; fail=1
-    fi
-  done
+  z_check $zs
 done
 
 # 10. Random-feature gradient flow (deq mc flow), D = 100, 200, 400
@@ -342,16 +335,10 @@ for D in 100 200 400; do
     END { printf "%.3e %.3e", g / n, s / n }' "$tmp/mc.tsv")
   set -- $line
   echo "flow D=$D N=$N P=$D trials=$trials: z(t=1,10,100,inf)=$1 $2 $3 $4 mean gap=$5 (se $6)"
-  for z in "$1" "$2" "$3" "$4"; do
-    if awk -v z="$z" 'BEGIN { exit !(z > 4 || z < -4) }'; then
-      echo "  FAIL: |z| >= 4"; fail=1
-    fi
-  done
+  z_check "$1" "$2" "$3" "$4"
   if [ -z "$first_gap" ]; then
     first_gap=$5 first_se=$6
-  elif [ "$D" = 400 ] && awk -v a="$first_gap" -v sa="$first_se" -v b="$5" -v sb="$6" \
-      'BEGIN { if (a < 0) a = -a; if (b < 0) b = -b;
-               exit !(b > a + 2 * sqrt(sa * sa + sb * sb)) }'; then
+  elif [ "$D" = 400 ] && gap_beyond "$first_gap" "$first_se" "$5" "$6" 1 abs; then
     echo "  FAIL: the flow gap grew from D = 100 to D = 400"; fail=1
   fi
 done
