@@ -959,13 +959,7 @@ START_TEST(test_ridge_de_fixed_ridge_floor)
   deq_exponent e = predict(1.5, 0.4, DEQ_REGIME_FIXED, 0, 1);
   ck_assert_msg(fabs(f.b - e.b) < 0.01, "fitted %.6f vs predicted %.6f", f.b, e.b);
   /* The floor is the bias B(lambda) = lambda^2 sum v/(s + lambda)^2.  */
-  deq_powerlaw pl;
-  deq_powerlaw_init(&pl);
-  pl.alpha = 1.5;
-  pl.r = 0.4;
-  pl.n = INFINITY;
-  deq_spectrum *sp = NULL;
-  ck_assert_int_eq(deq_spectrum_powerlaw(&sp, &pl), DEQ_OK);
+  deq_spectrum *sp = test_sp_powerlaw(INFINITY);
   deq_moments m;
   ck_assert_int_eq(deq_resolvent_moments(&m, sp, lambda), DEQ_OK);
   deq_spectrum_free(sp);
