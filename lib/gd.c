@@ -54,11 +54,10 @@ typedef struct gd_contour {
                       upper node, to full relative accuracy (anchor_nodes) */
 } gd_contour;
 
-/* The lens replaces the ellipse when the lower edge is below this
-   fraction of the upper one (the ellipse would need more than ~630
-   nodes; at P = N it cannot separate the spectrum from 0 at all).  */
-#ifndef GD_WEDGE_RATIO   /* (overridable to compare both contours) */
-#define GD_WEDGE_RATIO 1e-3
+/* The switch to the lens (wedge_impl.h), overridable to compare both
+   contours.  */
+#ifndef GD_WEDGE_RATIO
+#define GD_WEDGE_RATIO DEQ_WEDGE_RATIO
 #endif
 
 static void set_err(deq_error *err, const char *fmt, ...)
@@ -252,12 +251,9 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
   if (st != DEQ_OK) return st;
   deq_ellipse e = { 0 };
   deq_wedge wg = { 0 };
-  int wedge = !(lo > GD_WEDGE_RATIO * hi);
+  int wedge = deq_wedge_wanted(lo, hi, GD_WEDGE_RATIO);
   if (wedge) {
-    /* the same limit on eta as the ellipse: the lens's far corner -A is
-       halfway between hi and 2/eta  */
-    double rho_eta = acosh((2 / eta - (lo + hi) / 2) / ((hi - lo) / 2));
-    if (!(DEQ_ELLIPSE_EXPONENT / rho_eta <= DEQ_ELLIPSE_MAX_NODES)) {
+    if (!(deq_wedge_eta_want(lo, hi, eta) <= DEQ_ELLIPSE_MAX_NODES)) {
       set_err(err, "full-batch GD: eta = %.6g is too close to the "
               "stability bound 2/hi = %.6g for the contour", eta, 2 / hi);
       return DEQ_EUNSUP;

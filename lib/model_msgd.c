@@ -25,7 +25,8 @@ static const deq_param msgd_params[M_NPARAM] = {
                 "label noise variance sigma^2 >= 0" },
   [M_P] = { "P", DEQ_PARAM_COUNT, DEQ_PARAM_GRID | DEQ_PARAM_REQUIRED
             | DEQ_PARAM_OPEN_MIN | DEQ_PARAM_INF, 0, 0, INFINITY, NULL,
-            "GRID", "number of fixed samples P > N, or inf (one pass: "
+            "GRID", "number of fixed samples P (any: P = N and P < N too), "
+            "or inf (one pass: "
             "one-pass SGD with fourth moment m4 = 2, deq_sgd_run in the "
             "library; see the manual)" },
   [M_LR] = { "lr", DEQ_PARAM_REAL, DEQ_PARAM_GRID | DEQ_PARAM_OPEN_MIN, NAN,
@@ -115,9 +116,8 @@ static deq_status msgd_solve(void *point, void *ws, const double *x,
   pt->m.step = x[M_STEPS];
   deq_status st = step_size(&pt->lr, x, sp);
   if (st == DEQ_EUNSUP && !err->message[0])
-    snprintf(err->message, sizeof err->message, "multi-pass SGD needs P > N "
-             "and a full-rank Sigma (P = %g, N = %g), or P = inf", x[M_P],
-             sp->dim);
+    snprintf(err->message, sizeof err->message, "multi-pass SGD needs a "
+             "full-rank Sigma (P = %g, N = %g)", x[M_P], sp->dim);
   if (st == DEQ_OK && !(w->plan && w->P == x[M_P] && w->lr == pt->lr
                         && w->batch == x[M_BATCH])) {
     deq_msgd_plan_free(w->plan);
@@ -228,7 +228,7 @@ const deq_model_type deq_model_msgd = {
   .name = "msgd",
   .summary = "multi-pass SGD on P fixed samples (batches drawn with "
              "replacement): test and training risk by a Volterra pair on "
-             "one-point functions (P > N, or inf)",
+             "one-point functions (any P, or inf)",
   .reference = "the manual's chapter on SGD dynamics, multi-pass section",
   .params = msgd_params,
   .nparam = M_NPARAM,

@@ -85,8 +85,12 @@ static deq_status grow(deq_msgd_plan *p, size_t want)
   deq_status st = deq_msgd_series(p->K_L + cap, p->K_R + cap, p->sig + cap,
                                   p->tr + cap, &p->con, p->sp, cap, m);
   if (st != DEQ_OK) return st;
+  /* The noise part of L^GD is (sigma^2/P) tr_P[(1 - eta XX'/P)^(2t)]
+     = sigma^2 ((1 - N/P)_+ + tr'/P), tr' the trace over the nonzero
+     sample spectrum (the series' trace): no cancellation for P < N,
+     where L^GD -> 0.  */
   double floor_noise = isinf(p->P) ? p->noise
-                                   : p->noise * (1 - p->sp->dim / p->P);
+                       : p->noise * fmax(0, 1 - p->sp->dim / p->P);
   for (size_t t = cap; t < n; t++) {
     p->F[t] = p->sig[t] + floor_noise;
     if (isfinite(p->P) && p->noise > 0) p->F[t] += p->noise * p->tr[t] / p->P;

@@ -8,14 +8,23 @@
  *   tr Sigma f(S)   = same with df1 = sum m s/(s + kappa) for T0,
  *   wbar' f(S) wbar = same with V = sum (v/s)/(s + kappa),
  * T0 = sum m/(s + kappa), kappa = kappa(z).  The contour is full-batch
- * GD's (lib/gd.c; its geometry is private there, so it is rebuilt here
- * the same way): an ellipse with foci at the support's outer edges, half
- * way in the elliptic parameter to the nearer of z = 0 and the circle
- * |1 + eta z| = 1, so that every (1 + eta z)^(2 tau) is at most 1 on a
- * strip around it and the midpoint trapezoid rule with 2n nodes, n =
- * 40/rho_max, is accurate to about e^-40 for every tau.  Lower-half nodes
- * are the conjugates of upper-half ones: each integral is Im(upper sum)/pi.
- * At P = +Inf, S = Sigma and the traces are plain atom sums.  */
+ * GD's (lib/gd.c), shared through ellipse_impl.h and wedge_impl.h: an
+ * ellipse with foci at the support's outer edges, half way in the
+ * elliptic parameter to the nearer of z = 0 and the circle |1 + eta z| =
+ * 1, so that every (1 + eta z)^(2 tau) is at most 1 on a strip around it
+ * and the midpoint trapezoid rule with 2n nodes, n = 40/rho_max, is
+ * accurate to about e^-40 for every tau; or, when the spectrum reaches 0
+ * (P = N) or nearly (lo < 1e-3 hi, the same rule as gd), the lens through
+ * z = 0, trapezoid in log|z|.  On the lens the K_L, K_R and signal
+ * integrands carry a factor z and vanish at 0 (at P = N like |z|^1/2 with
+ * the weight); the trace's has a pole at 0 for P < N (the atom of
+ * Sigma_hat at 0, residue kappa0 T0(kappa0) = N - P), subtracted in
+ * omega and added back as N - P (f(0) = 1) by deq_msgd_kernels (msgd.c
+ * needs only the nonzero part: see grow there); on the ellipse the
+ * subtracted (N - P)/z integrates to 0, so the same weights serve.
+ * Lower-half nodes are the conjugates of upper-half ones: each integral
+ * is Im(upper sum)/pi.  At P = +Inf, S = Sigma and the traces are plain
+ * atom sums.  */
 #include <config.h>
 
 #include <complex.h>
@@ -30,9 +39,16 @@
 #include "deq/twopoint.h"
 #include "msgd_impl.h"
 #include "ellipse_impl.h"
+#include "wedge_impl.h"
 
 
 typedef double complex cplx;
+
+/* The switch to the lens (wedge_impl.h), overridable to compare both
+   contours.  */
+#ifndef MSGD_WEDGE_RATIO
+#define MSGD_WEDGE_RATIO DEQ_WEDGE_RATIO
+#endif
 
 void deq_msgd_set_err(deq_error *err, const char *fmt, ...)
 {
@@ -44,8 +60,8 @@ void deq_msgd_set_err(deq_error *err, const char *fmt, ...)
   va_end(ap);
 }
 
-/* The outer edges lo, hi of the sample spectrum and the real kappa at hi;
-   DEQ_EUNSUP where full-batch GD's contour does not apply.  */
+/* The outer edges lo, hi of the nonzero sample spectrum (lo clamped at
+   0: P = N) and the real kappa at hi; DEQ_EUNSUP for a singular Sigma.  */
 static deq_status edges(double *lo, double *hi, double *khi,
                         const deq_spectrum *sp, double P, deq_error *err)
 {
@@ -58,25 +74,26 @@ static deq_status edges(double *lo, double *hi, double *khi,
     *lo = a, *hi = b, *khi = -b;
     return DEQ_OK;
   }
-  if (!(sp->dim < P) || sp->rank < sp->dim) {
-    deq_msgd_set_err(err, "multi-pass SGD needs P > N and a full-rank Sigma "
-                     "(P = %g, N = %g), or P = inf", P, sp->dim);
+  if (sp->rank < sp->dim) {
+    deq_msgd_set_err(err, "multi-pass SGD needs a full-rank Sigma (rank %g, "
+                     "N = %g)", sp->rank, sp->dim);
     return DEQ_EUNSUP;
   }
   deq_freeprob_support *sup = NULL;
   deq_status st = deq_freeprob_sample_support(&sup, sp, P);
   if (st != DEQ_OK) return st;
-  if (sup->n == 0 || sup->atom0 > 0) {
+  if (sup->n == 0 || (sup->atom0 > 0) != (P < sp->dim)) {
     deq_freeprob_support_free(sup);
-    deq_msgd_set_err(err, "multi-pass SGD: no continuous sample spectrum or "
-                     "an atom at 0 (P = %g, N = %g)", P, sp->dim);
+    deq_msgd_set_err(err, "multi-pass SGD: no continuous sample spectrum, or "
+                     "an atom at 0 where none is expected (P = %g, N = %g)",
+                     P, sp->dim);
     return DEQ_EUNSUP;
   }
-  *lo = sup->lo[0];
+  *lo = fmax(sup->lo[0], 0.0);
   *hi = sup->hi[sup->n - 1];
   *khi = sup->khi[sup->n - 1];
   deq_freeprob_support_free(sup);
-  return *lo > 0 && *hi > *lo ? DEQ_OK : DEQ_EUNSUP;
+  return *hi > *lo && isfinite(*hi) ? DEQ_OK : DEQ_EUNSUP;
 }
 
 static double df1_real(const deq_spectrum *sp, double k)
@@ -195,14 +212,26 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
   deq_status st = edges(&lo, &hi, &khi, sp, P, err);
   if (st != DEQ_OK) return st;
   if (!(eta * hi < 2)) return DEQ_EDOM;
-  deq_ellipse e;
-  if (deq_ellipse_plan(&e, lo, hi, eta)) {
+  deq_ellipse e = { 0 };
+  deq_wedge wg = { 0 };
+  c->wedge = deq_wedge_wanted(lo, hi, MSGD_WEDGE_RATIO);
+  if (c->wedge) {
+    if (!(deq_wedge_eta_want(lo, hi, eta) <= DEQ_ELLIPSE_MAX_NODES)) {
+      deq_msgd_set_err(err, "multi-pass SGD: eta = %.6g is too close to the "
+                       "stability bound 2/hi = %.6g for the contour", eta,
+                       2 / hi);
+      return DEQ_EUNSUP;
+    }
+    deq_wedge_plan(&wg, hi, eta);
+  } else if (deq_ellipse_plan(&e, lo, hi, eta)) {
     deq_msgd_set_err(err, "multi-pass SGD: the contour would need %.0f nodes "
-                     "(more than %d): P too close to N or eta too close to "
-                     "2/hi", e.want, DEQ_ELLIPSE_MAX_NODES);
+                     "(more than %d): eta too close to 2/hi", e.want,
+                     DEQ_ELLIPSE_MAX_NODES);
     return DEQ_EUNSUP;
   }
-  size_t n = e.n;
+  /* P < N: the atom of Sigma_hat at 0 (see the top of the file) */
+  c->atom0 = P < sp->dim ? sp->dim - P : 0;
+  size_t n = c->wedge ? wg.n : e.n;
   c->n = n;
   c->z = malloc(n * sizeof *c->z);
   c->omega = malloc(3 * n * sizeof *c->omega);
@@ -213,7 +242,10 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
   cplx prev = 0;
   for (size_t j = 0; j < n; j++) {
     cplx z, w, k;
-    deq_ellipse_node(&e, j, &z, &w);
+    if (c->wedge)
+      deq_wedge_node(&wg, j, &z, &w);
+    else
+      deq_ellipse_node(&e, j, &z, &w);
     st = deq_twopoint_kappa_c(&k, NULL, sp, P, &z, j ? &prev : NULL);
     if (st != DEQ_OK) {
       deq_msgd_contour_free(c);
@@ -230,14 +262,15 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
     }
     cplx base = w * k / z;
     c->z[j] = z;
-    c->omega[j] = base * t0;          /* tr       */
+    c->omega[j] = w * (k * t0 - c->atom0) / z;   /* tr, less the atom */
     c->omega[n + j] = base * d1;      /* tr Sigma */
     c->omega[2 * n + j] = base * v;   /* wbar' . wbar */
   }
   return DEQ_OK;
 }
 
-/* The four series at tau = t0 .. t0 + T - 1 (arrays may be NULL).  */
+/* The four series at tau = t0 .. t0 + T - 1 (arrays may be NULL); the
+   trace without the atom at 0 (P < N: c->atom0 = N - P more).  */
 deq_status deq_msgd_series(double *K_L, double *K_R, double *signal,
                            double *trace, const msgd_contour *c,
                            const deq_spectrum *sp, size_t t0, size_t T)
@@ -311,6 +344,8 @@ deq_status deq_msgd_kernels(double *K_L, double *K_R, double *signal,
   st = deq_msgd_contour_build(&c, sp, P, eta, err);
   if (st != DEQ_OK) return st;
   st = deq_msgd_series(K_L, K_R, signal, trace, &c, sp, 0, T);
+  for (size_t t = 0; st == DEQ_OK && trace && t < T; t++)
+    trace[t] += c.atom0;
   deq_msgd_contour_free(&c);
   return st;
 }

@@ -1,5 +1,6 @@
-/* lib/wedge_impl.h -- the lens contour of full-batch GD (gd.c) when the
- * sample spectrum reaches 0 or comes close to it (P near N).
+/* lib/wedge_impl.h -- the lens contour of full-batch GD (gd.c) and
+ * multi-pass SGD (msgd_kernels.c) when the sample spectrum reaches 0 or
+ * comes close to it (P near N).
  *
  * The contour is the image of the two rays zeta = e^(v +- i theta0),
  * theta0 = 3 pi/4, under the Moebius map z = A zeta/(1 - zeta): two
@@ -30,9 +31,32 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "ellipse_impl.h"
+
 #define DEQ_WEDGE_STEP 0.15
 #define DEQ_WEDGE_VMIN (-120.0)
 #define DEQ_WEDGE_VMAX 40.0
+
+/* The lens replaces the ellipse when the lower edge is below this
+   fraction of the upper one (the ellipse would need more than ~630
+   nodes; at P = N it cannot separate the spectrum from 0 at all).  */
+#define DEQ_WEDGE_RATIO 1e-3
+
+/* 1 if the edges lo <= hi of the sample spectrum call for the lens.  */
+static inline int deq_wedge_wanted(double lo, double hi, double ratio)
+{
+  return !(lo > ratio * hi);
+}
+
+/* The nodes the ellipse would need for eta alone (the lens's far corner
+   -A is halfway between hi and 2/eta, so it is as close to the
+   stability circle): above DEQ_ELLIPSE_MAX_NODES eta is too close to
+   2/hi for either contour.  */
+static inline double deq_wedge_eta_want(double lo, double hi, double eta)
+{
+  double rho_eta = acosh((2 / eta - (lo + hi) / 2) / ((hi - lo) / 2));
+  return DEQ_ELLIPSE_EXPONENT / rho_eta;
+}
 
 typedef struct deq_wedge {
   double A;         /* the far corner -A */

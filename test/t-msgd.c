@@ -3,9 +3,12 @@
  * polynomials, written here) and a direct quadrature of the MP density;
  * the stability mass at a real point against the kernels' total mass and
  * the one-pass bound; the plan against a brute-force O(T^2) Volterra sum;
- * the limits B -> inf (full-batch GD) and P -> inf (one-pass SGD with
+ * the limits B -> inf (full-batch GD, also at P = N and N (1 -+ 1e-3));
+ * continuity across P = N; lens and ellipse across their switch; the
+ * limit P -> inf (one-pass SGD with
  * m4 = 2, and m4 = 3 up to O(eta s)); bad input; a seeded Monte Carlo
- * with |z| < 4 that is bitwise identical for 1 and 2 threads.  */
+ * with |z| < 4 that is bitwise identical for 1 and 2 threads (also at
+ * P = N).  */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -228,23 +231,114 @@ END_TEST
 START_TEST(test_large_batch_is_gd)
 {
   deq_spectrum *sp = loguniform(60);
-  double P = 180, noise = 0.4, eta;
-  ck_assert_st(deq_gd_lr_bound(&eta, sp, P), DEQ_OK);
+  /* P > N on the ellipse; P = N and P = N (1 -+ 1e-3) on the lens */
+  double Ps[] = { 180, 60, 60 * (1 - 1e-3), 60 * (1 + 1e-3) };
+  for (size_t k = 0; k < 4; k++) {
+    double P = Ps[k], noise = 0.4, eta;
+    ck_assert_st(deq_gd_lr_bound(&eta, sp, P), DEQ_OK);
+    eta *= 0.5;
+    double T[] = { 5, 50, 500 };
+    deq_msgd_point a[3], b[3], huge[3];
+    deq_gd_point g[3];
+    ck_assert_st(deq_msgd_run(huge, sp, P, noise, eta, 1e15, T, 3, NULL),
+                 DEQ_OK);
+    ck_assert_st(deq_msgd_run(a, sp, P, noise, eta, 1e5, T, 3, NULL),
+                 DEQ_OK);
+    ck_assert_st(deq_msgd_run(b, sp, P, noise, eta, 1e6, T, 3, NULL),
+                 DEQ_OK);
+    ck_assert_st(deq_gd_run(g, sp, P, noise, eta, T, 3, NULL), DEQ_OK);
+    for (size_t i = 0; i < 3; i++) {
+      ck_assert_rel(huge[i].E_g, huge[i].E_g_gd, 1e-12);
+      ck_assert_rel(huge[i].E_g_gd, g[i].E_g, 1e-15);
+      ck_assert_rel(huge[i].E_tr, huge[i].E_tr_gd, 1e-12);
+      /* the SGD excess is first order in 1/B */
+      double da = 1e5 * (a[i].E_g - a[i].E_g_gd);
+      double db = 1e6 * (b[i].E_g - b[i].E_g_gd);
+      ck_assert(da > 0);
+      ck_assert_rel(da, db, 1e-4);
+    }
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* P across N: P = N (1 -+ 1e-3) bracket P = N (the risks move
+   monotonically with P at fixed t) and differ from it by O(1e-3): no
+   jump where the lens takes over or at the hard edge itself.  */
+START_TEST(test_continuity_at_n)
+{
+  deq_spectrum *sp = loguniform(60);
+  double noise = 0.3, B = 2, eta, N = sp->dim;
+  ck_assert_st(deq_msgd_lr_bound(&eta, sp, N, B), DEQ_OK);
   eta *= 0.5;
-  double T[] = { 5, 50, 500 };
-  deq_msgd_point a[3], b[3], huge[3];
-  ck_assert_st(deq_msgd_run(huge, sp, P, noise, eta, 1e15, T, 3, NULL),
-               DEQ_OK);
-  ck_assert_st(deq_msgd_run(a, sp, P, noise, eta, 1e5, T, 3, NULL), DEQ_OK);
-  ck_assert_st(deq_msgd_run(b, sp, P, noise, eta, 1e6, T, 3, NULL), DEQ_OK);
-  for (size_t i = 0; i < 3; i++) {
-    ck_assert_rel(huge[i].E_g, huge[i].E_g_gd, 1e-12);
-    ck_assert_rel(huge[i].E_tr, huge[i].E_tr_gd, 1e-12);
-    /* the SGD excess is first order in 1/B */
-    double da = 1e5 * (a[i].E_g - a[i].E_g_gd);
-    double db = 1e6 * (b[i].E_g - b[i].E_g_gd);
-    ck_assert(da > 0);
-    ck_assert_rel(da, db, 1e-4);
+  double T[] = { 1, 30, 300, 3000 };
+  deq_msgd_point lo[4], mid[4], hi[4];
+  ck_assert_st(deq_msgd_run(lo, sp, N * (1 - 1e-3), noise, eta, B, T, 4,
+                            NULL), DEQ_OK);
+  ck_assert_st(deq_msgd_run(mid, sp, N, noise, eta, B, T, 4, NULL), DEQ_OK);
+  ck_assert_st(deq_msgd_run(hi, sp, N * (1 + 1e-3), noise, eta, B, T, 4,
+                            NULL), DEQ_OK);
+  for (size_t i = 0; i < 4; i++) {
+    double g[] = { lo[i].E_g, mid[i].E_g, hi[i].E_g };
+    double r[] = { lo[i].E_tr, mid[i].E_tr, hi[i].E_tr };
+    double *q[] = { g, r };
+    for (int k = 0; k < 2; k++) {
+      double d0 = q[k][1] - q[k][0], d1 = q[k][2] - q[k][1];
+      ck_assert_msg(d0 * d1 > 0, "t %g: %.12g %.12g %.12g not monotone",
+                    T[i], q[k][0], q[k][1], q[k][2]);
+      ck_assert_msg(fabs(d0) < 1e-2 * q[k][1] && fabs(d1) < 1e-2 * q[k][1],
+                    "t %g: jump %.3g %.3g at %.12g", T[i], d0, d1, q[k][1]);
+      /* smooth: the second difference is far below the first */
+      ck_assert_msg(fabs(d1 - d0) < 0.1 * fabs(d0), "t %g: kink %.3g %.3g",
+                    T[i], d0, d1);
+    }
+  }
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* The lower edge over the upper one of the sample spectrum at P.  */
+static double edge_ratio(const deq_spectrum *sp, double P)
+{
+  deq_freeprob_support *sup = NULL;
+  ck_assert_st(deq_freeprob_sample_support(&sup, sp, P), DEQ_OK);
+  double r = sup->lo[0] / sup->hi[sup->n - 1];
+  deq_freeprob_support_free(sup);
+  return r;
+}
+
+/* The lens and the ellipse on both sides of the switch (lo = 1e-3 hi),
+   for P > N and P < N: P* (1 -+ 1e-12) straddle it, so the two contours
+   must agree to their quadrature errors plus the risks' own change over
+   2e-12 in P (with log-log slopes up to ~20 near N: 4e-11).  */
+START_TEST(test_lens_meets_ellipse)
+{
+  deq_spectrum *sp = loguniform(60);
+  double N = sp->dim, noise = 0.3, B = 2;
+  double brackets[2][2] = { { N * 1.0001, 4 * N }, { N / 4, N * 0.9999 } };
+  double T[] = { 1, 30, 300, 3000 };
+  for (int side = 0; side < 2; side++) {
+    double a = brackets[side][0], b = brackets[side][1];
+    /* the ratio grows away from N on either side */
+    int up = side == 0;
+    for (int it = 0; it < 60; it++) {
+      double m = 0.5 * (a + b);
+      if ((edge_ratio(sp, m) < 1e-3) == up) a = m;
+      else b = m;
+    }
+    double Ps = 0.5 * (a + b), eta;
+    ck_assert_st(deq_msgd_lr_bound(&eta, sp, Ps, B), DEQ_OK);
+    eta *= 0.5;
+    deq_msgd_point e[4], l[4];
+    double Pe = up ? Ps * (1 + 1e-12) : Ps * (1 - 1e-12);
+    double Pl = up ? Ps * (1 - 1e-12) : Ps * (1 + 1e-12);
+    ck_assert(edge_ratio(sp, Pe) > 1e-3 && edge_ratio(sp, Pl) < 1e-3);
+    ck_assert_st(deq_msgd_run(e, sp, Pe, noise, eta, B, T, 4, NULL), DEQ_OK);
+    ck_assert_st(deq_msgd_run(l, sp, Pl, noise, eta, B, T, 4, NULL), DEQ_OK);
+    for (size_t i = 0; i < 4; i++) {
+      ck_assert_rel(l[i].E_g, e[i].E_g, 1e-10);
+      ck_assert_rel(l[i].E_tr, e[i].E_tr, 1e-10);
+    }
   }
   deq_spectrum_free(sp);
 }
@@ -308,9 +402,14 @@ START_TEST(test_bad_input)
                DEQ_EDOM);
   ck_assert(strstr(err.message, "stability bound") != NULL);
   deq_error_clear(&err);
-  ck_assert_st(deq_msgd_run(&o, sp, 50, 0.1, 0.01, 1, T, 1, &err),
-               DEQ_EUNSUP);
-  ck_assert(strstr(err.message, "P > N") != NULL);
+  /* P = N: the stability mass is still checked (the lens) */
+  ck_assert_st(deq_msgd_lr_bound(&bound, sp, 60, 1), DEQ_OK);
+  deq_error_clear(&err);
+  ck_assert_st(deq_msgd_run(&o, sp, 60, 0.1, 1.01 * bound, 1, T, 1, &err),
+               DEQ_EDOM);
+  ck_assert(strstr(err.message, "stability bound") != NULL);
+  ck_assert_st(deq_msgd_run(&o, sp, 60, 0.1, 0.99 * bound, 1, T, 1, &err),
+               DEQ_OK);
   ck_assert_st(deq_msgd_run(&o, sp, 150, 0.1, -1, 1, T, 1, NULL), DEQ_EDOM);
   ck_assert_st(deq_msgd_run(&o, sp, 150, -0.1, 0.01, 1, T, 1, NULL),
                DEQ_EDOM);
@@ -324,21 +423,23 @@ END_TEST
 
 /* ------------------------------------------------------------ Monte Carlo */
 
-START_TEST(test_monte_carlo)
+/* Theory against a seeded Monte Carlo at (N, P); |z| < 4 for E_g (t >
+   0) and E_tr, bitwise the same on 1 and 2 threads.  */
+static void check_monte_carlo(size_t N, double P, uint64_t seed)
 {
   deq_spectrum *sp = NULL;
-  ck_assert_st(deq_spectrum_loguniform(&sp, 40, 0.2, 2), DEQ_OK);
+  ck_assert_st(deq_spectrum_loguniform(&sp, N, 0.2, 2), DEQ_OK);
   ck_assert_st(deq_spectrum_target_iso(sp, 1.0), DEQ_OK);
-  double P = 120, noise = 0.3, B = 2, bound;
+  double noise = 0.3, B = 2, bound;
   ck_assert_st(deq_msgd_lr_bound(&bound, sp, P, B), DEQ_OK);
   double eta = 0.5 * bound;
   double T[] = { 0, 15, 60, 300 };
   deq_msgd_point o[4];
   ck_assert_st(deq_msgd_run(o, sp, P, noise, eta, B, T, 4, NULL), DEQ_OK);
   deq_mc_estimate g1[4], r1[4], g2[4], r2[4];
-  ck_assert_st(deq_mc_msgd_run(g1, r1, sp, P, noise, eta, B, T, 4, 200, 11,
+  ck_assert_st(deq_mc_msgd_run(g1, r1, sp, P, noise, eta, B, T, 4, 200, seed,
                                1), DEQ_OK);
-  ck_assert_st(deq_mc_msgd_run(g2, r2, sp, P, noise, eta, B, T, 4, 200, 11,
+  ck_assert_st(deq_mc_msgd_run(g2, r2, sp, P, noise, eta, B, T, 4, 200, seed,
                                2), DEQ_OK);
   for (size_t i = 0; i < 4; i++) {
     ck_assert(memcmp(&g1[i], &g2[i], sizeof g1[i]) == 0);
@@ -354,6 +455,12 @@ START_TEST(test_monte_carlo)
   }
   deq_spectrum_free(sp);
 }
+
+START_TEST(test_monte_carlo)
+{
+  check_monte_carlo(40, 120, 11);
+  check_monte_carlo(60, 60, 11);    /* P = N: the lens */
+}
 END_TEST
 
 static Suite *msgd_suite(void)
@@ -367,6 +474,8 @@ static Suite *msgd_suite(void)
   tcase_add_test(tc, test_lr_bound_one_pass);
   tcase_add_test(tc, test_plan_brute_force);
   tcase_add_test(tc, test_large_batch_is_gd);
+  tcase_add_test(tc, test_continuity_at_n);
+  tcase_add_test(tc, test_lens_meets_ellipse);
   tcase_add_test(tc, test_one_pass_limit);
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_monte_carlo);

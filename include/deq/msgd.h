@@ -37,7 +37,8 @@
  * the L-kernel's total mass (eta^2/B) sum_tau K_L(tau).  S is a one-point
  * function at the real point z = -2/eta beyond the spectrum:
  * S = -df1(kappa(-2/eta))/B with the real kappa of that point.
- * Supported: P > N with a full-rank Sigma (as full-batch GD), or P = +Inf.
+ * Supported: any finite P (P = N and near N on full-batch GD's lens
+ * through z = 0) with a full-rank Sigma, or P = +Inf.
  * Constant eta and B only (a schedule would need full-batch GD's two-point
  * sum with per-step products instead of (1 + eta z)^t).  */
 #ifndef DEQ_MSGD_H
@@ -69,17 +70,18 @@ deq_status deq_msgd_noise_mass(double *S, const deq_spectrum *sp, double P,
                                double eta, double batch);
 
 /* The largest stable eta: sup{eta < 2/hi : S(eta, B) < 1} (bisection to a
-   relative 1e-13).  P > N or +Inf.  */
+   relative 1e-13).  Any P, or +Inf.  */
 deq_status deq_msgd_lr_bound(double *eta_max, const deq_spectrum *sp,
                              double P, double batch);
 
 /* A plan for one (sp, P, sigma^2, eta, B): the contour, the full-batch
    GD plan and the Volterra solution, grown on demand (doubling) to the
    largest step asked.  Cost: O(T n_c) for the kernels (n_c contour nodes,
-   64 .. 2048) plus O(T log^2 T) for the Volterra solve, then O(t +
+   64 .. 2048 on the ellipse, 1067 on the lens near P = N) plus O(T log^2 T) for the Volterra solve, then O(t +
    n_c^2) per reported step.  Steps up to 1e7.  DEQ_EDOM (bad value,
-   unstable eta: the bound in err), DEQ_EUNSUP (P <= N, a null atom, an
-   infinite spectrum at finite P: message in err).  The spectrum is
+   unstable eta: the bound in err), DEQ_EUNSUP (a singular Sigma, an
+   infinite spectrum at finite P, eta too close to 2/hi for the contour:
+   message in err).  The spectrum is
    borrowed.  */
 typedef struct deq_msgd_plan deq_msgd_plan;
 deq_status deq_msgd_plan_alloc(deq_msgd_plan **out, const deq_spectrum *sp,

@@ -2,7 +2,8 @@
 # deq msgd / deq mc msgd: closed forms for Sigma = I at t = 1 (moments of
 # the Marchenko-Pastur law), the one-pass default step size at P = inf
 # (stability bound 2B/(N + B)), full-batch GD as B -> inf, a seeded Monte
-# Carlo with |z| < 4 that is the same on 1 and 2 threads, and input
+# Carlo with |z| < 4 that is the same on 1 and 2 threads (and one at
+# P = N), B -> inf at P = N, N (1 -+ 1e-3) and P < N, and input
 # errors (exit 1, no rows).
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +40,15 @@ if ok "B -> inf" msgd $SP --P 250 --lr 0.2 --batch 1e15 --steps 40; then
   ok "gd" gd $SP --P 250 --lr 0.2 --steps 40 &&
     close "E_g_gd = deq gd" "$G" "$(col E_g)" 1e-15
 fi
+# P = N and N (1 -+ 1e-3) on the lens: B -> inf is deq gd there too
+for P in 100 99.9 100.1 80; do
+  if ok "B -> inf, P = $P" msgd $SP --P $P --lr 0.2 --batch 1e15 --steps 40; then
+    close "E_g = GD, P = $P" "$(col E_g)" "$(col E_g_gd)" 1e-12
+    G=$(col E_g_gd)
+    ok "gd, P = $P" gd $SP --P $P --lr 0.2 --steps 40 &&
+      close "E_g_gd = deq gd, P = $P" "$G" "$(col E_g)" 1e-15
+  fi
+done
 run msgd $SP --P inf --batch 1,4 --steps 0,10,200 --certify
 check "--certify at P = inf" [ "$RC" -eq 0 ]
 check "--certify reports" grep -q 'MPFR check' "$ERR"
@@ -60,8 +70,16 @@ if ok "mc msgd" mc msgd $MC --threads 2; then
     check "bitwise the same on 1 and 2 threads" cmp -s "$OUT" "$TMP/mc2"
 fi
 
+# Monte Carlo at P = N (the lens)
+if ok "mc msgd P = N" mc msgd --spectrum loguniform:n=60,lo=0.2,hi=2 --target iso:norm=1 --noise 0.3 --P 60 --batch 2 --steps 15,60,300 --trials 200 --seed 11 --threads 2; then
+  for r in 1 2 3; do
+    check "P = N: E_g z row $r" awk -v z="$(col E_g_z $r)" 'BEGIN { exit !(z < 4 && z > -4) }'
+    check "P = N: E_tr z row $r" awk -v z="$(col E_tr_z $r)" 'BEGIN { exit !(z < 4 && z > -4) }'
+  done
+fi
+
 # ---------------------------------------------------------------- errors
-error "over-parameterised" 1 "P > N" msgd $SP --P 80 --steps 3
+error "unstable lr at P = N" 1 "stability bound" msgd $SP --P 100 --lr 0.5 --steps 3
 error "unstable lr" 1 "stability bound" msgd $SP --P 250 --lr 0.05 --steps 3
 error "zero batch" 1 "--batch" msgd $SP --P 250 --batch 0 --steps 3
 error "fractional steps" 1 "--steps" msgd $SP --P 250 --steps 2.5
