@@ -249,26 +249,17 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
   if (st != DEQ_OK) return st;
   st = check_eta(eta, hi, err);
   if (st != DEQ_OK) return st;
-  deq_ellipse e = { 0 };
-  deq_wedge wg = { 0 };
-  int wedge = deq_wedge_wanted(lo, hi, GD_WEDGE_RATIO);
-  if (wedge) {
-    if (!(deq_wedge_eta_want(lo, hi, eta) <= DEQ_ELLIPSE_MAX_NODES)) {
-      set_err(err, "full-batch GD: eta = %.6g is too close to the "
-              "stability bound 2/hi = %.6g for the contour", eta, 2 / hi);
-      return DEQ_EUNSUP;
-    }
-    deq_wedge_plan(&wg, hi, eta);
-  } else if (deq_ellipse_plan(&e, lo, hi, eta)) {
-    set_err(err, "full-batch GD: the contour would need %.0f nodes (more "
-            "than %d): eta too close to the stability bound", e.want,
-            DEQ_ELLIPSE_MAX_NODES);
+  deq_contour ct = { 0 };
+  if (deq_contour_plan(&ct, lo, hi, eta, GD_WEDGE_RATIO)) {
+    set_err(err, "full-batch GD: eta = %.6g is too close to the stability "
+            "bound 2/hi = %.6g for the contour (%.0f nodes, more than %d)",
+            eta, 2 / hi, ct.want, DEQ_ELLIPSE_MAX_NODES);
     return DEQ_EUNSUP;
   }
-  size_t n = wedge ? wg.n : e.n;
+  size_t n = ct.n;
   c->n = n;
   c->null = null;
-  c->wedge = wedge;
+  c->wedge = ct.wedge;
   c->z = malloc(2 * n * sizeof *c->z);
   c->w = malloc(2 * n * sizeof *c->w);
   c->kappa = malloc(2 * n * sizeof *c->kappa);
@@ -278,10 +269,7 @@ static deq_status contour_build(gd_contour *c, const deq_spectrum *sp,
     return DEQ_ENOMEM;
   }
   for (size_t k = 0; k < 2 * n; k++)
-    if (wedge)
-      deq_wedge_node(&wg, k, &c->z[k], &c->w[k]);
-    else
-      deq_ellipse_node(&e, k, &c->z[k], &c->w[k]);
+    deq_contour_node(&ct, k, &c->z[k], &c->w[k]);
   st = solve_nodes(c, sp, P);
   if (st != DEQ_OK) contour_free(c);
   return st;

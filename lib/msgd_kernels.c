@@ -212,26 +212,18 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
   deq_status st = edges(&lo, &hi, &khi, sp, P, err);
   if (st != DEQ_OK) return st;
   if (!(eta * hi < 2)) return DEQ_EDOM;
-  deq_ellipse e = { 0 };
-  deq_wedge wg = { 0 };
-  c->wedge = deq_wedge_wanted(lo, hi, MSGD_WEDGE_RATIO);
-  if (c->wedge) {
-    if (!(deq_wedge_eta_want(lo, hi, eta) <= DEQ_ELLIPSE_MAX_NODES)) {
-      deq_msgd_set_err(err, "multi-pass SGD: eta = %.6g is too close to the "
-                       "stability bound 2/hi = %.6g for the contour", eta,
-                       2 / hi);
-      return DEQ_EUNSUP;
-    }
-    deq_wedge_plan(&wg, hi, eta);
-  } else if (deq_ellipse_plan(&e, lo, hi, eta)) {
-    deq_msgd_set_err(err, "multi-pass SGD: the contour would need %.0f nodes "
-                     "(more than %d): eta too close to 2/hi", e.want,
+  deq_contour ct = { 0 };
+  if (deq_contour_plan(&ct, lo, hi, eta, MSGD_WEDGE_RATIO)) {
+    deq_msgd_set_err(err, "multi-pass SGD: eta = %.6g is too close to the "
+                     "stability bound 2/hi = %.6g for the contour (%.0f "
+                     "nodes, more than %d)", eta, 2 / hi, ct.want,
                      DEQ_ELLIPSE_MAX_NODES);
     return DEQ_EUNSUP;
   }
+  c->wedge = ct.wedge;
   /* P < N: the atom of Sigma_hat at 0 (see the top of the file) */
   c->atom0 = P < sp->dim ? sp->dim - P : 0;
-  size_t n = c->wedge ? wg.n : e.n;
+  size_t n = ct.n;
   c->n = n;
   c->z = malloc(n * sizeof *c->z);
   c->omega = malloc(3 * n * sizeof *c->omega);
@@ -242,10 +234,7 @@ deq_status deq_msgd_contour_build(msgd_contour *c, const deq_spectrum *sp,
   cplx prev = 0;
   for (size_t j = 0; j < n; j++) {
     cplx z, w, k;
-    if (c->wedge)
-      deq_wedge_node(&wg, j, &z, &w);
-    else
-      deq_ellipse_node(&e, j, &z, &w);
+    deq_contour_node(&ct, j, &z, &w);
     st = deq_twopoint_kappa_c(&k, NULL, sp, P, &z, j ? &prev : NULL);
     if (st != DEQ_OK) {
       deq_msgd_contour_free(c);

@@ -91,4 +91,45 @@ static inline void deq_wedge_node(const deq_wedge *w, size_t k,
   *wt = k < w->n ? ww : -conj(ww);
 }
 
+/* The contour of gd and msgd for a sample spectrum [lo, hi] and step
+   size eta: the lens when the spectrum reaches 0 or nearly (lo below
+   ratio hi), the ellipse otherwise.  */
+typedef struct deq_contour {
+  int wedge;        /* 1: the lens */
+  deq_wedge wg;
+  deq_ellipse e;
+  size_t n;         /* nodes on the upper half (2n in all) */
+  double want;      /* nodes the contour asks for */
+} deq_contour;
+
+/* Returns 0, or -1 when eta is too close to the bound 2/hi for either
+   contour (c->want nodes, more than DEQ_ELLIPSE_MAX_NODES).  */
+static inline int deq_contour_plan(deq_contour *c, double lo, double hi,
+                                   double eta, double ratio)
+{
+  c->wedge = deq_wedge_wanted(lo, hi, ratio);
+  if (c->wedge) {
+    c->want = deq_wedge_eta_want(lo, hi, eta);
+    if (!(c->want <= DEQ_ELLIPSE_MAX_NODES)) return -1;
+    deq_wedge_plan(&c->wg, hi, eta);
+    c->n = c->wg.n;
+  } else {
+    int bad = deq_ellipse_plan(&c->e, lo, hi, eta);
+    c->want = c->e.want;
+    if (bad) return -1;
+    c->n = c->e.n;
+  }
+  return 0;
+}
+
+/* Node k (0 <= k < 2n) and its weight dz, in the ellipse's layout.  */
+static inline void deq_contour_node(const deq_contour *c, size_t k,
+                                    double complex *z, double complex *w)
+{
+  if (c->wedge)
+    deq_wedge_node(&c->wg, k, z, w);
+  else
+    deq_ellipse_node(&c->e, k, z, w);
+}
+
 #endif
