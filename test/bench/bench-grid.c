@@ -160,7 +160,11 @@ int main(void)
     }
     double *P = logspace(4, 200, 2000), *steps = logspace(40, 1, 1e4);
     double lr = NAN;
-    for (int i = 0; i < 40; i++) steps[i] = round(steps[i]);
+    /* rounded, then made strictly increasing (the axis requires it) */
+    for (int i = 0; i < 40; i++) {
+      steps[i] = round(steps[i]);
+      if (i > 0 && steps[i] <= steps[i - 1]) steps[i] = steps[i - 1] + 1;
+    }
     double x[16];
     const void *obj[16];
     defaults(t, x, obj);
