@@ -21,7 +21,7 @@ static inline void deq_big_advise(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   const uintptr_t huge = (uintptr_t)2 << 20;
-  if (!p || bytes < 2 * huge) return;
+  if (!p || bytes < huge) return;
   uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
   uintptr_t b = ((uintptr_t)p + bytes) & ~(huge - 1);
   if (b > a) (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
@@ -31,14 +31,18 @@ static inline void deq_big_advise(void *p, size_t bytes)
 #endif
 }
 
-/* malloc for arrays of 4 MiB and more: 2 MiB aligned, huge pages.  */
+/* malloc for arrays of 2 MiB and more: 2 MiB aligned and rounded up to
+   whole 2 MiB pages (a 12 MB matrix would otherwise end in 1.4 MiB of
+   small pages: hundreds of faults), huge pages.  */
 static inline void *deq_big_malloc(size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= ((size_t)4 << 20)) {
+  const size_t huge = (size_t)2 << 20;
+  if (bytes >= huge && bytes <= SIZE_MAX - huge) {
+    size_t whole = (bytes + huge - 1) & ~(huge - 1);
     void *p = NULL;
-    if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0) return NULL;
-    deq_big_advise(p, bytes);
+    if (posix_memalign(&p, huge, whole) != 0) return NULL;
+    deq_big_advise(p, whole);
     return p;
   }
 #endif

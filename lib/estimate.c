@@ -249,12 +249,13 @@ static double unscale2(const deq_estimate_plan *p, double v)
 /* The P x P Gram route keeps only eigenvalues >= GRAM_TAU lambda_max:
    the eigendecomposition of AA' is exact for a matrix within about
    eps lambda_max of the true one, so H and every risk carry a relative
-   error of about eps / GRAM_TAU (2e-12).  The feature route refines its
-   eigenvectors into a backward-stable SVD (refine_svd), which needs only
+   error of about eps / GRAM_TAU (2e-12).  The feature route is a
+   backward-stable SVD by CholeskyQR2 (route_features), which needs only
    eps lambda_max / lambda_min << 1.  A design with eigenvalues below
    these (collinear or badly scaled features) goes to the SVD.  */
 #define GRAM_TAU 1e-4
 #define FEATURES_TAU 1e-10
+#define TRSM_ROWS 512
 
 /* Eigendecomposition of the k x k Gram matrix G (upper triangle; its
    eigenvectors overwrite it, ascending eigenvalues go to lam).  skip:
@@ -283,110 +284,109 @@ static size_t gram_eigen(double *G, double *lam, size_t k, size_t skip,
   return k - skip;
 }
 
-/* Refine U = A V / d (P x r, orthonormal only to about eps lambda_max /
-   lambda_min) into a backward-stable thin SVD of A: A = U diag(d) V'
-   holds to rounding whatever the conditioning (V is orthonormal), so one
-   Cholesky QR pass U = Q R makes U orthonormal, and the SVD of the small
-   R diag(d) = Us S Vs' gives A = (Q Us) S (V Vs)'.  Costs O(P r^2).
-   V: N x r.  The refined U goes to Q (P x r, left untouched when
-   Cholesky fails: DEQ_EDOM).  */
-static deq_status refine_svd(double *U, double *V, double *d, size_t P,
-                             size_t N, size_t r, double *Q)
+/* dgesdd of the n x n matrix M (overwritten) with its workspace on huge
+   pages (LAPACKE's own is megabytes of fresh small pages).  */
+static lapack_int svd_square(double *M, lapack_int n, double *s, double *U,
+                             double *VT)
 {
-  double *R = calloc(r * r, sizeof *R), *Us = malloc(r * r * sizeof *Us);
-  double *VsT = malloc(r * r * sizeof *VsT), *sv = malloc(r * sizeof *sv);
-  double *W = malloc(N * r * sizeof *W);
-  deq_status st = DEQ_OK;
-  if (!R || !Us || !VsT || !sv || !W) {
-    st = DEQ_ENOMEM;
-    goto done;
-  }
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)r, (int)P, 1.0, U,
-              (int)P, 0.0, R, (int)r);
-  if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)r, R, (lapack_int)r)) {
-    st = DEQ_EDOM;
-    goto done;
-  }
-  cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans,
-              CblasNonUnit, (int)P, (int)r, 1.0, R, (int)r, U, (int)P);
-  for (size_t j = 0; j < r; j++)
-    for (size_t i = 0; i < r; i++)
-      R[i + j * r] = i <= j ? R[i + j * r] * d[j] : 0.0;
-  if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', (lapack_int)r, (lapack_int)r, R,
-                     (lapack_int)r, sv, Us, (lapack_int)r, VsT,
-                     (lapack_int)r)) {
-    st = DEQ_ELAPACK;
-    goto done;
-  }
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)r,
-              (int)r, 1.0, U, (int)P, Us, (int)r, 0.0, Q, (int)P);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)N, (int)r,
-              (int)r, 1.0, V, (int)N, VsT, (int)r, 0.0, W, (int)N);
-  memcpy(V, W, N * r * sizeof *V);
-  memcpy(d, sv, r * sizeof *d);
-done:
-  free(R); free(Us); free(VsT); free(sv); free(W);
-  return st;
+  double q;
+  lapack_int *iw = malloc(8 * (size_t)n * sizeof *iw);
+  if (!iw) return LAPACK_WORK_MEMORY_ERROR;
+  lapack_int info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'A', n, n, M, n, s,
+                                        U, n, VT, n, &q, -1, iw);
+  double *w = info ? NULL : deq_big_malloc((size_t)q * sizeof *w);
+  if (!info && !w) info = LAPACK_WORK_MEMORY_ERROR;
+  if (!info)
+    info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'A', n, n, M, n, s, U, n,
+                               VT, n, w, (lapack_int)q, iw);
+  free(w);
+  free(iw);
+  return info;
 }
 
-/* Feature route (P > N): G = A'A (N x N) = V diag(d^2) V', U = A V / d,
-   refined to a thin SVD.  Fills p->d, p->U (P x r), p->VT; returns the
-   rank or SIZE_MAX.  On success the refined U is written over *A (taken:
-   *A = NULL) and the first U's memory is kept for U2 (no new pages).  Every eigenvalue must be above FEATURES_TAU
-   lambda_max: the refinement needs U nearly orthonormal.  */
-static size_t route_features(deq_estimate_plan *p, double **Ap,
+/* Feature route (P > N): a backward-stable thin SVD of A by Cholesky
+   QR twice (CholeskyQR2).  G = A'A = R1'R1, Q1 = A R1^-1 is orthonormal
+   to about eps cond(A)^2; C = Q1'Q1 = R2'R2, Q = Q1 R2^-1 is orthonormal
+   to rounding and A = Q R with R = R2 R1.  The SVD of the small R =
+   Ur S Vr' then gives A = (Q Ur) S Vr', and U = Q1 (R2^-1 Ur) is one
+   product.  It needs cond(A)^2 well below 1/eps: R1's condition
+   estimate (dtrcon) must pass before Q1 is formed, and the singular
+   values must span at most 1/FEATURES_TAU in d^2 (as the SVD route would
+   find them); otherwise SIZE_MAX and the SVD, on A, which this route
+   leaves untouched.  O(P N^2): two dsyrk, one dtrsm, one dgemm.  Fills
+   p->d, p->U (P x r), p->VT and p->U2 (scratch of U's size); returns r =
+   N or SIZE_MAX.  */
+static size_t route_features(deq_estimate_plan *p, const double *A,
                              deq_status *st)
 {
-  const double *A = *Ap;
-  size_t P = p->P, N = p->N;
-  double *G = malloc(N * N * sizeof *G), *lam = malloc(N * sizeof *lam);
-  double *V = NULL;
-  size_t r = SIZE_MAX;
-  if (!G || !lam) {
+  size_t P = p->P, N = p->N, r = SIZE_MAX;
+  lapack_int n = (lapack_int)N;
+  /* R1, R2, Ur, VrT in one block (huge pages once N is a few hundred) */
+  double *R1 = deq_big_malloc(4 * N * N * sizeof *R1);
+  double *Q1 = deq_big_malloc(P * N * sizeof *Q1);
+  if (!R1 || !Q1) {
     *st = DEQ_ENOMEM;
     goto done;
   }
-  /* A is stored by rows (N x P column-major): A'A = A_s A_s'.  */
+  double *R2 = R1 + N * N, *Ur = R2 + N * N, *VrT = Ur + N * N;
+  /* A is stored by rows (N x P column-major, A' itself): A'A = A_s A_s',
+     and Q1' = R1^-T A' is a left solve on the same layout.  */
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)N, (int)P, 1.0, A,
-              (int)N, 0.0, G, (int)N);
-  r = gram_eigen(G, lam, N, 0, P, FEATURES_TAU, st);
-  if (r == SIZE_MAX || r == 0) goto done;
-  /* Descending order, as from the SVD: column a is eigenvector N-1-a.  */
-  V = malloc(N * r * sizeof *V);
-  p->U = deq_big_malloc(P * r * sizeof *p->U);
-  p->VT = malloc(r * N * sizeof *p->VT);
-  if (!V || !p->U || !p->VT) {
+              (int)N, 0.0, R1, (int)N);
+  double anorm = LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'U', n, R1, n), rcond;
+  if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, R1, n) != 0) goto done;
+  /* cond(G) = cond(A)^2: dpocon's estimate is within a modest factor
+     (1-norm, a lower bound on |G^-1|), so cond(A)^2 <~ 1e12 N here, well
+     inside CholeskyQR2's cond(A)^2 << 1/eps; the singular values are
+     checked again below.  */
+  if (LAPACKE_dpocon(LAPACK_COL_MAJOR, 'U', n, R1, n, anorm, &rcond) != 0
+      || !(rcond >= FEATURES_TAU))
+    goto done;
+  for (size_t j = 0; j < N; j++)   /* potrf leaves the lower parts */
+    for (size_t i = j + 1; i < N; i++) R1[i + j * N] = R2[i + j * N] = 0.0;
+  memcpy(Q1, A, P * N * sizeof *Q1);
+  /* In blocks of rows: one solve over all P rows would pack them into
+     OpenBLAS's work buffer at once, first-touching megabytes of it
+     (thousands of page faults, as much time as the solve).  */
+  for (size_t i = 0; i < P; i += TRSM_ROWS) {
+    size_t m = P - i < TRSM_ROWS ? P - i : TRSM_ROWS;
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans,
+                CblasNonUnit, (int)N, (int)m, 1.0, R1, (int)N, Q1 + i * N,
+                (int)N);
+  }
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)N, (int)P, 1.0,
+              Q1, (int)N, 0.0, R2, (int)N);
+  if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, R2, n) != 0) goto done;
+  /* R = R2 R1 (upper triangular), then its SVD; R1 becomes R.  */
+  cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans,
+              CblasNonUnit, (int)N, (int)N, 1.0, R2, (int)N, R1, (int)N);
+  lapack_int info = svd_square(R1, n, p->d, Ur, VrT);
+  if (info != 0) {
+    *st = info == LAPACK_WORK_MEMORY_ERROR ? DEQ_ENOMEM
+          : info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+    goto done;
+  }
+  if (!(p->d[N - 1] * p->d[N - 1] >= FEATURES_TAU * p->d[0] * p->d[0]))
+    goto done;
+  p->U = deq_big_malloc(P * N * sizeof *p->U);
+  p->VT = malloc(N * N * sizeof *p->VT);
+  if (!p->U || !p->VT) {
     *st = DEQ_ENOMEM;
-    r = SIZE_MAX;
     goto done;
   }
-  for (size_t a = 0; a < r; a++) {
-    p->d[a] = sqrt(lam[N - 1 - a]);
-    memcpy(V + a * N, G + (N - 1 - a) * N, N * sizeof *V);
-  }
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)P, (int)r,
-              (int)N, 1.0, A, (int)N, V, (int)N, 0.0, p->U, (int)P);
-  for (size_t a = 0; a < r; a++)
-    cblas_dscal((int)P, 1.0 / p->d[a], p->U + a * P, 1);
-  deq_status rs = refine_svd(p->U, V, p->d, P, N, r, *Ap);
-  if (rs == DEQ_EDOM) {   /* not nearly orthonormal after all: the SVD */
-    r = SIZE_MAX;
-    goto done;
-  }
-  if (rs) {
-    *st = rs;
-    r = SIZE_MAX;
-    goto done;
-  }
-  for (size_t a = 0; a < r; a++)
-    for (size_t j = 0; j < N; j++) p->VT[j * r + a] = V[a * N + j];
-  p->U2 = p->U;
-  p->U = *Ap;
-  *Ap = NULL;
+  /* U = Q1 (R2^-1 Ur), P x N column-major: (Q1')' M.  */
+  cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans,
+              CblasNonUnit, (int)N, (int)N, 1.0, R2, (int)N, Ur, (int)N);
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)P, (int)N,
+              (int)N, 1.0, Q1, (int)N, Ur, (int)N, 0.0, p->U, (int)P);
+  for (size_t j = 0; j < N; j++)   /* VT[j r + a] = V[j][a] = VrT[a][j] */
+    for (size_t a = 0; a < N; a++) p->VT[j * N + a] = VrT[a + j * N];
+  p->U2 = Q1;   /* its pages are already mapped */
+  Q1 = NULL;
+  r = N;
 done:
-  free(G);
-  free(lam);
-  free(V);
+  free(R1);
+  free(Q1);
   return r;
 }
 
@@ -554,7 +554,7 @@ deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
     route = DEQ_ESTIMATE_ROUTE_SVD;
   size_t r = SIZE_MAX;
   if (route == DEQ_ESTIMATE_ROUTE_FEATURES)
-    r = route_features(p, &A, &st);
+    r = route_features(p, A, &st);
   else if (route == DEQ_ESTIMATE_ROUTE_GRAM) {
     r = route_gram(p, A, &st);
     if (r != SIZE_MAX && r > 0) {
@@ -922,7 +922,7 @@ deq_status deq_estimate_execute(deq_estimate_point *out,
   /* Scratch per call, so that threads may share one plan.  */
   size_t nb_max = nlambda < BLOCK ? (nlambda ? nlambda : 1) : BLOCK;
   size_t rr = p->r ? p->r : 1;
-  double *work = malloc((2 * p->P + 2 * rr) * nb_max * sizeof *work);
+  double *work = deq_big_malloc((2 * p->P + 2 * rr) * nb_max * sizeof *work);
   if (!work) {
     deq_spectrum_free(ks.scaled);
     return DEQ_ENOMEM;

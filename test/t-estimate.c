@@ -277,6 +277,69 @@ START_TEST(test_routes_brute_force)
 }
 END_TEST
 
+/* The feature route is a backward-stable SVD (CholeskyQR2), not only a
+   factor of A'A: on a tall design with graded singular values (cond(A)
+   ~ 3e4), at ridges down to below the smallest d^2 (where H depends on
+   the small directions), it agrees with the SVD route to 1e-12
+   (measured 1e-14), while the same route with its second Cholesky QR
+   pass removed (A'A's factor alone) differs by 1.6e-10 in df and 1.1e-10
+   in loo: this test fails for it.  At cond(A) ~ 1e6 (d^2 spread 1e12 >
+   1/FEATURES_TAU) the route hands over to the SVD.  */
+START_TEST(test_features_graded)
+{
+  const size_t P = 200, N = 20;
+  static const double lambdas[] = {1e-12, 1e-10, 1e-8, 1e-4};
+  static const double spread[] = {3e-5, 1e-6};
+  deq_rng rng;
+  deq_rng_seed(&rng, test_seed(29), 0);
+  double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+  for (size_t k = 0; k < 2; k++) {
+    /* A = X diag(scales) W, W a random rotation: the spread is in the
+       singular values, not in the columns (a column scaling alone would
+       leave A'A's rounding relative to each column, harmless).  */
+    double *A = calloc(P * N, sizeof *A);   /* column-major */
+    double *W = gauss_matrix(N * N, &rng), tau[20];
+    ck_assert_int_eq(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)N,
+                                    (lapack_int)N, W, (lapack_int)N, tau), 0);
+    ck_assert_int_eq(LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)N,
+                                    (lapack_int)N, (lapack_int)N, W,
+                                    (lapack_int)N, tau), 0);
+    for (size_t j = 0; j < N; j++)
+      for (size_t m = 0; m < N; m++) {
+        double c = pow(spread[k], (double)m / (double)(N - 1)) * W[m + j * N];
+        for (size_t i = 0; i < P; i++) A[i + j * P] += X[i * N + m] * c;
+      }
+    free(W);
+    deq_estimate_opts o = {1, 0};
+    deq_estimate_plan *pf = NULL, *ps = NULL;
+    ck_assert_st(deq_estimate_plan_alloc_route(&pf, P, N, A, y, &o,
+                                               DEQ_ESTIMATE_ROUTE_FEATURES,
+                                               NULL), DEQ_OK);
+    ck_assert_st(deq_estimate_plan_alloc_route(&ps, P, N, A, y, &o,
+                                               DEQ_ESTIMATE_ROUTE_SVD, NULL),
+                 DEQ_OK);
+    ck_assert_int_eq(deq_estimate_route(pf), k == 0 ? DEQ_ESTIMATE_ROUTE_FEATURES
+                                                    : DEQ_ESTIMATE_ROUTE_SVD);
+    deq_estimate_point f[4], v[4];
+    ck_assert_st(deq_estimate_execute(f, pf, 4, lambdas, NULL), DEQ_OK);
+    ck_assert_st(deq_estimate_execute(v, ps, 4, lambdas, NULL), DEQ_OK);
+    for (size_t l = 0; l < 4; l++)
+      ck_assert_msg(test_reldiff(f[l].loo, v[l].loo, 1e-300) < 1e-12 &&
+                    test_reldiff(f[l].gcv, v[l].gcv, 1e-300) < 1e-12 &&
+                    test_reldiff(f[l].df, v[l].df, 1e-300) < 1e-12 &&
+                    test_reldiff(f[l].train, v[l].train, 1e-300) < 1e-12,
+                    "spread %g lambda %g: loo %.17g/%.17g df %.17g/%.17g",
+                    spread[k], lambdas[l], f[l].loo, v[l].loo, f[l].df,
+                    v[l].df);
+    deq_estimate_plan_free(pf);
+    deq_estimate_plan_free(ps);
+    free(A);
+  }
+  free(X);
+  free(y);
+}
+END_TEST
+
 /* P < N, no intercept, lambda -> 0: GCV(0) = P |(XX')^-1 y|^2 /
    (tr (XX')^-1)^2 and LOO(0) = (1/P) sum ([(XX')^-1 y]_i / [(XX')^-1]_ii)^2,
    and lambda = 1e-13 agrees with lambda = 0 (no 0/0 anywhere).  */
@@ -829,6 +892,7 @@ int main(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_brute_force);
   tcase_add_test(tc, test_routes_brute_force);
+  tcase_add_test(tc, test_features_graded);
   tcase_add_test(tc, test_ridgeless_interpolation);
   tcase_add_test(tc, test_scale_invariance);
   tcase_add_test(tc, test_row_order);
