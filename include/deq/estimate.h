@@ -80,17 +80,20 @@ void deq_estimate_plan_free(deq_estimate_plan *plan);
 
 /* How the plan diagonalises the hat matrix (all give the same H up to
    rounding; deq_estimate_route tells which one a plan used):
-   FEATURES  eigendecomposition of the N x N matrix A'A (dsyrk + dsyevd),
-             U = A V / d: O(P N^2), the default when P > N;
+   FEATURES  Cholesky QR twice through the N x N matrix A'A (dsyrk,
+             dpotrf, dtrsm, dsyrk) and the SVD of the N x N factor: a
+             backward-stable thin SVD in O(P N^2), the default when
+             P > N;
    GRAM      eigendecomposition of the P x P matrix AA' (with an
              intercept its null vector 1 is dropped): O(P^2 N), the
              default when P <= N;
    SVD       one dgesdd of A: several times slower, accurate for any
              conditioning.
-   A Gram route keeps only eigenvalues >= 1e-4 lambda_max (relative error
-   about 1e4 eps ~ 2e-12); a design outside that (collinear or badly
-   scaled features, or a centring null vector that is not at rounding
-   level) takes the SVD route instead.  */
+   The GRAM route keeps only eigenvalues >= 1e-4 lambda_max (relative
+   error about 1e4 eps ~ 2e-12), the FEATURES route needs d^2 >= 1e-10
+   d_max^2; a design outside these (collinear or badly scaled features,
+   or a centring null vector that is not at rounding level) takes the SVD
+   route instead.  */
 enum { DEQ_ESTIMATE_ROUTE_AUTO, DEQ_ESTIMATE_ROUTE_FEATURES,
        DEQ_ESTIMATE_ROUTE_GRAM, DEQ_ESTIMATE_ROUTE_SVD };
 

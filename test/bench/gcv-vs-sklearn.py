@@ -18,8 +18,11 @@ For a tall table (P = 5000 rows x N = 300 features) and a wide one
 
 Both on the same 50-point grid (deq's printed lambdas, so sklearn gets
 exactly P * lambda), one BLAS thread each (OPENBLAS_NUM_THREADS=1, set
-before numpy is imported), best wall time of REPEAT runs on the same
-machine.  The scikit-learn time counts only read_csv + fit + the mean
+before numpy is imported, and OMP_NUM_THREADS=1, which also keeps deq's
+reader on one thread) unless these variables are set already (make bench
+runs it a second time with both at the number of cores: pandas' reader
+stays on one thread, deq's reader and both BLAS use every core), best
+wall time of REPEAT runs on the same machine.  The scikit-learn time counts only read_csv + fit + the mean
 (the interpreter start-up and the imports of pandas and scikit-learn,
 about a second more, are left out, in scikit-learn's favour).
 
@@ -124,8 +127,10 @@ def main():
     os.makedirs(tmp, exist_ok=True)
     ok = True
     print("gcv-vs-sklearn: scikit-learn %s, numpy %s, pandas %s; best of %d "
-          "runs, wall time including reading the CSV"
-          % (sklearn.__version__, np.__version__, pd.__version__, a.repeat))
+          "runs, wall time including reading the CSV; threads: "
+          "OPENBLAS_NUM_THREADS=%s OMP_NUM_THREADS=%s for both"
+          % (sklearn.__version__, np.__version__, pd.__version__, a.repeat,
+             os.environ["OPENBLAS_NUM_THREADS"], os.environ["OMP_NUM_THREADS"]))
     try:
         for name, P, N, seed in SHAPES:
             path = os.path.join(tmp, "%s-%dx%d.csv" % (name, P, N))
