@@ -18,8 +18,11 @@
 #include <lapacke.h>
 
 #include "deq/ridge.h"
+#include "deq/spectrum_rule.h"
 #include "ensemble_views_impl.h"
 #include "rng_impl.h"
+#include "spectrum_rule_impl.h"
+#include "sum_impl.h"
 
 /* ------------------------------------------------------------ subsets */
 
@@ -115,6 +118,11 @@ void deq_views_plan_free(deq_views_plan *p)
     if (p->beta) free(p->beta[r]);
   }
   for (size_t k = 0; p->M && k < p->K * p->K; k++) free(p->M[k]);
+  for (size_t k = 0; p->rule && k < p->K * p->K; k++)
+    deq_weighted_rule_free(p->rule[k]);
+  if (p->rules_allowed) pthread_mutex_destroy(&p->rules_lock);
+  free(p->rule);
+  free(p->b0);
   free(p->idx);
   free(p->n);
   free(p->msp);
@@ -301,8 +309,17 @@ deq_status deq_views_plan_diag(deq_views_plan **out, const deq_spectrum *sp,
       }
     }
   free(start);
-  for (size_t r = 0; r < K && st == DEQ_OK; r++)
+  /* Exact sums forced for Sigma (--exact) hold for the members too.  */
+  int exact = deq_spectrum_exact_sums(sp);
+  for (size_t r = 0; r < K && st == DEQ_OK; r++) {
     st = member_spectrum(p, r, p->s, p->c + r * na, na, err, views);
+    if (st == DEQ_OK && exact)
+      st = deq_spectrum_set_exact_sums(p->msp[r], 1);
+  }
+  if (st == DEQ_OK && deq_spectrum_rule_allowed(sp)) {
+    if (pthread_mutex_init(&p->rules_lock, NULL)) st = DEQ_ENOMEM;
+    else p->rules_allowed = 1;
+  }
   if (st) {
     deq_views_plan_free(p);
     return st;
@@ -448,30 +465,148 @@ static double complement(double s, double eta2, double kappa)
   return den > 0 ? (eta2 + kappa) / den : 1;
 }
 
+/* ------------------------------------------------------------ pair rules
+
+   On a large diagonal Sigma every pair sum is compressed.  For r != q,
+     P gamma = sum cc s^2 a_r a_q,
+     B = b0 + sum u cc x_r x_q + sum u (c_r - cc) x_r + sum u (c_q - cc) x_q,
+     b0 = sum u (m - c_r - c_q + cc),
+   and for r = q, B = b0 + sum u c_r (x_r^2 + s eta_r^2 a_r^2), b0 = sum
+   u (m - c_r), with a = 1/(s + eta^2 + kappa), x = (eta^2 + kappa) a.
+   Each sum is a non-negative measure on Sigma's eigenvalues (the weights
+   in front) times s^p / prod (s + kappa_j), p <= 2, at most 2 factors,
+   every kappa_j = eta^2 + kappa >= 0: the class of deq/spectrum_rule.h,
+   so each measure's per-bin Gauss rule has relative error <= 8.1e-16 for
+   every kappa, and so has B, a sum of non-negative terms.  The rules
+   (one per pair, four measures; one for r = q) depend on the plan only
+   and are built by the first solve.  */
+
+static deq_status pair_rule(deq_views_plan *p, size_t r, size_t q,
+                            double *w)
+{
+  size_t na = p->na, K = p->K;
+  const double *cr = p->c + r * na, *cq = p->c + q * na;
+  const double *cc = r == q ? cr : p->cc + (r * K + q) * na;
+  double *w0 = w, *w1 = w + na, *w2 = w + 2 * na, *w3 = w + 3 * na;
+  deq_sum b0;
+  deq_sum_init(&b0);
+  for (size_t i = 0; i < na; i++) {
+    double u = p->u[i];
+    if (r == q) {
+      w0[i] = u * cr[i];
+      deq_sum_add(&b0, u * (p->m[i] - cr[i]));
+      continue;
+    }
+    w0[i] = cc[i];
+    w1[i] = u * cc[i];
+    w2[i] = u * (cr[i] - cc[i]);
+    w3[i] = u * (cq[i] - cc[i]);
+    deq_sum_add(&b0, u * (p->m[i] - cr[i] - cq[i] + cc[i]));
+  }
+  const double *wk[4] = { w0, w1, w2, w3 };
+  p->b0[r * K + q] = deq_sum_get(&b0);
+  return deq_weighted_rule_build(&p->rule[r * K + q], na, p->s, wk,
+                                 r == q ? 1 : 4, DEQ_RULE_NODES);
+}
+
+/* Build the plan's pair rules once (a cache: the plan is otherwise
+   read-only, so concurrent solves wait for the first).  Without memory
+   the sums stay exact.  */
+static void pair_rules(const deq_views_plan *cp)
+{
+  deq_views_plan *p = (deq_views_plan *)cp;
+  if (!p->rules_allowed
+      || __atomic_load_n(&p->rules_built, __ATOMIC_ACQUIRE))
+    return;
+  pthread_mutex_lock(&p->rules_lock);
+  if (!p->rules_built) {
+    size_t K = p->K;
+    double *w = malloc(4 * p->na * sizeof *w);
+    p->rule = calloc(K * K, sizeof *p->rule);
+    p->b0 = calloc(K * K, sizeof *p->b0);
+    deq_status st = w && p->rule && p->b0 ? DEQ_OK : DEQ_ENOMEM;
+    for (size_t r = 0; r < K && st == DEQ_OK; r++)
+      for (size_t q = r; q < K && st == DEQ_OK; q++)
+        st = pair_rule(p, r, q, w);
+    free(w);
+    if (st != DEQ_OK && p->rule) {
+      for (size_t k = 0; k < K * K; k++) deq_weighted_rule_free(p->rule[k]);
+      free(p->rule);
+      p->rule = NULL;
+    }
+    __atomic_store_n(&p->rules_built, 1, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&p->rules_lock);
+}
+
+/* Diagonal Sigma: gamma and B of pair (r, q) on its rule R (see above).  */
+static void rule_pair(double *gamma, double *B, const deq_views_plan *p,
+                      const deq_weighted_rule *R, const double *kappa,
+                      size_t r, size_t q, double P)
+{
+  double er = p->eta[r] * p->eta[r], eq = p->eta[q] * p->eta[q];
+  deq_sum g, b;
+  deq_sum_init(&g);
+  deq_sum_init(&b);
+  deq_sum_add(&b, p->b0[r * p->K + q]);
+  for (size_t j = 0; j < R->n; j++) {
+    double s = R->s[j];
+    double ar = inv_shift(s, er, kappa[r]), xr = complement(s, er, kappa[r]);
+    if (r == q) {
+      deq_sum_add(&b, R->w[0][j] * (xr * xr + s * er * ar * ar));
+      continue;
+    }
+    double aq = inv_shift(s, eq, kappa[q]), xq = complement(s, eq, kappa[q]);
+    deq_sum_add(&g, R->w[0][j] * (s * ar) * (s * aq));
+    deq_sum_add(&b, R->w[1][j] * xr * xq + R->w[2][j] * xr
+                    + R->w[3][j] * xq);
+  }
+  *gamma = r == q ? 0 : deq_sum_get(&g) / P;
+  *B = deq_sum_get(&b);
+}
+
 /* Diagonal Sigma: gamma and B of pair (r, q), r != q, or B of r = q.  */
 static void diag_pair(double *gamma, double *B, const deq_views_plan *p,
                       const double *kappa, size_t r, size_t q, double P)
 {
   size_t na = p->na, K = p->K;
+  const deq_weighted_rule *R = p->rule ? p->rule[r <= q ? r * K + q
+                                                        : q * K + r] : NULL;
+  if (R) {
+    rule_pair(gamma, B, p, R, kappa, r <= q ? r : q, r <= q ? q : r, P);
+    return;
+  }
   double er = p->eta[r] * p->eta[r], eq = p->eta[q] * p->eta[q];
-  double g = 0, b = 0;
   const double *cr = p->c + r * na, *cq = p->c + q * na;
   const double *cc = r == q ? cr : p->cc + (r * K + q) * na;
-  for (size_t i = 0; i < na; i++) {
-    double s = p->s[i], u = p->u[i];
-    double ar = inv_shift(s, er, kappa[r]), aq = inv_shift(s, eq, kappa[q]);
-    double xr = complement(s, er, kappa[r]), xq = complement(s, eq, kappa[q]);
-    if (r == q) {
-      /* 1 - 2 s a + s (s + eta^2) a^2 = e^2 + s eta^2 a^2 */
-      b += u * ((p->m[i] - cr[i]) + cr[i] * (xr * xr + s * er * ar * ar));
-      continue;
+  /* Blocks of plain sums fed to compensated totals (exact sums over a
+     large spectrum stay within rounding of the rule's); a small spectrum
+     is one block, which is its plain sum bit for bit.  */
+  size_t block = na < DEQ_RULE_MIN_ATOMS ? na : DEQ_SUM_BLOCK;
+  deq_sum gt, bt;
+  deq_sum_init(&gt);
+  deq_sum_init(&bt);
+  for (size_t i0 = 0; i0 < na; i0 += block) {
+    size_t i1 = i0 + block < na ? i0 + block : na;
+    double g = 0, b = 0;
+    for (size_t i = i0; i < i1; i++) {
+      double s = p->s[i], u = p->u[i];
+      double ar = inv_shift(s, er, kappa[r]), aq = inv_shift(s, eq, kappa[q]);
+      double xr = complement(s, er, kappa[r]), xq = complement(s, eq, kappa[q]);
+      if (r == q) {
+        /* 1 - 2 s a + s (s + eta^2) a^2 = e^2 + s eta^2 a^2 */
+        b += u * ((p->m[i] - cr[i]) + cr[i] * (xr * xr + s * er * ar * ar));
+        continue;
+      }
+      g += cc[i] * (s * ar) * (s * aq);
+      b += u * ((p->m[i] - cr[i] - cq[i] + cc[i]) + cc[i] * xr * xq
+                + (cr[i] - cc[i]) * xr + (cq[i] - cc[i]) * xq);
     }
-    g += cc[i] * (s * ar) * (s * aq);
-    b += u * ((p->m[i] - cr[i] - cq[i] + cc[i]) + cc[i] * xr * xq
-              + (cr[i] - cc[i]) * xr + (cq[i] - cc[i]) * xq);
+    deq_sum_add(&gt, g);
+    deq_sum_add(&bt, b);
   }
-  *gamma = g / P;
-  *B = b;
+  *gamma = deq_sum_get(&gt) / P;
+  *B = deq_sum_get(&bt);
 }
 
 /* Dense Sigma: the same in member eigenbases.  */
@@ -557,6 +692,7 @@ deq_status deq_views_solve(deq_views_point *out, double *kappa_out,
     g[r * K + r] = rp.gamma;
     omg[r] = rs == DEQ_EDIVERGE ? 0 : rp.one_minus_gamma;
   }
+  if (st == DEQ_OK && !p->dense) pair_rules(p);
   for (size_t r = 0; r < K && st == DEQ_OK; r++)
     for (size_t q = r; q < K; q++) {
       double gam, b;

@@ -159,29 +159,39 @@ static int gauss_rule(const double *x, double *w, size_t n, int nodes,
 }
 
 typedef struct rule_buf {
-  deq_spectrum_rule *r;
+  deq_weighted_rule *r;
   size_t cap;
+  int sparse;   /* measures built from their own support (add_bin_sparse) */
 } rule_buf;
 
-static int push_atom(rule_buf *b, double s, double m, double v)
+/* Append an atom at s with weights w[0..nw).  */
+static int push_atom(rule_buf *b, double s, const double *w)
 {
-  deq_spectrum_rule *r = b->r;
+  deq_weighted_rule *r = b->r;
   if (r->n == b->cap) {
     size_t cap = b->cap ? 2 * b->cap : 256;
     double *ns = realloc(r->s, cap * sizeof *ns);
-    if (ns) r->s = ns;
-    double *nm = realloc(r->m, cap * sizeof *nm);
-    if (nm) r->m = nm;
-    double *nv = realloc(r->v, cap * sizeof *nv);
-    if (nv) r->v = nv;
-    if (!ns || !nm || !nv) return -1;
+    if (!ns) return -1;
+    r->s = ns;
+    for (int k = 0; k < r->nw; k++) {
+      double *nw = realloc(r->w[k], cap * sizeof *nw);
+      if (!nw) return -1;
+      r->w[k] = nw;
+    }
     b->cap = cap;
   }
   r->s[r->n] = s;
-  r->m[r->n] = m;
-  r->v[r->n] = v;
+  for (int k = 0; k < r->nw; k++) r->w[k][r->n] = w[k];
   r->n++;
   return 0;
+}
+
+void deq_weighted_rule_free(deq_weighted_rule *rule)
+{
+  if (!rule) return;
+  free(rule->s);
+  for (int k = 0; k < DEQ_RULE_MAX_WEIGHTS; k++) free(rule->w[k]);
+  free(rule);
 }
 
 void deq_spectrum_rule_free(deq_spectrum_rule *rule)
@@ -238,51 +248,160 @@ static int measure_rule(const double *x, const double *w, size_t n, int nodes,
   return st;
 }
 
-/* One bin (atoms idx[0..n), exponent e): its Gauss rules, or its atoms
-   unchanged when a rule would not be shorter or cannot be formed.  */
-static int add_bin(rule_buf *b, const deq_spectrum *sp, const size_t *idx,
-                   size_t n, int e, int nodes, double *work)
+/* The bin's atoms idx[0..n) unchanged, with all their weights.  */
+static int keep_atoms(rule_buf *b, const double *s, const double *const *w,
+                      const size_t *idx, size_t n)
 {
-  double *x = work, *w = work + n;
-  int has_v = 0;
-  for (size_t i = 0; i < n; i++) has_v |= sp->v[idx[i]] > 0;
-  size_t len = (size_t)nodes * (has_v ? 2 : 1);
+  for (size_t i = 0; i < n; i++) {
+    double wt[DEQ_RULE_MAX_WEIGHTS];
+    for (int k = 0; k < b->r->nw; k++) wt[k] = w[k][idx[i]];
+    if (push_atom(b, s[idx[i]], wt)) return -1;
+  }
+  return 0;
+}
+
+/* add_bin for measures that vanish on most atoms (the pair sums of
+   linear views: coordinates seen by both members, ...): each measure's
+   rule is built from the atoms where it has weight only (a Gauss rule
+   does not see atoms of weight 0), and a measure with no more such
+   atoms than nodes keeps them as they are.  */
+static int add_bin_sparse(rule_buf *b, const double *s,
+                          const double *const *w, const size_t *idx,
+                          size_t n, int e, int nodes, double *work)
+{
+  int nw = b->r->nw;
+  size_t nk[DEQ_RULE_MAX_WEIGHTS], len = 0;
+  for (int k = 0; k < nw; k++) {
+    nk[k] = 0;
+    for (size_t i = 0; i < n; i++) nk[k] += w[k][idx[i]] > 0;
+    len += nk[k] < (size_t)nodes ? nk[k] : (size_t)nodes;
+  }
+  if (!(n > len && e >= DBL_MIN_EXP)) return keep_atoms(b, s, w, idx, n);
+  double nx[DEQ_RULE_MAX_WEIGHTS][MAX_NODES];
+  double nwt[DEQ_RULE_MAX_WEIGHTS][MAX_NODES];
+  double *x = work, *wk = work + n;
+  for (int k = 0; k < nw; k++) {
+    if (nk[k] <= (size_t)nodes) continue;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+      if (w[k][idx[i]] > 0) {
+        x[j] = times_pow2(s[idx[i]], 1 - e) - 3.0; /* exact */
+        wk[j++] = w[k][idx[i]];
+      }
+    int st = measure_rule(x, wk, j, nodes, nx[k], nwt[k]);
+    if (st == -2) return -1;
+    if (st) return keep_atoms(b, s, w, idx, n);
+  }
+  double wt[DEQ_RULE_MAX_WEIGHTS] = {0};
+  for (int k = 0; k < nw; k++) {
+    if (nk[k] <= (size_t)nodes) {
+      for (size_t i = 0; i < n; i++) {
+        if (!(w[k][idx[i]] > 0)) continue;
+        wt[k] = w[k][idx[i]];
+        if (push_atom(b, s[idx[i]], wt)) return -1;
+      }
+    } else {
+      for (int j = 0; j < nodes; j++) {
+        wt[k] = nwt[k][j];
+        if (push_atom(b, times_pow2(nx[k][j] + 3.0, e - 1), wt)) return -1;
+      }
+    }
+    wt[k] = 0;
+  }
+  b->r->gauss++;
+  return 0;
+}
+
+/* One bin (atoms idx[0..n), exponent e): the Gauss rule of each of its
+   measures sum w[k][i] delta(s_i) that carries weight (nodes with weight
+   in that measure only, measure by measure), or its atoms unchanged when
+   the rules would not be shorter or cannot be formed.  */
+static int add_bin(rule_buf *b, const double *s, const double *const *w,
+                   const size_t *idx, size_t n, int e, int nodes,
+                   double *work)
+{
+  if (b->sparse) return add_bin_sparse(b, s, w, idx, n, e, nodes, work);
+  int nw = b->r->nw, used[DEQ_RULE_MAX_WEIGHTS], nused = 0;
+  double *x = work, *wk = work + n;
+  for (int k = 0; k < nw; k++) {
+    used[k] = 0;
+    for (size_t i = 0; i < n && !used[k]; i++) used[k] = w[k][idx[i]] > 0;
+    nused += used[k];
+  }
+  size_t len = (size_t)nodes * (size_t)nused;
   /* Nodes of a bin below 2^(DBL_MIN_EXP - 1) would be rounded to
      subnormal spacing on the way back: such bins keep their atoms.  */
   if (n > len && e >= DBL_MIN_EXP) {
-    double mx[MAX_NODES], mw[MAX_NODES], vx[MAX_NODES], vw[MAX_NODES];
-    for (size_t i = 0; i < n; i++) {
-      x[i] = times_pow2(sp->s[idx[i]], 1 - e) - 3.0; /* exact */
-      w[i] = sp->m[idx[i]];
-    }
-    int st = measure_rule(x, w, n, nodes, mx, mw);
-    if (st == 0 && has_v) {
-      for (size_t i = 0; i < n; i++) w[i] = sp->v[idx[i]];
-      st = measure_rule(x, w, n, nodes, vx, vw);
+    double nx[DEQ_RULE_MAX_WEIGHTS][MAX_NODES];
+    double nwt[DEQ_RULE_MAX_WEIGHTS][MAX_NODES];
+    for (size_t i = 0; i < n; i++)
+      x[i] = times_pow2(s[idx[i]], 1 - e) - 3.0; /* exact */
+    int st = 0;
+    for (int k = 0; k < nw && st == 0; k++) {
+      if (!used[k]) continue;
+      for (size_t i = 0; i < n; i++) wk[i] = w[k][idx[i]];
+      st = measure_rule(x, wk, n, nodes, nx[k], nwt[k]);
     }
     if (st == -2) return -1;
     if (st == 0) {
-      for (int j = 0; j < nodes; j++)
-        if (push_atom(b, times_pow2(mx[j] + 3.0, e - 1), mw[j], 0)) return -1;
-      for (int j = 0; has_v && j < nodes; j++)
-        if (push_atom(b, times_pow2(vx[j] + 3.0, e - 1), 0, vw[j])) return -1;
+      double wt[DEQ_RULE_MAX_WEIGHTS] = {0};
+      for (int k = 0; k < nw; k++)
+        for (int j = 0; used[k] && j < nodes; j++) {
+          wt[k] = nwt[k][j];
+          if (push_atom(b, times_pow2(nx[k][j] + 3.0, e - 1), wt)) return -1;
+          wt[k] = 0;
+        }
       b->r->gauss++;
       return 0;
     }
   }
-  for (size_t i = 0; i < n; i++)
-    if (push_atom(b, sp->s[idx[i]], sp->m[idx[i]], sp->v[idx[i]])) return -1;
-  return 0;
+  return keep_atoms(b, s, w, idx, n);
 }
 
-static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
-                             const deq_spectrum *sp, int nodes);
+static deq_status rule_build(deq_weighted_rule **out, deq_rule_bins *bb,
+                             size_t n, const double *s,
+                             const double *const *w, int nw, int nodes,
+                             int sparse);
+
+/* The spectrum's rule: its measures m and v.  */
+static deq_status spectrum_rule(deq_spectrum_rule **out, deq_rule_bins *bb,
+                                const deq_spectrum *sp, int nodes)
+{
+  *out = NULL;
+  if (!sp || sp->n == 0) return DEQ_EINVAL;
+  const double *w[2] = { sp->m, sp->v };
+  deq_weighted_rule *wr = NULL;
+  deq_status st = rule_build(&wr, bb, sp->n, sp->s, w, 2, nodes, 0);
+  if (st != DEQ_OK || !wr) return st;
+  deq_spectrum_rule *r = malloc(sizeof *r);
+  if (!r) {
+    deq_weighted_rule_free(wr);
+    return DEQ_ENOMEM;
+  }
+  *r = (deq_spectrum_rule){ wr->n, wr->s, wr->w[0], wr->w[1], wr->source,
+                            wr->bins, wr->gauss };
+  free(wr);
+  *out = r;
+  return DEQ_OK;
+}
 
 deq_status deq_spectrum_rule_build(deq_spectrum_rule **out,
                                    const deq_spectrum *sp, int nodes)
 {
   if (!out) return DEQ_EINVAL;
-  return rule_build(out, NULL, sp, nodes);
+  return spectrum_rule(out, NULL, sp, nodes);
+}
+
+deq_status deq_weighted_rule_build(deq_weighted_rule **out, size_t n,
+                                   const double *s, const double *const *w,
+                                   int nw, int nodes)
+{
+  if (!out) return DEQ_EINVAL;
+  *out = NULL;
+  if (!s || !w || nw < 1 || nw > DEQ_RULE_MAX_WEIGHTS) return DEQ_EINVAL;
+  for (int k = 0; k < nw; k++)
+    if (!w[k]) return DEQ_EINVAL;
+  return rule_build(out, NULL, n, s, w, nw, nodes, 1);
 }
 
 void deq_rule_bins_free(deq_rule_bins *bb)
@@ -301,7 +420,7 @@ deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
   *out = NULL;
   deq_rule_bins *bb = calloc(1, sizeof *bb);
   if (!bb) return DEQ_ENOMEM;
-  deq_status st = rule_build(&bb->rule, bb, sp, nodes);
+  deq_status st = spectrum_rule(&bb->rule, bb, sp, nodes);
   if (st != DEQ_OK || !bb->rule) {
     deq_rule_bins_free(bb);
     return st;
@@ -310,17 +429,22 @@ deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
   return DEQ_OK;
 }
 
-/* The rule of sp; with bb, also its bins (bb->rule is not set here).  */
-static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
-                             const deq_spectrum *sp, int nodes)
+/* The rule of the measures w[0..nw) on the atoms s[0..n); with bb, also
+   its bins (bb->rule is not set here).  sparse: each measure from its own
+   support (add_bin_sparse); the spectrum's m and v keep add_bin, whose
+   rules are those of every release before.  */
+static deq_status rule_build(deq_weighted_rule **out, deq_rule_bins *bb,
+                             size_t n, const double *s,
+                             const double *const *w, int nw, int nodes,
+                             int sparse)
 {
   *out = NULL;
-  if (!sp || sp->n == 0 || nodes < 1 || nodes > MAX_NODES) return DEQ_EINVAL;
+  if (n == 0 || nodes < 1 || nodes > MAX_NODES) return DEQ_EINVAL;
   size_t *count = calloc(EXP_COUNT + 1, sizeof *count);
   if (!count) return DEQ_ENOMEM;
   size_t zeros = 0, big = 0;
-  for (size_t i = 0; i < sp->n; i++) {
-    if (sp->s[i] > 0) count[exponent_of(sp->s[i]) - EXP_MIN + 1]++;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] > 0) count[exponent_of(s[i]) - EXP_MIN + 1]++;
     else zeros++;
   }
   for (int k = 1; k <= EXP_COUNT; k++) big |= count[k] > (size_t)nodes;
@@ -330,32 +454,33 @@ static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
   }
   /* Counting sort of the positive atoms by bin, decreasing eigenvalue.  */
   size_t *start = malloc((EXP_COUNT + 1) * sizeof *start);
-  size_t *idx = malloc((sp->n - zeros + 1) * sizeof *idx);
+  size_t *idx = malloc((n - zeros + 1) * sizeof *idx);
   size_t maxbin = 0, bins = 0;
   for (int k = 1; k <= EXP_COUNT; k++) {
     maxbin = count[k] > maxbin ? count[k] : maxbin;
     bins += count[k] > 0;
   }
   double *work = malloc(2 * maxbin * sizeof *work);
-  deq_spectrum_rule *r = calloc(1, sizeof *r);
+  deq_weighted_rule *r = calloc(1, sizeof *r);
   deq_status st = DEQ_ENOMEM;
   if (!start || !idx || !work || !r) goto done;
+  r->nw = nw;
   size_t pos = 0;
   for (int k = EXP_COUNT; k >= 1; k--) {
     start[k] = pos;
     pos += count[k];
   }
-  for (size_t i = 0; i < sp->n; i++)
-    if (sp->s[i] > 0) idx[start[exponent_of(sp->s[i]) - EXP_MIN + 1]++] = i;
-  rule_buf b = {r, 0};
-  r->source = sp->n;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] > 0) idx[start[exponent_of(s[i]) - EXP_MIN + 1]++] = i;
+  rule_buf b = {r, 0, sparse};
+  r->source = n;
   r->bins = bins;
   if (bb && !(bb->bin = calloc(bins, sizeof *bb->bin))) goto done;
   pos = 0;
   for (int k = EXP_COUNT; k >= 1; k--) {
     if (!count[k]) continue;
     size_t off = r->n, gauss = r->gauss;
-    if (add_bin(&b, sp, idx + pos, count[k], k - 1 + EXP_MIN, nodes, work))
+    if (add_bin(&b, s, w, idx + pos, count[k], k - 1 + EXP_MIN, nodes, work))
       goto done;
     if (bb)
       bb->bin[bb->nbins++] = (deq_rule_bin){ k - 1 + EXP_MIN,
@@ -363,9 +488,12 @@ static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
     pos += count[k];
   }
   if (bb) bb->rest = r->n;
-  for (size_t i = 0; i < sp->n; i++)
-    if (!(sp->s[i] > 0) && push_atom(&b, sp->s[i], sp->m[i], sp->v[i]))
-      goto done;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] > 0) continue;
+    double wt[DEQ_RULE_MAX_WEIGHTS];
+    for (int k = 0; k < nw; k++) wt[k] = w[k][i];
+    if (push_atom(&b, s[i], wt)) goto done;
+  }
   if (r->gauss > 0) {
     *out = r;
     r = NULL;
@@ -376,14 +504,13 @@ static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
   }
   st = DEQ_OK;
 done:
-  deq_spectrum_rule_free(r);
+  deq_weighted_rule_free(r);
   free(work);
   free(idx);
   free(start);
   free(count);
   return st;
 }
-
 double deq_spectrum_rule_bound(int nodes)
 {
   if (nodes < 1) return INFINITY;

@@ -59,6 +59,32 @@ deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
                                int nodes);
 void deq_rule_bins_free(deq_rule_bins *bb);
 
+/* The same rules for any non-negative measures on a spectrum's atoms:
+   nw measures sum w[k][i] delta(s_i) on the atoms s[0..n), each bin
+   with more atoms than its rules replaced by the Gauss rule of every
+   measure that has weight in it, built from the atoms where it has
+   weight (nodes carry weight in that measure only; a measure with at
+   most `nodes` such atoms keeps them; a bin without weight leaves
+   nothing), other bins and atoms with s <= 0 kept with all their
+   weights.  deq_spectrum_rule_build is the same construction for w =
+   {m, v} over every atom of a bin (its rules as before this builder
+   existed); the bound of deq/spectrum_rule.h holds for each
+   measure, so for any sum of f_k(s) w_k with f_k of the class stated
+   there.  *out = NULL (DEQ_OK) when no bin is worth compressing.  */
+#define DEQ_RULE_MAX_WEIGHTS 4
+typedef struct deq_weighted_rule {
+  size_t n;                          /* atoms of the rule */
+  double *s;
+  double *w[DEQ_RULE_MAX_WEIGHTS];   /* w[k][j]: atom j's weight in k */
+  int nw;
+  size_t source, bins, gauss;        /* as in deq_spectrum_rule */
+} deq_weighted_rule;
+
+deq_status deq_weighted_rule_build(deq_weighted_rule **out, size_t n,
+                                   const double *s, const double *const *w,
+                                   int nw, int nodes);
+void deq_weighted_rule_free(deq_weighted_rule *rule);
+
 /* 1 if sums over sp may be compressed: sp has a rule entry (made by
    deq_spectrum_alloc and updated), exact sums are not forced, and it has
    at least DEQ_RULE_MIN_ATOMS atoms.  */

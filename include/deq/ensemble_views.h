@@ -25,7 +25,16 @@
  * atom 0's m_0 directions first, then atom 1's, and so on, in the atoms'
  * order; every direction of atom i carries target power v_i/m_i.  The
  * whole computation then depends only on per-atom counts, O(K^2 n_atoms)
- * per point.  For a general (dense) Sigma, coordinates are the rows of
+ * per point; on a compressed spectrum (at least DEQ_RULE_MIN_ATOMS atoms,
+ * exact sums not forced, deq/spectrum_rule.h) the pair sums run over
+ * per-pair Gauss rules of their non-negative measures (c_rr' of atom i,
+ * and u_i times c_rr', c_r - c_rr', c_r' - c_rr', c_r), built by the
+ * plan's first solve in O(K^2 n_atoms DEQ_RULE_NODES) and within the
+ * rule's bound 8.1e-16 for every kappa (the manual's "Compressed
+ * spectra"), so that a point costs O(K^2) times the rules' nodes
+ * (hundreds per pair); exact sums forced on the spectrum (--exact) hold
+ * for the members and the pairs.  For a general (dense) Sigma,
+ * coordinates are the rows of
  * Sigma; one symmetric eigendecomposition per member and one product per
  * pair happen when the plan is made, O(K^2 N_r^2) per point.
  *

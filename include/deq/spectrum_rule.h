@@ -30,9 +30,11 @@
  * Where it is used: deq_moments_pass (every deq_resolvent_* function, the
  * ridge, random-feature, correlated and ensemble solvers built on it), at
  * kappa >= 0 only; corr's K sums; deq_twopoint_solve with A = I or
- * A = Sigma (given as sp->s).  Not used for complex arguments (densities,
- * two-point contour sums), per-atom weights (two-point --weight-values,
- * the pair sums of feature-subsampled views), (1 - eta s)^(2t) sums
+ * A = Sigma (given as sp->s); the pair sums of feature-subsampled views
+ * on a diagonal Sigma, on rules of their own non-negative per-atom
+ * measures (same bins and bound, deq/ensemble_views.h).  Not used for
+ * complex arguments (densities, two-point contour sums), signed per-atom
+ * weights (two-point --weight-values), (1 - eta s)^(2t) sums
  * (GD, multi-pass SGD; one-pass SGD selects bins by a bound of its own,
  * lib/sgd_rule.c), or by Monte Carlo, which samples the original atoms.
  *

@@ -2,6 +2,7 @@
 # --exact: every column the theory commands print agrees to 1e-13 with and
 # without compressed spectra (deq/spectrum_rule.h), on power-law,
 # log-uniform, two-cluster and file spectra with multiplicities; the
+# linear-views ensembles (subsample) with their pair sums; the
 # two-point function at real z1, z2 from 0 to 1e300 (two poles
 # -kappa1, -kappa2 <= 0), A = I and A = Sigma.
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +73,17 @@ compare "twopoint file" twopoint --spectrum "file:$TMP/spec.txt" --weights sigma
 awk 'BEGIN { for (i = 1; i <= 8000; i++) { c = i <= 4000 ? 1 : 1e-3; s = c * (0.8 + 0.4 * ((i * 0.618034) % 1)); printf "%.17g %.17g %d\n", s, s * ((i * 0.414214) % 1), 1 + i % 5 } }' > "$TMP/cluster.txt"
 compare "twopoint two clusters" twopoint --spectrum "file:$TMP/cluster.txt" --P 10,1e3,3e4,1e5 --z1 "$Z1" --z2 "$Z2"
 compare "ridge two clusters" ridge --spectrum "file:$TMP/cluster.txt" --noise 0.1 --P 10:1e5:20:log --lambda 0,1e-5,0.1
+# linear views: the pair sums on per-pair rules (random overlapping and
+# disjoint subsets, eta = 0 and > 0, lambda = 0 below N_r up to 1e300)
+compare "subsample power law" subsample --spectrum "$PL" --target source:r=0.4 --noise 0.1 --members 1,4 --fraction 0.3 --eta 0.1 --P 100,3000,1e5 --lambda 0,1e-4,1,1e300
+compare "subsample log-uniform disjoint" subsample --spectrum "$LU" --target iso --noise 0.1 --members 2,4 --disjoint --P 10,1000,4000 --lambda 0,1e-6,1e-2 --readout-noise 0.2
+cat > "$TMP/views.txt" <<'VIEWS'
+1-9000            eta=0.3 lambda=0.05
+fraction=0.67,seed=6
+fraction=0.4,seed=7  eta=0.01
+2000-6000,12000-20000
+VIEWS
+compare "subsample two clusters views" subsample --spectrum "file:$TMP/cluster.txt" --noise 0.1 --views "$TMP/views.txt" --P 10,1000,5000,1e5 --lambda 0,1e-5,0.1,1e300
 # per-atom weights: every atom is summed (the kappas are compressed)
 awk '{ print 1 + NR % 7 }' "$TMP/spec.txt" > "$TMP/weights.txt"
 compare "twopoint weight values" twopoint --spectrum "file:$TMP/spec.txt" --weight-values "file:$TMP/weights.txt" --P 10,1e3 --z1 0,1e-3 --z2 0,1
