@@ -301,6 +301,7 @@ deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
   *out = NULL;
   deq_rule_bins *bb = calloc(1, sizeof *bb);
   if (!bb) return DEQ_ENOMEM;
+  bb->refs = 1;
   deq_status st = rule_build(&bb->rule, bb, sp, nodes);
   if (st != DEQ_OK || !bb->rule) {
     deq_rule_bins_free(bb);
@@ -357,9 +358,15 @@ static deq_status rule_build(deq_spectrum_rule **out, deq_rule_bins *bb,
     size_t off = r->n, gauss = r->gauss;
     if (add_bin(&b, sp, idx + pos, count[k], k - 1 + EXP_MIN, nodes, work))
       goto done;
-    if (bb)
-      bb->bin[bb->nbins++] = (deq_rule_bin){ k - 1 + EXP_MIN,
-        r->gauss > gauss, off, r->n - off, pos, count[k] };
+    if (bb) {
+      deq_rule_bin *x = &bb->bin[bb->nbins++];
+      *x = (deq_rule_bin){ k - 1 + EXP_MIN, r->gauss > gauss, off,
+                           r->n - off, pos, count[k], 0, 0 };
+      for (size_t i = pos; i < pos + count[k]; i++) {
+        x->wv += sp->v[idx[i]];
+        x->wm += sp->m[idx[i]];
+      }
+    }
     pos += count[k];
   }
   if (bb) bb->rest = r->n;
