@@ -316,6 +316,25 @@ deq_status deq_mc_run_estimates(deq_mc_estimate *const *est, size_t nq,
   return st;
 }
 
+deq_status deq_mc_run_steps(deq_mc_steps *g, const deq_spectrum *sp,
+                            size_t N, const double *T, size_t n,
+                            deq_mc_estimate *const *est, size_t nq,
+                            size_t trials, int threads, deq_mc_trial_fn run,
+                            void *ctx)
+{
+  deq_status st = DEQ_ENOMEM;
+  g->s = deq_mc_columns_alloc(&g->sqrt_s, &g->wbar, sp, N);
+  g->order = malloc(n * sizeof *g->order);
+  if (g->s && g->order) {
+    deq_mc_step_order(g->order, T, n);
+    st = deq_mc_run_estimates(est, nq, n, trials, threads, run, ctx);
+  }
+  free(g->s);
+  free(g->order);
+  *g = (deq_mc_steps){ 0 };
+  return st;
+}
+
 double *deq_mc_columns_alloc(double **sqrt_s, double **wbar,
                              const deq_spectrum *sp, size_t N)
 {

@@ -92,6 +92,23 @@ deq_status deq_mc_run_estimates(deq_mc_estimate *const *est, size_t nq,
                                 size_t n, size_t trials, int threads,
                                 deq_mc_trial_fn run, void *ctx);
 
+/* What the trials of a Monte Carlo over reported steps read besides their
+   module's own settings: the spectrum's columns (deq_mc_columns) and the
+   steps in increasing order (deq_mc_step_order).  */
+typedef struct deq_mc_steps {
+  double *s, *sqrt_s, *wbar;  /* N each */
+  size_t *order;              /* indices of T, increasing step */
+} deq_mc_steps;
+
+/* Fill *g for sp (dimension N, from deq_mc_check_spectrum) and the n
+   steps T, run deq_mc_run_estimates (ctx, which holds g, is what the
+   trials get), then free g's arrays.  */
+deq_status deq_mc_run_steps(deq_mc_steps *g, const deq_spectrum *sp,
+                            size_t N, const double *T, size_t n,
+                            deq_mc_estimate *const *est, size_t nq,
+                            size_t trials, int threads, deq_mc_trial_fn run,
+                            void *ctx);
+
 /* Where a module's result row keeps its lambda and its nq estimates
    (offsetof), and the row's size.  */
 typedef struct deq_mc_row_layout {

@@ -19,10 +19,9 @@
 
 typedef struct mc_msgd {
   size_t N, P, B, ns;
-  double *s, *sqrt_s, *wbar;  /* N each */
+  deq_mc_steps g;             /* columns, order of T */
   double noise_sd, eta;
   const double *T;            /* ns reported steps, caller's order */
-  size_t *order;              /* their indices in increasing step order */
   uint64_t seed;
 } mc_msgd;
 
@@ -38,8 +37,8 @@ static double test_excess(const double *w, const mc_msgd *c)
 {
   double r = 0;
   for (size_t j = 0; j < c->N; j++) {
-    double e = w[j] - c->wbar[j];
-    r += c->s[j] * e * e;
+    double e = w[j] - c->g.wbar[j];
+    r += c->g.s[j] * e * e;
   }
   return r;
 }
@@ -66,15 +65,16 @@ static deq_status trial(double *res, void *ctx, int tid, uint64_t t)
   double *grad = w + N;
   deq_rng rng;
   deq_rng_seed(&rng, c->seed, t);
-  deq_mc_sample_xy(X, y, c->s, c->sqrt_s, c->wbar, P, N, c->noise_sd, &rng);
+  deq_mc_sample_xy(X, y, c->g.s, c->g.sqrt_s, c->g.wbar, P, N, c->noise_sd,
+                   &rng);
   for (size_t j = 0; j < N; j++)             /* row-major copy: x_i rows */
     for (size_t i = 0; i < P; i++) Xr[i * N + j] = X[j * P + i];
   memset(w, 0, N * sizeof *w);
   double step = c->eta / (double) c->B;
   size_t next = 0;
   for (double tau = 0;; tau += 1) {
-    for (; next < ns && c->T[c->order[next]] == tau; next++) {
-      size_t k = c->order[next];
+    for (; next < ns && c->T[c->g.order[next]] == tau; next++) {
+      size_t k = c->g.order[next];
       res[k] = test_excess(w, c);
       res[ns + k] = train_error(Xr, y, w, r, c);
     }
@@ -113,16 +113,7 @@ deq_status deq_mc_msgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_tr,
     if (!(T[k] >= 0 && T[k] == floor(T[k]) && T[k] <= 1e9)) return DEQ_EDOM;
   mc_msgd c = { .N = N, .P = (size_t) P, .B = (size_t) batch, .ns = n,
                 .noise_sd = sqrt(noise), .eta = eta, .T = T, .seed = seed };
-  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, N);
-  c.order = malloc(n * sizeof *c.order);
-  if (!c.s || !c.order) {
-    st = DEQ_ENOMEM;
-  } else {
-    deq_mc_step_order(c.order, T, n);
-    deq_mc_estimate *est[2] = { E_g, E_tr };
-    st = deq_mc_run_estimates(est, 2, n, trials, threads, trial, &c);
-  }
-  free(c.s);
-  free(c.order);
-  return st;
+  deq_mc_estimate *est[2] = { E_g, E_tr };
+  return deq_mc_run_steps(&c.g, sp, N, T, n, est, 2, trials, threads, trial,
+                          &c);
 }

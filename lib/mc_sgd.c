@@ -19,13 +19,12 @@
 
 typedef struct mc_sgd {
   size_t N, ns;
-  double *s, *sqrt_s, *wbar;  /* N each */
+  deq_mc_steps g;             /* columns, order of T */
   double noise_sd;
   int rademacher;
   const deq_sgd_schedule *sched;
   const deq_sgd_average *avg;
   const double *T;            /* ns reported steps, caller's order */
-  size_t *order;              /* their indices in increasing step order */
   double Tmax;
   uint64_t seed;
 } mc_sgd;
@@ -60,7 +59,7 @@ static void update(double *e, double *grad, double *z, const mc_sgd *c,
     draw(z, N, c->rademacher, rng);
     double r = 0;
     for (size_t j = 0; j < N; j++) {
-      z[j] *= c->sqrt_s[j];        /* x = Sigma^(1/2) z */
+      z[j] *= c->g.sqrt_s[j];        /* x = Sigma^(1/2) z */
       r += z[j] * e[j];
     }
     r -= c->noise_sd * deq_rng_normal(rng);   /* x.(w - wbar) - eps */
@@ -87,7 +86,7 @@ static deq_status trial(double *res, void *ctx, int tid, uint64_t t)
   }
   deq_rng rng;
   deq_rng_seed(&rng, c->seed, t);
-  for (size_t j = 0; j < N; j++) e[j] = ebar[j] = -c->wbar[j];   /* w_0 = 0 */
+  for (size_t j = 0; j < N; j++) e[j] = ebar[j] = -c->g.wbar[j];   /* w_0 = 0 */
   if (tail) {
     memset(acc, 0, ns * N * sizeof *acc);
     for (size_t k = 0; k < ns; k++)
@@ -100,16 +99,16 @@ static deq_status trial(double *res, void *ctx, int tid, uint64_t t)
     for (size_t k = 0; tail && k < ns; k++)
       if (tau >= start[k] && tau <= c->T[k])
         for (size_t j = 0; j < N; j++) acc[k * N + j] += e[j];
-    for (; next < ns && c->T[c->order[next]] == tau; next++) {
-      size_t k = c->order[next];
-      res[k] = excess(e, c->s, N);
+    for (; next < ns && c->T[c->g.order[next]] == tau; next++) {
+      size_t k = c->g.order[next];
+      res[k] = excess(e, c->g.s, N);
       if (tail) {
         double inv = 1.0 / (c->T[k] - start[k] + 1);
         for (size_t j = 0; j < N; j++) grad[j] = acc[k * N + j] * inv;
-        res[ns + k] = excess(grad, c->s, N);
+        res[ns + k] = excess(grad, c->g.s, N);
       } else {
         res[ns + k] = c->avg->kind == DEQ_AVG_NONE ? res[k]
-                                                    : excess(ebar, c->s, N);
+                                                    : excess(ebar, c->g.s, N);
       }
     }
     if (next == ns) break;
@@ -158,16 +157,7 @@ deq_status deq_mc_sgd_run(deq_mc_estimate *E_g, deq_mc_estimate *E_g_avg,
     if (B != floor(B) || B < 1 || B > 1e9) return DEQ_EUNSUP;
     used += B;
   }
-  c.s = deq_mc_columns_alloc(&c.sqrt_s, &c.wbar, sp, N);
-  c.order = malloc(n * sizeof *c.order);
-  if (!c.s || !c.order) {
-    st = DEQ_ENOMEM;
-  } else {
-    deq_mc_step_order(c.order, T, n);
-    deq_mc_estimate *est[2] = { E_g, E_g_avg };
-    st = deq_mc_run_estimates(est, 2, n, trials, threads, trial, &c);
-  }
-  free(c.s);
-  free(c.order);
-  return st;
+  deq_mc_estimate *est[2] = { E_g, E_g_avg };
+  return deq_mc_run_steps(&c.g, sp, N, T, n, est, 2, trials, threads, trial,
+                          &c);
 }

@@ -34,8 +34,7 @@ struct deq_sgd_state {
   const deq_spectrum *sp;   /* the atoms summed: orig or pseudo */
   const deq_spectrum *orig; /* the spectrum (stability checks) */
   deq_spectrum *pseudo;     /* owned: compressed atoms (sgd_rule.c) */
-  deq_rule_bins *bins;      /* owned: orig's bins, built on first need */
-  int compress, bins_done;  /* DEQ_SGD_RULE_*; sub-states: exact */
+  int compress;             /* DEQ_SGD_RULE_*; sub-states: exact */
   double horizon;           /* steps the atoms are valid for */
   size_t exact_atoms;       /* atoms of orig summed as they are */
   const deq_sgd_schedule *sched;
@@ -85,7 +84,6 @@ void deq_sgd_free(deq_sgd_state *st)
   free(st->u);
   free(st->Rv);
   deq_sgd_pseudo_free(st->pseudo);
-  deq_rule_bins_free(st->bins);
   free(st);
 }
 
@@ -207,16 +205,14 @@ static int same_atoms(const deq_spectrum *a, const deq_spectrum *b)
    cannot be expanded again).  */
 static deq_status recompress(deq_sgd_state *st, double H)
 {
-  if (!st->bins_done) {
-    deq_status s = deq_rule_bins_build(&st->bins, st->orig, DEQ_RULE_NODES);
-    if (s != DEQ_OK) return s;
-    st->bins_done = 1;
-  }
-  deq_spectrum *ps;
+  deq_rule_bins *bins; /* the spectrum's, shared (spectrum_rule.c) */
+  deq_spectrum *ps = NULL;
   size_t exact;
-  deq_status s = deq_sgd_rule_select(&ps, &exact, st->orig, st->bins,
-                                     st->sched, st->m4, H, st->compress,
-                                     DEQ_SGD_RULE_TOL);
+  deq_status s = deq_spectrum_rule_bins(&bins, st->orig);
+  if (s == DEQ_OK)
+    s = deq_sgd_rule_select(&ps, &exact, st->orig, bins, st->sched, st->m4,
+                            H, st->compress, DEQ_SGD_RULE_TOL);
+  deq_rule_bins_release(bins);
   if (s != DEQ_OK) return s;
   st->horizon = H;
   if (same_atoms(ps, st->pseudo)) {
@@ -588,13 +584,13 @@ deq_status deq_sgd_volterra_kernels(double *F, double *K,
     sched.lr = eta;
     sched.batch = batch;
     size_t exact;
-    s = deq_rule_bins_build(&bins, sp, DEQ_RULE_NODES);
+    s = deq_spectrum_rule_bins(&bins, sp);
     if (s == DEQ_OK)
       s = deq_sgd_rule_select(&ps, &exact, sp, bins, &sched, m4, (double)T,
                               DEQ_SGD_RULE_SELECT, DEQ_SGD_RULE_TOL);
   }
   if (s == DEQ_OK) s = kernels_range(F, K, ps ? ps : sp, eta, batch, m4, 0, T);
   deq_sgd_pseudo_free(ps);
-  deq_rule_bins_free(bins);
+  deq_rule_bins_release(bins);
   return s;
 }

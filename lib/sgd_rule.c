@@ -157,11 +157,8 @@ deq_status deq_sgd_rule_select(deq_spectrum **out, size_t *exact_atoms,
     const deq_rule_bin *r = &bb->bin[b];
     bin_info *x = &bi[b];
     x->A = ldexp(1.0, r->e);
-    for (size_t k = 0; k < r->count; k++) {
-      size_t i = bb->idx[r->first + k];
-      x->wv += sp->v[i];
-      x->wm += sp->m[i];
-    }
+    x->wv = r->wv;
+    x->wm = r->wm;
     double Y = 2 * x->A * h.eta_max, lq = log1p(Y * (kappa * Y - 2));
     x->eligible = Y < 1 && isfinite(lq) && Y > 0;
     if (x->eligible) {

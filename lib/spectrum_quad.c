@@ -420,6 +420,7 @@ deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
   *out = NULL;
   deq_rule_bins *bb = calloc(1, sizeof *bb);
   if (!bb) return DEQ_ENOMEM;
+  bb->refs = 1;
   deq_status st = spectrum_rule(&bb->rule, bb, sp, nodes);
   if (st != DEQ_OK || !bb->rule) {
     deq_rule_bins_free(bb);
@@ -482,9 +483,15 @@ static deq_status rule_build(deq_weighted_rule **out, deq_rule_bins *bb,
     size_t off = r->n, gauss = r->gauss;
     if (add_bin(&b, s, w, idx + pos, count[k], k - 1 + EXP_MIN, nodes, work))
       goto done;
-    if (bb)
-      bb->bin[bb->nbins++] = (deq_rule_bin){ k - 1 + EXP_MIN,
-        r->gauss > gauss, off, r->n - off, pos, count[k] };
+    if (bb) {
+      deq_rule_bin *x = &bb->bin[bb->nbins++];
+      *x = (deq_rule_bin){ k - 1 + EXP_MIN, r->gauss > gauss, off,
+                           r->n - off, pos, count[k], 0, 0 };
+      for (size_t i = pos; i < pos + count[k]; i++) {   /* w = {m, v} */
+        x->wv += w[1][idx[i]];
+        x->wm += w[0][idx[i]];
+      }
+    }
     pos += count[k];
   }
   if (bb) bb->rest = r->n;

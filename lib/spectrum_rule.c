@@ -8,7 +8,11 @@
  * deq_spectrum_update marks the rule due, the first sum that needs it
  * builds it (once, under a lock: concurrent solves on one spectrum wait
  * for it), deq_spectrum_free forgets it.  Spectra never summed on the
- * real axis (Monte Carlo, densities) never pay for it.  */
+ * real axis (Monte Carlo, densities) never pay for it.  The rule's bins
+ * (one-pass SGD chooses per bin between nodes and atoms) are kept the
+ * same way: built by the first SGD solve after an update, shared by the
+ * later ones (a grid of learning rates or schedules), dropped with the
+ * rule.  */
 #include "config.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -25,6 +29,8 @@ typedef struct entry {
   deq_spectrum_rule *rule;  /* may be NULL */
   int exact;                /* exact sums forced */
   int due;                  /* rule to be built on first use */
+  deq_rule_bins *bins;      /* may be NULL; one holder: the entry */
+  int bins_done;            /* bins built from the current atoms */
   struct entry *next;
 } entry;
 
@@ -52,10 +58,19 @@ static int matches(const entry *e, const deq_spectrum *sp)
   return e->s == sp->s && e->m == sp->m && e->v == sp->v && e->n == sp->n;
 }
 
+/* Forget e's bins (the lock is held): *dead to be released after it.  */
+static void forget_bins(entry *e, deq_rule_bins **dead)
+{
+  *dead = e->bins;
+  e->bins = NULL;
+  e->bins_done = 0;
+}
+
 /* Replace sp's entry by (rule, exact, due); rule is owned by the table.  */
 static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
                         int exact, int due)
 {
+  deq_rule_bins *dead = NULL;
   pthread_mutex_lock(&lock);
   entry **e = find(sp);
   if (!*e) {
@@ -67,6 +82,7 @@ static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
     }
     (*e)->sp = sp;
   }
+  forget_bins(*e, &dead);
   deq_spectrum_rule_free((*e)->rule);
   (*e)->rule = rule;
   (*e)->exact = exact;
@@ -76,6 +92,7 @@ static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
   (*e)->v = sp->v;
   (*e)->n = sp->n;
   pthread_mutex_unlock(&lock);
+  deq_rule_bins_release(dead);
   return DEQ_OK;
 }
 
@@ -138,15 +155,18 @@ static const deq_spectrum_rule *build_due(const deq_spectrum *sp)
 
 void deq_spectrum_rule_drop(const deq_spectrum *sp)
 {
+  deq_rule_bins *dead_bins = NULL;
   pthread_mutex_lock(&lock);
   entry *e = *find(sp);
   deq_spectrum_rule *dead = e ? e->rule : NULL;
   if (e) {
     e->rule = NULL;
     e->due = 0;
+    forget_bins(e, &dead_bins);
   }
   pthread_mutex_unlock(&lock);
   deq_spectrum_rule_free(dead);
+  deq_rule_bins_release(dead_bins);
 }
 
 void deq_spectrum_rule_detach(const deq_spectrum *sp)
@@ -157,6 +177,7 @@ void deq_spectrum_rule_detach(const deq_spectrum *sp)
   pthread_mutex_unlock(&lock);
   if (dead) {
     deq_spectrum_rule_free(dead->rule);
+    deq_rule_bins_release(dead->bins);
     free(dead);
   }
 }
@@ -177,6 +198,53 @@ const deq_spectrum_rule *deq_spectrum_rule_get(const deq_spectrum *sp)
   const deq_spectrum_rule *r = ok ? e->rule : NULL;
   pthread_mutex_unlock(&lock);
   return due ? build_due(sp) : r;
+}
+
+void deq_rule_bins_release(deq_rule_bins *bb)
+{
+  if (bb && __atomic_sub_fetch(&bb->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    deq_rule_bins_free(bb);
+}
+
+/* e's bins with a holder for the caller (the lock is held).  */
+static deq_rule_bins *hold_bins(const entry *e)
+{
+  if (e->bins) __atomic_add_fetch(&e->bins->refs, 1, __ATOMIC_RELAXED);
+  return e->bins;
+}
+
+deq_status deq_spectrum_rule_bins(deq_rule_bins **out, const deq_spectrum *sp)
+{
+  if (!out || !sp) return DEQ_EINVAL;
+  *out = NULL;
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int ok = e && matches(e, sp), done = ok && e->bins_done;
+  if (done) *out = hold_bins(e);
+  pthread_mutex_unlock(&lock);
+  if (!ok) return deq_rule_bins_build(out, sp, DEQ_RULE_NODES);
+  if (done) return DEQ_OK;
+  /* built once, as build_due builds the rule */
+  deq_status st = DEQ_OK;
+  pthread_mutex_lock(&build_lock);
+  pthread_mutex_lock(&lock);
+  e = *find(sp);
+  done = e && matches(e, sp) && e->bins_done;
+  if (done) *out = hold_bins(e);
+  pthread_mutex_unlock(&lock);
+  if (!done) {
+    st = deq_rule_bins_build(out, sp, DEQ_RULE_NODES);
+    pthread_mutex_lock(&lock);
+    e = *find(sp);
+    if (st == DEQ_OK && e && matches(e, sp) && !e->bins_done) {
+      e->bins = *out; /* the build's holder, and the caller's: */
+      hold_bins(e);
+      e->bins_done = 1;
+    }
+    pthread_mutex_unlock(&lock);
+  }
+  pthread_mutex_unlock(&build_lock);
+  return st;
 }
 
 deq_status deq_spectrum_set_exact_sums(deq_spectrum *sp, int exact)

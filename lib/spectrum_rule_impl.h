@@ -45,6 +45,7 @@ typedef struct deq_rule_bin {
   int gauss;            /* replaced by Gauss rules */
   size_t off, len;      /* in the rule's arrays */
   size_t first, count;  /* in idx */
+  double wv, wm;        /* sums of v and m over its atoms (in idx order) */
 } deq_rule_bin;
 
 typedef struct deq_rule_bins {
@@ -52,9 +53,10 @@ typedef struct deq_rule_bins {
   deq_rule_bin *bin;
   size_t nbins, rest;
   size_t *idx;          /* positive atoms of sp, sorted by bin */
+  int refs;             /* holders (deq_rule_bins_release) */
 } deq_rule_bins;
 
-/* *out = NULL (DEQ_OK) when no bin is worth compressing.  */
+/* *out = NULL (DEQ_OK) when no bin is worth compressing; one holder.  */
 deq_status deq_rule_bins_build(deq_rule_bins **out, const deq_spectrum *sp,
                                int nodes);
 void deq_rule_bins_free(deq_rule_bins *bb);
@@ -84,6 +86,20 @@ deq_status deq_weighted_rule_build(deq_weighted_rule **out, size_t n,
                                    const double *s, const double *const *w,
                                    int nw, int nodes);
 void deq_weighted_rule_free(deq_weighted_rule *rule);
+
+/* sp's bins (DEQ_RULE_NODES nodes), shared: built from its atoms by the
+   first call after deq_spectrum_update and kept in its entry until the
+   entry changes (the next update, deq_spectrum_set_exact_sums,
+   deq_spectrum_free); a spectrum without a rule entry
+   (not made by deq_spectrum_alloc, arrays swapped) gets bins of its own.
+   *out = NULL when no bin is worth compressing; else the caller holds
+   it until deq_rule_bins_release, so an update meanwhile frees nothing
+   in use.  */
+deq_status deq_spectrum_rule_bins(deq_rule_bins **out,
+                                  const deq_spectrum *sp);
+
+/* Drop one holder of bb (NULL: nothing); the last one frees it.  */
+void deq_rule_bins_release(deq_rule_bins *bb);
 
 /* 1 if sums over sp may be compressed: sp has a rule entry (made by
    deq_spectrum_alloc and updated), exact sums are not forced, and it has

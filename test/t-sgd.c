@@ -617,6 +617,118 @@ START_TEST(compression_switch_and_kernels)
 }
 END_TEST
 
+/* The lr grid of the model on sp (threads), every column of every point
+   into rows (4 lr x 3 steps): the recursion with a tail average (three
+   horizons per state) when recursion, else the Volterra path.  */
+enum { CG_LR = 4, CG_T = 3 };
+static void cache_grid(double *rows, deq_status *status, const deq_spectrum *sp,
+                       const double *lr, size_t nlr, int recursion,
+                       int threads)
+{
+  const deq_model_type *t = &deq_model_sgd;
+  double x[16];
+  const void *obj[16];
+  test_model_defaults(t, x, obj);
+  obj[deq_model_param(t, "spectrum")] = sp;
+  x[deq_model_param(t, "noise")] = 0.1;
+  x[deq_model_param(t, "method")] = recursion ? 1 : 2;
+  if (recursion) obj[deq_model_param(t, "average")] = "tail:0.5";
+  double steps[CG_T] = { 10, 1000, 20000 };
+  deq_model_axis axes[2] = { { lr, nlr }, { steps, CG_T } };
+  deq_sgd_point p[CG_LR * CG_T];
+  deq_error err;
+  ck_assert_uint_eq(t->point_size, sizeof *p);
+  ck_assert_st(deq_model_grid_threads(p, t, x, obj, axes, threads, &err),
+               DEQ_OK);
+  for (size_t k = 0; k < nlr * CG_T; k++) {
+    t->row(rows + k * t->ncolumn, &p[k]);
+    status[k] = deq_model_point_status(t, p, k);
+  }
+}
+
+/* The grid on one spectrum (two threads) against every lr on a spectrum
+   of its own: the same bytes.  */
+static void cache_check(const deq_spectrum *shared,
+                        deq_spectrum *(*fresh)(void), int recursion)
+{
+  size_t nc = deq_model_sgd.ncolumn, np = CG_LR * CG_T;
+  double bound, lr[CG_LR];
+  ck_assert_st(deq_sgd_lr_bound(&bound, shared, 1, 3), DEQ_OK);
+  for (int k = 0; k < CG_LR; k++) lr[k] = (0.1 + 0.28 * k) * bound;
+  double *a = malloc(2 * np * nc * sizeof *a), *b = a + np * nc;
+  deq_status sa[CG_LR * CG_T], sb[CG_LR * CG_T];
+  ck_assert_ptr_nonnull(a);
+  cache_grid(a, sa, shared, lr, CG_LR, recursion, 2);
+  for (int k = 0; k < CG_LR; k++) {
+    deq_spectrum *sp = fresh();
+    cache_grid(b + k * CG_T * nc, sb + k * CG_T, sp, &lr[k], 1, recursion, 1);
+    deq_spectrum_free(sp);
+  }
+  ck_assert_int_eq(memcmp(a, b, np * nc * sizeof *a), 0);
+  ck_assert_int_eq(memcmp(sa, sb, sizeof sa), 0);
+  for (size_t k = 0; k < np; k++) ck_assert_st(sa[k], DEQ_OK);
+  free(a);
+}
+
+static deq_spectrum *cache_powerlaw(void) { return powerlaw(1e5, 1.5, 0.4); }
+
+/* The same atoms changed in place: s times 0.7 (other bins), v times 1 +
+   0.5 sin i (other weights).  */
+static void cache_change(deq_spectrum *sp)
+{
+  for (size_t i = 0; i < sp->n; i++) {
+    sp->s[i] *= 0.7;
+    sp->v[i] *= 1 + 0.5 * sin((double)i);
+  }
+  deq_error err;
+  ck_assert_st(deq_spectrum_update(sp, &err), DEQ_OK);
+}
+
+static deq_spectrum *cache_changed(void)
+{
+  deq_spectrum *sp = cache_powerlaw();
+  cache_change(sp);
+  return sp;
+}
+
+/* The spectrum's bins are built once and shared by every state on it
+   (spectrum_rule.c): an lr grid on one 1e5-atom power law equals, byte
+   for byte, each lr on a spectrum of its own; after the atoms are
+   changed in place, deq_spectrum_update drops the bins and the grid
+   equals the one on fresh spectra of the new atoms.  */
+START_TEST(compression_bins_shared)
+{
+  deq_spectrum *sp = cache_powerlaw();
+  deq_rule_bins *b1, *b2, *b3;
+  ck_assert_st(deq_spectrum_rule_bins(&b1, sp), DEQ_OK);
+  ck_assert_st(deq_spectrum_rule_bins(&b2, sp), DEQ_OK);
+  ck_assert_ptr_nonnull(b1);
+  ck_assert_ptr_eq(b1, b2); /* kept */
+  deq_rule_bins_release(b2);
+  for (int recursion = 0; recursion < 2; recursion++)
+    cache_check(sp, cache_powerlaw, recursion);
+  /* the grid before the change, to see that the change matters */
+  size_t nc = deq_model_sgd.ncolumn, np = CG_LR * CG_T;
+  double *before = malloc(2 * np * nc * sizeof *before), *after = before + np * nc;
+  deq_status st[CG_LR * CG_T];
+  double lr[CG_LR] = { 0.1, 0.2, 0.3, 0.4 };
+  for (int k = 0; k < CG_LR; k++) lr[k] /= sp->trace;
+  cache_grid(before, st, sp, lr, CG_LR, 1, 2);
+  cache_change(sp);
+  ck_assert_st(deq_spectrum_rule_bins(&b3, sp), DEQ_OK);
+  ck_assert_ptr_nonnull(b3);
+  ck_assert_ptr_ne(b3, b1); /* rebuilt (b1 still held: not its address) */
+  deq_rule_bins_release(b3);
+  deq_rule_bins_release(b1);
+  for (int recursion = 0; recursion < 2; recursion++)
+    cache_check(sp, cache_changed, recursion);
+  cache_grid(after, st, sp, lr, CG_LR, 1, 2);
+  for (size_t k = 0; k < np; k++) ck_assert_double_ne(before[k * nc + 4], after[k * nc + 4]);
+  free(before);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
 /* ------------------------------------------------------------ averaging */
 
 /* Brute force: per atom, c(t) for every t, the cross moments
@@ -963,6 +1075,7 @@ static Suite *sgd_suite(void)
   tcase_add_test(tr, compressed_equals_exact);
   tcase_add_test(tr, compression_selection_matters);
   tcase_add_test(tr, compression_switch_and_kernels);
+  tcase_add_test(tr, compression_bins_shared);
   suite_add_tcase(s, tr);
   return s;
 }

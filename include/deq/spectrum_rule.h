@@ -44,8 +44,11 @@
  * deq_spectrum_update (and every constructor) marks the rule due when the
  * spectrum has at least DEQ_RULE_MIN_ATOMS atoms, and the first sum that
  * needs it builds it (thread-safe; spectra never summed on the real axis
- * never pay for it).  It is NULL when no bin is worth compressing.  Changing
- * atoms requires deq_spectrum_update, as for dim and trace.  */
+ * never pay for it).  It is NULL when no bin is worth compressing.  One-pass
+ * SGD's bins (the rule with each bin's atoms) are kept the same way: built
+ * by the first SGD solve after an update, then shared by every state and
+ * thread.  Changing atoms requires deq_spectrum_update, as for dim and
+ * trace.  */
 #ifndef DEQ_SPECTRUM_RULE_H
 #define DEQ_SPECTRUM_RULE_H
 

@@ -11,6 +11,12 @@
  * The exact sums (deq_spectrum_set_exact_sums, the CLI's --exact) cost
  * O(T n_atoms); they are timed over Texact steps and extrapolated.
  *
+ * An lr grid (deq_model_sgd, 8 learning rates from 0.1 to 0.8 / tr Sigma,
+ * T = 1e5, one thread: every point its own state) on the finite power law
+ * shows the per-point cost of the compression: the spectrum's bins are
+ * built by the first point and shared by the others (spectrum_rule.c).
+ * It runs on a spectrum of its own (n atoms), bins included.
+ *
  * Every run prints wall and CPU seconds (the machine may be shared).
  *
  * Usage: bench-sgd [T [n [Texact]]]  (defaults 1e6, 1e6, 2e3).  */
@@ -18,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <deq/dynamics.h>
+#include <deq/model.h>
 #include <deq/spectrum_rule.h>
 #include "bench.h"
 
@@ -100,6 +107,36 @@ static void run(const char *name, const deq_spectrum *sp, double T,
   if (kind == WSD_TAIL) report(name, "E_g_avg", p.E_g_avg, "");
 }
 
+/* 8 learning rates at steps T (the model's grid, one thread) on a fresh
+   power law of n atoms, so that the time includes building its bins.  */
+static void lr_grid(const char *name, double n, double T)
+{
+  deq_spectrum *sp = powerlaw(n);
+  const deq_model_type *t = &deq_model_sgd;
+  double x[16], lr[8];
+  const void *obj[16];
+  for (size_t i = 0; i < t->nparam; i++) {
+    x[i] = t->params[i].def;
+    obj[i] = NULL;
+  }
+  obj[deq_model_param(t, "spectrum")] = sp;
+  x[deq_model_param(t, "noise")] = 0.1;
+  for (int i = 0; i < 8; i++) lr[i] = 0.1 * (i + 1) / sp->trace;
+  deq_model_axis axes[2] = { { lr, 8 }, { &T, 1 } };
+  if (t->point_size != sizeof(deq_sgd_point)) die(name, DEQ_EINVAL);
+  deq_sgd_point *pts = calloc(8, sizeof *pts);
+  if (!pts) die("memory", DEQ_ENOMEM);
+  double t0 = bench_now(), c0 = bench_cpu();
+  deq_status st = deq_model_grid_threads(pts, t, x, obj, axes, 1, NULL);
+  if (st != DEQ_OK) die(name, st);
+  report(name, "seconds", bench_now() - t0, "s");
+  report(name, "cpu_seconds", bench_cpu() - c0, "s");
+  report(name, "E_g.first", pts[0].E_g, "");
+  report(name, "E_g.last", pts[7].E_g, "");
+  free(pts);
+  deq_spectrum_free(sp);
+}
+
 int main(int argc, char **argv)
 {
   double T = argc > 1 ? atof(argv[1]) : 1e6;
@@ -113,6 +150,7 @@ int main(int argc, char **argv)
   run("finite.constant.recursion", big, T, CONSTANT, 0);
   run("finite.cosine.recursion", big, T, COSINE, 0);
   run("finite.wsd_tail.recursion", big, T, WSD_TAIL, 0);
+  lr_grid("finite.lr_grid8.T1e5", n, 1e5);
   run("infinite.constant.volterra", inf, T, CONSTANT, 1);
   run("infinite.cosine.recursion", inf, T, COSINE, 0);
   /* exact sums over every atom, over Tx steps (O(T n): extrapolate) */
