@@ -439,6 +439,53 @@ START_TEST(test_ridgeless_interpolation)
 }
 END_TEST
 
+/* The plan reads any strided view of the design; the column sums run
+   over the rows in order whatever the layout, so a column-major design
+   and the same numbers as rows of a table (label first, stride N + 1)
+   give bitwise the same points, on both Gram routes and with
+   standardisation (N = 13 and 50: column groups of 8 with a rest).  */
+START_TEST(test_layouts_bitwise)
+{
+  static const size_t shapes[][2] = {{60, 13}, {20, 50}};
+  static const double lambdas[] = {0.0, 1e-3, 0.7};
+  for (size_t s = 0; s < 2; s++)
+    for (int stdz = 0; stdz <= 1; stdz++) {
+      size_t P = shapes[s][0], N = shapes[s][1];
+      deq_rng rng;
+      deq_rng_seed(&rng, test_seed(31), s);
+      double *A = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+      double *T = malloc(P * (N + 1) * sizeof *T);   /* rows: y, x */
+      for (size_t i = 0; i < P; i++) {
+        T[i * (N + 1)] = y[i];
+        for (size_t j = 0; j < N; j++) {
+          A[i + j * P] = A[i + j * P] * (1.0 + (double)j) + (double)j;
+          T[i * (N + 1) + 1 + j] = A[i + j * P];
+        }
+      }
+      deq_estimate_opts o = {1, stdz};
+      deq_estimate_plan *pc = NULL, *pr = NULL;
+      ck_assert_st(deq_estimate_plan_alloc(&pc, P, N, A, y, &o, NULL), DEQ_OK);
+      ck_assert_st(deq_estimate_plan_alloc_strided(&pr, P, N, T + 1, N + 1, 1,
+                                                   T, N + 1, &o,
+                                                   DEQ_ESTIMATE_ROUTE_AUTO,
+                                                   NULL), DEQ_OK);
+      deq_estimate_point a[3], b[3];
+      ck_assert_st(deq_estimate_execute(a, pc, 3, lambdas, NULL), DEQ_OK);
+      ck_assert_st(deq_estimate_execute(b, pr, 3, lambdas, NULL), DEQ_OK);
+      for (size_t l = 0; l < 3; l++)
+        ck_assert_msg(memcmp(&a[l].loo, &b[l].loo, sizeof a[l].loo) == 0 &&
+                      memcmp(&a[l].gcv, &b[l].gcv, sizeof a[l].gcv) == 0 &&
+                      memcmp(&a[l].df, &b[l].df, sizeof a[l].df) == 0 &&
+                      memcmp(&a[l].train, &b[l].train, sizeof a[l].train) == 0,
+                      "P %zu N %zu standardize %d lambda %g: loo %.17g/%.17g",
+                      P, N, stdz, lambdas[l], a[l].loo, b[l].loo);
+      deq_estimate_plan_free(pc);
+      deq_estimate_plan_free(pr);
+      free(A); free(y); free(T);
+    }
+}
+END_TEST
+
 /* GCV, LOO, train, df and CorrGCV with a known K depend on the rows only
    as a set; the AR(1) estimate of rho depends on their order.  */
 START_TEST(test_row_order)
@@ -896,6 +943,7 @@ int main(void)
   tcase_add_test(tc, test_ridgeless_interpolation);
   tcase_add_test(tc, test_scale_invariance);
   tcase_add_test(tc, test_row_order);
+  tcase_add_test(tc, test_layouts_bitwise);
   tcase_add_test(tc, test_identity_K);
   tcase_add_test(tc, test_ar1_spectrum);
   tcase_add_test(tc, test_estimate_matches_corr);
