@@ -62,7 +62,7 @@ static void state_zero(deq_sgd_state *st)
   deq_sum acc;
   deq_sum_init(&acc);
   for (size_t i = 0; i < st->n; i++) {
-    st->u[i] = st->M[i] = st->Q[i] = st->sp->v[i];
+    if (st->u) st->u[i] = st->M[i] = st->Q[i] = st->sp->v[i];
     deq_sum_add(&acc, st->sp->v[i]);
   }
   st->R = st->Rbar = deq_sum_get(&acc);
@@ -100,16 +100,32 @@ static deq_status alloc_mode(deq_sgd_state **out, const deq_spectrum *sp,
                              double m4, const deq_sgd_schedule *sched,
                              const deq_sgd_average *avg, int compress);
 
-/* (Re)build st's per-atom arrays and sub-states for the atoms of sp and
-   go back to step 0.  */
-static deq_status state_init(deq_sgd_state *st, const deq_spectrum *sp)
+/* Point st at the atoms of sp without per-atom arrays or sub-states.  */
+static void state_clear(deq_sgd_state *st, const deq_spectrum *sp)
 {
   deq_sgd_free(st->tail);
   deq_sgd_free(st->lag);
   st->tail = st->lag = NULL;
   free(st->u);
+  st->u = NULL;
   st->sp = sp;
   st->n = sp->n;
+}
+
+/* Step 0 on the atoms of sp, arrays to come: a compressed state gets
+   them once its atoms are chosen (its first advance), not for the whole
+   spectrum first.  */
+static void state_defer(deq_sgd_state *st, const deq_spectrum *sp)
+{
+  state_clear(st, sp);
+  state_zero(st);
+}
+
+/* (Re)build st's per-atom arrays and sub-states for the atoms of sp and
+   go back to step 0.  */
+static deq_status state_init(deq_sgd_state *st, const deq_spectrum *sp)
+{
+  state_clear(st, sp);
   st->u = malloc(4 * (sp->n ? sp->n : 1) * sizeof *st->u);
   if (!st->u) return DEQ_ENOMEM;
   st->M = st->u + sp->n;
@@ -147,7 +163,9 @@ static deq_status alloc_mode(deq_sgd_state **out, const deq_spectrum *sp,
   st->horizon = compress == DEQ_SGD_RULE_EXACT ? INFINITY : 0;
   st->exact_atoms = orig->n;
   if (avg) st->avg = *avg;
-  deq_status s = state_init(st, sp);
+  deq_status s = DEQ_OK;
+  if (compress == DEQ_SGD_RULE_EXACT) s = state_init(st, sp);
+  else state_defer(st, sp);
   if (s != DEQ_OK) {
     deq_sgd_free(st);
     return s;
@@ -181,7 +199,8 @@ void deq_sgd_set_compression(deq_sgd_state *st, int mode)
   st->pseudo = NULL;
   st->exact_atoms = st->orig->n;
   st->nv = 0;
-  if (state_init(st, st->orig) != DEQ_OK) st->status = DEQ_ENOMEM;
+  if (mode != DEQ_SGD_RULE_EXACT) state_defer(st, st->orig);
+  else if (state_init(st, st->orig) != DEQ_OK) st->status = DEQ_ENOMEM;
 }
 
 void deq_sgd_atoms_used(const deq_sgd_state *st, size_t *atoms,
@@ -260,11 +279,10 @@ deq_status deq_sgd_stationary(double *R_inf, double *S,
   return DEQ_OK;
 }
 
-deq_status deq_sgd_lr_bound(double *eta_max, const deq_spectrum *sp,
-                            double batch, double m4)
+/* deq_sgd_lr_bound over every atom of sp (about 50 passes).  */
+static deq_status lr_bound_atoms(double *eta_max, const deq_spectrum *sp,
+                                 double batch, double m4)
 {
-  if (!eta_max || !sp) return DEQ_EINVAL;
-  if (!(batch > 0 && m4 >= 1)) return DEQ_EDOM;
   double smax = 0, c = 1 + (m4 - 2) / batch;
   for (size_t i = 0; i < sp->n; i++) smax = fmax(smax, sp->s[i]);
   if (!(smax > 0)) return DEQ_EDOM;
@@ -281,6 +299,16 @@ deq_status deq_sgd_lr_bound(double *eta_max, const deq_spectrum *sp,
   }
   *eta_max = lo;
   return DEQ_OK;
+}
+
+/* Once per spectrum, batch and m4 (an lr grid asks for the same bound at
+   every point), until deq_spectrum_update.  */
+deq_status deq_sgd_lr_bound(double *eta_max, const deq_spectrum *sp,
+                            double batch, double m4)
+{
+  if (!eta_max || !sp) return DEQ_EINVAL;
+  if (!(batch > 0 && m4 >= 1)) return DEQ_EDOM;
+  return deq_spectrum_memo(eta_max, sp, lr_bound_atoms, batch, m4);
 }
 
 /* DEQ_EDOM with the bound in err if step t (eta, B) is unstable.  */
@@ -439,6 +467,8 @@ deq_status deq_sgd_advance(deq_sgd_point *out, deq_sgd_state *st, double T,
     double need = st->volterra && T >= (double)st->nv
                   ? fmax(T + 1, (double)(st->nv + st->nv / 4)) : T;
     if (need > st->horizon) s = recompress(st, fmax(need, 4 * st->horizon));
+    /* still on the spectrum's atoms (T = 0 or no bin selected) */
+    if (s == DEQ_OK && !st->u) s = state_init(st, st->sp);
   }
   if (s == DEQ_OK && st->volterra) {
     /* The stability check of the constant schedule, once.  */

@@ -12,7 +12,8 @@
  * (one-pass SGD chooses per bin between nodes and atoms) are kept the
  * same way: built by the first SGD solve after an update, shared by the
  * later ones (a grid of learning rates or schedules), dropped with the
- * rule.  */
+ * rule; so are a few values computed from the atoms (SGD's stability
+ * bound per batch and m4, deq_spectrum_memo).  */
 #include "config.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -21,6 +22,13 @@
 #include "spectrum_rule_impl.h"
 
 #define BUCKETS 256
+#define MEMO_SLOTS 8
+
+/* A value computed from the atoms: f(sp, a, b).  */
+typedef struct memo_slot {
+  deq_memo_fn f;
+  double a, b, value;
+} memo_slot;
 
 typedef struct entry {
   const deq_spectrum *sp;
@@ -31,6 +39,9 @@ typedef struct entry {
   int due;                  /* rule to be built on first use */
   deq_rule_bins *bins;      /* may be NULL; one holder: the entry */
   int bins_done;            /* bins built from the current atoms */
+  memo_slot memo[MEMO_SLOTS]; /* values of the current atoms */
+  unsigned nmemo;           /* values stored (slot nmemo % MEMO_SLOTS next) */
+  unsigned gen;             /* changes with the atoms */
   struct entry *next;
 } entry;
 
@@ -58,12 +69,15 @@ static int matches(const entry *e, const deq_spectrum *sp)
   return e->s == sp->s && e->m == sp->m && e->v == sp->v && e->n == sp->n;
 }
 
-/* Forget e's bins (the lock is held): *dead to be released after it.  */
-static void forget_bins(entry *e, deq_rule_bins **dead)
+/* Forget what was computed from e's atoms, bins and values (the lock is
+   held): *dead to be released after it.  */
+static void forget_derived(entry *e, deq_rule_bins **dead)
 {
   *dead = e->bins;
   e->bins = NULL;
   e->bins_done = 0;
+  e->nmemo = 0;
+  e->gen++;
 }
 
 /* Replace sp's entry by (rule, exact, due); rule is owned by the table.  */
@@ -82,7 +96,7 @@ static deq_status store(const deq_spectrum *sp, deq_spectrum_rule *rule,
     }
     (*e)->sp = sp;
   }
-  forget_bins(*e, &dead);
+  forget_derived(*e, &dead);
   deq_spectrum_rule_free((*e)->rule);
   (*e)->rule = rule;
   (*e)->exact = exact;
@@ -162,7 +176,7 @@ void deq_spectrum_rule_drop(const deq_spectrum *sp)
   if (e) {
     e->rule = NULL;
     e->due = 0;
-    forget_bins(e, &dead_bins);
+    forget_derived(e, &dead_bins);
   }
   pthread_mutex_unlock(&lock);
   deq_spectrum_rule_free(dead);
@@ -241,6 +255,50 @@ deq_status deq_spectrum_rule_bins(deq_rule_bins **out, const deq_spectrum *sp)
       hold_bins(e);
       e->bins_done = 1;
     }
+    pthread_mutex_unlock(&lock);
+  }
+  pthread_mutex_unlock(&build_lock);
+  return st;
+}
+
+/* e's value of (f, a, b) into *value, 1 if it has one (the lock is held).  */
+static int memo_find(const entry *e, deq_memo_fn f, double a, double b,
+                     double *value)
+{
+  unsigned n = e->nmemo < MEMO_SLOTS ? e->nmemo : MEMO_SLOTS;
+  for (unsigned k = 0; k < n; k++)
+    if (e->memo[k].f == f && e->memo[k].a == a && e->memo[k].b == b) {
+      *value = e->memo[k].value;
+      return 1;
+    }
+  return 0;
+}
+
+deq_status deq_spectrum_memo(double *value, const deq_spectrum *sp,
+                             deq_memo_fn f, double a, double b)
+{
+  pthread_mutex_lock(&lock);
+  entry *e = *find(sp);
+  int ok = e && matches(e, sp), done = ok && memo_find(e, f, a, b, value);
+  pthread_mutex_unlock(&lock);
+  if (!ok) return f(value, sp, a, b);
+  if (done) return DEQ_OK;
+  /* computed once, as build_due builds the rule */
+  deq_status st = DEQ_OK;
+  pthread_mutex_lock(&build_lock);
+  pthread_mutex_lock(&lock);
+  e = *find(sp);
+  ok = e && matches(e, sp);
+  done = ok && memo_find(e, f, a, b, value);
+  unsigned gen = ok ? e->gen : 0;
+  pthread_mutex_unlock(&lock);
+  if (!done) {
+    st = f(value, sp, a, b);
+    pthread_mutex_lock(&lock);
+    e = *find(sp);
+    /* not if the atoms were updated meanwhile */
+    if (st == DEQ_OK && ok && e && matches(e, sp) && e->gen == gen)
+      e->memo[e->nmemo++ % MEMO_SLOTS] = (memo_slot){ f, a, b, *value };
     pthread_mutex_unlock(&lock);
   }
   pthread_mutex_unlock(&build_lock);

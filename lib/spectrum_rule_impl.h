@@ -101,6 +101,18 @@ deq_status deq_spectrum_rule_bins(deq_rule_bins **out,
 /* Drop one holder of bb (NULL: nothing); the last one frees it.  */
 void deq_rule_bins_release(deq_rule_bins *bb);
 
+/* A quantity of sp's atoms alone (and of dim, trace: what
+   deq_spectrum_update sets), with two parameters.  */
+typedef deq_status (*deq_memo_fn)(double *value, const deq_spectrum *sp,
+                                  double a, double b);
+
+/* *value = f(sp, a, b), computed by the first call after
+   deq_spectrum_update and kept in sp's entry, as the bins, for the last
+   few (f, a, b) (8) whose status was DEQ_OK; a later call returns the
+   same double.  A spectrum without a rule entry computes it every time.  */
+deq_status deq_spectrum_memo(double *value, const deq_spectrum *sp,
+                             deq_memo_fn f, double a, double b);
+
 /* 1 if sums over sp may be compressed: sp has a rule entry (made by
    deq_spectrum_alloc and updated), exact sums are not forced, and it has
    at least DEQ_RULE_MIN_ATOMS atoms.  */

@@ -617,13 +617,14 @@ START_TEST(compression_switch_and_kernels)
 }
 END_TEST
 
-/* The lr grid of the model on sp (threads), every column of every point
-   into rows (4 lr x 3 steps): the recursion with a tail average (three
-   horizons per state) when recursion, else the Volterra path.  */
+/* The lr grid of the model on sp (threads, batch B), every column of
+   every point into rows (4 lr x 3 steps): the recursion with a tail
+   average (three horizons per state) when recursion, else the Volterra
+   path.  */
 enum { CG_LR = 4, CG_T = 3 };
-static void cache_grid(double *rows, deq_status *status, const deq_spectrum *sp,
-                       const double *lr, size_t nlr, int recursion,
-                       int threads)
+static deq_status cache_grid(double *rows, deq_status *status,
+                             const deq_spectrum *sp, const double *lr,
+                             size_t nlr, double B, int recursion, int threads)
 {
   const deq_model_type *t = &deq_model_sgd;
   double x[16];
@@ -632,41 +633,52 @@ static void cache_grid(double *rows, deq_status *status, const deq_spectrum *sp,
   obj[deq_model_param(t, "spectrum")] = sp;
   x[deq_model_param(t, "noise")] = 0.1;
   x[deq_model_param(t, "method")] = recursion ? 1 : 2;
+  x[deq_model_param(t, "batch")] = B;
   if (recursion) obj[deq_model_param(t, "average")] = "tail:0.5";
   double steps[CG_T] = { 10, 1000, 20000 };
   deq_model_axis axes[2] = { { lr, nlr }, { steps, CG_T } };
   deq_sgd_point p[CG_LR * CG_T];
   deq_error err;
   ck_assert_uint_eq(t->point_size, sizeof *p);
-  ck_assert_st(deq_model_grid_threads(p, t, x, obj, axes, threads, &err),
-               DEQ_OK);
+  deq_status st = deq_model_grid_threads(p, t, x, obj, axes, threads, &err);
   for (size_t k = 0; k < nlr * CG_T; k++) {
     t->row(rows + k * t->ncolumn, &p[k]);
     status[k] = deq_model_point_status(t, p, k);
   }
+  return st;
 }
 
 /* The grid on one spectrum (two threads) against every lr on a spectrum
-   of its own: the same bytes.  */
+   of its own: the same bytes and statuses.  The lr values are fractions
+   of the stability bound of a fresh spectrum, the last one past it (an
+   error at every step); 0.94 of it is past the bound of the atoms before
+   cache_change, so a bound kept across the update fails the check.  */
 static void cache_check(const deq_spectrum *shared,
-                        deq_spectrum *(*fresh)(void), int recursion)
+                        deq_spectrum *(*fresh)(void), double B, int recursion)
 {
   size_t nc = deq_model_sgd.ncolumn, np = CG_LR * CG_T;
-  double bound, lr[CG_LR];
-  ck_assert_st(deq_sgd_lr_bound(&bound, shared, 1, 3), DEQ_OK);
-  for (int k = 0; k < CG_LR; k++) lr[k] = (0.1 + 0.28 * k) * bound;
+  double bound, kept, lr[CG_LR], frac[CG_LR] = { 0.1, 0.5, 0.94, 1.02 };
+  deq_spectrum *sp = fresh();
+  ck_assert_st(deq_sgd_lr_bound(&bound, sp, B, 3), DEQ_OK);
+  deq_spectrum_free(sp);
+  ck_assert_st(deq_sgd_lr_bound(&kept, shared, B, 3), DEQ_OK);
+  ck_assert_mem_eq(&kept, &bound, sizeof bound);
+  for (int k = 0; k < CG_LR; k++) lr[k] = frac[k] * bound;
   double *a = malloc(2 * np * nc * sizeof *a), *b = a + np * nc;
   deq_status sa[CG_LR * CG_T], sb[CG_LR * CG_T];
   ck_assert_ptr_nonnull(a);
-  cache_grid(a, sa, shared, lr, CG_LR, recursion, 2);
+  ck_assert_st(cache_grid(a, sa, shared, lr, CG_LR, B, recursion, 2), DEQ_EDOM);
   for (int k = 0; k < CG_LR; k++) {
-    deq_spectrum *sp = fresh();
-    cache_grid(b + k * CG_T * nc, sb + k * CG_T, sp, &lr[k], 1, recursion, 1);
+    sp = fresh();
+    deq_status want = k < CG_LR - 1 ? DEQ_OK : DEQ_EDOM;
+    ck_assert_st(cache_grid(b + k * CG_T * nc, sb + k * CG_T, sp, &lr[k], 1,
+                            B, recursion, 1), want);
     deq_spectrum_free(sp);
   }
   ck_assert_int_eq(memcmp(a, b, np * nc * sizeof *a), 0);
   ck_assert_int_eq(memcmp(sa, sb, sizeof sa), 0);
-  for (size_t k = 0; k < np; k++) ck_assert_st(sa[k], DEQ_OK);
+  for (size_t k = 0; k < np; k++)
+    ck_assert_st(sa[k], k < np - CG_T ? DEQ_OK : DEQ_EDOM);
   free(a);
 }
 
@@ -691,11 +703,12 @@ static deq_spectrum *cache_changed(void)
   return sp;
 }
 
-/* The spectrum's bins are built once and shared by every state on it
-   (spectrum_rule.c): an lr grid on one 1e5-atom power law equals, byte
-   for byte, each lr on a spectrum of its own; after the atoms are
-   changed in place, deq_spectrum_update drops the bins and the grid
-   equals the one on fresh spectra of the new atoms.  */
+/* The spectrum's bins and stability bounds are computed once and shared
+   by every state on it (spectrum_rule.c): an lr grid on one 1e5-atom
+   power law equals, byte for byte, each lr on a spectrum of its own
+   (batch 1 and 8); after the atoms are changed in place,
+   deq_spectrum_update drops the bins and bounds and the grid equals the
+   one on fresh spectra of the new atoms.  */
 START_TEST(compression_bins_shared)
 {
   deq_spectrum *sp = cache_powerlaw();
@@ -706,14 +719,16 @@ START_TEST(compression_bins_shared)
   ck_assert_ptr_eq(b1, b2); /* kept */
   deq_rule_bins_release(b2);
   for (int recursion = 0; recursion < 2; recursion++)
-    cache_check(sp, cache_powerlaw, recursion);
-  /* the grid before the change, to see that the change matters */
+    cache_check(sp, cache_powerlaw, recursion ? 1 : 8, recursion);
+  /* the grid and bounds before the change, to see that the change matters */
   size_t nc = deq_model_sgd.ncolumn, np = CG_LR * CG_T;
   double *before = malloc(2 * np * nc * sizeof *before), *after = before + np * nc;
   deq_status st[CG_LR * CG_T];
-  double lr[CG_LR] = { 0.1, 0.2, 0.3, 0.4 };
+  double lr[CG_LR] = { 0.1, 0.2, 0.3, 0.4 }, bound[2][2];
   for (int k = 0; k < CG_LR; k++) lr[k] /= sp->trace;
-  cache_grid(before, st, sp, lr, CG_LR, 1, 2);
+  ck_assert_st(cache_grid(before, st, sp, lr, CG_LR, 1, 1, 2), DEQ_OK);
+  for (int B = 0; B < 2; B++)
+    ck_assert_st(deq_sgd_lr_bound(&bound[0][B], sp, 1 + 7 * B, 3), DEQ_OK);
   cache_change(sp);
   ck_assert_st(deq_spectrum_rule_bins(&b3, sp), DEQ_OK);
   ck_assert_ptr_nonnull(b3);
@@ -721,10 +736,33 @@ START_TEST(compression_bins_shared)
   deq_rule_bins_release(b3);
   deq_rule_bins_release(b1);
   for (int recursion = 0; recursion < 2; recursion++)
-    cache_check(sp, cache_changed, recursion);
-  cache_grid(after, st, sp, lr, CG_LR, 1, 2);
+    for (int B = 0; B < 2; B++)
+      cache_check(sp, cache_changed, 1 + 7 * B, recursion);
+  ck_assert_st(cache_grid(after, st, sp, lr, CG_LR, 1, 1, 2), DEQ_OK);
   for (size_t k = 0; k < np; k++) ck_assert_double_ne(before[k * nc + 4], after[k * nc + 4]);
+  for (int B = 0; B < 2; B++) { /* s times 0.7: the bound about 1/0.7 */
+    ck_assert_st(deq_sgd_lr_bound(&bound[1][B], sp, 1 + 7 * B, 3), DEQ_OK);
+    ck_assert_rel(bound[1][B] * 0.7, bound[0][B], 1e-12);
+  }
   free(before);
+  deq_spectrum_free(sp);
+}
+END_TEST
+
+/* The bounds kept per (B, m4), more pairs than the spectrum keeps, equal
+   bitwise those of a copy of the spectrum at another address (no entry:
+   computed on every call), in either order.  */
+START_TEST(lr_bound_kept)
+{
+  deq_spectrum *sp = powerlaw(1e4, 1.5, 0.4), view = *sp;
+  for (int round = 0; round < 2; round++)
+    for (int k = 0; k < 24; k++) {
+      double B = round ? 12 - k % 12 : 1 + k % 12, m4 = k < 12 ? 3 : 1;
+      double kept, fresh;
+      ck_assert_st(deq_sgd_lr_bound(&kept, sp, B, m4), DEQ_OK);
+      ck_assert_st(deq_sgd_lr_bound(&fresh, &view, B, m4), DEQ_OK);
+      ck_assert_mem_eq(&kept, &fresh, sizeof kept);
+    }
   deq_spectrum_free(sp);
 }
 END_TEST
@@ -1076,6 +1114,7 @@ static Suite *sgd_suite(void)
   tcase_add_test(tr, compression_selection_matters);
   tcase_add_test(tr, compression_switch_and_kernels);
   tcase_add_test(tr, compression_bins_shared);
+  tcase_add_test(tr, lr_bound_kept);
   suite_add_tcase(s, tr);
   return s;
 }

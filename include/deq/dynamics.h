@@ -187,7 +187,10 @@ deq_status deq_sgd_run(deq_sgd_point *out, const deq_spectrum *sp,
                        deq_error *err);
 
 /* The largest stable constant step size for batch B: sup{eta : every
-   a_i < 1 and S(eta, B) < 1} (bisection to a relative 1e-15).  */
+   a_i < 1 and S(eta, B) < 1} (bisection to a relative 1e-15, about 50
+   passes over the atoms).  Kept with the spectrum (as its compressed
+   rule, deq/spectrum_rule.h) for the last 8 (batch, m4) pairs: later
+   calls return the same double until deq_spectrum_update.  */
 deq_status deq_sgd_lr_bound(double *eta_max, const deq_spectrum *sp,
                             double batch, double m4);
 /* S(eta, B) and the stationary risk sigma^2 S/(1 - S) (+Inf with

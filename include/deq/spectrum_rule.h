@@ -47,7 +47,8 @@
  * never pay for it).  It is NULL when no bin is worth compressing.  One-pass
  * SGD's bins (the rule with each bin's atoms) are kept the same way: built
  * by the first SGD solve after an update, then shared by every state and
- * thread.  Changing atoms requires deq_spectrum_update, as for dim and
+ * thread; so is SGD's stability bound per batch and m4 (deq_sgd_lr_bound).
+ * Changing atoms requires deq_spectrum_update, as for dim and
  * trace.  */
 #ifndef DEQ_SPECTRUM_RULE_H
 #define DEQ_SPECTRUM_RULE_H

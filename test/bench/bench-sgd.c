@@ -13,8 +13,9 @@
  *
  * An lr grid (deq_model_sgd, 8 learning rates from 0.1 to 0.8 / tr Sigma,
  * T = 1e5, one thread: every point its own state) on the finite power law
- * shows the per-point cost of the compression: the spectrum's bins are
- * built by the first point and shared by the others (spectrum_rule.c).
+ * shows the per-point cost of the compression: the spectrum's bins and
+ * stability bound are computed by the first point and shared by the
+ * others (spectrum_rule.c).
  * It runs on a spectrum of its own (n atoms), bins included.
  *
  * Every run prints wall and CPU seconds (the machine may be shared).
