@@ -243,14 +243,18 @@ deq_status deq_spectrum_rule_bins(deq_rule_bins **out, const deq_spectrum *sp)
   pthread_mutex_lock(&build_lock);
   pthread_mutex_lock(&lock);
   e = *find(sp);
-  done = e && matches(e, sp) && e->bins_done;
+  ok = e && matches(e, sp);
+  done = ok && e->bins_done;
   if (done) *out = hold_bins(e);
+  unsigned gen = ok ? e->gen : 0;
   pthread_mutex_unlock(&lock);
   if (!done) {
     st = deq_rule_bins_build(out, sp, DEQ_RULE_NODES);
     pthread_mutex_lock(&lock);
     e = *find(sp);
-    if (st == DEQ_OK && e && matches(e, sp) && !e->bins_done) {
+    /* not if the atoms were updated meanwhile (as deq_spectrum_memo) */
+    if (st == DEQ_OK && ok && e && matches(e, sp) && e->gen == gen
+        && !e->bins_done) {
       e->bins = *out; /* the build's holder, and the caller's: */
       hold_bins(e);
       e->bins_done = 1;

@@ -25,15 +25,7 @@ static const double kappas[] = {
 
 /* ------------------------------------------------------------ spectra */
 
-static uint64_t rng_state;
-static double uniform(void) /* splitmix64 */
-{
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return (double)(z >> 11) * 0x1p-53;
-}
+static uint64_t rng_state;   /* test_uniform's stream */
 
 static deq_spectrum *loguniform(size_t n, double lo, double hi)
 {
@@ -54,9 +46,9 @@ static deq_spectrum *two_cluster(void)
   rng_state = test_seed(17);
   for (size_t i = 0; i < n; i++) {
     double c = i < 4000 ? 1.0 : 1e-3;
-    s[i] = i >= 8000 ? 0.0 : c * (0.8 + 0.4 * uniform());
-    m[i] = 1 + floor(5 * uniform());
-    v[i] = s[i] > 0 ? uniform() * s[i] : 0.0;
+    s[i] = i >= 8000 ? 0.0 : c * (0.8 + 0.4 * test_uniform(&rng_state));
+    m[i] = 1 + floor(5 * test_uniform(&rng_state));
+    v[i] = s[i] > 0 ? test_uniform(&rng_state) * s[i] : 0.0;
   }
   deq_spectrum *sp = NULL;
   ck_assert_st(deq_spectrum_from_arrays(&sp, n, s, m, v, NULL), DEQ_OK);
@@ -76,8 +68,8 @@ static deq_spectrum *from_file(void)
   rng_state = test_seed(5);
   fprintf(f, "# eigenvalue target multiplicity\n");
   for (int i = 0; i < 5000; i++) {
-    double s = pow(10.0, -8.0 * uniform());
-    fprintf(f, "%.17g %.17g %d\n", s, s * uniform(), 1 + (int)(3 * uniform()));
+    double s = pow(10.0, -8.0 * test_uniform(&rng_state));
+    fprintf(f, "%.17g %.17g %d\n", s, s * test_uniform(&rng_state), 1 + (int)(3 * test_uniform(&rng_state)));
   }
   fclose(f);
   deq_spectrum *sp = NULL;

@@ -21,15 +21,7 @@
 #define FLOOR 1e-290
 #define NA 100000
 
-static uint64_t rng_state;
-static double uniform(void) /* splitmix64 */
-{
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return (double)(z >> 11) * 0x1p-53;
-}
+static uint64_t rng_state;   /* test_uniform's stream */
 
 /* kind 0: power law s = i^-1.5, m = 1; 1: log-uniform on [1e-8, 1],
    m = 1..3; 2: two clusters around 1 and 1e-3, m = 1..5, three zero
@@ -44,14 +36,14 @@ static deq_spectrum *spectrum(int kind, size_t n)
       s[i] = pow((double)(i + 1), -1.5);
       m[i] = 1;
     } else if (kind == 1) {
-      s[i] = pow(10.0, -8.0 * uniform());
-      m[i] = 1 + floor(3 * uniform());
+      s[i] = pow(10.0, -8.0 * test_uniform(&rng_state));
+      m[i] = 1 + floor(3 * test_uniform(&rng_state));
     } else {
       s[i] = i + 3 >= n ? 0.0 : (i < n / 2 ? 1.0 : 1e-3)
-                               * (0.8 + 0.4 * uniform());
-      m[i] = 1 + floor(5 * uniform());
+                               * (0.8 + 0.4 * test_uniform(&rng_state));
+      m[i] = 1 + floor(5 * test_uniform(&rng_state));
     }
-    v[i] = s[i] > 0 ? m[i] * s[i] * uniform() : 0.0;
+    v[i] = s[i] > 0 ? m[i] * s[i] * test_uniform(&rng_state) : 0.0;
   }
   deq_spectrum *sp = NULL;
   ck_assert_st(deq_spectrum_from_arrays(&sp, n, s, m, v, NULL), DEQ_OK);
@@ -214,8 +206,8 @@ START_TEST(test_weighted_rule)
   for (int k = 0; k < 3; k++) {
     w[k] = malloc(n * sizeof *w[k]);
     for (size_t i = 0; i < n; i++)
-      w[k][i] = k == 0 ? 1.0 : k == 1 ? (uniform() < 0.3 ? 2.0 : 0.0)
-                                      : uniform() * sp->s[i];
+      w[k][i] = k == 0 ? 1.0 : k == 1 ? (test_uniform(&rng_state) < 0.3 ? 2.0 : 0.0)
+                                      : test_uniform(&rng_state) * sp->s[i];
   }
   deq_weighted_rule *R = NULL;
   const double *wk[3] = { w[0], w[1], w[2] };

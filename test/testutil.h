@@ -23,6 +23,17 @@ static inline uint64_t test_seed(uint64_t fallback)
   return s;
 }
 
+/* A uniform double in [0, 1) from a splitmix64 stream: test data that
+   does not depend on deq's own generator.  */
+static inline double test_uniform(uint64_t *state)
+{
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return (double)(z >> 11) * 0x1p-53;
+}
+
 /* Relative difference |a - b| / max(|a|, |b|, floor).  */
 static inline double test_reldiff(double a, double b, double floor)
 {
