@@ -22,6 +22,7 @@
 #include "corr_impl.h"
 #include "grid_impl.h"
 #include "bigmem_impl.h"
+#include "estimate_impl.h"
 
 struct deq_estimate_plan {
   size_t P, N, r;
@@ -45,6 +46,7 @@ struct deq_estimate_plan {
                         (A[j + i N]; Gram route only): V diag(d) = A' U
                         for predictions */
   int route;         /* the DEQ_ESTIMATE_ROUTE_* that built U, d */
+  int passes;        /* the feature route's passes (1 or 2), else 0 */
   double *c;         /* r: U' yc */
   double *lev0;      /* P: 1 - H_ii at t = 0 (deficient case) */
 };
@@ -259,22 +261,52 @@ static double unscale2(const deq_estimate_plan *p, double v)
    these (collinear or badly scaled features) goes to the SVD.  */
 #define GRAM_TAU 1e-4
 #define FEATURES_TAU 1e-10
+#define ONE_PASS_COND 1e4
+#define ONE_PASS_ERR 2e-13
 #define TRSM_ROWS 512
 
-/* Eigendecomposition of the k x k Gram matrix G (upper triangle; its
-   eigenvectors overwrite it, ascending eigenvalues go to lam).  skip:
+/* dsyevr (the fastest of LAPACK's symmetric eigensolvers here) of the
+   n x n upper triangle of G, destroyed: ascending eigenvalues to lam,
+   eigenvectors to Z; workspace on huge pages.  */
+static lapack_int eigen_sym(double *G, lapack_int n, double *lam, double *Z)
+{
+  double q;
+  lapack_int qi, m, *iw = malloc(12 * (size_t)n * sizeof *iw);
+  if (!iw) return LAPACK_WORK_MEMORY_ERROR;
+  lapack_int *isuppz = iw + 10 * (size_t)n;
+  lapack_int info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', n, G,
+                                        n, 0.0, 0.0, 0, 0, 0.0, &m, lam, Z, n,
+                                        isuppz, &q, -1, &qi, -1);
+  double *w = info ? NULL : deq_big_malloc((size_t)q * sizeof *w);
+  if (!info && !w) info = LAPACK_WORK_MEMORY_ERROR;
+  if (!info)
+    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', n, G, n, 0.0,
+                               0.0, 0, 0, 0.0, &m, lam, Z, n, isuppz, w,
+                               (lapack_int)q, iw, 10 * n);
+  free(w);
+  free(iw);
+  return info;
+}
+
+static deq_status lapack_status(lapack_int info)
+{
+  return info == LAPACK_WORK_MEMORY_ERROR ? DEQ_ENOMEM
+         : info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+}
+
+/* Eigendecomposition of the k x k Gram matrix G (upper triangle,
+   destroyed; eigenvectors to Z, ascending eigenvalues to lam).  skip:
    how many smallest eigenvalues must be zero (the centring's null vector
    1 of AA' with an intercept).  Returns the number r of eigenvalues kept,
    or SIZE_MAX when the spectrum is too ill-conditioned for this route
    (some eigenvalue other than the skipped ones below GRAM_TAU lambda_max,
    or a skipped one not at rounding level).  */
-static size_t gram_eigen(double *G, double *lam, size_t k, size_t skip,
-                         size_t nsum, double tau, deq_status *st)
+static size_t gram_eigen(double *G, double *Z, double *lam, size_t k,
+                         size_t skip, size_t nsum, double tau, deq_status *st)
 {
-  lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)k,
-                                   G, (lapack_int)k, lam);
+  lapack_int info = eigen_sym(G, (lapack_int)k, lam, Z);
   if (info != 0) {
-    *st = info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+    *st = lapack_status(info);
     return SIZE_MAX;
   }
   double lmax = lam[k - 1];
@@ -308,27 +340,90 @@ static lapack_int svd_square(double *M, lapack_int n, double *s, double *U,
   return info;
 }
 
-/* Feature route (P > N): a backward-stable thin SVD of A by Cholesky
-   QR twice (CholeskyQR2).  G = A'A = R1'R1, Q1 = A R1^-1 is orthonormal
-   to about eps cond(A)^2; C = Q1'Q1 = R2'R2, Q = Q1 R2^-1 is orthonormal
-   to rounding and A = Q R with R = R2 R1.  The SVD of the small R =
-   Ur S Vr' then gives A = (Q Ur) S Vr', and U = Q1 (R2^-1 Ur) is one
-   product.  It needs cond(A)^2 well below 1/eps: R1's condition
-   estimate (dtrcon) must pass before Q1 is formed, and the singular
-   values must span at most 1/FEATURES_TAU in d^2 (as the SVD route would
-   find them); otherwise SIZE_MAX and the SVD, on A, which this route
-   leaves untouched.  O(P N^2): two dsyrk, one dtrsm, one dgemm.  Fills
-   p->d, p->U (P x r), p->VT and p->U2 (scratch of U's size); returns r =
-   N or SIZE_MAX.  */
+/* U = B' M (P x N column-major; B is N x P column-major, a design
+   stored by rows).  */
+static void times_rows(deq_estimate_plan *p, const double *B, const double *M)
+{
+  size_t P = p->P, N = p->N;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)P, (int)N,
+              (int)N, 1.0, B, (int)N, M, (int)N, 0.0, p->U, (int)P);
+}
+
+/* One pass (P > N, cond(A)^2 = lam_max/lam_min <= ONE_PASS_COND): from
+   G = A'A = V diag(lam) V' (G destroyed), d = sqrt(lam) descending and
+   U = A V diag(1/d), orthonormal to about delta = eps cond(A)^2 (the
+   rounding of G, relative to its smallest eigenvalue).  Each H_ii then
+   moves by about delta H_ii, and 1 - H_ii (what the leave-one-out
+   divides by) by delta H_ii / (1 - H_ii) relative: the pass is kept
+   when that stays below ONE_PASS_ERR for every row.  1 when U, d, VT
+   are filled; 0 when the route needs the second pass; -1 (and *st) on a
+   LAPACK or memory failure.  */
+static int one_pass(deq_estimate_plan *p, const double *A, double *G,
+                    double *Z, double *M, deq_status *st)
+{
+  size_t P = p->P, N = p->N;
+  double *lam = malloc(N * sizeof *lam);
+  if (!lam) {
+    *st = DEQ_ENOMEM;
+    return -1;
+  }
+  lapack_int info = eigen_sym(G, (lapack_int)N, lam, Z);
+  if (info) {
+    free(lam);
+    *st = lapack_status(info);
+    return -1;
+  }
+  double cond2 = lam[N - 1] / lam[0];
+  int ok = lam[0] > 0.0 && cond2 <= ONE_PASS_COND;
+  if (ok) {
+    for (size_t a = 0; a < N; a++) {
+      size_t k = N - 1 - a;
+      p->d[a] = sqrt(lam[k]);
+      for (size_t j = 0; j < N; j++) {
+        M[j + a * N] = Z[j + k * N] / p->d[a];
+        p->VT[j * N + a] = Z[j + k * N];   /* VT[j r + a] = V[j][a] */
+      }
+    }
+    times_rows(p, A, M);
+    double h1 = p->intercept ? 1.0 / (double)P : 0.0, worst = 0.0;
+    double *h = calloc(P, sizeof *h);
+    ok = h != NULL;
+    for (size_t a = 0; ok && a < N; a++)
+      for (size_t i = 0; i < P; i++) h[i] += p->U[i + a * P] * p->U[i + a * P];
+    for (size_t i = 0; ok && i < P; i++) {
+      double rest = 1.0 - h1 - h[i];
+      double ratio = rest > 0.0 ? h[i] / rest : INFINITY;
+      worst = ratio > worst ? ratio : worst;
+    }
+    free(h);
+    ok = ok && DBL_EPSILON * cond2 * (worst > 1.0 ? worst : 1.0) <= ONE_PASS_ERR;
+  }
+  free(lam);
+  return ok;
+}
+
+/* Feature route (P > N): a thin SVD of A from G = A'A.  First one pass
+   (above) when A is well conditioned; otherwise Cholesky QR twice
+   (CholeskyQR2, backward stable): G = R1'R1, Q1 = A R1^-1 (orthonormal
+   to about eps cond(A)^2), C = Q1'Q1 = R2'R2, Q = Q1 R2^-1 orthonormal
+   to rounding and A = Q R with R = R2 R1, whose SVD R = Ur S Vr' gives
+   U = Q1 (R2^-1 Ur).  That needs cond(A)^2 well below 1/eps: R1's
+   condition estimate (dpocon) must pass before Q1 is formed, and the
+   singular values must span at most 1/FEATURES_TAU in d^2 (as the SVD
+   route would find them); otherwise SIZE_MAX and the SVD, on A, which
+   this route leaves untouched.  Fills p->d, p->U (P x r), p->VT and,
+   after two passes, p->U2 (scratch of U's size); returns r = N or
+   SIZE_MAX.  */
 static size_t route_features(deq_estimate_plan *p, const double *A,
                              deq_status *st)
 {
   size_t P = p->P, N = p->N, r = SIZE_MAX;
-  lapack_int n = (lapack_int)N;
+  lapack_int n = (lapack_int)N, info;
   /* R1, R2, Ur, VrT in one block (huge pages once N is a few hundred) */
-  double *R1 = deq_big_malloc(4 * N * N * sizeof *R1);
-  double *Q1 = deq_big_malloc(P * N * sizeof *Q1);
-  if (!R1 || !Q1) {
+  double *R1 = deq_big_malloc(4 * N * N * sizeof *R1), *Q1 = NULL;
+  p->U = deq_big_malloc(P * N * sizeof *p->U);
+  p->VT = malloc(N * N * sizeof *p->VT);
+  if (!R1 || !p->U || !p->VT) {
     *st = DEQ_ENOMEM;
     goto done;
   }
@@ -337,6 +432,14 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
      and Q1' = R1^-T A' is a left solve on the same layout.  */
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)N, (int)P, 1.0, A,
               (int)N, 0.0, R1, (int)N);
+  memcpy(R2, R1, N * N * sizeof *R2);
+  int one = one_pass(p, A, R2, Ur, VrT, st);
+  if (one) {
+    if (one > 0) r = N;
+    p->passes = 1;
+    goto done;
+  }
+  p->passes = 2;
   double anorm = LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'U', n, R1, n), rcond;
   if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, R1, n) != 0) goto done;
   /* cond(G) = cond(A)^2: dpocon's estimate is within a modest factor
@@ -348,6 +451,11 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
     goto done;
   for (size_t j = 0; j < N; j++)   /* potrf leaves the lower parts */
     for (size_t i = j + 1; i < N; i++) R1[i + j * N] = R2[i + j * N] = 0.0;
+  Q1 = deq_big_malloc(P * N * sizeof *Q1);
+  if (!Q1) {
+    *st = DEQ_ENOMEM;
+    goto done;
+  }
   memcpy(Q1, A, P * N * sizeof *Q1);
   /* In blocks of rows: one solve over all P rows would pack them into
      OpenBLAS's work buffer at once, first-touching megabytes of it
@@ -364,25 +472,17 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
   /* R = R2 R1 (upper triangular), then its SVD; R1 becomes R.  */
   cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans,
               CblasNonUnit, (int)N, (int)N, 1.0, R2, (int)N, R1, (int)N);
-  lapack_int info = svd_square(R1, n, p->d, Ur, VrT);
+  info = svd_square(R1, n, p->d, Ur, VrT);
   if (info != 0) {
-    *st = info == LAPACK_WORK_MEMORY_ERROR ? DEQ_ENOMEM
-          : info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
+    *st = lapack_status(info);
     goto done;
   }
   if (!(p->d[N - 1] * p->d[N - 1] >= FEATURES_TAU * p->d[0] * p->d[0]))
     goto done;
-  p->U = deq_big_malloc(P * N * sizeof *p->U);
-  p->VT = malloc(N * N * sizeof *p->VT);
-  if (!p->U || !p->VT) {
-    *st = DEQ_ENOMEM;
-    goto done;
-  }
-  /* U = Q1 (R2^-1 Ur), P x N column-major: (Q1')' M.  */
+  /* U = Q1 (R2^-1 Ur): (Q1')' M.  */
   cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans,
               CblasNonUnit, (int)N, (int)N, 1.0, R2, (int)N, Ur, (int)N);
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)P, (int)N,
-              (int)N, 1.0, Q1, (int)N, Ur, (int)N, 0.0, p->U, (int)P);
+  times_rows(p, Q1, Ur);
   for (size_t j = 0; j < N; j++)   /* VT[j r + a] = V[j][a] = VrT[a][j] */
     for (size_t a = 0; a < N; a++) p->VT[j * N + a] = VrT[a + j * N];
   p->U2 = Q1;   /* its pages are already mapped */
@@ -401,7 +501,8 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
                          deq_status *st)
 {
   size_t P = p->P, N = p->N;
-  double *G = malloc(P * P * sizeof *G), *lam = malloc(P * sizeof *lam);
+  double *G = deq_big_malloc(2 * P * P * sizeof *G), *Z = G + P * P;
+  double *lam = malloc(P * sizeof *lam);
   size_t r = SIZE_MAX;
   if (!G || !lam) {
     *st = DEQ_ENOMEM;
@@ -409,7 +510,7 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
   }
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)P, (int)N, 1.0,
               A, (int)N, 0.0, G, (int)P);
-  r = gram_eigen(G, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
+  r = gram_eigen(G, Z, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
   if (r == SIZE_MAX || r == 0) goto done;
   p->U = deq_big_malloc(P * r * sizeof *p->U);
   if (!p->U) {
@@ -419,7 +520,7 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
   }
   for (size_t a = 0; a < r; a++) {
     p->d[a] = sqrt(lam[P - 1 - a]);
-    memcpy(p->U + a * P, G + (P - 1 - a) * P, P * sizeof *p->U);
+    memcpy(p->U + a * P, Z + (P - 1 - a) * P, P * sizeof *p->U);
   }
 done:
   free(G);
@@ -574,11 +675,16 @@ deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
     free(p->VT);
     p->U = p->U2 = p->VT = NULL;
     route = DEQ_ESTIMATE_ROUTE_SVD;
+    p->passes = 0;
     r = route_svd(p, A, &st);
     if (st) goto done;
   }
   p->route = route;
   p->r = r;
+  if (!p->U2 && A) {   /* A is not needed any more: its pages become U2 */
+    p->U2 = A;
+    A = NULL;
+  }
   p->full = r + (size_t)p->intercept == P;
   size_t rr = r ? r : 1;
   if (!p->U) p->U = deq_big_malloc(P * rr * sizeof *p->U);
@@ -610,6 +716,11 @@ done:
 int deq_estimate_route(const deq_estimate_plan *plan)
 {
   return plan ? plan->route : DEQ_ESTIMATE_ROUTE_AUTO;
+}
+
+int deq_estimate_feature_passes(const deq_estimate_plan *plan)
+{
+  return plan ? plan->passes : 0;
 }
 
 size_t deq_estimate_rank(const deq_estimate_plan *plan)

@@ -23,6 +23,7 @@
 #include <lapacke.h>
 #include "testutil.h"
 #include "../lib/rng_impl.h"
+#include "../lib/estimate_impl.h"
 
 /* Brute-force tolerance: dgelsd on well-conditioned Gaussian designs is
    accurate to ~1e-13; the closed forms lose at most cond(X)^2 eps.  */
@@ -337,6 +338,72 @@ START_TEST(test_features_graded)
   }
   free(X);
   free(y);
+}
+END_TEST
+
+/* The feature route's one pass (G = A'A, U = A V / d) against the SVD
+   route: well-conditioned tall designs take it and agree to 1e-13 on
+   every quantity; a spread of cond(A)^2 = 1e5, or one row of leverage
+   H_00 ~ 0.99 (1/(1 - H_00) would magnify the pass's eps cond(A)^2 into
+   the leave-one-out), takes the second pass instead, and still
+   agrees.  (Without the leverage test, test_brute_force's P = 15,
+   N = 14 designs miss the brute force by 1e-9: checked.)  */
+START_TEST(test_features_one_pass)
+{
+  const size_t P = 300, N = 20;
+  static const double lambdas[] = {0.0, 1e-10, 1e-6, 1e-3, 1.0};
+  static const struct { double spread, outlier; int passes; } cases[] = {
+    {1.0, 0.0, 1}, {0.1, 0.0, 1}, {0.00316, 0.0, 2}, {1.0, 99.0, 2}};
+  deq_rng rng;
+  deq_rng_seed(&rng, test_seed(31), 0);
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
+    double *W = gauss_matrix(N * N, &rng), tau[20];
+    double *A = calloc(P * N, sizeof *A);   /* column-major */
+    ck_assert_int_eq(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)N,
+                                    (lapack_int)N, W, (lapack_int)N, tau), 0);
+    ck_assert_int_eq(LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)N,
+                                    (lapack_int)N, (lapack_int)N, W,
+                                    (lapack_int)N, tau), 0);
+    for (size_t j = 0; j < N; j++)
+      for (size_t m = 0; m < N; m++) {
+        double c = pow(cases[k].spread, (double)m / (double)(N - 1)) *
+                   W[m + j * N];
+        for (size_t i = 0; i < P; i++) A[i + j * P] += X[i * N + m] * c;
+      }
+    if (cases[k].outlier > 0.0)   /* row 0 far out: H_00 ~ 1 - 1/s2 */
+      for (size_t j = 0; j < N; j++)
+        A[j * P] = sqrt(cases[k].outlier * (double)P / (double)N);
+    for (size_t i = 0; i < P; i++) y[i] += A[i] - 0.5 * A[i + P];
+    deq_estimate_opts o = {1, 0};
+    deq_estimate_plan *pf = NULL, *ps = NULL;
+    ck_assert_st(deq_estimate_plan_alloc_route(&pf, P, N, A, y, &o,
+                                               DEQ_ESTIMATE_ROUTE_FEATURES,
+                                               NULL), DEQ_OK);
+    ck_assert_st(deq_estimate_plan_alloc_route(&ps, P, N, A, y, &o,
+                                               DEQ_ESTIMATE_ROUTE_SVD, NULL),
+                 DEQ_OK);
+    ck_assert_int_eq(deq_estimate_route(pf), DEQ_ESTIMATE_ROUTE_FEATURES);
+    ck_assert_int_eq(deq_estimate_feature_passes(pf), cases[k].passes);
+    ck_assert_int_eq(deq_estimate_feature_passes(ps), 0);
+    deq_estimate_point f[5], v[5];
+    ck_assert_st(deq_estimate_execute(f, pf, 5, lambdas, NULL), DEQ_OK);
+    ck_assert_st(deq_estimate_execute(v, ps, 5, lambdas, NULL), DEQ_OK);
+    for (size_t l = 0; l < 5; l++)
+      ck_assert_msg(test_reldiff(f[l].loo, v[l].loo, 1e-300) < 1e-13 &&
+                    test_reldiff(f[l].gcv, v[l].gcv, 1e-300) < 1e-13 &&
+                    test_reldiff(f[l].df, v[l].df, 1e-300) < 1e-13 &&
+                    test_reldiff(f[l].train, v[l].train, 1e-300) < 1e-13,
+                    "case %zu lambda %g: loo %.17g/%.17g gcv %.17g/%.17g "
+                    "df %.17g/%.17g", k, lambdas[l], f[l].loo, v[l].loo,
+                    f[l].gcv, v[l].gcv, f[l].df, v[l].df);
+    deq_estimate_plan_free(pf);
+    deq_estimate_plan_free(ps);
+    free(A);
+    free(W);
+    free(X);
+    free(y);
+  }
 }
 END_TEST
 
@@ -940,6 +1007,7 @@ int main(void)
   tcase_add_test(tc, test_brute_force);
   tcase_add_test(tc, test_routes_brute_force);
   tcase_add_test(tc, test_features_graded);
+  tcase_add_test(tc, test_features_one_pass);
   tcase_add_test(tc, test_ridgeless_interpolation);
   tcase_add_test(tc, test_scale_invariance);
   tcase_add_test(tc, test_row_order);
