@@ -449,41 +449,34 @@ static int chunk_count(size_t bytes)
   return 1;
 }
 
-/* The rows of [s, end) after a header on line hdr_line.  padded: TEXT_PAD
-   zero bytes follow end; otherwise (a mapped file) the lines in the last
-   16 bytes or more are copied to a padded buffer and read from there, the
-   last chunk, so that no look-ahead leaves the mapping.  */
+/* The rows of [s, end) of a mapped file after a header on line
+   hdr_line.  The lines in the last 16 bytes or more are copied to a
+   padded buffer and read from there, the last chunk, so that no
+   look-ahead leaves the mapping.  */
 static deq_status read_body(deq_table *t, const char *s, const char *end,
-                            long hdr_line, int delimited, int padded,
-                            deq_error *err)
+                            long hdr_line, int delimited, deq_error *err)
 {
   if (s >= end) return DEQ_OK;
-  const char *cut = end;
-  char *tail = NULL;
-  if (!padded) {
-    cut = s;
-    for (const char *q = end - 16; q > s; q--)
-      if (q[-1] == '\n') {
-        cut = q;
-        break;
-      }
-    tail = malloc((size_t)(end - cut) + TEXT_PAD);
-    if (!tail) return DEQ_ENOMEM;
-    memcpy(tail, cut, (size_t)(end - cut));
-    memset(tail + (end - cut), 0, TEXT_PAD);
-  }
-  int n = chunk_count((size_t)(cut - s)) + (tail ? 1 : 0);
+  const char *cut = s;
+  for (const char *q = end - 16; q > s; q--)
+    if (q[-1] == '\n') {
+      cut = q;
+      break;
+    }
+  char *tail = malloc((size_t)(end - cut) + TEXT_PAD);
+  if (!tail) return DEQ_ENOMEM;
+  memcpy(tail, cut, (size_t)(end - cut));
+  memset(tail + (end - cut), 0, TEXT_PAD);
+  int n = chunk_count((size_t)(cut - s)) + 1;
   chunk *c = calloc((size_t)n, sizeof *c);
   if (!c) {
     free(tail);
     return DEQ_ENOMEM;
   }
-  if (tail) {   /* the last chunk, read by the caller */
-    n--;
-    c[n].s = tail;
-    c[n].e = tail + (end - cut);
-    end = cut;
-  }
+  n--;   /* the last chunk, the tail, read by the caller */
+  c[n].s = tail;
+  c[n].e = tail + (end - cut);
+  end = cut;
   const char *b = s;
   for (int k = 0; k < n; k++) {
     c[k].s = b;
@@ -498,9 +491,9 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
     c[k].e = b;
   }
   size_t total = 0;
-  int all = n + (tail ? 1 : 0);
+  int all = n + 1;
   run_chunks(c, n, NULL, t->ncol, delimited);
-  if (tail) run_chunks(c + n, 1, NULL, t->ncol, delimited);
+  run_chunks(c + n, 1, NULL, t->ncol, delimited);
   for (int k = 0; k < all; k++) {
     c[k].row0 = total;
     total += c[k].lines;
@@ -511,7 +504,7 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
     st = DEQ_ENOMEM;
   if (st == DEQ_OK) {
     run_chunks(c, n, t->data, t->ncol, delimited);
-    if (tail) run_chunks(c + n, 1, t->data, t->ncol, delimited);
+    run_chunks(c + n, 1, t->data, t->ncol, delimited);
     /* The first error in line order; else the rows moved together.  */
     long before = hdr_line;
     for (int k = 0; k < all && st == DEQ_OK; k++) {
@@ -535,10 +528,9 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
   return st;
 }
 
-/* Parse a whole text of len bytes (padded: followed by TEXT_PAD zero
-   bytes).  */
+/* Parse a whole mapped text of len bytes, in parallel.  */
 static deq_status parse_text(deq_table **out, const char *buf, size_t len,
-                             int padded, deq_error *err)
+                             deq_error *err)
 {
   deq_table *t = calloc(1, sizeof *t);
   if (!t) return DEQ_ENOMEM;
@@ -549,7 +541,7 @@ static deq_status parse_text(deq_table **out, const char *buf, size_t len,
   free(r.line);
   free(fs.f);
   if (st == DEQ_OK)
-    st = read_body(t, r.pos, r.end, r.lineno, delimited, padded, err);
+    st = read_body(t, r.pos, r.end, r.lineno, delimited, err);
   if (st) {
     deq_table_free(t);
     return st;
@@ -558,52 +550,211 @@ static deq_status parse_text(deq_table **out, const char *buf, size_t len,
   return DEQ_OK;
 }
 
-/* The rest of the stream into memory, with TEXT_PAD zero bytes after it;
-   a regular file in one read of its size (on huge pages when large).  */
-static deq_status slurp(char **buf, size_t *len, FILE *f, deq_error *err)
+/* ------------------------------------------------------------ streams */
+
+/* Where a streamed table's text comes from: a FILE, or a gzip file.  */
+typedef struct source {
+  FILE *f;
+#ifdef DEQ_IO_ZLIB
+  gzFile gz;
+#endif
+  int failed;        /* errno of a read error, or -1: zlib's, in why */
+  char why[128];
+} source;
+
+/* Up to n bytes into buf: how many, 0 at the end or on an error
+   (s->failed set).  A gzip stream that ends early or fails its check is
+   an error: zlib reports it through gzerror or gzclose, never through a
+   short read alone (see stream_table).  */
+static size_t source_read(source *s, char *buf, size_t n)
 {
-  size_t cap = 65536;
+#ifdef DEQ_IO_ZLIB
+  if (s->gz) {
+    int got = gzread(s->gz, buf, n > 1u << 30 ? 1u << 30 : (unsigned)n);
+    int zerr = Z_OK;
+    const char *m = gzerror(s->gz, &zerr);
+    if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+      s->failed = -1;
+      snprintf(s->why, sizeof s->why, "%s", m && *m ? m
+               : "truncated or corrupt gzip data");
+      return 0;
+    }
+    return (size_t)got;
+  }
+#endif
+  errno = 0;
+  size_t got = fread(buf, 1, n, s->f);
+  if (got < n && ferror(s->f)) s->failed = errno ? errno : EIO;
+  return got;
+}
+
+/* Text blocks of this size (and more for a longer line): the rows are
+   parsed from a buffer that stays in cache, and no page of the text is
+   mapped or first touched in the process (in a virtual machine either
+   costs about as much as parsing it).  */
+#define STREAM_BLOCK ((size_t)1 << 18)
+
+typedef struct stream {
+  source *src;
+  char *buf;
+  size_t len, cap;   /* text in buf, and room (TEXT_PAD more allocated) */
+  int eof;
+} stream;
+
+/* Read more text after the len bytes kept, growing the buffer when they
+   fill it (a line longer than a block).  */
+static deq_status stream_fill(stream *z)
+{
+  if (z->len == z->cap) {
+    size_t cap = z->cap > SIZE_MAX / 4 ? 0 : 2 * z->cap;
+    char *b = cap ? realloc(z->buf, cap + TEXT_PAD) : NULL;
+    if (!b) return DEQ_ENOMEM;
+    z->buf = b;
+    z->cap = cap;
+  }
+  size_t got = source_read(z->src, z->buf + z->len, z->cap - z->len);
+  z->len += got;
+  if (got == 0) z->eof = 1;
+  memset(z->buf + z->len, 0, TEXT_PAD);
+  return z->src->failed ? DEQ_EIO : DEQ_OK;
+}
+
+/* The end of the last whole line in [s, end): past its '\n', or s.  At
+   the end of the text, end itself.  */
+static const char *whole_lines(const stream *z, const char *s)
+{
+  const char *end = z->buf + z->len;
+  if (z->eof) return end;
+  for (const char *q = end; q > s; q--)
+    if (q[-1] == '\n') return q;
+  return s;
+}
+
+/* Room for rows more rows in t->data (*cap rows now): the first time
+   for the whole text as estimated from its first lines (hint: the text's
+   size, or 0), then growing by half.  Untouched rows cost no memory.  */
+static deq_status ensure_rows(deq_table *t, size_t *cap, size_t rows,
+                              size_t hint, size_t bytes_per_row)
+{
+  if (rows <= *cap - t->nrow) return DEQ_OK;
+  size_t want = t->nrow + rows, guess = hint / bytes_per_row;
+  if (!t->data && want < guess + guess / 8 + 16)
+    want = guess + guess / 8 + 16;
+  else if (want < *cap + *cap / 2)
+    want = *cap + *cap / 2;
+  if (want > SIZE_MAX / sizeof(double) / t->ncol) return DEQ_ENOMEM;
+  double *d = t->data ? realloc(t->data, want * t->ncol * sizeof *d)
+                      : deq_big_malloc(want * t->ncol * sizeof *d);
+  if (!d) return DEQ_ENOMEM;
+  t->data = d;
+  *cap = want;
+  return DEQ_OK;
+}
+
+/* A table read block by block from src (hint: the text's size if known,
+   else 0): the header from the first whole lines, then each block's
+   whole lines parsed straight into the rows, as one chunk of the
+   parallel reader would be.  */
+static deq_status stream_table(deq_table **out, source *src, size_t hint,
+                               deq_error *err)
+{
+  stream z = {src, malloc(STREAM_BLOCK + TEXT_PAD), 0, STREAM_BLOCK, 0};
+  deq_table *t = calloc(1, sizeof *t);
+  deq_status st = !z.buf || !t ? DEQ_ENOMEM : DEQ_OK;
+  /* The header: whole lines until one is neither blank nor a comment.  */
+  reader r = {NULL, NULL, NULL, 0, 0, err};
+  fields fs = {0};
+  int delimited = 0, got = 0;
+  size_t done = 0;   /* bytes of buf already read as lines */
+  while (st == DEQ_OK && !got) {
+    st = stream_fill(&z);
+    if (st) break;
+    r.pos = z.buf + done;
+    r.end = whole_lines(&z, r.pos);
+    while (!got && r.pos < r.end) {
+      const char *e = line_end(r.pos, r.end);
+      r.lineno++;
+      st = take_line(&r, r.pos, e, r.lineno == 1);
+      r.pos = e < r.end ? e + 1 : e;
+      if (st) break;
+      got = !is_skipped(r.line);
+    }
+    done = (size_t)(r.pos - z.buf);
+    if (!got && z.eof) break;
+  }
+  if (st == DEQ_OK && !got)
+    st = parse_error(err, 0, 0, "empty input: no header line of column names",
+                     NULL);
+  if (st == DEQ_OK) {
+    /* read_header's work on the line found */
+    reader h = {"", "", NULL, 0, r.lineno - 1, err};
+    char *line = r.line;
+    size_t n = strlen(line);
+    h.pos = line;
+    h.end = line + n;
+    st = read_header(t, &delimited, &h, &fs);
+    free(h.line);
+  }
+  free(r.line);
+  free(fs.f);
+  /* The body, a block at a time.  */
+  long before = r.lineno;   /* lines read before the current block */
+  size_t cap = 0;
+  while (st == DEQ_OK) {
+    const char *s = z.buf + done, *cut = whole_lines(&z, s);
+    if (cut > s) {
+      chunk c = {s, cut, 0, t->nrow, 0, 0, DEQ_OK, {0}};
+      size_t len = (size_t)(cut - s);
+      c.lines = count_newlines(s, len) + (cut[-1] != '\n');
+      st = ensure_rows(t, &cap, c.lines, hint, len / c.lines + 1);
+      if (st) break;
+      parse_chunk(&c, t->data, t->ncol, delimited);
+      if (c.st) {
+        st = c.st;
+        if (err && c.err.line > 0) {
+          *err = c.err;
+          err->line = before + c.lineno;
+        }
+        break;
+      }
+      t->nrow += c.nrow;
+      before += (long)c.lines;
+    }
+    if (z.eof) break;
+    z.len -= (size_t)(cut - z.buf);   /* keep the partial line */
+    memmove(z.buf, cut, z.len);
+    done = 0;
+    st = stream_fill(&z);
+  }
+  if (st == DEQ_EIO && src->failed && err) {
+    err->line = before + 1;
+    err->column = 0;
+    if (src->failed > 0)
+      snprintf(err->message, sizeof err->message, "read error: %s",
+               strerror(src->failed));
+    else
+      snprintf(err->message, sizeof err->message, "%s", src->why);
+  }
+  if (st == DEQ_EIO && src->failed > 0 && src->failed == ENOMEM)
+    st = DEQ_ENOMEM;
+  free(z.buf);
+  if (st) {
+    deq_table_free(t);
+    return st;
+  }
+  *out = t;
+  return DEQ_OK;
+}
+
+/* The text's size from here when f is a regular file, else 0.  */
+static size_t size_hint(FILE *f)
+{
   struct stat sb;
   int fd = fileno(f);
-  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-    off_t at = ftello(f);
-    if (at >= 0 && sb.st_size > at) cap = (size_t)(sb.st_size - at) + 1;
-  }
-  char *b = deq_big_malloc(cap + TEXT_PAD);
-  size_t n = 0;
-  if (!b) return DEQ_ENOMEM;
-  for (;;) {
-    if (n == cap) {
-      char *nb = cap > SIZE_MAX / 4 ? NULL : realloc(b, 2 * cap + TEXT_PAD);
-      if (!nb) {
-        free(b);
-        return DEQ_ENOMEM;
-      }
-      b = nb;
-      cap *= 2;
-    }
-    errno = 0;
-    size_t got = fread(b + n, 1, cap - n, f);
-    n += got;
-    if (n < cap) {
-      if (ferror(f)) {
-        int e = errno;
-        if (err) {
-          err->line = (long)count_newlines(b, n) + 1;
-          err->column = 0;
-          snprintf(err->message, sizeof err->message, "read error: %s",
-                   strerror(e));
-        }
-        free(b);
-        return e == ENOMEM ? DEQ_ENOMEM : DEQ_EIO;
-      }
-      if (feof(f)) break;
-    }
-  }
-  memset(b + n, 0, TEXT_PAD);
-  *buf = b;
-  *len = n;
-  return DEQ_OK;
+  if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+  off_t at = ftello(f);
+  return at >= 0 && sb.st_size > at && (uint64_t)(sb.st_size - at) <= SIZE_MAX
+         ? (size_t)(sb.st_size - at) : 0;
 }
 
 deq_status deq_table_read(deq_table **out, FILE *f, deq_error *err)
@@ -612,13 +763,9 @@ deq_status deq_table_read(deq_table **out, FILE *f, deq_error *err)
   *out = NULL;
   deq_error_clear(err);
   if (!f) return DEQ_EINVAL;
-  char *buf;
-  size_t len;
-  deq_status st = slurp(&buf, &len, f, err);
-  if (st) return st;
-  st = parse_text(out, buf, len, 1, err);
-  free(buf);
-  return st;
+  source src = {0};
+  src.f = f;
+  return stream_table(out, &src, size_hint(f), err);
 }
 
 void deq_table_free(deq_table *t)
@@ -660,56 +807,6 @@ static int is_gzip(FILE *f)
   return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-#ifdef DEQ_IO_ZLIB
-/* The whole decompressed content of a gzip file.  A stream that ends
-   early or fails its check is an error: zlib reports it through gzerror
-   or gzclose, never through a short read alone.  */
-static deq_status gunzip_all(char **buf, size_t *len, const char *path,
-                             deq_error *err)
-{
-  *buf = NULL;
-  *len = 0;
-  gzFile gz = gzopen(path, "rb");
-  if (!gz) return file_error(err, DEQ_EIO, path, strerror(errno ? errno : ENOMEM));
-  size_t cap = 0;
-  deq_status st = DEQ_OK;
-  /* zlib's message lives in the gz state, freed by gzclose: keep a copy. */
-  char why[128] = "";
-  for (;;) {
-    if (cap - *len < 65536) {
-      char *b = cap > SIZE_MAX / 4 ? NULL : realloc(*buf, 2 * cap + 65536);
-      if (!b) {
-        st = DEQ_ENOMEM;
-        break;
-      }
-      *buf = b;
-      cap = 2 * cap + 65536;
-    }
-    int n = gzread(gz, *buf + *len, (unsigned)(cap - *len));
-    int zerr = Z_OK;
-    const char *m = gzerror(gz, &zerr);
-    if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-      st = DEQ_EIO;
-      snprintf(why, sizeof why, "%s", m ? m : "");
-      break;
-    }
-    if (n == 0) break;   /* at least 65536 >= TEXT_PAD bytes left */
-    *len += (size_t)n;
-  }
-  const char *msg = "truncated or corrupt gzip data";
-  int zc = gzclose(gz);
-  if (st == DEQ_OK && zc != Z_OK)
-    st = DEQ_EIO;
-  if (st == DEQ_EIO)
-    file_error(err, st, path, *why ? why : msg);
-  if (st) {
-    free(*buf);
-    *buf = NULL;
-  }
-  return st;
-}
-#endif
-
 deq_status deq_table_read_file(deq_table **out, const char *path,
                                deq_error *err)
 {
@@ -722,15 +819,15 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
   int gz = is_gzip(f);
   struct stat sb;
   if (!gz && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
-      (uint64_t)sb.st_size >= PARALLEL_MIN_BYTES &&
-      (uint64_t)sb.st_size <= SIZE_MAX) {
-    /* A large file is parsed where the page cache holds it: no copy, and
-       no fresh pages to clear.  */
+      (uint64_t)sb.st_size <= SIZE_MAX &&
+      chunk_count((size_t)sb.st_size) > 1) {
+    /* Several threads parse a large file where the page cache holds it,
+       each its own range of lines.  */
     size_t len = (size_t)sb.st_size;
     void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
                    fileno(f), 0);
     if (m != MAP_FAILED) {
-      deq_status st = parse_text(out, m, len, 0, err);
+      deq_status st = parse_text(out, m, len, err);
       munmap(m, len);
       fclose(f);
       return st;
@@ -747,18 +844,22 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
   }
   fclose(f);
 #ifdef DEQ_IO_ZLIB
-  char *buf;
-  size_t len;
-  deq_status st = gunzip_all(&buf, &len, path, err);
-  if (st) return st;
-  if (len == 0) {
-    free(buf);
-    return parse_error(err, 0, 0, "empty input: no header line of column names",
-                       NULL);
+  source src = {0};
+  src.gz = gzopen(path, "rb");
+  if (!src.gz)
+    return file_error(err, DEQ_EIO, path, strerror(errno ? errno : ENOMEM));
+  deq_status st = stream_table(out, &src, 0, err);
+  /* zlib's message lives in the gz state, freed by gzclose: src keeps a
+     copy.  A stream that ends early shows only here.  */
+  int zc = gzclose(src.gz);
+  if (st == DEQ_OK && zc != Z_OK) {
+    deq_table_free(*out);
+    *out = NULL;
+    st = DEQ_EIO;
   }
-  memset(buf + len, 0, TEXT_PAD);   /* room left by gunzip_all */
-  st = parse_text(out, buf, len, 1, err);
-  free(buf);
+  if (st == DEQ_EIO && (src.failed < 0 || zc != Z_OK))
+    file_error(err, st, path, src.failed < 0 && *src.why ? src.why
+               : "truncated or corrupt gzip data");
   return st;
 #else
   return file_error(err, DEQ_EUNSUP, path,
