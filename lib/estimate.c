@@ -39,12 +39,11 @@ struct deq_estimate_plan {
   double *yc;        /* P centred labels, over ys */
   double *d;         /* r singular values */
   double *U;         /* P x r, column-major */
-  double *U2;        /* U .* U */
   double *VT;        /* r x N, column-major (leading dimension r); NULL on
                         the Gram route, which keeps A instead */
-  double *A;         /* P x N centred, scaled design stored by rows
-                        (A[j + i N]; Gram route only): V diag(d) = A' U
-                        for predictions */
+  double *A;         /* P x N centred, scaled design, column-major
+                        (Gram route only): V diag(d) = A' U for
+                        predictions */
   int route;         /* the DEQ_ESTIMATE_ROUTE_* that built U, d */
   int passes;        /* the feature route's passes (1 or 2), else 0 */
   double *c;         /* r: U' yc */
@@ -66,7 +65,7 @@ void deq_estimate_plan_free(deq_estimate_plan *p)
 {
   if (!p) return;
   free(p->mean); free(p->scale); free(p->yc); free(p->d); free(p->U);
-  free(p->U2); free(p->VT); free(p->A); free(p->c); free(p->lev0);
+  free(p->VT); free(p->A); free(p->c); free(p->lev0);
   free(p);
 }
 
@@ -152,15 +151,30 @@ static deq_status column_error(const deq_estimate_plan *p, const view *v,
    column still sees its rows in order, so sums do not depend on the
    layout, and a column-major design is read in 8 contiguous streams
    instead of one cache line per entry.  */
-#define FOR_ENTRIES(v, P, N, i, j)                                       \
+#define FOR_ENTRIES(v, P, N, i, j) FOR_ROWS(v, 0, P, N, i, j)
+#define FOR_ROWS(v, i0, i1, N, i, j)                                     \
   for (size_t j##0 = 0, j##g = (v)->cs == 1 ? (N) : 8; j##0 < (N);       \
        j##0 += j##g)                                                     \
-    for (size_t i = 0; i < (P); i++)                                     \
+    for (size_t i = (i0); i < (i1); i++)                                 \
       for (size_t j = j##0; j < (N) && j - j##0 < j##g; j++)
 
-/* Column means and scales; the centred, scaled design goes to A, stored
-   by rows (A[j + i N] is row i, feature j: the N x P column-major matrix
-   A', so that A'A and AA' are dsyrk calls on it).  The passes sweep the
+/* Rows i0 to i1 - 1 of the centred, scaled design A (column-major,
+   P x N) from the view, once the plan's mean, scale and xs are known.  */
+static void fill_rows(const deq_estimate_plan *p, double *A, const view *v,
+                      size_t i0, size_t i1)
+{
+  size_t P = p->P, N = p->N;
+  double ix = exact_reciprocal(p->xs);
+  FOR_ROWS(v, i0, i1, N, i, j) {
+    double a = at(v, i, j) - p->mean[j];
+    if (p->scale[j] != 1.0) a /= p->scale[j];
+    A[i + j * P] = ix > 0.0 ? a * ix : a / p->xs;
+  }
+}
+
+/* Column means and scales; the centred, scaled design goes to A,
+   column-major (A'A and AA' are dsyrk calls on it, and U = A M can
+   overwrite it a block of rows at a time).  The passes sweep the
    rows, with one running sum per column; each column's sum runs over
    the rows in order, as it always has, so the numbers do not depend on
    the input's layout.  */
@@ -230,12 +244,7 @@ static deq_status prepare_columns(deq_estimate_plan *p, double *A,
     xs = a > xs ? a : xs;
   }
   p->xs = pow2_above(xs);
-  double ix = exact_reciprocal(p->xs);
-  FOR_ENTRIES(v, P, N, i, j) {
-    double a = at(v, i, j) - mean[j];
-    if (p->scale[j] != 1.0) a /= p->scale[j];
-    A[j + i * N] = ix > 0.0 ? a * ix : a / p->xs;
-  }
+  fill_rows(p, A, v, 0, P);
   return DEQ_OK;
 }
 
@@ -261,9 +270,7 @@ static double unscale2(const deq_estimate_plan *p, double v)
    these (collinear or badly scaled features) goes to the SVD.  */
 #define GRAM_TAU 1e-4
 #define FEATURES_TAU 1e-10
-#define ONE_PASS_COND 1e4
 #define ONE_PASS_ERR 2e-13
-#define TRSM_ROWS 512
 
 /* dsyevr (the fastest of LAPACK's symmetric eigensolvers here) of the
    n x n upper triangle of G, destroyed: ascending eigenvalues to lam,
@@ -340,65 +347,99 @@ static lapack_int svd_square(double *M, lapack_int n, double *s, double *U,
   return info;
 }
 
-/* U = B' M (P x N column-major; B is N x P column-major, a design
-   stored by rows).  */
-static void times_rows(deq_estimate_plan *p, const double *B, const double *M)
+/* B = B M in place (B P x N column-major, M N x N), ROWS rows at a time
+   through the scratch T (ROWS x N): the product needs no second P x N
+   array.  With h (P values, or NULL), h_i = |row i of B M|^2 as well;
+   stop (a function returning 0 for a block, given its first row and
+   size) ends the product early: the rows before that block are done,
+   that block and those after it untouched.  Returns the rows done.  */
+#define ROWS 256
+static size_t times_in_place(double *B, size_t P, size_t N, const double *M,
+                             double *T, double *h,
+                             int (*keep)(void *, size_t, size_t),
+                             void *ctx)
 {
-  size_t P = p->P, N = p->N;
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)P, (int)N,
-              (int)N, 1.0, B, (int)N, M, (int)N, 0.0, p->U, (int)P);
+  for (size_t i = 0; i < P; i += ROWS) {
+    size_t m = P - i < ROWS ? P - i : ROWS;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)N,
+                (int)N, 1.0, B + i, (int)P, M, (int)N, 0.0, T, (int)m);
+    if (h) {
+      for (size_t k = 0; k < m; k++) h[i + k] = 0.0;
+      for (size_t a = 0; a < N; a++)
+        for (size_t k = 0; k < m; k++) h[i + k] += T[k + a * m] * T[k + a * m];
+      if (keep && !keep(ctx, i, m)) return i;
+    }
+    for (size_t a = 0; a < N; a++)
+      memcpy(B + i + a * P, T + a * m, m * sizeof *T);
+  }
+  return P;
 }
 
-/* One pass (P > N, cond(A)^2 = lam_max/lam_min <= ONE_PASS_COND): from
-   G = A'A = V diag(lam) V' (G destroyed), d = sqrt(lam) descending and
-   U = A V diag(1/d), orthonormal to about delta = eps cond(A)^2 (the
-   rounding of G, relative to its smallest eigenvalue).  Each H_ii then
-   moves by about delta H_ii, and 1 - H_ii (what the leave-one-out
-   divides by) by delta H_ii / (1 - H_ii) relative: the pass is kept
-   when that stays below ONE_PASS_ERR for every row.  1 when U, d, VT
-   are filled; 0 when the route needs the second pass; -1 (and *st) on a
-   LAPACK or memory failure.  */
-static int one_pass(deq_estimate_plan *p, const double *A, double *G,
-                    double *Z, double *M, deq_status *st)
+/* The leverage test of the one pass (see one_pass) for rows i to
+   i + m - 1, whose H_ii are in h.  */
+typedef struct leverage {
+  const double *h;
+  double h1, limit;   /* 1/P with an intercept; the largest H/(1 - H) */
+} leverage;
+
+static int leverage_ok(void *ctx, size_t i, size_t m)
+{
+  const leverage *L = ctx;
+  for (size_t k = i; k < i + m; k++) {
+    double rest = 1.0 - L->h1 - L->h[k];
+    if (!(rest > 0.0 && L->h[k] <= L->limit * rest)) return 0;
+  }
+  return 1;
+}
+
+/* One pass (P > N): from G = A'A = V diag(lam) V' (G destroyed),
+   d = sqrt(lam) descending and U = A V diag(1/d), orthonormal to about
+   delta = eps cond(A)^2 (the rounding of G relative to its smallest
+   eigenvalue; cond(A)^2 = lam_max/lam_min).  Each H_ii then moves by
+   about delta H_ii, and 1 - H_ii (what the leave-one-out divides by) by
+   delta H_ii / (1 - H_ii) relative: the pass is kept when delta and
+   these stay below ONE_PASS_ERR for every row.  U overwrites A a
+   block of rows at a time; when a block fails the test, the rows done
+   are refilled from the view and A is as before.  1 when p->U (= A), d
+   and VT are filled; 0 when the route needs the second pass; -1 (and
+   *st) on a LAPACK or memory failure.  */
+static int one_pass(deq_estimate_plan *p, double *A, const view *v,
+                    double *G, double *Z, double *M, deq_status *st)
 {
   size_t P = p->P, N = p->N;
-  double *lam = malloc(N * sizeof *lam);
-  if (!lam) {
+  double *lam = malloc(N * sizeof *lam), *h = malloc(P * sizeof *h);
+  double *T = deq_scratch_malloc(ROWS * N * sizeof *T);
+  int ok = -1;
+  if (!lam || !h || !T) {
     *st = DEQ_ENOMEM;
-    return -1;
+    goto done;
   }
   lapack_int info = eigen_sym(G, (lapack_int)N, lam, Z);
   if (info) {
-    free(lam);
     *st = lapack_status(info);
-    return -1;
+    goto done;
   }
   double cond2 = lam[N - 1] / lam[0];
-  int ok = lam[0] > 0.0 && cond2 <= ONE_PASS_COND;
-  if (ok) {
-    for (size_t a = 0; a < N; a++) {
-      size_t k = N - 1 - a;
-      p->d[a] = sqrt(lam[k]);
-      for (size_t j = 0; j < N; j++) {
-        M[j + a * N] = Z[j + k * N] / p->d[a];
-        p->VT[j * N + a] = Z[j + k * N];   /* VT[j r + a] = V[j][a] */
-      }
+  ok = lam[0] > 0.0 && DBL_EPSILON * cond2 <= ONE_PASS_ERR;
+  if (!ok) goto done;
+  for (size_t a = 0; a < N; a++) {
+    size_t k = N - 1 - a;
+    p->d[a] = sqrt(lam[k]);
+    for (size_t j = 0; j < N; j++) {
+      M[j + a * N] = Z[j + k * N] / p->d[a];
+      p->VT[j * N + a] = Z[j + k * N];   /* VT[j r + a] = V[j][a] */
     }
-    times_rows(p, A, M);
-    double h1 = p->intercept ? 1.0 / (double)P : 0.0, worst = 0.0;
-    double *h = calloc(P, sizeof *h);
-    ok = h != NULL;
-    for (size_t a = 0; ok && a < N; a++)
-      for (size_t i = 0; i < P; i++) h[i] += p->U[i + a * P] * p->U[i + a * P];
-    for (size_t i = 0; ok && i < P; i++) {
-      double rest = 1.0 - h1 - h[i];
-      double ratio = rest > 0.0 ? h[i] / rest : INFINITY;
-      worst = ratio > worst ? ratio : worst;
-    }
-    free(h);
-    ok = ok && DBL_EPSILON * cond2 * (worst > 1.0 ? worst : 1.0) <= ONE_PASS_ERR;
   }
+  leverage L = {h, p->intercept ? 1.0 / (double)P : 0.0,
+                ONE_PASS_ERR / (DBL_EPSILON * cond2)};
+  size_t done = times_in_place(A, P, N, M, T, h, leverage_ok, &L);
+  ok = done == P;
+  if (ok) p->U = A;
+  else fill_rows(p, A, v, 0, done);
+done:
   free(lam);
+  free(h);
+  free(T);
   return ok;
 }
 
@@ -411,29 +452,25 @@ static int one_pass(deq_estimate_plan *p, const double *A, double *G,
    condition estimate (dpocon) must pass before Q1 is formed, and the
    singular values must span at most 1/FEATURES_TAU in d^2 (as the SVD
    route would find them); otherwise SIZE_MAX and the SVD, on A, which
-   this route leaves untouched.  Fills p->d, p->U (P x r), p->VT and,
-   after two passes, p->U2 (scratch of U's size); returns r = N or
-   SIZE_MAX.  */
-static size_t route_features(deq_estimate_plan *p, const double *A,
+   this route then leaves as it was.  Fills p->d, p->U (P x r: A itself
+   after one pass), p->VT; returns r = N or SIZE_MAX.  */
+static size_t route_features(deq_estimate_plan *p, double *A, const view *v,
                              deq_status *st)
 {
   size_t P = p->P, N = p->N, r = SIZE_MAX;
   lapack_int n = (lapack_int)N, info;
   /* R1, R2, Ur, VrT in one block (huge pages once N is a few hundred) */
-  double *R1 = deq_big_malloc(4 * N * N * sizeof *R1), *Q1 = NULL;
-  p->U = deq_big_malloc(P * N * sizeof *p->U);
+  double *R1 = deq_big_malloc(4 * N * N * sizeof *R1), *Q1 = NULL, *T = NULL;
   p->VT = malloc(N * N * sizeof *p->VT);
-  if (!R1 || !p->U || !p->VT) {
+  if (!R1 || !p->VT) {
     *st = DEQ_ENOMEM;
     goto done;
   }
   double *R2 = R1 + N * N, *Ur = R2 + N * N, *VrT = Ur + N * N;
-  /* A is stored by rows (N x P column-major, A' itself): A'A = A_s A_s',
-     and Q1' = R1^-T A' is a left solve on the same layout.  */
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)N, (int)P, 1.0, A,
-              (int)N, 0.0, R1, (int)N);
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)N, (int)P, 1.0, A,
+              (int)P, 0.0, R1, (int)N);
   memcpy(R2, R1, N * N * sizeof *R2);
-  int one = one_pass(p, A, R2, Ur, VrT, st);
+  int one = one_pass(p, A, v, R2, Ur, VrT, st);
   if (one) {
     if (one > 0) r = N;
     p->passes = 1;
@@ -452,7 +489,8 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
   for (size_t j = 0; j < N; j++)   /* potrf leaves the lower parts */
     for (size_t i = j + 1; i < N; i++) R1[i + j * N] = R2[i + j * N] = 0.0;
   Q1 = deq_big_malloc(P * N * sizeof *Q1);
-  if (!Q1) {
+  T = deq_scratch_malloc(ROWS * N * sizeof *T);
+  if (!Q1 || !T) {
     *st = DEQ_ENOMEM;
     goto done;
   }
@@ -460,14 +498,14 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
   /* In blocks of rows: one solve over all P rows would pack them into
      OpenBLAS's work buffer at once, first-touching megabytes of it
      (thousands of page faults, as much time as the solve).  */
-  for (size_t i = 0; i < P; i += TRSM_ROWS) {
-    size_t m = P - i < TRSM_ROWS ? P - i : TRSM_ROWS;
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans,
-                CblasNonUnit, (int)N, (int)m, 1.0, R1, (int)N, Q1 + i * N,
-                (int)N);
+  for (size_t i = 0; i < P; i += ROWS) {
+    size_t m = P - i < ROWS ? P - i : ROWS;
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans,
+                CblasNonUnit, (int)m, (int)N, 1.0, R1, (int)N, Q1 + i,
+                (int)P);
   }
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)N, (int)P, 1.0,
-              Q1, (int)N, 0.0, R2, (int)N);
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)N, (int)P, 1.0, Q1,
+              (int)P, 0.0, R2, (int)N);
   if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, R2, n) != 0) goto done;
   /* R = R2 R1 (upper triangular), then its SVD; R1 becomes R.  */
   cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans,
@@ -479,18 +517,19 @@ static size_t route_features(deq_estimate_plan *p, const double *A,
   }
   if (!(p->d[N - 1] * p->d[N - 1] >= FEATURES_TAU * p->d[0] * p->d[0]))
     goto done;
-  /* U = Q1 (R2^-1 Ur): (Q1')' M.  */
+  /* U = Q1 (R2^-1 Ur), in Q1's place.  */
   cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans,
               CblasNonUnit, (int)N, (int)N, 1.0, R2, (int)N, Ur, (int)N);
-  times_rows(p, Q1, Ur);
+  times_in_place(Q1, P, N, Ur, T, NULL, NULL, NULL);
   for (size_t j = 0; j < N; j++)   /* VT[j r + a] = V[j][a] = VrT[a][j] */
     for (size_t a = 0; a < N; a++) p->VT[j * N + a] = VrT[a + j * N];
-  p->U2 = Q1;   /* its pages are already mapped */
+  p->U = Q1;
   Q1 = NULL;
   r = N;
 done:
   free(R1);
   free(Q1);
+  free(T);
   return r;
 }
 
@@ -508,8 +547,8 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
     *st = DEQ_ENOMEM;
     goto done;
   }
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)P, (int)N, 1.0,
-              A, (int)N, 0.0, G, (int)P);
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)P, (int)N, 1.0,
+              A, (int)P, 0.0, G, (int)P);
   r = gram_eigen(G, Z, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
   if (r == SIZE_MAX || r == 0) goto done;
   p->U = deq_big_malloc(P * r * sizeof *p->U);
@@ -528,21 +567,16 @@ done:
   return r;
 }
 
-/* SVD route: one dgesdd of A (its rows As: copied column-major first);
-   rank as in mc_ridge.c.  */
-static size_t route_svd(deq_estimate_plan *p, const double *As,
-                        deq_status *st)
+/* SVD route: one dgesdd of A (destroyed); rank as in mc_ridge.c.  */
+static size_t route_svd(deq_estimate_plan *p, double *A, deq_status *st)
 {
   size_t P = p->P, N = p->N, k = P < N ? P : N;
   double *Uk = deq_big_malloc(P * k * sizeof *Uk), *VTk = malloc(k * N * sizeof *VTk);
-  double *A = deq_big_malloc(P * N * sizeof *A);
   size_t r = SIZE_MAX;
-  if (!Uk || !VTk || !A) {
+  if (!Uk || !VTk) {
     *st = DEQ_ENOMEM;
     goto done;
   }
-  for (size_t j = 0; j < N; j++)
-    for (size_t i = 0; i < P; i++) A[i + j * P] = As[j + i * N];
   lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)P,
                                    (lapack_int)N, A, (lapack_int)P, p->d, Uk,
                                    (lapack_int)P, VTk, (lapack_int)k);
@@ -565,7 +599,6 @@ static size_t route_svd(deq_estimate_plan *p, const double *As,
   for (size_t j = 0; j < N; j++)
     for (size_t a = 0; a < r; a++) p->VT[j * r + a] = VTk[j * k + a];
 done:
-  free(A);
   free(Uk);
   free(VTk);
   return r;
@@ -659,7 +692,7 @@ deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
     route = DEQ_ESTIMATE_ROUTE_SVD;
   size_t r = SIZE_MAX;
   if (route == DEQ_ESTIMATE_ROUTE_FEATURES)
-    r = route_features(p, A, &st);
+    r = route_features(p, A, &v, &st);
   else if (route == DEQ_ESTIMATE_ROUTE_GRAM) {
     r = route_gram(p, A, &st);
     if (r != SIZE_MAX && r > 0) {
@@ -671,9 +704,8 @@ deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
   if (r == SIZE_MAX || r == 0) {
     /* Ill-conditioned for a Gram route (or a zero design): the SVD.  */
     free(p->U);
-    free(p->U2);
     free(p->VT);
-    p->U = p->U2 = p->VT = NULL;
+    p->U = p->VT = NULL;
     route = DEQ_ESTIMATE_ROUTE_SVD;
     p->passes = 0;
     r = route_svd(p, A, &st);
@@ -681,27 +713,23 @@ deq_status deq_estimate_plan_alloc_strided(deq_estimate_plan **out,
   }
   p->route = route;
   p->r = r;
-  if (!p->U2 && A) {   /* A is not needed any more: its pages become U2 */
-    p->U2 = A;
-    A = NULL;
-  }
+  if (p->U == A) A = NULL;   /* the one pass wrote U over A */
   p->full = r + (size_t)p->intercept == P;
   size_t rr = r ? r : 1;
   if (!p->U) p->U = deq_big_malloc(P * rr * sizeof *p->U);
-  if (!p->U2) p->U2 = deq_big_malloc(P * rr * sizeof *p->U2);
   p->c = malloc(rr * sizeof *p->c);
-  if (!p->U || !p->U2 || !p->c) {
+  if (!p->U || !p->c) {
     st = DEQ_ENOMEM;
     goto done;
   }
-  for (size_t i = 0; i < P * r; i++) p->U2[i] = p->U[i] * p->U[i];
   if (r) cblas_dgemv(CblasColMajor, CblasTrans, (int)P, (int)r, 1.0, p->U,
                      (int)P, p->yc, 1, 0.0, p->c, 1);
   /* 1 - H_ii at t = 0: the leverage left to the complement of span U.  */
   double h1 = p->intercept ? 1.0 / (double)P : 0.0;
   for (size_t i = 0; i < P; i++) p->lev0[i] = 1.0 - h1;
   for (size_t a = 0; a < r; a++)
-    for (size_t i = 0; i < P; i++) p->lev0[i] -= p->U2[a * P + i];
+    for (size_t i = 0; i < P; i++)
+      p->lev0[i] -= p->U[a * P + i] * p->U[a * P + i];
   for (size_t i = 0; i < P; i++) p->lev0[i] = fmax(0.0, p->lev0[i]);
 done:
   free(A);
@@ -794,8 +822,8 @@ deq_status deq_estimate_predict(double *yhat, const deq_estimate_plan *p,
       g[a] = p->c[a] / (p->d[a] * p->d[a] + t);
     cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p->P, (int)r, 1.0, p->U,
                 (int)p->P, g, 1, 0.0, u, 1);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)N, (int)p->P, 1.0, p->A,
-                (int)N, u, 1, 0.0, w, 1);   /* A' u, A stored by rows */
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)p->P, (int)N, 1.0, p->A,
+                (int)p->P, u, 1, 0.0, w, 1);   /* A' u */
     free(u);
   }
   double b = p->ybar;
@@ -914,14 +942,14 @@ static deq_status kspec_init(kspec *K, const deq_spectrum *sp, size_t P)
 
 /* Lambdas evaluated together: their O(P r) products become two dgemm
    calls of width BLOCK instead of 3 BLOCK matrix-vector products that
-   each stream U or U2 from memory.  */
+   each stream U from memory.  */
 #define BLOCK 32
 
 /* The coefficients of one lambda for the two products E = U ca and
-   HV = U2 cb (r each).  Full rank: ca = c/(d^2+t), cb = 1/(d^2+t), so
-   that e = t E and 1 - H_ii = t HV, and t cancels from e_i/(1 - H_ii).
-   Deficient: ca = d^2/(d^2+t) c, cb = t/(d^2+t), with e = yc - E and
-   1 - H_ii = lev0 + HV.  */
+   HV = U2 cb (r each; U2 = U .* U).  Full rank: ca = c/(d^2+t), cb =
+   1/(d^2+t), so that e = t E and 1 - H_ii = t HV, and t cancels from
+   e_i/(1 - H_ii).  Deficient: ca = d^2/(d^2+t) c, cb = t/(d^2+t), with
+   e = yc - E and 1 - H_ii = lev0 + HV.  */
 static void point_coefficients(double *ca, double *cb,
                                const deq_estimate_plan *p, double t)
 {
@@ -932,10 +960,43 @@ static void point_coefficients(double *ca, double *cb,
   }
 }
 
-/* One row from its columns E, HV of the block products.  */
+/* One lambda's sums over the rows, added a block of rows at a time in
+   row order (the same sums as over all rows at once).  */
+typedef struct row_sums {
+  double rss, loo;
+  int loo_inf;   /* some 1 - H_ii at rounding level */
+} row_sums;
+
+static void add_rows(row_sums *z, const deq_estimate_plan *p, double t,
+                     const double *E, const double *HV, size_t m)
+{
+  double Pd = (double)p->P;
+  if (p->full) {
+    /* e_i / (1 - H_ii) = [U (c/(d^2+t))]_i / [U2 (1/(d^2+t))]_i */
+    for (size_t i = 0; i < m; i++) {
+      double e = t * E[i], q = E[i] / HV[i];
+      z->rss += e * e;
+      z->loo += q * q;
+    }
+    return;
+  }
+  for (size_t i = 0; i < m; i++) z->rss += E[i] * E[i];
+  for (size_t i = 0; i < m && !z->loo_inf; i++) {
+    double h = HV[i];
+    /* 1 - H_ii at rounding level: point i is interpolated exactly.  */
+    if (!(h > 16.0 * Pd * DBL_EPSILON)) {
+      z->loo_inf = 1;
+      break;
+    }
+    double q = E[i] / h;
+    z->loo += q * q;
+  }
+}
+
+/* One row of the output from its row sums.  */
 static deq_status one_point(deq_estimate_point *pt,
                             const deq_estimate_plan *p, const kspec *K,
-                            double lambda, const double *E, const double *HV)
+                            double lambda, const row_sums *z)
 {
   size_t P = p->P, r = p->r;
   double Pd = (double)P, t = scaled_t(p, lambda);
@@ -953,37 +1014,16 @@ static deq_status one_point(deq_estimate_point *pt,
   pt->df = df;
   pt->corrgcv = pt->kappa_K = NAN;
   pt->status = DEQ_OK;
-
-  double loo = 0.0, rss = 0.0;
-  int loo_inf = 0;
+  pt->train = z->rss / Pd;
   if (p->full) {
-    /* t cancels: (1/P) |y - yhat|^2 / (1 - df/P)^2 = P gnum / gden^2, and
-       e_i / (1 - H_ii) = [U (c/(d^2+t))]_i / [U2 (1/(d^2+t))]_i.  */
+    /* t cancels: (1/P) |y - yhat|^2 / (1 - df/P)^2 = P gnum / gden^2 */
     pt->gcv = Pd * gnum / (gden * gden);
-    for (size_t i = 0; i < P; i++) {
-      double e = t * E[i], q = E[i] / HV[i];
-      rss += e * e;
-      loo += q * q;
-    }
-    pt->train = rss / Pd;
   } else {
-    for (size_t i = 0; i < P; i++) rss += E[i] * E[i];
-    pt->train = rss / Pd;
     double one_minus = s / Pd;
     pt->gcv = pt->train / (one_minus * one_minus);
-    for (size_t i = 0; i < P; i++) {
-      double h = HV[i];
-      /* 1 - H_ii at rounding level: point i is interpolated exactly.  */
-      if (!(h > 16.0 * Pd * DBL_EPSILON)) {
-        loo_inf = 1;
-        break;
-      }
-      double q = E[i] / h;
-      loo += q * q;
-    }
   }
-  pt->loo = loo_inf ? INFINITY : loo / Pd;
-  if (loo_inf) pt->status = DEQ_EDIVERGE;
+  pt->loo = z->loo_inf ? INFINITY : z->loo / Pd;
+  if (z->loo_inf) pt->status = DEQ_EDIVERGE;
   if (K->sp) {
     deq_status st = corrgcv_point(pt, p, K, t, s, gden, gnum);
     if (st) pt->status = st;
@@ -996,29 +1036,70 @@ static deq_status one_point(deq_estimate_point *pt,
   return pt->status;
 }
 
-/* E and HV (P x nb, column-major) for nb lambdas; C: 2 r nb scratch.  */
-static void block_products(double *E, double *HV, double *C,
-                           const deq_estimate_plan *p, size_t nb,
-                           const double *lambda)
+/* Scratch of execute: the coefficients CA, CB (r x nb each) and, for a
+   block of m rows, U2 (m x r), E and HV (m x nb).  m is what fits in one
+   huge page (2 MiB: one page fault, and it stays in cache), at least 8
+   rows.  */
+typedef struct scratch {
+  double *CA, *CB, *U2, *E, *HV;
+  size_t m;
+} scratch;
+
+static double *scratch_alloc(scratch *w, const deq_estimate_plan *p,
+                             size_t nb)
+{
+  size_t r = p->r ? p->r : 1, page = (size_t)2 << 20;   /* one huge page */
+  size_t fixed = 2 * r * nb, per_row = r + 2 * nb;
+  size_t m = page / sizeof(double) > fixed
+             ? (page / sizeof(double) - fixed) / per_row : 0;
+  m = m < 8 ? 8 : m > p->P ? p->P : m;
+  size_t bytes = (fixed + m * per_row) * sizeof(double);
+  double *base = deq_scratch_malloc(bytes);
+  if (!base) return NULL;
+  w->CA = base;
+  w->CB = w->CA + r * nb;
+  w->U2 = w->CB + r * nb;
+  w->E = w->U2 + m * r;
+  w->HV = w->E + m * nb;
+  w->m = m;
+  return base;
+}
+
+/* The row sums z[0..nb) of nb lambdas: E = U CA and HV = U2 CB (P x nb)
+   a block of rows at a time, U2's rows squared on the way.  */
+static void block_sums(row_sums *z, scratch *w, const deq_estimate_plan *p,
+                       size_t nb, const double *lambda)
 {
   size_t P = p->P, r = p->r;
-  double *CA = C, *CB = C + r * nb;
-  for (size_t j = 0; j < nb; j++)
-    point_coefficients(CA + j * r, CB + j * r, p, scaled_t(p, lambda[j]));
-  double beta = 0.0, sign = 1.0;
-  if (!p->full) {
-    for (size_t j = 0; j < nb; j++) {
-      memcpy(E + j * P, p->yc, P * sizeof *E);
-      memcpy(HV + j * P, p->lev0, P * sizeof *HV);
-    }
-    beta = 1.0;
-    sign = -1.0;
+  for (size_t j = 0; j < nb; j++) {
+    point_coefficients(w->CA + j * r, w->CB + j * r, p, scaled_t(p, lambda[j]));
+    z[j] = (row_sums){0.0, 0.0, 0};
   }
-  if (!r) return;
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)nb,
-              (int)r, sign, p->U, (int)P, CA, (int)r, beta, E, (int)P);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)P, (int)nb,
-              (int)r, 1.0, p->U2, (int)P, CB, (int)r, beta, HV, (int)P);
+  double beta = p->full ? 0.0 : 1.0, sign = p->full ? 1.0 : -1.0;
+  for (size_t i0 = 0; i0 < P; i0 += w->m) {
+    size_t m = P - i0 < w->m ? P - i0 : w->m;
+    if (!p->full)
+      for (size_t j = 0; j < nb; j++) {
+        memcpy(w->E + j * m, p->yc + i0, m * sizeof *w->E);
+        memcpy(w->HV + j * m, p->lev0 + i0, m * sizeof *w->HV);
+      }
+    if (r) {
+      for (size_t a = 0; a < r; a++)
+        for (size_t k = 0; k < m; k++) {
+          double u = p->U[i0 + k + a * P];
+          w->U2[k + a * m] = u * u;
+        }
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)nb,
+                  (int)r, sign, p->U + i0, (int)P, w->CA, (int)r, beta, w->E,
+                  (int)m);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)nb,
+                  (int)r, 1.0, w->U2, (int)m, w->CB, (int)r, beta, w->HV,
+                  (int)m);
+    }   /* r = 0 only when deficient (P >= 3): E = yc, HV = lev0 */
+    for (size_t j = 0; j < nb; j++)
+      add_rows(&z[j], p, scaled_t(p, lambda[j]), w->E + j * m, w->HV + j * m,
+               m);
+  }
 }
 
 deq_status deq_estimate_execute(deq_estimate_point *out,
@@ -1036,23 +1117,22 @@ deq_status deq_estimate_execute(deq_estimate_point *out,
   }
   /* Scratch per call, so that threads may share one plan.  */
   size_t nb_max = nlambda < BLOCK ? (nlambda ? nlambda : 1) : BLOCK;
-  size_t rr = p->r ? p->r : 1;
-  double *work = deq_big_malloc((2 * p->P + 2 * rr) * nb_max * sizeof *work);
-  if (!work) {
+  scratch w;
+  row_sums z[BLOCK];
+  double *base = scratch_alloc(&w, p, nb_max);
+  if (!base) {
     deq_spectrum_free(ks.scaled);
     return DEQ_ENOMEM;
   }
-  double *E = work, *HV = E + p->P * nb_max, *C = HV + p->P * nb_max;
   deq_status worst = DEQ_OK;
   for (size_t l0 = 0; l0 < nlambda; l0 += nb_max) {
     size_t nb = nlambda - l0 < nb_max ? nlambda - l0 : nb_max;
-    block_products(E, HV, C, p, nb, lambda + l0);
+    block_sums(z, &w, p, nb, lambda + l0);
     for (size_t j = 0; j < nb; j++)
       worst = deq_grid_status(worst, one_point(&out[l0 + j], p, &ks,
-                                               lambda[l0 + j], E + j * p->P,
-                                               HV + j * p->P));
+                                               lambda[l0 + j], &z[j]));
   }
-  free(work);
+  free(base);
   deq_spectrum_free(ks.scaled);
   return worst;
 }

@@ -658,7 +658,8 @@ static deq_status ensure_rows(deq_table *t, size_t *cap, size_t rows,
 static deq_status stream_table(deq_table **out, source *src, size_t hint,
                                deq_error *err)
 {
-  stream z = {src, malloc(STREAM_BLOCK + TEXT_PAD), 0, STREAM_BLOCK, 0};
+  stream z = {src, deq_scratch_malloc(STREAM_BLOCK + TEXT_PAD), 0,
+              STREAM_BLOCK, 0};
   deq_table *t = calloc(1, sizeof *t);
   deq_status st = !z.buf || !t ? DEQ_ENOMEM : DEQ_OK;
   /* The header: whole lines until one is neither blank nor a comment.  */
