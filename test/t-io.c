@@ -315,6 +315,78 @@ START_TEST(test_read_file_mapped)
 }
 END_TEST
 
+/* The single-threaded reader streams 256 KiB blocks: a header after
+   more than a block of comments; rows whose length drops from about 40
+   bytes to 4 after the first blocks (the rows' storage, sized from the
+   first block, must grow); the same text through a pipe (no size known);
+   a line longer than a block.  Every value is checked.  */
+static void stream_text(FILE *f, long nlong, long nshort)
+{
+  for (int k = 0; k < 8000; k++)
+    fprintf(f, "# comment %d: more than 256 KiB of them before the header\n",
+            k);
+  fprintf(f, "a,b\n");
+  for (long i = 0; i < nlong; i++) fprintf(f, "%.17g,%.17g\n", i / 3.0, -i / 7.0);
+  for (long i = 0; i < nshort; i++) fprintf(f, "%ld,%ld\n", i % 10, i % 7);
+  fprintf(f, "%.17g,", 0.1);
+  for (int k = 0; k < 300000; k++) fputc('0', f);   /* one 300 KB field */
+  fprintf(f, "1\n");
+}
+
+static void check_stream_table(const deq_table *t, long nlong, long nshort)
+{
+  ck_assert_uint_eq(t->ncol, 2);
+  ck_assert_uint_eq(t->nrow, (size_t)(nlong + nshort + 1));
+  for (long i = 0; i < nlong; i++)
+    ck_assert(cell(t, (size_t)i, 0) == i / 3.0 &&
+              cell(t, (size_t)i, 1) == -i / 7.0);
+  for (long i = 0; i < nshort; i++)
+    ck_assert(cell(t, (size_t)(nlong + i), 0) == (double)(i % 10) &&
+              cell(t, (size_t)(nlong + i), 1) == (double)(i % 7));
+  ck_assert(cell(t, t->nrow - 1, 0) == 0.1 && cell(t, t->nrow - 1, 1) == 1.0);
+}
+
+START_TEST(test_stream_blocks)
+{
+  const long nlong = 20000, nshort = 400000;
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  stream_text(f, nlong, nshort);
+  rewind(f);
+  deq_table *t;
+  ck_assert_int_eq(deq_table_read(&t, f, NULL), DEQ_OK);
+  check_stream_table(t, nlong, nshort);
+  deq_table_free(t);
+  /* the same through a pipe: no size to guess the rows from */
+  char path[] = "/tmp/deq-t-io-XXXXXX", cmd[64];
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  FILE *w = fdopen(fd, "w");
+  rewind(f);
+  int c;
+  while ((c = fgetc(f)) != EOF) fputc(c, w);
+  fclose(w);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "cat %s", path);
+  FILE *p = popen(cmd, "r");
+  ck_assert_ptr_nonnull(p);
+  ck_assert_int_eq(deq_table_read(&t, p, NULL), DEQ_OK);
+  pclose(p);
+  check_stream_table(t, nlong, nshort);
+  deq_table_free(t);
+  /* an error far into the text: its line, counted over the blocks */
+  f = fopen(path, "a");
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "1,2\n3,x\n");
+  fclose(f);
+  deq_error err;
+  ck_assert_int_eq(deq_table_read_file(&t, path, &err), DEQ_EPARSE);
+  ck_assert_int_eq(err.line, 8000 + 1 + nlong + nshort + 1 + 2);
+  ck_assert_int_eq(err.column, 2);
+  unlink(path);
+}
+END_TEST
+
 START_TEST(test_column_lookup)
 {
   deq_table *t;
@@ -544,6 +616,7 @@ static Suite *io_suite(void)
   tcase_add_test(tc, test_roundtrip_tsv_17g);
   tcase_add_test(tc, test_error_duplicate_column);
   tcase_add_test(tc, test_read_file_gzip);
+  tcase_add_test(tc, test_stream_blocks);
   tcase_add_test(tc, test_csv_with_spaces);
   tcase_add_test(tc, test_whitespace_runs);
   tcase_add_test(tc, test_comments_and_blank_lines);

@@ -53,6 +53,23 @@ if ok "diabetes reversed" gcv --data "$TMP/rev.csv" --y y --standardize \
   done
 fi
 
+# A file above the parallel reader's 1 MiB: read by one streaming thread
+# and by two threads on its mapped text, the same table, the same output
+awk 'BEGIN { printf "y"; for (j = 1; j <= 10; j++) printf ",x%d", j; print "";
+  for (i = 0; i < 12000; i++) { if (i % 997 == 0) print "# c"; printf "%.17g", sin(i);
+    for (j = 1; j <= 10; j++) printf ",%.17g", cos(i * j + 0.5); print "" } }' >"$TMP/big.csv"
+saved_omp=${OMP_NUM_THREADS-unset}
+for n in 1 2; do
+  OMP_NUM_THREADS=$n
+  export OMP_NUM_THREADS
+  if ok "reader on $n threads" gcv --data "$TMP/big.csv" --y y \
+      --lambda 1e-3,1e-1; then
+    cp "$OUT" "$TMP/big$n.tsv"
+  fi
+done
+if [ "$saved_omp" = unset ]; then unset OMP_NUM_THREADS; else OMP_NUM_THREADS=$saved_omp; fi
+same "1 and 2 reader threads" "$(cat "$TMP/big1.tsv")" "$(cat "$TMP/big2.tsv")"
+
 # K = I: CorrGCV is GCV
 if ok "diabetes iid" gcv --data "$R/diabetes.csv.gz" --y y --columns bmi,bp,s5 \
     --lambda $GRID --corr iid; then
