@@ -625,9 +625,13 @@ static const char *whole_lines(const stream *z, const char *s)
 {
   const char *end = z->buf + z->len;
   if (z->eof) return end;
-  for (const char *q = end; q > s; q--)
-    if (q[-1] == '\n') return q;
-  return s;
+  const char *last = s;   /* memchr forward: vectorised, and portable */
+  for (const char *q = s; q < end;) {
+    const char *nl = memchr(q, '\n', (size_t)(end - q));
+    if (!nl) break;
+    last = q = nl + 1;
+  }
+  return last;
 }
 
 /* Room for rows more rows in t->data (*cap rows now): the first time
