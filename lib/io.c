@@ -11,13 +11,13 @@
  * decimals take parse_double.c's exact fast path (the same doubles as
  * strtod, several times faster), everything else strtod itself.
  *
- * The whole text is read into memory first (one read of the file's
- * size, on huge pages), so that rows are parsed straight from it into
- * their final place: the body is cut at line boundaries into one chunk
- * per thread, each chunk writes its rows at a slot counted from
- * the newlines before it (one thread per chunk, as many as OpenMP would
- * use), and chunks that skipped blank or comment lines
- * are moved up afterwards.  Every field is parsed exactly on its own, so
+ * One thread streams the text in blocks and parses each block's whole
+ * lines straight into their rows (stream_table); several threads parse a
+ * mapped file, its body cut at line boundaries into one chunk per thread,
+ * each chunk writing its rows at a slot counted from the newlines before
+ * it (one thread per chunk, as many as OpenMP would use), and chunks that
+ * skipped blank or comment lines are moved up afterwards (read_body).
+ * Every field is parsed exactly on its own, so
  * the table is the same whatever the number of threads; the first error
  * in line order is the one reported, with its line and field.  */
 #include "config.h"
