@@ -344,7 +344,7 @@ END_TEST
 /* The feature route's one pass (G = A'A, U = A V / d) against the SVD
    route: well-conditioned tall designs take it and agree to 1e-13 on
    every quantity; a spread of cond(A)^2 = 1e5, or one row of leverage
-   H_00 ~ 0.99 (1/(1 - H_00) would magnify the pass's eps cond(A)^2 into
+   H_ii ~ 0.99 (1/(1 - H_ii) would magnify the pass's eps cond(A)^2 into
    the leave-one-out), takes the second pass instead, and still
    agrees.  (Without the leverage test, test_brute_force's P = 15,
    N = 14 designs miss the brute force by 1e-9: checked.)  */
@@ -371,9 +371,12 @@ START_TEST(test_features_one_pass)
                    W[m + j * N];
         for (size_t i = 0; i < P; i++) A[i + j * P] += X[i * N + m] * c;
       }
-    if (cases[k].outlier > 0.0)   /* row 0 far out: H_00 ~ 1 - 1/s2 */
+    /* The last row far out (H ~ 1 - 1/s2), in the second block of 256
+       rows: the one pass has overwritten the first block when it
+       finds it, and must fill those rows again.  */
+    if (cases[k].outlier > 0.0)
       for (size_t j = 0; j < N; j++)
-        A[j * P] = sqrt(cases[k].outlier * (double)P / (double)N);
+        A[P - 1 + j * P] = sqrt(cases[k].outlier * (double)P / (double)N);
     for (size_t i = 0; i < P; i++) y[i] += A[i] - 0.5 * A[i + P];
     deq_estimate_opts o = {1, 0};
     deq_estimate_plan *pf = NULL, *ps = NULL;
