@@ -278,6 +278,65 @@ START_TEST(test_routes_brute_force)
 }
 END_TEST
 
+/* A = X diag(spread^(m/(N-1))) W (P x N column-major, calloc'd), W a
+   random rotation drawn from rng: the spread is in the singular values,
+   not in the columns (a column scaling alone would leave A'A's rounding
+   relative to each column, harmless).  X: P x N by rows.  */
+static double *graded_design(const double *X, size_t P, size_t N,
+                             double spread, deq_rng *rng)
+{
+  double *A = calloc(P * N, sizeof *A), *W = gauss_matrix(N * N, rng);
+  double *tau = malloc(N * sizeof *tau);
+  ck_assert_int_eq(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)N,
+                                  (lapack_int)N, W, (lapack_int)N, tau), 0);
+  ck_assert_int_eq(LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)N,
+                                  (lapack_int)N, (lapack_int)N, W,
+                                  (lapack_int)N, tau), 0);
+  for (size_t j = 0; j < N; j++)
+    for (size_t m = 0; m < N; m++) {
+      double c = pow(spread, (double)m / (double)(N - 1)) * W[m + j * N];
+      for (size_t i = 0; i < P; i++) A[i + j * P] += X[i * N + m] * c;
+    }
+  free(W);
+  free(tau);
+  return A;
+}
+
+/* Plans of the feature and SVD routes on (A, y) (intercept), the route
+   and passes the first took, and their points at nl lambdas within tol
+   of each other (loo, gcv, df, train).  */
+static void features_against_svd(const double *A, const double *y, size_t P,
+                                  size_t N, const double *lambdas, size_t nl,
+                                  double tol, int route, int passes,
+                                  const char *what)
+{
+  deq_estimate_opts o = {1, 0};
+  deq_estimate_plan *pf = NULL, *ps = NULL;
+  ck_assert_st(deq_estimate_plan_alloc_route(&pf, P, N, A, y, &o,
+                                             DEQ_ESTIMATE_ROUTE_FEATURES,
+                                             NULL), DEQ_OK);
+  ck_assert_st(deq_estimate_plan_alloc_route(&ps, P, N, A, y, &o,
+                                             DEQ_ESTIMATE_ROUTE_SVD, NULL),
+               DEQ_OK);
+  ck_assert_int_eq(deq_estimate_route(pf), route);
+  ck_assert_int_eq(deq_estimate_feature_passes(pf), passes);
+  ck_assert_int_eq(deq_estimate_feature_passes(ps), 0);
+  deq_estimate_point *f = malloc(2 * nl * sizeof *f), *v = f + nl;
+  ck_assert_st(deq_estimate_execute(f, pf, nl, lambdas, NULL), DEQ_OK);
+  ck_assert_st(deq_estimate_execute(v, ps, nl, lambdas, NULL), DEQ_OK);
+  for (size_t l = 0; l < nl; l++)
+    ck_assert_msg(test_reldiff(f[l].loo, v[l].loo, 1e-300) < tol &&
+                  test_reldiff(f[l].gcv, v[l].gcv, 1e-300) < tol &&
+                  test_reldiff(f[l].df, v[l].df, 1e-300) < tol &&
+                  test_reldiff(f[l].train, v[l].train, 1e-300) < tol,
+                  "%s, lambda %g: loo %.17g/%.17g gcv %.17g/%.17g "
+                  "df %.17g/%.17g", what, lambdas[l], f[l].loo, v[l].loo,
+                  f[l].gcv, v[l].gcv, f[l].df, v[l].df);
+  free(f);
+  deq_estimate_plan_free(pf);
+  deq_estimate_plan_free(ps);
+}
+
 /* The feature route is a backward-stable SVD (CholeskyQR2), not only a
    factor of A'A: on a tall design with graded singular values (cond(A)
    ~ 3e4), at ridges down to below the smallest d^2 (where H depends on
@@ -295,45 +354,13 @@ START_TEST(test_features_graded)
   deq_rng_seed(&rng, test_seed(29), 0);
   double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
   for (size_t k = 0; k < 2; k++) {
-    /* A = X diag(scales) W, W a random rotation: the spread is in the
-       singular values, not in the columns (a column scaling alone would
-       leave A'A's rounding relative to each column, harmless).  */
-    double *A = calloc(P * N, sizeof *A);   /* column-major */
-    double *W = gauss_matrix(N * N, &rng), tau[20];
-    ck_assert_int_eq(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)N,
-                                    (lapack_int)N, W, (lapack_int)N, tau), 0);
-    ck_assert_int_eq(LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)N,
-                                    (lapack_int)N, (lapack_int)N, W,
-                                    (lapack_int)N, tau), 0);
-    for (size_t j = 0; j < N; j++)
-      for (size_t m = 0; m < N; m++) {
-        double c = pow(spread[k], (double)m / (double)(N - 1)) * W[m + j * N];
-        for (size_t i = 0; i < P; i++) A[i + j * P] += X[i * N + m] * c;
-      }
-    free(W);
-    deq_estimate_opts o = {1, 0};
-    deq_estimate_plan *pf = NULL, *ps = NULL;
-    ck_assert_st(deq_estimate_plan_alloc_route(&pf, P, N, A, y, &o,
-                                               DEQ_ESTIMATE_ROUTE_FEATURES,
-                                               NULL), DEQ_OK);
-    ck_assert_st(deq_estimate_plan_alloc_route(&ps, P, N, A, y, &o,
-                                               DEQ_ESTIMATE_ROUTE_SVD, NULL),
-                 DEQ_OK);
-    ck_assert_int_eq(deq_estimate_route(pf), k == 0 ? DEQ_ESTIMATE_ROUTE_FEATURES
-                                                    : DEQ_ESTIMATE_ROUTE_SVD);
-    deq_estimate_point f[4], v[4];
-    ck_assert_st(deq_estimate_execute(f, pf, 4, lambdas, NULL), DEQ_OK);
-    ck_assert_st(deq_estimate_execute(v, ps, 4, lambdas, NULL), DEQ_OK);
-    for (size_t l = 0; l < 4; l++)
-      ck_assert_msg(test_reldiff(f[l].loo, v[l].loo, 1e-300) < 1e-12 &&
-                    test_reldiff(f[l].gcv, v[l].gcv, 1e-300) < 1e-12 &&
-                    test_reldiff(f[l].df, v[l].df, 1e-300) < 1e-12 &&
-                    test_reldiff(f[l].train, v[l].train, 1e-300) < 1e-12,
-                    "spread %g lambda %g: loo %.17g/%.17g df %.17g/%.17g",
-                    spread[k], lambdas[l], f[l].loo, v[l].loo, f[l].df,
-                    v[l].df);
-    deq_estimate_plan_free(pf);
-    deq_estimate_plan_free(ps);
+    double *A = graded_design(X, P, N, spread[k], &rng);
+    char what[32];
+    snprintf(what, sizeof what, "spread %g", spread[k]);
+    features_against_svd(A, y, P, N, lambdas, 4, 1e-12,
+                         k == 0 ? DEQ_ESTIMATE_ROUTE_FEATURES
+                                : DEQ_ESTIMATE_ROUTE_SVD, k == 0 ? 2 : 0,
+                         what);
     free(A);
   }
   free(X);
@@ -358,19 +385,7 @@ START_TEST(test_features_one_pass)
   deq_rng_seed(&rng, test_seed(31), 0);
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     double *X = gauss_matrix(P * N, &rng), *y = gauss_matrix(P, &rng);
-    double *W = gauss_matrix(N * N, &rng), tau[20];
-    double *A = calloc(P * N, sizeof *A);   /* column-major */
-    ck_assert_int_eq(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)N,
-                                    (lapack_int)N, W, (lapack_int)N, tau), 0);
-    ck_assert_int_eq(LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)N,
-                                    (lapack_int)N, (lapack_int)N, W,
-                                    (lapack_int)N, tau), 0);
-    for (size_t j = 0; j < N; j++)
-      for (size_t m = 0; m < N; m++) {
-        double c = pow(cases[k].spread, (double)m / (double)(N - 1)) *
-                   W[m + j * N];
-        for (size_t i = 0; i < P; i++) A[i + j * P] += X[i * N + m] * c;
-      }
+    double *A = graded_design(X, P, N, cases[k].spread, &rng);
     /* The last row far out (H ~ 1 - 1/s2), in the second block of 256
        rows: the one pass has overwritten the first block when it
        finds it, and must fill those rows again.  */
@@ -378,32 +393,11 @@ START_TEST(test_features_one_pass)
       for (size_t j = 0; j < N; j++)
         A[P - 1 + j * P] = sqrt(cases[k].outlier * (double)P / (double)N);
     for (size_t i = 0; i < P; i++) y[i] += A[i] - 0.5 * A[i + P];
-    deq_estimate_opts o = {1, 0};
-    deq_estimate_plan *pf = NULL, *ps = NULL;
-    ck_assert_st(deq_estimate_plan_alloc_route(&pf, P, N, A, y, &o,
-                                               DEQ_ESTIMATE_ROUTE_FEATURES,
-                                               NULL), DEQ_OK);
-    ck_assert_st(deq_estimate_plan_alloc_route(&ps, P, N, A, y, &o,
-                                               DEQ_ESTIMATE_ROUTE_SVD, NULL),
-                 DEQ_OK);
-    ck_assert_int_eq(deq_estimate_route(pf), DEQ_ESTIMATE_ROUTE_FEATURES);
-    ck_assert_int_eq(deq_estimate_feature_passes(pf), cases[k].passes);
-    ck_assert_int_eq(deq_estimate_feature_passes(ps), 0);
-    deq_estimate_point f[5], v[5];
-    ck_assert_st(deq_estimate_execute(f, pf, 5, lambdas, NULL), DEQ_OK);
-    ck_assert_st(deq_estimate_execute(v, ps, 5, lambdas, NULL), DEQ_OK);
-    for (size_t l = 0; l < 5; l++)
-      ck_assert_msg(test_reldiff(f[l].loo, v[l].loo, 1e-300) < 1e-13 &&
-                    test_reldiff(f[l].gcv, v[l].gcv, 1e-300) < 1e-13 &&
-                    test_reldiff(f[l].df, v[l].df, 1e-300) < 1e-13 &&
-                    test_reldiff(f[l].train, v[l].train, 1e-300) < 1e-13,
-                    "case %zu lambda %g: loo %.17g/%.17g gcv %.17g/%.17g "
-                    "df %.17g/%.17g", k, lambdas[l], f[l].loo, v[l].loo,
-                    f[l].gcv, v[l].gcv, f[l].df, v[l].df);
-    deq_estimate_plan_free(pf);
-    deq_estimate_plan_free(ps);
+    char what[32];
+    snprintf(what, sizeof what, "case %zu", k);
+    features_against_svd(A, y, P, N, lambdas, 5, 1e-13,
+                         DEQ_ESTIMATE_ROUTE_FEATURES, cases[k].passes, what);
     free(A);
-    free(W);
     free(X);
     free(y);
   }
