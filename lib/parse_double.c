@@ -12,6 +12,11 @@
  *                 D. Lemire, "Number parsing at a gigabyte per second",
  *                 Software: Practice and Experience 51 (2021); this is
  *                 the formulation of Go's strconv (eisel_lemire.go).
+ * The table reader's padded form first tries the shape of %.17g text,
+ * [-]D.DDDDDDDD... with 8 to 18 digits after the dot (plain_17g): no
+ * loop and no data-dependent branch in the common case, Eisel-Lemire
+ * alone (the general path decides whatever it declines); about 10 ns a
+ * number instead of 17 (test/bench/bench-parse.c).
  * test/t-parse.c checks bitwise equality with strtod on edge cases and
  * on a million random strings.  */
 #include "config.h"
@@ -108,10 +113,9 @@ int deq_parse_decimal(const char *s, double *x)
 
 /* man 10^e10 (man != 0), negated if neg: 1 and the double in *x, or 0
    (strtod decides).  Both paths round exactly when they answer, so the
-   order does not change the result nor which inputs are accepted;
-   Eisel-Lemire first, because it answers for nearly all inputs, so that
-   the common case takes no data-dependent branch (Clinger's condition
-   holds for a varying tenth of 17-digit %.17g text, and it divides).  */
+   order changes neither the result nor which inputs are accepted:
+   Eisel-Lemire first, as it answers for nearly all inputs (Clinger's
+   condition holds for a varying part of %.17g text, and it divides).  */
 static DEQ_INLINE int to_double(uint64_t man, int e10, int neg, double *x)
 {
   static const double pow10_exact[23] = {
@@ -132,8 +136,7 @@ static DEQ_INLINE int to_double(uint64_t man, int e10, int neg, double *x)
   return 0;
 }
 
-/* Eight ASCII digits in the 8 bytes of v (first character in the low
-   byte), and their value: D. Lemire's SWAR steps (fast_float).  */
+/* Eight bytes at a time, the first character in the low byte.  */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define DEQ_SWAR_DIGITS 1
 static uint64_t load8(const char *p)
@@ -159,6 +162,8 @@ static int is_eight_digits(uint64_t v)
   return non_digits(v) == 0;
 }
 
+/* The value of eight ASCII digits in the 8 bytes of v (or of zero bytes
+   in front of fewer): D. Lemire's SWAR steps (fast_float).  */
 static uint32_t eight_digits(uint64_t v)
 {
   v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
