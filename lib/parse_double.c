@@ -139,6 +139,10 @@ static DEQ_INLINE int to_double(uint64_t man, int e10, int neg, double *x)
 /* Eight bytes at a time, the first character in the low byte.  */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define DEQ_SWAR_DIGITS 1
+#if defined(__SSE2__) && !defined(DEQ_PARSE_SCALAR)
+#define DEQ_PARSE_SSE2 1
+#include <emmintrin.h>
+#endif
 static uint64_t load8(const char *p)
 {
   uint64_t v;
@@ -172,6 +176,35 @@ static uint32_t eight_digits(uint64_t v)
                     UINT64_C(42949672960001) >> 32);
 }
 
+/* The value of the sixteen ASCII digits at p, a and b (their two halves,
+   loaded): SSE2 where it exists (on every x86-64), else the SWAR steps;
+   DEQ_PARSE_SCALAR forces those (test/t-parse.c checks both).  */
+static DEQ_INLINE uint64_t sixteen_digits(const char *p, uint64_t a,
+                                          uint64_t b)
+{
+#ifdef DEQ_PARSE_SSE2
+  /* Pairs of digits (16-bit lanes: 10 first + second), pairs of pairs
+     (32-bit lanes: 100 first + second), packed to 16 bits (< 10^4) and
+     paired again: the two halves' values in the low 64 bits.  */
+  (void)a;
+  (void)b;
+  __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+                            _mm_set1_epi8(0x0F));
+  __m128i x = _mm_add_epi16(
+    _mm_mullo_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)),
+                    _mm_set1_epi16(10)),
+    _mm_srli_epi16(v, 8));
+  x = _mm_madd_epi16(x, _mm_set1_epi32(100 + (1 << 16)));
+  x = _mm_packs_epi32(x, x);
+  x = _mm_madd_epi16(x, _mm_set1_epi32(10000 + (1 << 16)));
+  uint64_t r = (uint64_t)_mm_cvtsi128_si64(x);
+  return (r & 0xFFFFFFFFu) * 100000000u + (r >> 32);
+#else
+  (void)p;
+  return (uint64_t)eight_digits(a) * 100000000u + eight_digits(b);
+#endif
+}
+
 /* A separator after a number: anything before '+' in ASCII, or a comma
    (not a letter, digit, dot, sign or underscore, which strtod must
    judge; an exponent, 1.5e-05, goes the long way too).  */
@@ -192,7 +225,8 @@ static int ends_number(unsigned char t)
    s + 18).  NULL for any other text (then the general parse_prefix
    decides, from the start); else the same man and e10 as its digit
    runs.  Reads 8 bytes at p + 2, p + 10 and p + 18 (p: past the sign)
-   and at s + 18, each a position inside the number or just past it.  */
+   and at s + 18, each a position inside the number or just past it, and
+   the 16 digits at p + 2 again once they are known to be digits.  */
 static DEQ_INLINE const char *plain_17g(const char *s, double *x)
 {
   static const uint64_t pow10[9] = {
@@ -213,8 +247,7 @@ static DEQ_INLINE const char *plain_17g(const char *s, double *x)
   if (d > 9 || p[1] != '.') return NULL;
   uint64_t a = load8(p + 2);
   if (!is_eight_digits(a)) return NULL;
-  uint64_t man = d * UINT64_C(100000000) + eight_digits(a);
-  uint64_t b = load8(p + 10), stop = non_digits(b);
+  uint64_t man, b = load8(p + 10), stop = non_digits(b);
   unsigned n;            /* digits after the first eight */
   const char *end;
   if (stop == 0) {
@@ -229,8 +262,8 @@ static DEQ_INLINE const char *plain_17g(const char *s, double *x)
     /* The k digits' values, the first in the low byte, zeros after them;
        tens[k] weighs the first (a table, not a branch: k varies).  */
     uint64_t y = load8(p + 18) & 0x0F0Fu & ((1u << (8 * k)) - 1);
-    man = (man * 100000000u + eight_digits(b)) * pow10[k] +
-          (y & 0xF) * tens[k] + (y >> 8);
+    man = (d * UINT64_C(10000000000000000) + sixteen_digits(p + 2, a, b)) *
+          pow10[k] + (y & 0xF) * tens[k] + (y >> 8);
     n = 8 + k;
     end = s + 18 + i;
   } else {
@@ -239,7 +272,8 @@ static DEQ_INLINE const char *plain_17g(const char *s, double *x)
        undefined shift by 64 for n = 0).  */
     n = (unsigned)__builtin_ctzll(stop) >> 3;
     if (!ends_number((unsigned char)(b >> (8 * n)))) return NULL;
-    man = man * pow10[n] + eight_digits(b << 1 << (63 - 8 * n));
+    man = (d * UINT64_C(100000000) + eight_digits(a)) * pow10[n] +
+          eight_digits(b << 1 << (63 - 8 * n));
     end = p + 10 + n;
   }
   if (man == 0) {

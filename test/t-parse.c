@@ -26,6 +26,21 @@
 #include "../lib/parse_double_impl.h"
 #include "../lib/rng_impl.h"
 
+/* The library's source again, without its SSE2 steps (DEQ_PARSE_SCALAR),
+   as scalar_*: the portable path, checked on every string against the
+   library's (the same on machines without SSE2).  */
+const char *scalar_parse_decimal_prefix_padded(const char *s, double *x);
+const char *scalar_parse_decimal_prefix(const char *s, double *x);
+int scalar_parse_decimal(const char *s, double *x);
+#define DEQ_PARSE_SCALAR 1
+#define deq_parse_decimal scalar_parse_decimal
+#define deq_parse_decimal_prefix scalar_parse_decimal_prefix
+#define deq_parse_decimal_prefix_padded scalar_parse_decimal_prefix_padded
+#include "../lib/parse_double.c"
+#undef deq_parse_decimal
+#undef deq_parse_decimal_prefix
+#undef deq_parse_decimal_prefix_padded
+
 static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 
 /* The table reader's eight-digits-at-a-time form must stop where the
@@ -38,14 +53,17 @@ static void check_padded(const char *s)
   ck_assert_uint_lt(n + 17, sizeof buf);
   memcpy(buf, s, n + 1);
   memset(buf + n + 1, '9', 16);
-  double x = NAN, y = NAN;
+  double x = NAN, y = NAN, z = NAN;
   const char *e = deq_parse_decimal_prefix(s, &x);
   const char *f = deq_parse_decimal_prefix_padded(buf, &y);
+  const char *g = scalar_parse_decimal_prefix_padded(buf, &z);
   ck_assert_msg((e == NULL) == (f == NULL), "'%s': padded form %s", s,
                 f ? "accepts" : "declines");
+  ck_assert_msg(f == g, "'%s': scalar padded form differs", s);
   if (e) {
     ck_assert_msg(e - s == f - buf, "'%s': padded form ends elsewhere", s);
     ck_assert_msg(same_bits(x, y), "'%s': %.17g, padded %.17g", s, x, y);
+    ck_assert_msg(same_bits(z, y), "'%s': %.17g, scalar %.17g", s, y, z);
   }
 }
 
@@ -62,11 +80,14 @@ static int check_field(const char *num, const char *after)
   memcpy(buf, num, n);
   memcpy(buf + n, after, m);
   memset(buf + n + m, 0, 16);
-  double x = NAN, y = NAN;
+  double x = NAN, y = NAN, z = NAN;
   const char *e = deq_parse_decimal_prefix(buf, &x);
   const char *f = deq_parse_decimal_prefix_padded(buf, &y);
+  const char *g = scalar_parse_decimal_prefix_padded(buf, &z);
   ck_assert_msg((e == NULL) == (f == NULL), "'%s%s': padded form %s", num,
                 after, f ? "accepts" : "declines");
+  ck_assert_msg(f == g && (!f || same_bits(y, z)),
+                "'%s%s': scalar padded form differs", num, after);
   if (e) {
     char *end;
     double r = strtod(buf, &end);
