@@ -10,12 +10,7 @@
  *          block reader, fast_row and all: what `deq gcv` pays to read.
  * Best of REPEAT runs (default 9); also a checksum of the values.
  *
- * Not in Makefile.am's EXTRA_PROGRAMS (yet); from a configured build
- * directory:
- *   gcc -O2 -I. -Iinclude test/bench/bench-parse.c \
- *       lib/.libs/libdeq-internal.a -fopenmp \
- *       -lmpfr -lgmp -lz -lfftw3 -llapacke -lopenblas -lm -o /tmp/bench-parse
- *   OMP_NUM_THREADS=1 /tmp/bench-parse [REPEAT]  */
+ * Run by make bench (one thread).  */
 #include <config.h>
 #include <math.h>
 #include <stdint.h>
