@@ -272,24 +272,23 @@ static double unscale2(const deq_estimate_plan *p, double v)
 #define FEATURES_TAU 1e-10
 #define ONE_PASS_ERR 2e-13
 
-/* dsyevr (the fastest of LAPACK's symmetric eigensolvers here) of the
-   n x n upper triangle of G, destroyed: ascending eigenvalues to lam,
-   eigenvectors to Z; workspace on huge pages.  */
-static lapack_int eigen_sym(double *G, lapack_int n, double *lam, double *Z)
+/* dsyevd (divide and conquer: orthogonal eigenvectors without the
+   caveats of dsyevr's MRRR on clustered eigenvalues) of the n x n upper
+   triangle of G: ascending eigenvalues to lam, eigenvectors over G;
+   workspace on huge pages (LAPACKE's own is megabytes of fresh small
+   pages).  */
+static lapack_int eigen_sym(double *G, lapack_int n, double *lam)
 {
   double q;
-  lapack_int qi, m, *iw = malloc(12 * (size_t)n * sizeof *iw);
-  if (!iw) return LAPACK_WORK_MEMORY_ERROR;
-  lapack_int *isuppz = iw + 10 * (size_t)n;
-  lapack_int info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', n, G,
-                                        n, 0.0, 0.0, 0, 0, 0.0, &m, lam, Z, n,
-                                        isuppz, &q, -1, &qi, -1);
+  lapack_int qi;
+  lapack_int info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', n, G, n,
+                                        lam, &q, -1, &qi, -1);
   double *w = info ? NULL : deq_big_malloc((size_t)q * sizeof *w);
-  if (!info && !w) info = LAPACK_WORK_MEMORY_ERROR;
+  lapack_int *iw = info ? NULL : malloc((size_t)qi * sizeof *iw);
+  if (!info && (!w || !iw)) info = LAPACK_WORK_MEMORY_ERROR;
   if (!info)
-    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', n, G, n, 0.0,
-                               0.0, 0, 0, 0.0, &m, lam, Z, n, isuppz, w,
-                               (lapack_int)q, iw, 10 * n);
+    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', n, G, n, lam, w,
+                               (lapack_int)q, iw, qi);
   free(w);
   free(iw);
   return info;
@@ -301,17 +300,17 @@ static deq_status lapack_status(lapack_int info)
          : info < 0 ? DEQ_EINVAL : DEQ_ELAPACK;
 }
 
-/* Eigendecomposition of the k x k Gram matrix G (upper triangle,
-   destroyed; eigenvectors to Z, ascending eigenvalues to lam).  skip:
+/* Eigendecomposition of the k x k Gram matrix G (upper triangle; its
+   eigenvectors overwrite it, ascending eigenvalues go to lam).  skip:
    how many smallest eigenvalues must be zero (the centring's null vector
    1 of AA' with an intercept).  Returns the number r of eigenvalues kept,
    or SIZE_MAX when the spectrum is too ill-conditioned for this route
    (some eigenvalue other than the skipped ones below GRAM_TAU lambda_max,
    or a skipped one not at rounding level).  */
-static size_t gram_eigen(double *G, double *Z, double *lam, size_t k,
-                         size_t skip, size_t nsum, double tau, deq_status *st)
+static size_t gram_eigen(double *G, double *lam, size_t k, size_t skip,
+                         size_t nsum, double tau, deq_status *st)
 {
-  lapack_int info = eigen_sym(G, (lapack_int)k, lam, Z);
+  lapack_int info = eigen_sym(G, (lapack_int)k, lam);
   if (info != 0) {
     *st = lapack_status(info);
     return SIZE_MAX;
@@ -349,10 +348,11 @@ static lapack_int svd_square(double *M, lapack_int n, double *s, double *U,
 
 /* B = B M in place (B P x N column-major, M N x N), ROWS rows at a time
    through the scratch T (ROWS x N): the product needs no second P x N
-   array.  With h (P values, or NULL), h_i = |row i of B M|^2 as well;
-   stop (a function returning 0 for a block, given its first row and
-   size) ends the product early: the rows before that block are done,
-   that block and those after it untouched.  Returns the rows done.  */
+   array.  With h (P values, or NULL), h_i = |row i of B M|^2 as well,
+   and keep (if not NULL), given a block's first row and size, may
+   return 0 to end the product there: the rows before that block are
+   done, that block and those after it untouched.  Returns the rows
+   done.  */
 #define ROWS 256
 static size_t times_in_place(double *B, size_t P, size_t N, const double *M,
                              double *T, double *h,
@@ -392,7 +392,7 @@ static int leverage_ok(void *ctx, size_t i, size_t m)
   return 1;
 }
 
-/* One pass (P > N): from G = A'A = V diag(lam) V' (G destroyed),
+/* One pass (P > N): from G = A'A = V diag(lam) V' (V over G),
    d = sqrt(lam) descending and U = A V diag(1/d), orthonormal to about
    delta = eps cond(A)^2 (the rounding of G relative to its smallest
    eigenvalue; cond(A)^2 = lam_max/lam_min).  Each H_ii then moves by
@@ -404,7 +404,7 @@ static int leverage_ok(void *ctx, size_t i, size_t m)
    and VT are filled; 0 when the route needs the second pass; -1 (and
    *st) on a LAPACK or memory failure.  */
 static int one_pass(deq_estimate_plan *p, double *A, const view *v,
-                    double *G, double *Z, double *M, deq_status *st)
+                    double *G, double *M, deq_status *st)
 {
   size_t P = p->P, N = p->N;
   double *lam = malloc(N * sizeof *lam), *h = malloc(P * sizeof *h);
@@ -414,9 +414,10 @@ static int one_pass(deq_estimate_plan *p, double *A, const view *v,
     *st = DEQ_ENOMEM;
     goto done;
   }
-  lapack_int info = eigen_sym(G, (lapack_int)N, lam, Z);
-  if (info) {
-    *st = lapack_status(info);
+  lapack_int info = eigen_sym(G, (lapack_int)N, lam);
+  if (info) {   /* no convergence: the second pass decides */
+    ok = info > 0 ? 0 : -1;
+    if (ok) *st = lapack_status(info);
     goto done;
   }
   double cond2 = lam[N - 1] / lam[0];
@@ -426,8 +427,8 @@ static int one_pass(deq_estimate_plan *p, double *A, const view *v,
     size_t k = N - 1 - a;
     p->d[a] = sqrt(lam[k]);
     for (size_t j = 0; j < N; j++) {
-      M[j + a * N] = Z[j + k * N] / p->d[a];
-      p->VT[j * N + a] = Z[j + k * N];   /* VT[j r + a] = V[j][a] */
+      M[j + a * N] = G[j + k * N] / p->d[a];
+      p->VT[j * N + a] = G[j + k * N];   /* VT[j r + a] = V[j][a] */
     }
   }
   leverage L = {h, p->intercept ? 1.0 / (double)P : 0.0,
@@ -470,7 +471,7 @@ static size_t route_features(deq_estimate_plan *p, double *A, const view *v,
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)N, (int)P, 1.0, A,
               (int)P, 0.0, R1, (int)N);
   memcpy(R2, R1, N * N * sizeof *R2);
-  int one = one_pass(p, A, v, R2, Ur, VrT, st);
+  int one = one_pass(p, A, v, R2, VrT, st);
   if (one) {
     if (one > 0) r = N;
     p->passes = 1;
@@ -540,7 +541,7 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
                          deq_status *st)
 {
   size_t P = p->P, N = p->N;
-  double *G = deq_big_malloc(2 * P * P * sizeof *G), *Z = G + P * P;
+  double *G = deq_big_malloc(P * P * sizeof *G);
   double *lam = malloc(P * sizeof *lam);
   size_t r = SIZE_MAX;
   if (!G || !lam) {
@@ -549,7 +550,7 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
   }
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)P, (int)N, 1.0,
               A, (int)P, 0.0, G, (int)P);
-  r = gram_eigen(G, Z, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
+  r = gram_eigen(G, lam, P, p->intercept ? 1 : 0, N, GRAM_TAU, st);
   if (r == SIZE_MAX || r == 0) goto done;
   p->U = deq_big_malloc(P * r * sizeof *p->U);
   if (!p->U) {
@@ -559,7 +560,7 @@ static size_t route_gram(deq_estimate_plan *p, const double *A,
   }
   for (size_t a = 0; a < r; a++) {
     p->d[a] = sqrt(lam[P - 1 - a]);
-    memcpy(p->U + a * P, Z + (P - 1 - a) * P, P * sizeof *p->U);
+    memcpy(p->U + a * P, G + (P - 1 - a) * P, P * sizeof *p->U);
   }
 done:
   free(G);

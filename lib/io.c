@@ -565,7 +565,7 @@ typedef struct source {
 /* Up to n bytes into buf: how many, 0 at the end or on an error
    (s->failed set).  A gzip stream that ends early or fails its check is
    an error: zlib reports it through gzerror or gzclose, never through a
-   short read alone (see stream_table).  */
+   short read alone (see deq_table_read_file).  */
 static size_t source_read(source *s, char *buf, size_t n)
 {
 #ifdef DEQ_IO_ZLIB
@@ -854,10 +854,17 @@ deq_status deq_table_read_file(deq_table **out, const char *path,
   if (!src.gz)
     return file_error(err, DEQ_EIO, path, strerror(errno ? errno : ENOMEM));
   deq_status st = stream_table(out, &src, 0, err);
+  /* A table that stopped at a bad line may be corrupt data: read on to
+     the end, so that zlib's check decides (as when the whole file was
+     decompressed first).  */
+  if (st != DEQ_OK && !src.failed) {
+    char rest[65536];
+    while (source_read(&src, rest, sizeof rest) > 0) continue;
+  }
   /* zlib's message lives in the gz state, freed by gzclose: src keeps a
      copy.  A stream that ends early shows only here.  */
   int zc = gzclose(src.gz);
-  if (st == DEQ_OK && zc != Z_OK) {
+  if (src.failed < 0 || zc != Z_OK) {   /* a gzip error wins */
     deq_table_free(*out);
     *out = NULL;
     st = DEQ_EIO;

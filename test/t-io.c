@@ -380,7 +380,10 @@ START_TEST(test_stream_blocks)
   fprintf(f, "1,2\n3,x\n");
   fclose(f);
   deq_error err;
-  ck_assert_int_eq(deq_table_read_file(&t, path, &err), DEQ_EPARSE);
+  f = fopen(path, "r");   /* deq_table_read: streamed on any thread count */
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(deq_table_read(&t, f, &err), DEQ_EPARSE);
+  fclose(f);
   ck_assert_int_eq(err.line, 8000 + 1 + nlong + nshort + 1 + 2);
   ck_assert_int_eq(err.column, 2);
   unlink(path);
@@ -605,6 +608,77 @@ START_TEST(test_read_file_gzip)
 }
 END_TEST
 
+/* A gzip file of text in stored (uncompressed) deflate blocks, with the
+   CRC of text but bad (if not NULL, as long) in its place: gzip data
+   whose check fails, written without zlib.  */
+static void write_stored_gzip(const char *path, const char *text,
+                              const char *bad)
+{
+  size_t n = strlen(text);
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; i++) {
+    crc ^= (unsigned char)text[i];
+    for (int k = 0; k < 8; k++) crc = crc >> 1 ^ (0xEDB88320u & -(crc & 1));
+  }
+  crc ^= 0xFFFFFFFFu;
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+  fwrite(head, 1, sizeof head, f);
+  const char *data = bad ? bad : text;
+  for (size_t at = 0; at < n || at == 0; at += 65535) {
+    size_t m = n - at < 65535 ? n - at : 65535;
+    unsigned char blk[5] = {at + m == n, (unsigned char)m,
+                            (unsigned char)(m >> 8), (unsigned char)~m,
+                            (unsigned char)(~m >> 8)};
+    fwrite(blk, 1, sizeof blk, f);
+    fwrite(data + at, 1, m, f);
+    if (n == 0) break;
+  }
+  for (int k = 0; k < 4; k++) fputc((int)(crc >> (8 * k)) & 0xFF, f);
+  for (int k = 0; k < 4; k++) fputc((int)(n >> (8 * k)) & 0xFF, f);
+  fclose(f);
+}
+
+/* Corrupt gzip data is an I/O error naming the file even when the text
+   it decompresses to has a bad line long before zlib's check is reached
+   (the table is streamed): a digit turned into a letter on line 3 of
+   about 600 KB.  */
+START_TEST(test_read_file_gzip_corrupt)
+{
+  size_t cap = 700000, n = 0;
+  char *good = malloc(cap), *bad = malloc(cap);
+  n += (size_t)snprintf(good + n, cap - n, "a,b\n");
+  for (int i = 0; n + 64 < cap - 64; i++)
+    n += (size_t)snprintf(good + n, cap - n, "%d,%.17g\n", i, i / 3.0);
+  memcpy(bad, good, n + 1);
+  char *third = strchr(strchr(bad, '\n') + 1, '\n') + 1;   /* "1,0.33..." */
+  third[2] = 'x';
+  char path[] = "/tmp/deq-t-io-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  deq_table *t = NULL;
+  deq_error err;
+  write_stored_gzip(path, good, NULL);
+#if defined(HAVE_ZLIB_H) && defined(HAVE_LIBZ)
+  ck_assert_st(deq_table_read_file(&t, path, &err), DEQ_OK);
+  ck_assert(t->nrow > 20000 && cell(t, 1, 1) == 1 / 3.0);
+  deq_table_free(t);
+  write_stored_gzip(path, good, bad);
+  ck_assert_st(deq_table_read_file(&t, path, &err), DEQ_EIO);
+  ck_assert_ptr_null(t);
+  ck_assert_msg(strncmp(err.message, path, strlen(path)) == 0 &&
+                err.line == 0, "message '%s' line %ld", err.message, err.line);
+#else
+  ck_assert_st(deq_table_read_file(&t, path, &err), DEQ_EUNSUP);
+#endif
+  remove(path);
+  free(good);
+  free(bad);
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
   Suite *s = suite_create("io");
@@ -616,6 +690,7 @@ static Suite *io_suite(void)
   tcase_add_test(tc, test_roundtrip_tsv_17g);
   tcase_add_test(tc, test_error_duplicate_column);
   tcase_add_test(tc, test_read_file_gzip);
+  tcase_add_test(tc, test_read_file_gzip_corrupt);
   tcase_add_test(tc, test_stream_blocks);
   tcase_add_test(tc, test_csv_with_spaces);
   tcase_add_test(tc, test_whitespace_runs);
