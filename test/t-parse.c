@@ -247,9 +247,10 @@ START_TEST(test_shape_17g)
     "8.9999999999999999", NULL };
   for (int k = 0; special[k]; k++)
     for (int a = 0; afters[a]; a++) check_field(special[k], afters[a]);
+  /* The padded form may read 8 bytes past the number: a padded copy.  */
+  char text[40] = "-0.0000000000000000,";
   double x;
-  ck_assert(deq_parse_decimal_prefix_padded("-0.0000000000000000,", &x) &&
-            same_bits(x, -0.0));
+  ck_assert(deq_parse_decimal_prefix_padded(text, &x) && same_bits(x, -0.0));
 }
 END_TEST
 
