@@ -467,14 +467,13 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
   if (!tail) return DEQ_ENOMEM;
   memcpy(tail, cut, (size_t)(end - cut));
   memset(tail + (end - cut), 0, TEXT_PAD);
-  int n = chunk_count((size_t)(cut - s)) + 1;
-  chunk *c = calloc((size_t)n, sizeof *c);
+  int n = chunk_count((size_t)(cut - s)), all = n + 1;
+  chunk *c = calloc((size_t)all, sizeof *c);
   if (!c) {
     free(tail);
     return DEQ_ENOMEM;
   }
-  n--;   /* the last chunk, the tail, read by the caller */
-  c[n].s = tail;
+  c[n].s = tail;   /* the last chunk, the tail, read by the caller */
   c[n].e = tail + (end - cut);
   end = cut;
   const char *b = s;
@@ -491,7 +490,6 @@ static deq_status read_body(deq_table *t, const char *s, const char *end,
     c[k].e = b;
   }
   size_t total = 0;
-  int all = n + 1;
   run_chunks(c, n, NULL, t->ncol, delimited);
   run_chunks(c + n, 1, NULL, t->ncol, delimited);
   for (int k = 0; k < all; k++) {
@@ -740,7 +738,7 @@ static deq_status stream_table(deq_table **out, source *src, size_t hint,
     else
       snprintf(err->message, sizeof err->message, "%s", src->why);
   }
-  if (st == DEQ_EIO && src->failed > 0 && src->failed == ENOMEM)
+  if (st == DEQ_EIO && src->failed == ENOMEM)
     st = DEQ_ENOMEM;
   free(z.buf);
   if (st) {
